@@ -1,0 +1,97 @@
+/* The command table: names, synopses and help texts. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static const struct cli_command commands[] = {
+	{ "list", cmd_list, "list", "show every controller",
+	  "Show every controller: index, address, name, current settings." },
+	{ "power", cmd_power, "power on|off", "power the controller on or off",
+	  "Power the controller on or off." },
+	{ "setup", cmd_setup,
+	  "setup [--ssp on|off] [--capability CAP] [--name NAME]",
+	  "make a controller ready for headless pairing",
+	  "Make a controller ready for headless pairing: powered, connectable,\n"
+	  "bondable, Secure Simple Pairing as asked, IO capability (default\n"
+	  "NoInputNoOutput). Idempotent.\n"
+	  "  --ssp on|off         switch Secure Simple Pairing (off: legacy PIN\n"
+	  "                       pairing only, as an HC-05 does)\n"
+	  "  --capability CAP     DisplayOnly, DisplayYesNo, KeyboardOnly,\n"
+	  "                       NoInputNoOutput or KeyboardDisplay\n"
+	  "  --name NAME          the controller's name (at most 248 bytes)" },
+	{ "pair", cmd_pair,
+	  "pair ADDR [--pin PIN|--pin-file FILE] [--passkey N] [--confirm]\n"
+	  "       [--capability CAP] [--timeout S] [--no-store] [--keystore DIR]",
+	  "pair a device, answering its PIN or confirmation",
+	  "Pair with the device and answer the kernel's PIN, confirmation and\n"
+	  "passkey requests for it. Exits 0 if the device is already paired.\n"
+	  "  --pin PIN            legacy PIN, 1 to 16 bytes; repeat to try several\n"
+	  "                       in turn (--pin 1234 --pin 0000)\n"
+	  "  --pin-file FILE      one PIN on the first line, or 'ADDR PIN' and\n"
+	  "                       '* PIN' lines; the environment variable\n"
+	  "                       BTPAIR_PIN works too. PINs are never printed.\n"
+	  "  --passkey N          answer a passkey request with N (0-999999)\n"
+	  "  --confirm            accept numeric comparison (otherwise asked on a\n"
+	  "                       terminal, refused elsewhere)\n"
+	  "  --capability CAP     IO capability for this pairing\n"
+	  "                       (default NoInputNoOutput)\n"
+	  "  --timeout S          give up and cancel after S seconds (default 30)\n"
+	  "  --no-store           do not write the link key to the key store\n"
+	  "  --keystore DIR       key store directory (default /var/lib/bluetooth,\n"
+	  "                       or BTPAIR_KEYSTORE)" },
+	{ "unpair", cmd_unpair, "unpair ADDR [--keystore DIR]",
+	  "remove a pairing",
+	  "Remove the pairing from the kernel, disconnecting the device." },
+	{ "monitor", cmd_monitor, "monitor [--timeout S]",
+	  "print management events as they happen",
+	  "Print management events as they happen: controllers, connections,\n"
+	  "pairing requests, new keys (never the key), authentication failures.\n"
+	  "  --timeout S          stop after S seconds (exit 0)" },
+};
+
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	/* Exact names only: a prefix could mean another command tomorrow. */
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
+}
+
+void cli_command_help(const struct cli_command *cmd)
+{
+	printf("usage: btpair [GLOBAL OPTIONS] %s\n\n%s\n", cmd->usage,
+	       cmd->help);
+}
+
+void cli_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: btpair [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGUMENTS]\n"
+		"\n"
+		"Pair Bluetooth Classic devices through the kernel's management\n"
+		"socket: no bluetoothd, no D-Bus, no prompts.\n"
+		"\n"
+		"Global options:\n"
+		"  -i, --index hciN|N   controller (default: the first one)\n"
+		"  -j, --json           one JSON object per line on stdout\n"
+		"  -v, --verbose        trace mgmt commands and events on stderr\n"
+		"                       (-vv: with hex; PINs and keys never shown)\n"
+		"  -q, --quiet          print nothing on success\n"
+		"  -h, --help           this help; 'btpair COMMAND --help' for one\n"
+		"  -V, --version        version\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(out, "  %-9s %s\n", commands[i].name,
+			commands[i].summary);
+	fprintf(out,
+		"\n"
+		"ADDR is XX:XX:XX:XX:XX:XX. Exit codes: 0 ok, 1 failure, 2 usage,\n"
+		"3 no controller, 4 permission denied, 5 timeout, 6 authentication\n"
+		"failed or refused, 7 device unreachable, 8 busy, 130 interrupted.\n");
+}
+

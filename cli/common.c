@@ -1,0 +1,332 @@
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "mgmt/addr.h"
+
+bool cli_parse_addr(struct cli *cli, const char *cmd, const char *arg,
+		    struct mgmt_addr *out)
+{
+	if (bt_addr_parse(arg, &out->bdaddr) < 0) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "%s: invalid address '%s' (expected XX:XX:XX:XX:XX:XX)",
+			 cmd, arg);
+		return false;
+	}
+	out->type = MGMT_ADDR_BREDR;
+	return true;
+}
+
+bool cli_parse_uint(const char *arg, unsigned long min, unsigned long max,
+		    unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	/* strtoul accepts signs and spaces; a number here is digits only. */
+	if (!arg || !isdigit((unsigned char)arg[0]))
+		return false;
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+bool cli_parse_index(const char *arg, uint16_t *out)
+{
+	unsigned long v;
+
+	if (strncmp(arg, "hci", 3) == 0)
+		arg += 3;
+	if (!cli_parse_uint(arg, 0, MGMT_INDEX_NONE - 1, &v))
+		return false;
+	*out = (uint16_t)v;
+	return true;
+}
+
+int cli_open(struct cli *cli, const char *cmd)
+{
+	int fd = mgmt_open_control_socket();
+
+	if (fd == -EAFNOSUPPORT || fd == -EPROTONOSUPPORT)
+		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				"%s: this kernel has no Bluetooth support "
+				"(no AF_BLUETOOTH: load the bluetooth module)",
+				cmd);
+	if (fd == -EPERM || fd == -EACCES)
+		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
+				"%s: permission denied: needs root or "
+				"CAP_NET_ADMIN",
+				cmd);
+	if (fd < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"%s: cannot open the Bluetooth management "
+				"socket: %s",
+				cmd, strerror(-fd));
+	cli->client = mgmt_client_new(fd);
+	if (!cli->client) {
+		close(fd);
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: out of memory",
+				cmd);
+	}
+	mgmt_client_set_wakeup_fd(cli->client, cli->signal_fd);
+	if (cli->verbose)
+		mgmt_client_set_trace(cli->client, cli_trace, cli);
+	return CLI_EXIT_OK;
+}
+
+int cli_status_exit(uint8_t status)
+{
+	switch ((enum mgmt_status)status) {
+	case MGMT_STATUS_SUCCESS:
+		return CLI_EXIT_OK;
+	case MGMT_STATUS_AUTH_FAILED:
+	case MGMT_STATUS_REJECTED:
+		return CLI_EXIT_AUTH;
+	case MGMT_STATUS_CONNECT_FAILED:
+	case MGMT_STATUS_NOT_CONNECTED:
+	case MGMT_STATUS_DISCONNECTED:
+		return CLI_EXIT_UNREACHABLE;
+	case MGMT_STATUS_TIMEOUT:
+		return CLI_EXIT_TIMEOUT;
+	case MGMT_STATUS_BUSY:
+		return CLI_EXIT_BUSY;
+	case MGMT_STATUS_NOT_POWERED:
+	case MGMT_STATUS_INVALID_INDEX:
+	case MGMT_STATUS_RFKILLED:
+		return CLI_EXIT_NO_CONTROLLER;
+	case MGMT_STATUS_PERMISSION_DENIED:
+		return CLI_EXIT_PERMISSION;
+	case MGMT_STATUS_UNKNOWN_COMMAND:
+	case MGMT_STATUS_FAILED:
+	case MGMT_STATUS_NOT_PAIRED:
+	case MGMT_STATUS_NO_RESOURCES:
+	case MGMT_STATUS_ALREADY_CONNECTED:
+	case MGMT_STATUS_NOT_SUPPORTED:
+	case MGMT_STATUS_INVALID_PARAMS:
+	case MGMT_STATUS_CANCELLED:
+	case MGMT_STATUS_ALREADY_PAIRED:
+		return CLI_EXIT_FAILURE;
+	}
+	return CLI_EXIT_FAILURE;
+}
+
+int cli_client_fail(struct cli *cli, int err, const char *what)
+{
+	switch (err) {
+	case -ETIMEDOUT:
+		return cli_fail(cli, CLI_EXIT_TIMEOUT, -1,
+				"%s: the kernel did not answer in time", what);
+	case -EINTR:
+		return cli_fail(cli, CLI_EXIT_INTERRUPTED, -1, "%s: interrupted",
+				what);
+	case -EBADMSG:
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"%s: malformed reply from the kernel", what);
+	case -EPIPE:
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"%s: the management socket was closed", what);
+	default:
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s", what,
+				strerror(-err));
+	}
+}
+
+/* Report a failed mgmt status for what, naming the status. */
+int cli_status_fail(struct cli *cli, uint8_t status, const char *what)
+{
+	const char *name = mgmt_status_str(status);
+
+	return cli_fail(cli, cli_status_exit(status), status, "%s: %s", what,
+			name ? name : "unknown status");
+}
+
+int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
+{
+	uint8_t rp[2 + 2 * 1024], status;
+	const uint8_t *entries;
+	size_t rp_len;
+	uint16_t count, wanted = 0;
+	int err;
+
+	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"invalid controller '%s' (expected hciN or N)",
+				cli->index_arg);
+
+	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
+			       MGMT_INDEX_NONE, NULL, 0,
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, cmd);
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, cmd);
+	if (rp_len > sizeof(rp))
+		rp_len = sizeof(rp); /* more controllers than anyone has */
+	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+		return cli_client_fail(cli, -EBADMSG, cmd);
+
+	if (!cli->index_arg) {
+		if (count == 0)
+			return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+					"%s: no Bluetooth controller found",
+					cmd);
+		*index = mgmt_get_le16(entries);
+		return CLI_EXIT_OK;
+	}
+	for (uint16_t i = 0; i < count; i++) {
+		if (mgmt_get_le16(entries + 2 * i) == wanted) {
+			*index = wanted;
+			return CLI_EXIT_OK;
+		}
+	}
+	return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+			"%s: no controller hci%u", cmd, wanted);
+}
+
+int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
+		  struct mgmt_controller_info *info)
+{
+	uint8_t rp[sizeof(struct mgmt_rp_read_info)], status;
+	size_t rp_len = 0;
+	int err;
+
+	err = mgmt_client_call(cli->client, MGMT_OP_READ_INFO, index, NULL, 0,
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, cmd);
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, cmd);
+	if (mgmt_rp_read_info_decode(rp, rp_len, info) < 0)
+		return cli_client_fail(cli, -EBADMSG, cmd);
+	return CLI_EXIT_OK;
+}
+
+void cli_settings_names(uint32_t settings, const char *names[static 33])
+{
+	size_t n = 0;
+
+	for (unsigned int bit = 0; bit < 32; bit++) {
+		const char *name;
+
+		if (!(settings & (1u << bit)))
+			continue;
+		name = mgmt_setting_str(bit);
+		names[n++] = name ? name : "unknown";
+	}
+	names[n] = NULL;
+}
+
+void cli_settings_str(uint32_t settings, char *buf, size_t size)
+{
+	const char *names[33];
+	size_t used = 0;
+
+	cli_settings_names(settings, names);
+	buf[0] = '\0';
+	for (size_t i = 0; names[i] && used < size; i++) {
+		int n = snprintf(buf + used, size - used, "%s%s", i ? " " : "",
+				 names[i]);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
+bool cli_bluetoothd_running(void)
+{
+	DIR *proc = opendir("/proc");
+	struct dirent *de;
+	bool found = false;
+
+	if (!proc)
+		return false;
+	while (!found && (de = readdir(proc))) {
+		char path[PATH_MAX], comm[32] = "";
+		FILE *f;
+
+		if (!isdigit((unsigned char)de->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		f = fopen(path, "re");
+		if (!f)
+			continue;
+		if (fgets(comm, sizeof(comm), f))
+			found = strcmp(comm, "bluetoothd\n") == 0;
+		fclose(f);
+	}
+	closedir(proc);
+	return found;
+}
+
+int cli_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
+	       const char *shortopts, const struct option *longopts, int *ret)
+{
+	struct option all[16];
+	char optstring[64];
+	size_t n = 0;
+	int opt;
+
+	/* Every command takes -h/--help; ':' first reports missing values. */
+	snprintf(optstring, sizeof(optstring), ":h%s", shortopts);
+	for (; longopts && longopts[n].name && n < 14; n++)
+		all[n] = longopts[n];
+	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	all[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	opterr = 0;
+	opt = getopt_long(argc, argv, optstring, all, NULL);
+	switch (opt) {
+	case 'h':
+		cli_command_help(cli_find_command(cmd));
+		*ret = CLI_EXIT_OK;
+		return CLI_OPT_EXIT;
+	case ':':
+		*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"%s: option '%s' needs a value", cmd,
+				argv[optind - 1]);
+		return CLI_OPT_EXIT;
+	case '?':
+		if (optopt)
+			*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+					"%s: unknown option '-%c' (see btpair "
+					"%s --help)",
+					cmd, optopt, cmd);
+		else
+			*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+					"%s: unknown option '%s' (see btpair "
+					"%s --help)",
+					cmd, argv[optind - 1], cmd);
+		return CLI_OPT_EXIT;
+	default:
+		return opt;
+	}
+}
+
+bool cli_check_args(struct cli *cli, const char *cmd, int have, int min,
+		    int max)
+{
+	if (have < min) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "%s: missing argument (see btpair %s --help)", cmd,
+			 cmd);
+		return false;
+	}
+	if (have > max) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "%s: too many arguments (see btpair %s --help)", cmd,
+			 cmd);
+		return false;
+	}
+	return true;
+}

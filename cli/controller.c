@@ -1,0 +1,362 @@
+/* Controller commands: list, power, setup. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cli/cli.h"
+#include "mgmt/addr.h"
+
+static void print_controller(struct cli *cli, uint16_t index,
+			     const struct mgmt_controller_info *info)
+{
+	char addr[BT_ADDR_STRLEN], settings[400], cls[16];
+
+	bt_addr_format(&info->bdaddr, addr);
+	snprintf(cls, sizeof(cls), "0x%02x%02x%02x", info->dev_class[2],
+		 info->dev_class[1], info->dev_class[0]);
+	if (cli->json) {
+		const char *names[33];
+		struct json j;
+
+		cli_settings_names(info->current_settings, names);
+		json_begin(&j, "controller");
+		json_int(&j, "index", index);
+		json_str(&j, "address", addr);
+		json_str(&j, "name", info->name);
+		json_str(&j, "class", cls);
+		json_int(&j, "version", info->version);
+		json_int(&j, "manufacturer", info->manufacturer);
+		json_str_array(&j, "settings", names);
+		json_end(cli, &j);
+		return;
+	}
+	cli_settings_str(info->current_settings, settings, sizeof(settings));
+	cli_print(cli, "hci%u %s name \"%s\" class %s settings %s", index, addr,
+		  info->name, cls, settings);
+}
+
+int cmd_list(struct cli *cli, int argc, char *argv[])
+{
+	uint8_t rp[2 + 2 * 1024], status;
+	const uint8_t *entries;
+	uint16_t count;
+	size_t rp_len;
+	int opt, ret = CLI_EXIT_OK, err;
+
+	while ((opt = cli_getopt(cli, "list", argc, argv, "", NULL, &ret)) != -1)
+		if (opt == CLI_OPT_EXIT)
+			return ret;
+	if (!cli_check_args(cli, "list", argc - optind, 0, 0))
+		return CLI_EXIT_USAGE;
+	ret = cli_open(cli, "list");
+	if (ret)
+		return ret;
+
+	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
+			       MGMT_INDEX_NONE, NULL, 0,
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, "list");
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, "list");
+	if (rp_len > sizeof(rp))
+		rp_len = sizeof(rp);
+	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+		return cli_client_fail(cli, -EBADMSG, "list");
+	if (count == 0)
+		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				"list: no Bluetooth controller found");
+
+	for (uint16_t i = 0; i < count; i++) {
+		uint16_t index = mgmt_get_le16(entries + 2 * i);
+		struct mgmt_controller_info info;
+
+		/* With -i, only that one. */
+		if (cli->index_arg) {
+			uint16_t wanted;
+
+			if (!cli_parse_index(cli->index_arg, &wanted))
+				return cli_fail(cli, CLI_EXIT_USAGE, -1,
+						"invalid controller '%s' "
+						"(expected hciN or N)",
+						cli->index_arg);
+			if (wanted != index)
+				continue;
+		}
+		ret = cli_read_info(cli, "list", index, &info);
+		if (ret)
+			return ret;
+		print_controller(cli, index, &info);
+	}
+	if (cli->index_arg) {
+		uint16_t index;
+
+		/* Reports "no controller hciN" when it was not listed. */
+		return cli_resolve_index(cli, "list", &index);
+	}
+	return CLI_EXIT_OK;
+}
+
+/*
+ * Send a mode command (Set Powered and friends) and report a failure. On
+ * success *settings gets the controller's new settings.
+ */
+static int set_mode(struct cli *cli, const char *cmd, uint16_t index,
+		    uint16_t opcode, bool on, uint32_t *settings)
+{
+	uint8_t mode[1], rp[4], status;
+	size_t rp_len = 0;
+	char what[96];
+	int err;
+
+	snprintf(what, sizeof(what), "%s hci%u: %s %s", cmd, index,
+		 mgmt_opcode_str(opcode), on ? "on" : "off");
+	err = mgmt_client_call(cli->client, opcode, index, mode,
+			       mgmt_cmd_mode(mode, on),
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	if (status != MGMT_STATUS_SUCCESS) {
+		/* A controller that will not power up is "unavailable". */
+		if (opcode == MGMT_OP_SET_POWERED && on)
+			return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
+					"%s: cannot be powered (%s)", what,
+					mgmt_status_str(status) ?
+						mgmt_status_str(status) :
+						"unknown status");
+		return cli_status_fail(cli, status, what);
+	}
+	if (mgmt_rp_settings_decode(rp, rp_len, settings) < 0)
+		return cli_client_fail(cli, -EBADMSG, what);
+	return CLI_EXIT_OK;
+}
+
+static bool parse_on_off(const char *arg, bool *on)
+{
+	if (strcmp(arg, "on") == 0)
+		*on = true;
+	else if (strcmp(arg, "off") == 0)
+		*on = false;
+	else
+		return false;
+	return true;
+}
+
+int cmd_power(struct cli *cli, int argc, char *argv[])
+{
+	uint32_t settings = 0;
+	uint16_t index;
+	int opt, ret = CLI_EXIT_OK;
+	bool on;
+
+	while ((opt = cli_getopt(cli, "power", argc, argv, "", NULL, &ret)) !=
+	       -1)
+		if (opt == CLI_OPT_EXIT)
+			return ret;
+	if (!cli_check_args(cli, "power", argc - optind, 1, 1))
+		return CLI_EXIT_USAGE;
+	if (!parse_on_off(argv[optind], &on))
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"power: expected 'on' or 'off', not '%s'",
+				argv[optind]);
+	ret = cli_open(cli, "power");
+	if (!ret)
+		ret = cli_resolve_index(cli, "power", &index);
+	if (!ret)
+		ret = set_mode(cli, "power", index, MGMT_OP_SET_POWERED, on,
+			       &settings);
+	if (ret)
+		return ret;
+
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "power");
+		json_int(&j, "index", index);
+		json_bool(&j, "powered", settings & MGMT_SETTING_POWERED);
+		json_end(cli, &j);
+	} else {
+		cli_print(cli, "hci%u powered %s", index,
+			  settings & MGMT_SETTING_POWERED ? "on" : "off");
+	}
+	return CLI_EXIT_OK;
+}
+
+static int set_name(struct cli *cli, uint16_t index, const char *name)
+{
+	uint8_t cp[sizeof(struct mgmt_cp_set_local_name)], status;
+	char what[64];
+	size_t len;
+	int err;
+
+	snprintf(what, sizeof(what), "setup hci%u: Set Local Name", index);
+	len = mgmt_cmd_set_local_name(cp, name);
+	err = mgmt_client_call(cli->client, MGMT_OP_SET_LOCAL_NAME, index, cp,
+			       len, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, NULL, 0, NULL);
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, what);
+	return CLI_EXIT_OK;
+}
+
+static int set_io_cap(struct cli *cli, uint16_t index, uint8_t cap)
+{
+	uint8_t cp[1], status;
+	char what[64];
+	int err;
+
+	snprintf(what, sizeof(what), "setup hci%u: Set IO Capability", index);
+	err = mgmt_client_call(cli->client, MGMT_OP_SET_IO_CAPABILITY, index,
+			       cp, mgmt_cmd_set_io_capability(cp, cap),
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, NULL, 0, NULL);
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, what);
+	return CLI_EXIT_OK;
+}
+
+/*
+ * Switch SSP. Some kernels refuse to turn it off while powered; then power
+ * down, switch, and power up again.
+ */
+static int set_ssp(struct cli *cli, uint16_t index, bool on,
+		   uint32_t *settings)
+{
+	uint8_t mode[1], rp[4], status;
+	size_t rp_len = 0;
+	int err, ret;
+
+	err = mgmt_client_call(cli->client, MGMT_OP_SET_SSP, index, mode,
+			       mgmt_cmd_mode(mode, on),
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, "setup: Set Secure Simple Pairing");
+	if (status == MGMT_STATUS_SUCCESS) {
+		if (mgmt_rp_settings_decode(rp, rp_len, settings) < 0)
+			return cli_client_fail(cli, -EBADMSG, "setup");
+		return CLI_EXIT_OK;
+	}
+	if (!(*settings & MGMT_SETTING_POWERED) ||
+	    (status != MGMT_STATUS_REJECTED && status != MGMT_STATUS_BUSY))
+		return cli_status_fail(cli, status,
+				       "setup: Set Secure Simple Pairing");
+	ret = set_mode(cli, "setup", index, MGMT_OP_SET_POWERED, false,
+		       settings);
+	if (!ret)
+		ret = set_mode(cli, "setup", index, MGMT_OP_SET_SSP, on,
+			       settings);
+	if (!ret)
+		ret = set_mode(cli, "setup", index, MGMT_OP_SET_POWERED, true,
+			       settings);
+	return ret;
+}
+
+int cmd_setup(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "ssp", required_argument, NULL, 's' },
+		{ "capability", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mgmt_controller_info info;
+	const char *name = NULL;
+	uint8_t cap = MGMT_IO_NO_INPUT_NO_OUTPUT;
+	bool ssp_given = false, ssp = false;
+	uint32_t settings;
+	uint16_t index;
+	int opt, ret = CLI_EXIT_OK;
+
+	while ((opt = cli_getopt(cli, "setup", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		switch (opt) {
+		case CLI_OPT_EXIT:
+			return ret;
+		case 's':
+			if (!parse_on_off(optarg, &ssp))
+				return cli_fail(cli, CLI_EXIT_USAGE, -1,
+						"setup: --ssp takes 'on' or "
+						"'off', not '%s'",
+						optarg);
+			ssp_given = true;
+			break;
+		case 'c':
+			if (mgmt_io_cap_parse(optarg, &cap) < 0)
+				return cli_fail(cli, CLI_EXIT_USAGE, -1,
+						"setup: unknown capability '%s'",
+						optarg);
+			break;
+		case 'n':
+			if (strlen(optarg) > MGMT_MAX_NAME_LEN - 1)
+				return cli_fail(cli, CLI_EXIT_USAGE, -1,
+						"setup: a name is at most %d "
+						"bytes",
+						MGMT_MAX_NAME_LEN - 1);
+			name = optarg;
+			break;
+		}
+	}
+	if (!cli_check_args(cli, "setup", argc - optind, 0, 0))
+		return CLI_EXIT_USAGE;
+
+	ret = cli_open(cli, "setup");
+	if (!ret)
+		ret = cli_resolve_index(cli, "setup", &index);
+	if (!ret)
+		ret = cli_read_info(cli, "setup", index, &info);
+	if (ret)
+		return ret;
+	settings = info.current_settings;
+
+	/* Only what differs is changed, so running it twice is harmless. */
+	ret = set_io_cap(cli, index, cap);
+	if (!ret && !(settings & MGMT_SETTING_BONDABLE))
+		ret = set_mode(cli, "setup", index, MGMT_OP_SET_BONDABLE, true,
+			       &settings);
+	if (!ret && !(settings & MGMT_SETTING_CONNECTABLE))
+		ret = set_mode(cli, "setup", index, MGMT_OP_SET_CONNECTABLE,
+			       true, &settings);
+	if (!ret && ssp_given && !!(settings & MGMT_SETTING_SSP) != ssp)
+		ret = set_ssp(cli, index, ssp, &settings);
+	if (!ret && name && strcmp(name, info.name) != 0)
+		ret = set_name(cli, index, name);
+	if (!ret && !(settings & MGMT_SETTING_POWERED))
+		ret = set_mode(cli, "setup", index, MGMT_OP_SET_POWERED, true,
+			       &settings);
+	if (ret)
+		return ret;
+
+	/* Read back what the controller now says, name included. */
+	ret = cli_read_info(cli, "setup", index, &info);
+	if (ret)
+		return ret;
+	if (cli->json) {
+		const char *names[33];
+		char addr[BT_ADDR_STRLEN];
+		struct json j;
+
+		cli_settings_names(info.current_settings, names);
+		json_begin(&j, "setup");
+		json_int(&j, "index", index);
+		json_str(&j, "address", bt_addr_format(&info.bdaddr, addr));
+		json_str(&j, "name", info.name);
+		json_str(&j, "capability", mgmt_io_cap_str(cap));
+		json_str_array(&j, "settings", names);
+		json_end(cli, &j);
+	} else {
+		char s[400];
+
+		cli_settings_str(info.current_settings, s, sizeof(s));
+		cli_print(cli, "hci%u ready: %s capability %s", index, s,
+			  mgmt_io_cap_str(cap));
+	}
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,95 @@
+/* btpair: pair Bluetooth Classic devices through the kernel's mgmt socket. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+/* SIGINT and SIGTERM become readable on a signalfd, which every wait in the
+ * mgmt client watches: a pairing in progress is then cancelled cleanly. */
+static int setup_signals(void)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+int main(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "index", required_argument, NULL, 'i' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli cli = { .prog = "btpair", .signal_fd = -1 };
+	const struct cli_command *cmd;
+	int opt, ret;
+
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:i:jvqhV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'i':
+			cli.index_arg = optarg;
+			break;
+		case 'j':
+			cli.json = true;
+			break;
+		case 'v':
+			cli.verbose++;
+			break;
+		case 'q':
+			cli.quiet = true;
+			break;
+		case 'h':
+			cli_usage(stdout);
+			return CLI_EXIT_OK;
+		case 'V':
+			printf("btpair %s\n", BTPAIR_VERSION);
+			return CLI_EXIT_OK;
+		case ':':
+			return cli_fail(&cli, CLI_EXIT_USAGE, -1,
+					"option '%s' needs an argument",
+					argv[optind - 1]);
+		default:
+			return cli_fail(&cli, CLI_EXIT_USAGE, -1,
+					"unknown option '%s' (see btpair --help)",
+					argv[optind - 1]);
+		}
+	}
+	if (optind >= argc) {
+		cli_usage(stderr);
+		return CLI_EXIT_USAGE;
+	}
+	cmd = cli_find_command(argv[optind]);
+	if (!cmd)
+		return cli_fail(&cli, CLI_EXIT_USAGE, -1,
+				"unknown command '%s' (see btpair --help)",
+				argv[optind]);
+
+	cli.signal_fd = setup_signals();
+	if (cli.signal_fd < 0)
+		return cli_fail(&cli, CLI_EXIT_FAILURE, -1,
+				"cannot set up signal handling");
+
+	argc -= optind;
+	argv += optind;
+	optind = 0; /* the command parses its own options from scratch */
+	ret = cmd->run(&cli, argc, argv);
+
+	mgmt_client_free(cli.client);
+	close(cli.signal_fd);
+	return ret;
+}

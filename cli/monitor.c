@@ -1,0 +1,78 @@
+/* monitor: print management events as they happen. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+
+int cmd_monitor(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long timeout_s = 0;
+	bool have_timeout = false;
+	int64_t deadline;
+	uint16_t wanted = MGMT_INDEX_NONE;
+	int opt, ret = CLI_EXIT_OK, err;
+
+	while ((opt = cli_getopt(cli, "monitor", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		switch (opt) {
+		case CLI_OPT_EXIT:
+			return ret;
+		case 't':
+			if (!cli_parse_uint(optarg, 1, 31536000, &timeout_s))
+				return cli_fail(cli, CLI_EXIT_USAGE, -1,
+						"monitor: --timeout takes a "
+						"number of seconds, not '%s'",
+						optarg);
+			have_timeout = true;
+			break;
+		}
+	}
+	if (!cli_check_args(cli, "monitor", argc - optind, 0, 0))
+		return CLI_EXIT_USAGE;
+	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"invalid controller '%s' (expected hciN or N)",
+				cli->index_arg);
+	ret = cli_open(cli, "monitor");
+	if (ret)
+		return ret;
+
+	deadline = have_timeout ? mgmt_deadline_in((int64_t)timeout_s * 1000) :
+				  -1;
+	for (;;) {
+		struct mgmt_msg *msg;
+		struct mgmt_event ev;
+		char line[512];
+
+		err = mgmt_client_next(cli->client, deadline, &msg);
+		if (err == -ETIMEDOUT)
+			return CLI_EXIT_OK;
+		if (err == -EINTR)
+			return CLI_EXIT_INTERRUPTED;
+		if (err < 0)
+			return cli_client_fail(cli, err, "monitor");
+		err = mgmt_event_decode(msg, &ev);
+		free(msg);
+		/* Events the monitor does not know, or malformed ones, are
+		 * skipped: they carry nothing it could show truthfully. */
+		if (err < 0)
+			continue;
+		if (wanted != MGMT_INDEX_NONE && ev.index != wanted)
+			continue;
+		if (cli->json) {
+			struct json j;
+
+			json_begin(&j, cli_event_name(ev.code));
+			cli_event_json(&ev, &j);
+			json_end(cli, &j);
+		} else {
+			cli_event_describe(&ev, line, sizeof(line));
+			cli_print(cli, "%s", line);
+		}
+	}
+}

@@ -1,0 +1,192 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+const char *cli_exit_code_name(int code)
+{
+	switch ((enum cli_exit)code) {
+	case CLI_EXIT_OK: return "ok";
+	case CLI_EXIT_FAILURE: return "failed";
+	case CLI_EXIT_USAGE: return "usage";
+	case CLI_EXIT_NO_CONTROLLER: return "no-controller";
+	case CLI_EXIT_PERMISSION: return "permission-denied";
+	case CLI_EXIT_TIMEOUT: return "timeout";
+	case CLI_EXIT_AUTH: return "auth-failed";
+	case CLI_EXIT_UNREACHABLE: return "unreachable";
+	case CLI_EXIT_BUSY: return "busy";
+	case CLI_EXIT_INTERRUPTED: return "interrupted";
+	}
+	return "failed";
+}
+
+static void append(struct json *j, const char *s, size_t n)
+{
+	if (j->failed)
+		return;
+	if (j->len + n + 1 > j->cap) {
+		size_t cap = j->cap ? j->cap : 128;
+		char *nb;
+
+		while (cap < j->len + n + 1)
+			cap *= 2;
+		nb = realloc(j->buf, cap);
+		if (!nb) {
+			j->failed = true;
+			return;
+		}
+		j->buf = nb;
+		j->cap = cap;
+	}
+	memcpy(j->buf + j->len, s, n);
+	j->len += n;
+	j->buf[j->len] = '\0';
+}
+
+static void append_str(struct json *j, const char *s)
+{
+	append(j, s, strlen(s));
+}
+
+void json_append_escaped(struct json *j, const char *s)
+{
+	append(j, "\"", 1);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		char esc[8];
+
+		switch (*p) {
+		case '"': append(j, "\\\"", 2); break;
+		case '\\': append(j, "\\\\", 2); break;
+		case '\n': append(j, "\\n", 2); break;
+		case '\r': append(j, "\\r", 2); break;
+		case '\t': append(j, "\\t", 2); break;
+		default:
+			if (*p < 0x20 || *p == 0x7f) {
+				snprintf(esc, sizeof(esc), "\\u%04x", *p);
+				append_str(j, esc);
+			} else {
+				append(j, (const char *)p, 1);
+			}
+		}
+	}
+	append(j, "\"", 1);
+}
+
+static void key(struct json *j, const char *k)
+{
+	if (!j->first)
+		append(j, ",", 1);
+	j->first = false;
+	json_append_escaped(j, k);
+	append(j, ":", 1);
+}
+
+void json_begin(struct json *j, const char *event)
+{
+	memset(j, 0, sizeof(*j));
+	j->first = true;
+	append(j, "{", 1);
+	json_str(j, "event", event);
+}
+
+void json_str(struct json *j, const char *k, const char *val)
+{
+	key(j, k);
+	json_append_escaped(j, val);
+}
+
+void json_int(struct json *j, const char *k, long long val)
+{
+	char num[32];
+
+	key(j, k);
+	snprintf(num, sizeof(num), "%lld", val);
+	append_str(j, num);
+}
+
+void json_bool(struct json *j, const char *k, bool val)
+{
+	key(j, k);
+	append_str(j, val ? "true" : "false");
+}
+
+void json_str_array(struct json *j, const char *k, const char *const *vals)
+{
+	key(j, k);
+	append(j, "[", 1);
+	for (size_t i = 0; vals[i]; i++) {
+		if (i)
+			append(j, ",", 1);
+		json_append_escaped(j, vals[i]);
+	}
+	append(j, "]", 1);
+}
+
+void json_end(struct cli *cli, struct json *j)
+{
+	append(j, "}", 1);
+	if (!j->failed && !cli->quiet) {
+		fputs(j->buf, stdout);
+		fputc('\n', stdout);
+		fflush(stdout);
+	}
+	free(j->buf);
+	memset(j, 0, sizeof(*j));
+}
+
+int cli_fail(struct cli *cli, int code, int status, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+
+	if (status >= 0)
+		fprintf(stderr, "%s: %s [mgmt status 0x%02x]\n", cli->prog, msg,
+			status);
+	else
+		fprintf(stderr, "%s: %s\n", cli->prog, msg);
+
+	if (cli->json) {
+		struct json j;
+		/* Errors are shown even with --quiet: scripts need them. */
+		bool quiet = cli->quiet;
+
+		json_begin(&j, "error");
+		json_str(&j, "code", cli_exit_code_name(code));
+		if (status >= 0)
+			json_int(&j, "status", status);
+		json_str(&j, "message", msg);
+		cli->quiet = false;
+		json_end(cli, &j);
+		cli->quiet = quiet;
+	}
+	return code;
+}
+
+void cli_warn(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+void cli_print(struct cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli->quiet || cli->json)
+		return;
+	va_start(ap, fmt);
+	vfprintf(stdout, fmt, ap);
+	va_end(ap);
+	fputc('\n', stdout);
+	fflush(stdout);
+}

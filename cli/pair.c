@@ -1,0 +1,428 @@
+/* pair and unpair. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "mgmt/addr.h"
+#include "mgmt/pair.h"
+
+#define PAIR_DEFAULT_TIMEOUT_S 30
+
+struct pair_ctx {
+	struct cli *cli;
+	bool store;
+	const char *keystore;
+	bool key_stored;
+};
+
+static void on_passkey_notify(void *data, const struct mgmt_addr *addr,
+			      uint32_t passkey, uint8_t entered)
+{
+	struct pair_ctx *ctx = data;
+	char a[BT_ADDR_STRLEN];
+
+	/* Shown once, when the kernel first reports it. */
+	if (entered)
+		return;
+	bt_addr_format(&addr->bdaddr, a);
+	if (ctx->cli->json) {
+		struct json j;
+
+		json_begin(&j, "passkey");
+		json_str(&j, "address", a);
+		json_int(&j, "passkey", passkey);
+		json_end(ctx->cli, &j);
+	} else {
+		/* Printed even with -q: without it the pairing cannot end. */
+		printf("passkey %06u for %s: type it on the device\n", passkey,
+		       a);
+		fflush(stdout);
+	}
+}
+
+/* Ask on the terminal whether the numbers match, until the deadline. */
+static bool on_ask_confirm(void *data, const struct mgmt_addr *addr,
+			   uint32_t value, int64_t deadline)
+{
+	struct pair_ctx *ctx = data;
+	char a[BT_ADDR_STRLEN], answer[16] = "";
+	size_t got = 0;
+	bool yes = false;
+	int fd;
+
+	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return false;
+	dprintf(fd, "Does %s show %06u? Confirm pairing [y/N]: ",
+		bt_addr_format(&addr->bdaddr, a), value);
+	while (got < sizeof(answer) - 1) {
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = POLLIN },
+			{ .fd = ctx->cli->signal_fd, .events = POLLIN },
+		};
+		int64_t left = deadline < 0 ? 60000 : deadline - mgmt_now_ms();
+		ssize_t n;
+
+		if (left <= 0 || poll(pfd, 2, (int)(left > 60000 ? 60000 : left)) <= 0 ||
+		    (pfd[1].revents & POLLIN))
+			break;
+		n = read(fd, answer + got, 1);
+		if (n <= 0 || answer[got] == '\n')
+			break;
+		got++;
+	}
+	answer[got] = '\0';
+	yes = answer[0] == 'y' || answer[0] == 'Y';
+	if (!yes)
+		dprintf(fd, "\n");
+	close(fd);
+	return yes;
+}
+
+static void on_new_link_key(void *data, uint16_t index,
+			    const struct mgmt_link_key *key, uint8_t store_hint)
+{
+	struct pair_ctx *ctx = data;
+
+	(void)index;
+	(void)key;
+	/*
+	 * Every key the kernel hands over passes here; the key store writes
+	 * it when the kernel says it is worth keeping. Until the key store
+	 * exists, the kernel's own list is where the key lives.
+	 */
+	if (!ctx->store || !store_hint)
+		return;
+	ctx->key_stored = false;
+}
+
+/* Explain a failed pairing in words a person can act on. */
+static int report_failure(struct cli *cli, const char *a,
+			  const struct pair_result *res, size_t pin_count)
+{
+	int st = res->status;
+
+	if (res->pin_secure_refused)
+		return cli_fail(cli, CLI_EXIT_AUTH, st,
+				"pair %s: the device asked for a secure PIN, "
+				"which must be exactly 16 bytes; none was sent",
+				a);
+	if (res->pin_missing && res->pins_sent == 0)
+		return cli_fail(cli, CLI_EXIT_AUTH, st,
+				"pair %s: the device asked for a PIN; pass "
+				"--pin (HC-05 modules ship with 1234)",
+				a);
+	if (res->confirm_refused)
+		return cli_fail(cli, CLI_EXIT_AUTH, st,
+				"pair %s: numeric comparison refused; pass "
+				"--confirm to accept it",
+				a);
+	if (res->passkey_missing)
+		return cli_fail(cli, CLI_EXIT_AUTH, st,
+				"pair %s: the device asked for a passkey; pass "
+				"--passkey N with the number it shows",
+				a);
+	if (res->reply_rejected && cli_bluetoothd_running())
+		return cli_fail(cli, cli_status_exit(res->status), st,
+				"pair %s: bluetoothd answered the device's "
+				"request first (%s); stop bluetoothd or "
+				"register an agent there",
+				a,
+				mgmt_status_str(res->status) ?
+					mgmt_status_str(res->status) :
+					"unknown status");
+
+	switch (res->status) {
+	case MGMT_STATUS_AUTH_FAILED:
+		if (res->pins_sent > 1)
+			return cli_fail(cli, CLI_EXIT_AUTH, st,
+					"pair %s: authentication failed with "
+					"each of the %u PINs (wrong PIN?)",
+					a, res->pins_sent);
+		if (res->pins_sent)
+			return cli_fail(cli, CLI_EXIT_AUTH, st,
+					"pair %s: authentication failed "
+					"(wrong PIN?)",
+					a);
+		return cli_fail(cli, CLI_EXIT_AUTH, st,
+				"pair %s: authentication failed%s", a,
+				pin_count ? "" : " (does it need --pin?)");
+	case MGMT_STATUS_REJECTED:
+		return cli_fail(cli, CLI_EXIT_AUTH, st,
+				"pair %s: pairing rejected by the device", a);
+	case MGMT_STATUS_CONNECT_FAILED:
+	case MGMT_STATUS_NOT_CONNECTED:
+	case MGMT_STATUS_DISCONNECTED:
+		return cli_fail(cli, CLI_EXIT_UNREACHABLE, st,
+				"pair %s: device unreachable (is it powered, in "
+				"range and not connected elsewhere?)",
+				a);
+	case MGMT_STATUS_BUSY:
+		return cli_fail(cli, CLI_EXIT_BUSY, st,
+				"pair %s: another pairing with this device is "
+				"in progress",
+				a);
+	default:
+		return cli_fail(cli, cli_status_exit(res->status), st,
+				"pair %s: %s", a,
+				mgmt_status_str(res->status) ?
+					mgmt_status_str(res->status) :
+					"unknown status");
+	}
+}
+
+static void report_success(struct cli *cli, uint16_t index, const char *a,
+			   const struct pair_result *res, bool stored)
+{
+	const char *type = res->key_received ?
+				   mgmt_key_type_str(res->key_type) :
+				   NULL;
+	bool already = res->outcome == PAIR_OUTCOME_ALREADY_PAIRED;
+
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "paired");
+		json_int(&j, "index", index);
+		json_str(&j, "address", a);
+		if (res->key_received)
+			json_str(&j, "key_type", type ? type : "unknown");
+		json_bool(&j, "stored", stored);
+		json_bool(&j, "already_paired", already);
+		json_end(cli, &j);
+		return;
+	}
+	if (already)
+		cli_print(cli, "paired %s (already paired)", a);
+	else if (res->key_received)
+		cli_print(cli, "paired %s (%s key%s)", a,
+			  type ? type : "unknown", stored ? ", stored" : "");
+	else
+		cli_print(cli, "paired %s", a);
+}
+
+int cmd_pair(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "pin", required_argument, NULL, 'p' },
+		{ "pin-file", required_argument, NULL, 'f' },
+		{ "passkey", required_argument, NULL, 'k' },
+		{ "confirm", no_argument, NULL, 'c' },
+		{ "capability", required_argument, NULL, 'C' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "no-store", no_argument, NULL, 'n' },
+		{ "keystore", required_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct pair_ctx ctx = { .cli = cli, .store = true };
+	struct pair_callbacks cb = {
+		.passkey_notify = on_passkey_notify,
+		.ask_confirm = on_ask_confirm,
+		.new_link_key = on_new_link_key,
+	};
+	struct pair_params p = {
+		.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
+		.confirm = isatty(STDIN_FILENO) ? PAIR_CONFIRM_ASK :
+						  PAIR_CONFIRM_REFUSE,
+		.cb = &cb,
+		.cb_data = &ctx,
+	};
+	struct cli_pins pins = { .count = 0 };
+	const char *pin_file = NULL, *env_pin;
+	unsigned long timeout_s = PAIR_DEFAULT_TIMEOUT_S, v;
+	struct pair_result res;
+	uint32_t settings;
+	char a[BT_ADDR_STRLEN];
+	uint8_t status;
+	int opt, ret = CLI_EXIT_USAGE, err;
+
+	while ((opt = cli_getopt(cli, "pair", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		switch (opt) {
+		case CLI_OPT_EXIT:
+			goto out;
+		case 'p':
+			if (!cli_pins_add(cli, &pins, "pair", optarg))
+				goto out;
+			break;
+		case 'f':
+			pin_file = optarg;
+			break;
+		case 'k':
+			if (!cli_parse_uint(optarg, 0, 999999, &v)) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "pair: --passkey takes 0 to 999999");
+				goto out;
+			}
+			p.have_passkey = true;
+			p.passkey = (uint32_t)v;
+			break;
+		case 'c':
+			p.confirm = PAIR_CONFIRM_ACCEPT;
+			break;
+		case 'C':
+			if (mgmt_io_cap_parse(optarg, &p.io_cap) < 0) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "pair: unknown capability '%s'",
+					 optarg);
+				goto out;
+			}
+			break;
+		case 't':
+			if (!cli_parse_uint(optarg, 1, 86400, &timeout_s)) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "pair: --timeout takes 1 to 86400 "
+					 "seconds, not '%s'",
+					 optarg);
+				goto out;
+			}
+			break;
+		case 'n':
+			ctx.store = false;
+			break;
+		case 'K':
+			ctx.keystore = optarg;
+			break;
+		}
+	}
+	if (!cli_check_args(cli, "pair", argc - optind, 1, 1) ||
+	    !cli_parse_addr(cli, "pair", argv[optind], &p.addr))
+		goto out;
+	bt_addr_format(&p.addr.bdaddr, a);
+	if (pins.count && pin_file) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "pair: give --pin or --pin-file, not both");
+		goto out;
+	}
+	if (pin_file) {
+		ret = cli_pins_from_file(cli, &pins, "pair", pin_file,
+					 &p.addr.bdaddr);
+		if (ret)
+			goto out;
+	} else if (!pins.count && (env_pin = getenv("BTPAIR_PIN")) &&
+		   *env_pin) {
+		if (!cli_pins_add(cli, &pins, "pair (BTPAIR_PIN)", env_pin))
+			goto out;
+	}
+	p.pins = (const char *const *)pins.pins;
+	p.pin_count = pins.count;
+
+	ret = cli_open(cli, "pair");
+	if (!ret)
+		ret = cli_resolve_index(cli, "pair", &p.index);
+	if (ret)
+		goto out;
+	if (cli_bluetoothd_running())
+		cli_warn(cli, "bluetoothd is running: it may answer or reject "
+			      "this device's requests before btpair does");
+
+	p.deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+	err = pair_prepare_controller(cli->client, p.index, p.deadline, &status,
+				      &settings);
+	if (err < 0) {
+		ret = cli_client_fail(cli, err, "pair");
+		goto out;
+	}
+	if (status != MGMT_STATUS_SUCCESS) {
+		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
+			       "pair %s: hci%u cannot be made ready (%s)", a,
+			       p.index,
+			       mgmt_status_str(status) ?
+				       mgmt_status_str(status) :
+				       "unknown status");
+		goto out;
+	}
+
+	pair_device(cli->client, &p, &res);
+	switch (res.outcome) {
+	case PAIR_OUTCOME_PAIRED:
+	case PAIR_OUTCOME_ALREADY_PAIRED:
+		report_success(cli, p.index, a, &res, ctx.key_stored);
+		ret = CLI_EXIT_OK;
+		break;
+	case PAIR_OUTCOME_FAILED:
+		ret = report_failure(cli, a, &res, pins.count);
+		break;
+	case PAIR_OUTCOME_TIMEOUT:
+		ret = cli_fail(cli, CLI_EXIT_TIMEOUT, -1,
+			       "pair %s: timed out after %lu s%s; pairing "
+			       "cancelled",
+			       a, timeout_s,
+			       res.pin_requested ? "" :
+						   " (is the device in range?)");
+		break;
+	case PAIR_OUTCOME_INTERRUPTED:
+		ret = cli_fail(cli, CLI_EXIT_INTERRUPTED, -1,
+			       "pair %s: interrupted; pairing cancelled", a);
+		break;
+	case PAIR_OUTCOME_ERROR:
+		if (res.err == -ENODEV)
+			ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				       "pair %s: controller hci%u went away", a,
+				       p.index);
+		else
+			ret = cli_client_fail(cli, res.err, "pair");
+		break;
+	}
+out:
+	cli_pins_clear(&pins);
+	return ret;
+}
+
+int cmd_unpair(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "keystore", required_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
+	char a[BT_ADDR_STRLEN], what[64];
+	struct mgmt_addr addr;
+	uint16_t index;
+	int opt, ret = CLI_EXIT_OK, err;
+
+	while ((opt = cli_getopt(cli, "unpair", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		if (opt == CLI_OPT_EXIT)
+			return ret;
+	}
+	if (!cli_check_args(cli, "unpair", argc - optind, 1, 1) ||
+	    !cli_parse_addr(cli, "unpair", argv[optind], &addr))
+		return CLI_EXIT_USAGE;
+	bt_addr_format(&addr.bdaddr, a);
+	snprintf(what, sizeof(what), "unpair %s", a);
+
+	ret = cli_open(cli, "unpair");
+	if (!ret)
+		ret = cli_resolve_index(cli, "unpair", &index);
+	if (ret)
+		return ret;
+	err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
+			       mgmt_cmd_unpair_device(cp, &addr, true),
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, NULL, 0, NULL);
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	if (status == MGMT_STATUS_NOT_PAIRED)
+		return cli_fail(cli, CLI_EXIT_FAILURE, status,
+				"unpair %s: not paired on hci%u", a, index);
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, what);
+
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "unpaired");
+		json_int(&j, "index", index);
+		json_str(&j, "address", a);
+		json_end(cli, &j);
+	} else {
+		cli_print(cli, "unpaired %s", a);
+	}
+	return CLI_EXIT_OK;
+}

@@ -1,0 +1,339 @@
+#include "mgmt/client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bluetooth/bluetooth.h>
+#include <bluetooth/hci.h>
+
+struct queued {
+	struct queued *next;
+	struct mgmt_msg *msg;
+};
+
+struct mgmt_client {
+	int fd;
+	int wakeup_fd;
+	mgmt_trace_fn trace;
+	void *trace_data;
+	struct queued *head, *tail;
+	size_t queued;
+	unsigned long dropped;
+	uint8_t buf[MGMT_HDR_SIZE + MGMT_MAX_PARAM_LEN];
+};
+
+int64_t mgmt_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int64_t mgmt_deadline_in(int64_t ms)
+{
+	return ms < 0 ? -1 : mgmt_now_ms() + ms;
+}
+
+int mgmt_open_control_socket(void)
+{
+	struct sockaddr_hci addr = {
+		.hci_family = AF_BLUETOOTH,
+		.hci_dev = HCI_DEV_NONE,
+		.hci_channel = HCI_CHANNEL_CONTROL,
+	};
+	int fd, err;
+
+	fd = socket(PF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BTPROTO_HCI);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct mgmt_client *mgmt_client_new(int fd)
+{
+	struct mgmt_client *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->fd = fd;
+	c->wakeup_fd = -1;
+	return c;
+}
+
+void mgmt_client_free(struct mgmt_client *c)
+{
+	if (!c)
+		return;
+	while (c->head) {
+		struct queued *q = c->head;
+
+		c->head = q->next;
+		free(q->msg);
+		free(q);
+	}
+	close(c->fd);
+	free(c);
+}
+
+void mgmt_client_set_wakeup_fd(struct mgmt_client *c, int fd)
+{
+	c->wakeup_fd = fd;
+}
+
+int mgmt_client_wakeup_fd(const struct mgmt_client *c)
+{
+	return c->wakeup_fd;
+}
+
+void mgmt_client_set_trace(struct mgmt_client *c, mgmt_trace_fn fn, void *data)
+{
+	c->trace = fn;
+	c->trace_data = data;
+}
+
+unsigned long mgmt_client_dropped(const struct mgmt_client *c)
+{
+	return c->dropped;
+}
+
+int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
+		     const void *param, size_t len)
+{
+	uint8_t *buf = c->buf;
+	ssize_t n;
+
+	if (len > MGMT_MAX_PARAM_LEN)
+		return -EMSGSIZE;
+	mgmt_put_le16(buf, opcode);
+	mgmt_put_le16(buf + 2, index);
+	mgmt_put_le16(buf + 4, (uint16_t)len);
+	if (len)
+		memcpy(buf + MGMT_HDR_SIZE, param, len);
+	if (c->trace)
+		c->trace(c->trace_data, true, opcode, index, buf + MGMT_HDR_SIZE,
+			 len);
+	do {
+		n = send(c->fd, buf, MGMT_HDR_SIZE + len, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	/* The secret bytes of a PIN reply must not linger in the buffer. */
+	explicit_bzero(buf + MGMT_HDR_SIZE, len);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n != MGMT_HDR_SIZE + len)
+		return -EIO;
+	return 0;
+}
+
+/*
+ * Wait until the socket is readable or the deadline passes. Returns 1 when
+ * readable, or -ETIMEDOUT, -EINTR (wakeup fd readable), -errno.
+ */
+static int wait_readable(struct mgmt_client *c, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = c->fd, .events = POLLIN },
+			{ .fd = c->wakeup_fd, .events = POLLIN },
+		};
+		int timeout = -1, n;
+
+		if (deadline >= 0) {
+			int64_t left = deadline - mgmt_now_ms();
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			timeout = left > 60000 ? 60000 : (int)left;
+		}
+		n = poll(pfd, c->wakeup_fd >= 0 ? 2 : 1, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (c->wakeup_fd >= 0 && (pfd[1].revents & POLLIN))
+			return -EINTR;
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
+			return 1;
+	}
+}
+
+/*
+ * Read one message. Returns 1 with *msg set, 0 when what arrived was
+ * malformed and dropped (or nothing was there after all), or -errno.
+ */
+static int read_one(struct mgmt_client *c, struct mgmt_msg **msg)
+{
+	struct iovec iov = { .iov_base = c->buf, .iov_len = sizeof(c->buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct mgmt_msg *m;
+	uint16_t plen;
+	ssize_t n;
+
+	n = recvmsg(c->fd, &mh, MSG_DONTWAIT);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EINTR)
+			return 0;
+		return -errno;
+	}
+	if (n == 0)
+		return -EPIPE;
+	plen = mgmt_get_le16(c->buf + 4);
+	/* A message is exactly a header and the length it announces. */
+	if ((mh.msg_flags & MSG_TRUNC) || (size_t)n < MGMT_HDR_SIZE ||
+	    (size_t)n - MGMT_HDR_SIZE != plen) {
+		c->dropped++;
+		return 0;
+	}
+	m = malloc(sizeof(*m) + plen);
+	if (!m)
+		return -ENOMEM;
+	m->code = mgmt_get_le16(c->buf);
+	m->index = mgmt_get_le16(c->buf + 2);
+	m->len = plen;
+	memcpy(m->param, c->buf + MGMT_HDR_SIZE, plen);
+	if (c->trace)
+		c->trace(c->trace_data, false, m->code, m->index, m->param,
+			 m->len);
+	*msg = m;
+	return 1;
+}
+
+static void enqueue(struct mgmt_client *c, struct mgmt_msg *m)
+{
+	struct queued *q;
+
+	if (c->queued >= MGMT_CLIENT_QUEUE_MAX) {
+		c->dropped++;
+		free(m);
+		return;
+	}
+	q = malloc(sizeof(*q));
+	if (!q) {
+		c->dropped++;
+		free(m);
+		return;
+	}
+	q->next = NULL;
+	q->msg = m;
+	if (c->tail)
+		c->tail->next = q;
+	else
+		c->head = q;
+	c->tail = q;
+	c->queued++;
+}
+
+static struct mgmt_msg *dequeue(struct mgmt_client *c)
+{
+	struct queued *q = c->head;
+	struct mgmt_msg *m;
+
+	if (!q)
+		return NULL;
+	c->head = q->next;
+	if (!c->head)
+		c->tail = NULL;
+	c->queued--;
+	m = q->msg;
+	free(q);
+	return m;
+}
+
+static int receive(struct mgmt_client *c, int64_t deadline,
+		   struct mgmt_msg **msg)
+{
+	for (;;) {
+		int err = wait_readable(c, deadline);
+
+		if (err < 0)
+			return err;
+		err = read_one(c, msg);
+		if (err != 0)
+			return err < 0 ? err : 0;
+	}
+}
+
+static bool is_reply_to(const struct mgmt_msg *m, uint16_t opcode,
+			uint16_t index)
+{
+	if (m->code != MGMT_EV_CMD_COMPLETE && m->code != MGMT_EV_CMD_STATUS)
+		return false;
+	/* Too short to name its command: not ours to take; the decoder of
+	 * whoever reads the queue will reject it. */
+	if (m->len < 3)
+		return false;
+	return m->index == index && mgmt_get_le16(m->param) == opcode;
+}
+
+int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
+			uint16_t index, const void *param, size_t len,
+			int64_t deadline, struct mgmt_msg **reply)
+{
+	int err = mgmt_client_send(c, opcode, index, param, len);
+
+	if (err < 0)
+		return err;
+	for (;;) {
+		struct mgmt_msg *m;
+
+		err = receive(c, deadline, &m);
+		if (err < 0)
+			return err;
+		if (is_reply_to(m, opcode, index)) {
+			*reply = m;
+			return 0;
+		}
+		enqueue(c, m);
+	}
+}
+
+int mgmt_client_call(struct mgmt_client *c, uint16_t opcode, uint16_t index,
+		     const void *param, size_t len, int64_t deadline,
+		     uint8_t *status, void *data, size_t data_size,
+		     size_t *data_len)
+{
+	struct mgmt_msg *reply;
+	struct mgmt_event ev;
+	int err;
+
+	err = mgmt_client_request(c, opcode, index, param, len, deadline,
+				  &reply);
+	if (err < 0)
+		return err;
+	err = mgmt_event_decode(reply, &ev);
+	if (err == 0) {
+		*status = ev.cmd.status;
+		if (data) {
+			size_t n = ev.cmd.len < data_size ? ev.cmd.len :
+							    data_size;
+
+			memcpy(data, ev.cmd.data, n);
+			*data_len = ev.cmd.len;
+		}
+	}
+	free(reply);
+	return err;
+}
+
+int mgmt_client_next(struct mgmt_client *c, int64_t deadline,
+		     struct mgmt_msg **msg)
+{
+	struct mgmt_msg *m = dequeue(c);
+
+	if (m) {
+		*msg = m;
+		return 0;
+	}
+	return receive(c, deadline, msg);
+}

@@ -1,0 +1,96 @@
+/*
+ * A client of the kernel's management channel, built on a file descriptor so
+ * that tests can hand it one end of a socketpair and play the kernel.
+ *
+ * Commands are answered by Command Complete or Command Status. While the
+ * client waits for a reply, every other message -- events for any controller,
+ * replies to other commands -- is queued in arrival order and handed out later
+ * by mgmt_client_next(), so nothing is lost and nothing is taken for the
+ * reply it is not.
+ *
+ * Deadlines are absolute CLOCK_MONOTONIC times in milliseconds (see
+ * mgmt_now_ms()); a negative deadline waits forever.
+ */
+#ifndef BTPAIR_MGMT_CLIENT_H
+#define BTPAIR_MGMT_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mgmt/wire.h"
+
+struct mgmt_client;
+
+/* Queued messages beyond this are dropped (oldest kept) and counted. */
+#define MGMT_CLIENT_QUEUE_MAX 4096
+
+/* Now on CLOCK_MONOTONIC, in milliseconds. */
+int64_t mgmt_now_ms(void);
+/* now + ms, or -1 (forever) when ms is negative. */
+int64_t mgmt_deadline_in(int64_t ms);
+
+/*
+ * Open the kernel's management socket (AF_BLUETOOTH, SOCK_RAW, BTPROTO_HCI,
+ * bound to HCI_DEV_NONE on HCI_CHANNEL_CONTROL). Returns the fd, or
+ * -EAFNOSUPPORT (no Bluetooth in this kernel), -EPERM/-EACCES (needs
+ * CAP_NET_ADMIN) or another -errno.
+ */
+int mgmt_open_control_socket(void);
+
+/* Take ownership of fd (closed by mgmt_client_free). NULL on ENOMEM. */
+struct mgmt_client *mgmt_client_new(int fd);
+void mgmt_client_free(struct mgmt_client *c);
+
+/*
+ * While fd is readable, waits return -EINTR at once (the CLI hands in a
+ * signalfd for SIGINT/SIGTERM). -1 disables it.
+ */
+void mgmt_client_set_wakeup_fd(struct mgmt_client *c, int fd);
+int mgmt_client_wakeup_fd(const struct mgmt_client *c);
+
+/* Called for every message sent (outgoing true: code is the opcode) and
+ * every message received, before anything else looks at it. */
+typedef void (*mgmt_trace_fn)(void *data, bool outgoing, uint16_t code,
+			      uint16_t index, const uint8_t *param, size_t len);
+void mgmt_client_set_trace(struct mgmt_client *c, mgmt_trace_fn fn,
+			   void *data);
+
+/* Messages the client dropped: malformed ones and queue overflow. */
+unsigned long mgmt_client_dropped(const struct mgmt_client *c);
+
+/* Send a command without waiting. Returns 0 or -errno (-EMSGSIZE if len
+ * exceeds the protocol's limit). */
+int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
+		     const void *param, size_t len);
+
+/*
+ * Send a command and wait until its Command Complete or Command Status
+ * arrives (same opcode, same index) or the deadline passes. On success
+ * returns 0 and *reply holds the message, to free() by the caller; decode it
+ * with mgmt_event_decode() (the mgmt status is part of it: a reply with a
+ * failure status is still a reply). Errors: -ETIMEDOUT, -EINTR (wakeup fd),
+ * -EPIPE (the other end closed), other -errno from the socket.
+ */
+int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
+			uint16_t index, const void *param, size_t len,
+			int64_t deadline, struct mgmt_msg **reply);
+
+/*
+ * Like mgmt_client_request, but decode the reply too: *status gets the mgmt
+ * status and, when data is not NULL, up to data_size bytes of return
+ * parameters are copied there with their full length in *data_len.
+ */
+int mgmt_client_call(struct mgmt_client *c, uint16_t opcode, uint16_t index,
+		     const void *param, size_t len, int64_t deadline,
+		     uint8_t *status, void *data, size_t data_size,
+		     size_t *data_len);
+
+/*
+ * The next message: the oldest queued one, else the next from the socket.
+ * Returns 0 with *msg to free(), or -ETIMEDOUT, -EINTR, -EPIPE, -errno.
+ */
+int mgmt_client_next(struct mgmt_client *c, int64_t deadline,
+		     struct mgmt_msg **msg);
+
+#endif

@@ -1,0 +1,361 @@
+#include "mgmt/pair.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mgmt/addr.h"
+
+/* How long a reply to a request may take, within the overall deadline. */
+#define REPLY_TIMEOUT_MS 5000
+/* How long to wait for Cancel Pair Device once the deadline has passed or
+ * the user interrupted. */
+#define CANCEL_TIMEOUT_MS 2000
+
+static int64_t earlier(int64_t deadline, int64_t ms)
+{
+	int64_t d = mgmt_deadline_in(ms);
+
+	return deadline >= 0 && deadline < d ? deadline : d;
+}
+
+int pair_prepare_controller(struct mgmt_client *c, uint16_t index,
+			    int64_t deadline, uint8_t *status,
+			    uint32_t *settings)
+{
+	struct mgmt_controller_info info;
+	uint8_t rp[sizeof(struct mgmt_rp_read_info)], mode[1];
+	size_t rp_len = 0;
+	int err;
+
+	err = mgmt_client_call(c, MGMT_OP_READ_INFO, index, NULL, 0, deadline,
+			       status, rp, sizeof(rp), &rp_len);
+	if (err < 0 || *status != MGMT_STATUS_SUCCESS)
+		return err;
+	err = mgmt_rp_read_info_decode(rp, rp_len, &info);
+	if (err < 0)
+		return err;
+	*settings = info.current_settings;
+
+	static const struct {
+		uint16_t opcode;
+		uint32_t setting;
+	} wanted[] = {
+		/* Bondable first: it works unpowered and must be on before any
+		 * request arrives. */
+		{ MGMT_OP_SET_BONDABLE, MGMT_SETTING_BONDABLE },
+		{ MGMT_OP_SET_POWERED, MGMT_SETTING_POWERED },
+	};
+	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		if (*settings & wanted[i].setting)
+			continue;
+		err = mgmt_client_call(c, wanted[i].opcode, index, mode,
+				       mgmt_cmd_mode(mode, true), deadline,
+				       status, rp, sizeof(rp), &rp_len);
+		if (err < 0 || *status != MGMT_STATUS_SUCCESS)
+			return err;
+		err = mgmt_rp_settings_decode(rp, rp_len, settings);
+		if (err < 0)
+			return err;
+	}
+	return 0;
+}
+
+struct pairing {
+	struct mgmt_client *c;
+	const struct pair_params *p;
+	struct pair_result *res;
+	unsigned int next_pin;
+	bool started; /* Pair Device sent: a cancel has something to cancel */
+};
+
+/* Whether a request event is about the device being paired. */
+static bool is_ours(const struct pairing *pg, uint16_t index,
+		    const struct mgmt_addr *addr)
+{
+	return index == pg->p->index &&
+	       bt_addr_equal(&addr->bdaddr, &pg->p->addr.bdaddr);
+}
+
+/*
+ * Send a reply to a request and wait for its Command Complete. A failure
+ * status means the request was gone (answered by another socket, or the link
+ * dropped); that is noted, not fatal: Pair Device's own reply tells the end.
+ */
+static int send_reply(struct pairing *pg, uint16_t opcode, const uint8_t *param,
+		      size_t len)
+{
+	uint8_t status;
+	int err;
+
+	err = mgmt_client_call(pg->c, opcode, pg->p->index, param, len,
+			       earlier(pg->p->deadline, REPLY_TIMEOUT_MS),
+			       &status, NULL, 0, NULL);
+	if (err == -EBADMSG)
+		return 0;
+	if (err < 0)
+		return err;
+	if (status != MGMT_STATUS_SUCCESS)
+		pg->res->reply_rejected = true;
+	return 0;
+}
+
+static int answer_pin(struct pairing *pg, const struct mgmt_event *ev)
+{
+	const struct pair_params *p = pg->p;
+	uint8_t cp[sizeof(struct mgmt_cp_pin_code_reply)];
+	size_t len;
+	int err;
+
+	pg->res->pin_requested = true;
+	if (pg->next_pin < p->pin_count) {
+		const char *pin = p->pins[pg->next_pin];
+		size_t pin_len = strlen(pin);
+
+		/* With the Secure flag the kernel takes only 16-byte PINs;
+		 * anything else would fail as if it were wrong. */
+		if (ev->pin_request.secure && pin_len != MGMT_PIN_MAX_LEN) {
+			pg->res->pin_secure_refused = true;
+		} else {
+			len = mgmt_cmd_pin_code_reply(cp, &p->addr,
+						      (const uint8_t *)pin,
+						      pin_len);
+			if (len) {
+				pg->res->pins_sent = ++pg->next_pin;
+				err = send_reply(pg, MGMT_OP_PIN_CODE_REPLY, cp,
+						 len);
+				explicit_bzero(cp, sizeof(cp));
+				return err;
+			}
+		}
+	} else {
+		pg->res->pin_missing = true;
+	}
+	len = mgmt_cmd_addr(cp, &p->addr);
+	return send_reply(pg, MGMT_OP_PIN_CODE_NEG_REPLY, cp, len);
+}
+
+static int answer_confirm(struct pairing *pg, const struct mgmt_event *ev)
+{
+	const struct pair_params *p = pg->p;
+	uint8_t cp[sizeof(struct mgmt_wire_addr)];
+	bool accept;
+
+	/* confirm_hint 1 is Just Works: there is no number to compare. */
+	if (ev->confirm_request.confirm_hint == 1)
+		accept = true;
+	else if (p->confirm == PAIR_CONFIRM_ACCEPT)
+		accept = true;
+	else if (p->confirm == PAIR_CONFIRM_ASK && p->cb && p->cb->ask_confirm)
+		accept = p->cb->ask_confirm(p->cb_data, &p->addr,
+					    ev->confirm_request.value,
+					    p->deadline);
+	else
+		accept = false;
+	if (!accept)
+		pg->res->confirm_refused = true;
+	return send_reply(pg,
+			  accept ? MGMT_OP_USER_CONFIRM_REPLY :
+				   MGMT_OP_USER_CONFIRM_NEG_REPLY,
+			  cp, mgmt_cmd_addr(cp, &p->addr));
+}
+
+static int answer_passkey(struct pairing *pg)
+{
+	const struct pair_params *p = pg->p;
+	uint8_t cp[sizeof(struct mgmt_cp_user_passkey_reply)];
+
+	if (p->have_passkey)
+		return send_reply(pg, MGMT_OP_USER_PASSKEY_REPLY, cp,
+				  mgmt_cmd_user_passkey_reply(cp, &p->addr,
+							      p->passkey));
+	pg->res->passkey_missing = true;
+	return send_reply(pg, MGMT_OP_USER_PASSKEY_NEG_REPLY, cp,
+			  mgmt_cmd_addr(cp, &p->addr));
+}
+
+static int start_pairing(struct pairing *pg)
+{
+	uint8_t cp[sizeof(struct mgmt_cp_pair_device)];
+
+	pg->started = true;
+	return mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE, pg->p->index, cp,
+				mgmt_cmd_pair_device(cp, &pg->p->addr,
+						     pg->p->io_cap));
+}
+
+/* Cancel Pair Device, waiting briefly for its reply; the wakeup fd is set
+ * aside meanwhile, since it may still be readable. */
+static void cancel_pairing(struct pairing *pg)
+{
+	int wakeup = mgmt_client_wakeup_fd(pg->c);
+	uint8_t cp[sizeof(struct mgmt_wire_addr)], status;
+
+	if (!pg->started)
+		return;
+	mgmt_client_set_wakeup_fd(pg->c, -1);
+	mgmt_client_call(pg->c, MGMT_OP_CANCEL_PAIR_DEVICE, pg->p->index, cp,
+			 mgmt_cmd_addr(cp, &pg->p->addr),
+			 mgmt_deadline_in(CANCEL_TIMEOUT_MS), &status, NULL, 0,
+			 NULL);
+	mgmt_client_set_wakeup_fd(pg->c, wakeup);
+}
+
+/*
+ * Pair Device's reply. Returns 1 when the pairing is over, 0 when it was
+ * restarted with the next PIN, or -errno.
+ */
+static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
+{
+	struct pair_result *res = pg->res;
+
+	res->status = ev->cmd.status;
+	switch (ev->cmd.status) {
+	case MGMT_STATUS_SUCCESS:
+		res->outcome = PAIR_OUTCOME_PAIRED;
+		return 1;
+	case MGMT_STATUS_ALREADY_PAIRED:
+		res->outcome = PAIR_OUTCOME_ALREADY_PAIRED;
+		return 1;
+	case MGMT_STATUS_AUTH_FAILED:
+		/* A wrong PIN: try the next one, if any, from scratch. */
+		if (res->pins_sent && pg->next_pin < pg->p->pin_count &&
+		    !res->pin_secure_refused) {
+			res->auth_failed = false;
+			res->disconnected = false;
+			return start_pairing(pg);
+		}
+		break;
+	default:
+		break;
+	}
+	res->outcome = PAIR_OUTCOME_FAILED;
+	return 1;
+}
+
+/* Handle one event. Returns 1 when the pairing is over, 0 to go on, or
+ * -errno. */
+static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
+{
+	const struct pair_params *p = pg->p;
+	struct pair_result *res = pg->res;
+
+	switch ((enum mgmt_event_code)ev->code) {
+	case MGMT_EV_CMD_COMPLETE:
+	case MGMT_EV_CMD_STATUS:
+		if (ev->index == p->index && ev->cmd.opcode == MGMT_OP_PAIR_DEVICE)
+			return pairing_done(pg, ev);
+		return 0;
+	case MGMT_EV_PIN_CODE_REQUEST:
+		if (!is_ours(pg, ev->index, &ev->pin_request.addr))
+			return 0;
+		return answer_pin(pg, ev);
+	case MGMT_EV_USER_CONFIRM_REQUEST:
+		if (!is_ours(pg, ev->index, &ev->confirm_request.addr))
+			return 0;
+		return answer_confirm(pg, ev);
+	case MGMT_EV_USER_PASSKEY_REQUEST:
+		if (!is_ours(pg, ev->index, &ev->passkey_request.addr))
+			return 0;
+		return answer_passkey(pg);
+	case MGMT_EV_PASSKEY_NOTIFY:
+		if (is_ours(pg, ev->index, &ev->passkey_notify.addr) && p->cb &&
+		    p->cb->passkey_notify)
+			p->cb->passkey_notify(p->cb_data, &p->addr,
+					      ev->passkey_notify.passkey,
+					      ev->passkey_notify.entered);
+		return 0;
+	case MGMT_EV_NEW_LINK_KEY:
+		if (!is_ours(pg, ev->index, &ev->new_link_key.key.addr))
+			return 0;
+		res->key_received = true;
+		res->key_type = ev->new_link_key.key.type;
+		res->store_hint = ev->new_link_key.store_hint;
+		if (p->cb && p->cb->new_link_key)
+			p->cb->new_link_key(p->cb_data, ev->index,
+					    &ev->new_link_key.key,
+					    ev->new_link_key.store_hint);
+		return 0;
+	case MGMT_EV_AUTH_FAILED:
+		if (is_ours(pg, ev->index, &ev->auth_failed.addr)) {
+			res->auth_failed = true;
+			res->auth_status = ev->auth_failed.status;
+		}
+		return 0;
+	case MGMT_EV_DEVICE_DISCONNECTED:
+		if (is_ours(pg, ev->index, &ev->disconnected.addr)) {
+			res->disconnected = true;
+			res->disconnect_reason = ev->disconnected.reason;
+		}
+		return 0;
+	case MGMT_EV_INDEX_REMOVED:
+		if (ev->index != p->index)
+			return 0;
+		res->outcome = PAIR_OUTCOME_ERROR;
+		res->err = -ENODEV;
+		return 1;
+	case MGMT_EV_INDEX_ADDED:
+	case MGMT_EV_NEW_SETTINGS:
+	case MGMT_EV_DEVICE_CONNECTED:
+	case MGMT_EV_CONNECT_FAILED:
+	case MGMT_EV_DEVICE_UNPAIRED:
+		return 0;
+	}
+	return 0;
+}
+
+int pair_device(struct mgmt_client *c, const struct pair_params *p,
+		struct pair_result *res)
+{
+	struct pairing pg = { .c = c, .p = p, .res = res };
+	uint8_t mode[1], status;
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	res->outcome = PAIR_OUTCOME_ERROR;
+
+	/* The controller-wide capability also governs requests the peer
+	 * starts while the link is up; Pair Device's own overrides it for
+	 * this pairing. */
+	err = mgmt_client_call(c, MGMT_OP_SET_IO_CAPABILITY, p->index, mode,
+			       mgmt_cmd_set_io_capability(mode, p->io_cap),
+			       p->deadline, &status, NULL, 0, NULL);
+	if (err == 0 && status != MGMT_STATUS_SUCCESS) {
+		res->status = status;
+		res->outcome = PAIR_OUTCOME_FAILED;
+		return 0;
+	}
+	if (err == 0)
+		err = start_pairing(&pg);
+
+	while (err == 0) {
+		struct mgmt_msg *msg;
+		struct mgmt_event ev;
+
+		err = mgmt_client_next(c, p->deadline, &msg);
+		if (err < 0)
+			break;
+		/* Unknown and malformed events are none of ours. */
+		if (mgmt_event_decode(msg, &ev) == 0)
+			err = handle_event(&pg, &ev);
+		free(msg);
+		if (err == 1)
+			return 0;
+	}
+
+	switch (err) {
+	case -ETIMEDOUT:
+		res->outcome = PAIR_OUTCOME_TIMEOUT;
+		cancel_pairing(&pg);
+		break;
+	case -EINTR:
+		res->outcome = PAIR_OUTCOME_INTERRUPTED;
+		cancel_pairing(&pg);
+		break;
+	default:
+		res->outcome = PAIR_OUTCOME_ERROR;
+		res->err = err;
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,536 @@
+#include "mgmt/wire.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+/* Event parameter layouts, in the order of mgmt-protocol.rst. */
+struct mgmt_ev_cmd_complete {
+	uint16_t opcode;
+	uint8_t status;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_ev_cmd_complete) == 3, "cmd_complete");
+
+struct mgmt_ev_new_link_key {
+	uint8_t store_hint;
+	struct mgmt_wire_link_key key;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_ev_new_link_key) == 26, "new_link_key");
+
+struct mgmt_ev_device_connected {
+	struct mgmt_wire_addr addr;
+	uint32_t flags;
+	uint16_t eir_len;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_ev_device_connected) == 13, "connected");
+
+struct mgmt_ev_addr_u8 { /* Disconnected, Connect Failed, PIN Code Request,
+			    Authentication Failed */
+	struct mgmt_wire_addr addr;
+	uint8_t value;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_ev_addr_u8) == 8, "addr_u8");
+
+struct mgmt_ev_user_confirm_request {
+	struct mgmt_wire_addr addr;
+	uint8_t confirm_hint;
+	uint32_t value;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_ev_user_confirm_request) == 12, "confirm");
+
+struct mgmt_ev_passkey_notify {
+	struct mgmt_wire_addr addr;
+	uint32_t passkey;
+	uint8_t entered;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_ev_passkey_notify) == 12, "notify");
+
+static const char *const status_names[MGMT_STATUS_COUNT] = {
+	[MGMT_STATUS_SUCCESS] = "Success",
+	[MGMT_STATUS_UNKNOWN_COMMAND] = "Unknown Command",
+	[MGMT_STATUS_NOT_CONNECTED] = "Not Connected",
+	[MGMT_STATUS_FAILED] = "Failed",
+	[MGMT_STATUS_CONNECT_FAILED] = "Connect Failed",
+	[MGMT_STATUS_AUTH_FAILED] = "Authentication Failed",
+	[MGMT_STATUS_NOT_PAIRED] = "Not Paired",
+	[MGMT_STATUS_NO_RESOURCES] = "No Resources",
+	[MGMT_STATUS_TIMEOUT] = "Timeout",
+	[MGMT_STATUS_ALREADY_CONNECTED] = "Already Connected",
+	[MGMT_STATUS_BUSY] = "Busy",
+	[MGMT_STATUS_REJECTED] = "Rejected",
+	[MGMT_STATUS_NOT_SUPPORTED] = "Not Supported",
+	[MGMT_STATUS_INVALID_PARAMS] = "Invalid Parameters",
+	[MGMT_STATUS_DISCONNECTED] = "Disconnected",
+	[MGMT_STATUS_NOT_POWERED] = "Not Powered",
+	[MGMT_STATUS_CANCELLED] = "Cancelled",
+	[MGMT_STATUS_INVALID_INDEX] = "Invalid Index",
+	[MGMT_STATUS_RFKILLED] = "Blocked through rfkill",
+	[MGMT_STATUS_ALREADY_PAIRED] = "Already Paired",
+	[MGMT_STATUS_PERMISSION_DENIED] = "Permission Denied",
+};
+
+const char *mgmt_status_str(uint8_t status)
+{
+	return status < MGMT_STATUS_COUNT ? status_names[status] : NULL;
+}
+
+static const char *const setting_names[] = {
+	"powered",	"connectable",	  "fast-connectable", "discoverable",
+	"bondable",	"link-security",  "ssp",	      "br/edr",
+	"hs",		"le",		  "advertising",      "secure-conn",
+	"debug-keys",	"privacy",	  "configuration",    "static-addr",
+};
+
+const char *mgmt_setting_str(unsigned int bit)
+{
+	return bit < sizeof(setting_names) / sizeof(setting_names[0]) ?
+		       setting_names[bit] :
+		       NULL;
+}
+
+static const char *const io_cap_names[] = {
+	[MGMT_IO_DISPLAY_ONLY] = "DisplayOnly",
+	[MGMT_IO_DISPLAY_YES_NO] = "DisplayYesNo",
+	[MGMT_IO_KEYBOARD_ONLY] = "KeyboardOnly",
+	[MGMT_IO_NO_INPUT_NO_OUTPUT] = "NoInputNoOutput",
+	[MGMT_IO_KEYBOARD_DISPLAY] = "KeyboardDisplay",
+};
+
+const char *mgmt_io_cap_str(uint8_t cap)
+{
+	return cap <= MGMT_IO_KEYBOARD_DISPLAY ? io_cap_names[cap] : NULL;
+}
+
+int mgmt_io_cap_parse(const char *str, uint8_t *out)
+{
+	for (uint8_t i = 0; i <= MGMT_IO_KEYBOARD_DISPLAY; i++) {
+		if (str && strcasecmp(str, io_cap_names[i]) == 0) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static const char *const key_type_names[] = {
+	[MGMT_KEY_COMBINATION] = "combination",
+	[MGMT_KEY_LOCAL_UNIT] = "local unit",
+	[MGMT_KEY_REMOTE_UNIT] = "remote unit",
+	[MGMT_KEY_DEBUG_COMBINATION] = "debug combination",
+	[MGMT_KEY_UNAUTH_P192] = "unauthenticated P-192",
+	[MGMT_KEY_AUTH_P192] = "authenticated P-192",
+	[MGMT_KEY_CHANGED_COMBINATION] = "changed combination",
+	[MGMT_KEY_UNAUTH_P256] = "unauthenticated P-256",
+	[MGMT_KEY_AUTH_P256] = "authenticated P-256",
+};
+
+const char *mgmt_key_type_str(uint8_t type)
+{
+	return type <= MGMT_KEY_AUTH_P256 ? key_type_names[type] : NULL;
+}
+
+const char *mgmt_opcode_str(uint16_t opcode)
+{
+	switch ((enum mgmt_opcode)opcode) {
+	case MGMT_OP_READ_INDEX_LIST: return "Read Index List";
+	case MGMT_OP_READ_INFO: return "Read Controller Information";
+	case MGMT_OP_SET_POWERED: return "Set Powered";
+	case MGMT_OP_SET_CONNECTABLE: return "Set Connectable";
+	case MGMT_OP_SET_BONDABLE: return "Set Bondable";
+	case MGMT_OP_SET_SSP: return "Set Secure Simple Pairing";
+	case MGMT_OP_SET_LOCAL_NAME: return "Set Local Name";
+	case MGMT_OP_LOAD_LINK_KEYS: return "Load Link Keys";
+	case MGMT_OP_GET_CONNECTIONS: return "Get Connections";
+	case MGMT_OP_PIN_CODE_REPLY: return "PIN Code Reply";
+	case MGMT_OP_PIN_CODE_NEG_REPLY: return "PIN Code Negative Reply";
+	case MGMT_OP_SET_IO_CAPABILITY: return "Set IO Capability";
+	case MGMT_OP_PAIR_DEVICE: return "Pair Device";
+	case MGMT_OP_CANCEL_PAIR_DEVICE: return "Cancel Pair Device";
+	case MGMT_OP_UNPAIR_DEVICE: return "Unpair Device";
+	case MGMT_OP_USER_CONFIRM_REPLY: return "User Confirmation Reply";
+	case MGMT_OP_USER_CONFIRM_NEG_REPLY:
+		return "User Confirmation Negative Reply";
+	case MGMT_OP_USER_PASSKEY_REPLY: return "User Passkey Reply";
+	case MGMT_OP_USER_PASSKEY_NEG_REPLY:
+		return "User Passkey Negative Reply";
+	}
+	return NULL;
+}
+
+const char *mgmt_event_str(uint16_t code)
+{
+	switch ((enum mgmt_event_code)code) {
+	case MGMT_EV_CMD_COMPLETE: return "Command Complete";
+	case MGMT_EV_CMD_STATUS: return "Command Status";
+	case MGMT_EV_INDEX_ADDED: return "Index Added";
+	case MGMT_EV_INDEX_REMOVED: return "Index Removed";
+	case MGMT_EV_NEW_SETTINGS: return "New Settings";
+	case MGMT_EV_NEW_LINK_KEY: return "New Link Key";
+	case MGMT_EV_DEVICE_CONNECTED: return "Device Connected";
+	case MGMT_EV_DEVICE_DISCONNECTED: return "Device Disconnected";
+	case MGMT_EV_CONNECT_FAILED: return "Connect Failed";
+	case MGMT_EV_PIN_CODE_REQUEST: return "PIN Code Request";
+	case MGMT_EV_USER_CONFIRM_REQUEST: return "User Confirmation Request";
+	case MGMT_EV_USER_PASSKEY_REQUEST: return "User Passkey Request";
+	case MGMT_EV_AUTH_FAILED: return "Authentication Failed";
+	case MGMT_EV_DEVICE_UNPAIRED: return "Device Unpaired";
+	case MGMT_EV_PASSKEY_NOTIFY: return "Passkey Notify";
+	}
+	return NULL;
+}
+
+/* ---- Encoders ---------------------------------------------------------- */
+
+static void put_addr(uint8_t *out, const struct mgmt_addr *addr)
+{
+	memcpy(out + offsetof(struct mgmt_wire_addr, bdaddr), &addr->bdaddr,
+	       sizeof(addr->bdaddr));
+	out[offsetof(struct mgmt_wire_addr, type)] = addr->type;
+}
+
+static void get_addr(const uint8_t *in, struct mgmt_addr *addr)
+{
+	memcpy(&addr->bdaddr, in + offsetof(struct mgmt_wire_addr, bdaddr),
+	       sizeof(addr->bdaddr));
+	addr->type = in[offsetof(struct mgmt_wire_addr, type)];
+}
+
+size_t mgmt_cmd_mode(uint8_t out[static 1], bool on)
+{
+	out[0] = on ? 0x01 : 0x00;
+	return 1;
+}
+
+size_t mgmt_cmd_set_io_capability(uint8_t out[static 1], uint8_t io_cap)
+{
+	out[0] = io_cap;
+	return 1;
+}
+
+size_t mgmt_cmd_set_local_name(uint8_t out[static 260], const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len >= MGMT_MAX_NAME_LEN)
+		return 0;
+	memset(out, 0, sizeof(struct mgmt_cp_set_local_name));
+	memcpy(out + offsetof(struct mgmt_cp_set_local_name, name), name, len);
+	/* The short name stays empty: the kernel then advertises the full one. */
+	return sizeof(struct mgmt_cp_set_local_name);
+}
+
+size_t mgmt_cmd_addr(uint8_t out[static 7], const struct mgmt_addr *addr)
+{
+	put_addr(out, addr);
+	return sizeof(struct mgmt_wire_addr);
+}
+
+size_t mgmt_cmd_pair_device(uint8_t out[static 8],
+			    const struct mgmt_addr *addr, uint8_t io_cap)
+{
+	put_addr(out + offsetof(struct mgmt_cp_pair_device, addr), addr);
+	out[offsetof(struct mgmt_cp_pair_device, io_cap)] = io_cap;
+	return sizeof(struct mgmt_cp_pair_device);
+}
+
+size_t mgmt_cmd_unpair_device(uint8_t out[static 8],
+			      const struct mgmt_addr *addr, bool disconnect)
+{
+	put_addr(out + offsetof(struct mgmt_cp_unpair_device, addr), addr);
+	out[offsetof(struct mgmt_cp_unpair_device, disconnect)] =
+		disconnect ? 1 : 0;
+	return sizeof(struct mgmt_cp_unpair_device);
+}
+
+size_t mgmt_cmd_pin_code_reply(uint8_t out[static 24],
+			       const struct mgmt_addr *addr,
+			       const uint8_t *pin, size_t pin_len)
+{
+	if (pin_len < 1 || pin_len > MGMT_PIN_MAX_LEN)
+		return 0;
+	memset(out, 0, sizeof(struct mgmt_cp_pin_code_reply));
+	put_addr(out + offsetof(struct mgmt_cp_pin_code_reply, addr), addr);
+	out[offsetof(struct mgmt_cp_pin_code_reply, pin_len)] = (uint8_t)pin_len;
+	memcpy(out + offsetof(struct mgmt_cp_pin_code_reply, pin_code), pin,
+	       pin_len);
+	return sizeof(struct mgmt_cp_pin_code_reply);
+}
+
+size_t mgmt_cmd_user_passkey_reply(uint8_t out[static 11],
+				   const struct mgmt_addr *addr,
+				   uint32_t passkey)
+{
+	put_addr(out + offsetof(struct mgmt_cp_user_passkey_reply, addr), addr);
+	mgmt_put_le32(out + offsetof(struct mgmt_cp_user_passkey_reply, passkey),
+		      passkey);
+	return sizeof(struct mgmt_cp_user_passkey_reply);
+}
+
+size_t mgmt_cmd_load_link_keys_size(size_t count)
+{
+	return sizeof(struct mgmt_cp_load_link_keys) +
+	       count * sizeof(struct mgmt_wire_link_key);
+}
+
+static void put_link_key(uint8_t *out, const struct mgmt_link_key *key)
+{
+	put_addr(out + offsetof(struct mgmt_wire_link_key, addr), &key->addr);
+	out[offsetof(struct mgmt_wire_link_key, type)] = key->type;
+	memcpy(out + offsetof(struct mgmt_wire_link_key, val), key->val,
+	       MGMT_LINK_KEY_LEN);
+	out[offsetof(struct mgmt_wire_link_key, pin_len)] = key->pin_len;
+}
+
+static void get_link_key(const uint8_t *in, struct mgmt_link_key *key)
+{
+	get_addr(in + offsetof(struct mgmt_wire_link_key, addr), &key->addr);
+	key->type = in[offsetof(struct mgmt_wire_link_key, type)];
+	memcpy(key->val, in + offsetof(struct mgmt_wire_link_key, val),
+	       MGMT_LINK_KEY_LEN);
+	key->pin_len = in[offsetof(struct mgmt_wire_link_key, pin_len)];
+}
+
+size_t mgmt_cmd_load_link_keys(uint8_t *out, const struct mgmt_link_key *keys,
+			       size_t count)
+{
+	uint8_t *p = out + sizeof(struct mgmt_cp_load_link_keys);
+
+	if (count > UINT16_MAX ||
+	    mgmt_cmd_load_link_keys_size(count) > MGMT_MAX_PARAM_LEN)
+		return 0;
+	/* Debug keys stay refused: a key made with them protects nothing. */
+	out[offsetof(struct mgmt_cp_load_link_keys, debug_keys)] = 0;
+	mgmt_put_le16(out + offsetof(struct mgmt_cp_load_link_keys, key_count),
+		      (uint16_t)count);
+	for (size_t i = 0; i < count; i++, p += sizeof(struct mgmt_wire_link_key))
+		put_link_key(p, &keys[i]);
+	return mgmt_cmd_load_link_keys_size(count);
+}
+
+static void redact(uint8_t *param, size_t len, size_t off, size_t n)
+{
+	if (off >= len)
+		return;
+	if (n > len - off)
+		n = len - off;
+	memset(param + off, 'X', n);
+}
+
+void mgmt_redact(bool is_command, uint16_t code, uint8_t *param, size_t len)
+{
+	if (is_command && code == MGMT_OP_PIN_CODE_REPLY) {
+		redact(param, len,
+		       offsetof(struct mgmt_cp_pin_code_reply, pin_code),
+		       MGMT_PIN_MAX_LEN);
+	} else if (is_command && code == MGMT_OP_LOAD_LINK_KEYS) {
+		size_t off = sizeof(struct mgmt_cp_load_link_keys);
+
+		for (; off < len; off += sizeof(struct mgmt_wire_link_key))
+			redact(param, len,
+			       off + offsetof(struct mgmt_wire_link_key, val),
+			       MGMT_LINK_KEY_LEN);
+	} else if (!is_command && code == MGMT_EV_NEW_LINK_KEY) {
+		redact(param, len,
+		       offsetof(struct mgmt_ev_new_link_key, key) +
+			       offsetof(struct mgmt_wire_link_key, val),
+		       MGMT_LINK_KEY_LEN);
+	}
+}
+
+/* ---- Decoders ---------------------------------------------------------- */
+
+int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
+{
+	const uint8_t *p = msg->param;
+	size_t len = msg->len, need;
+
+	memset(ev, 0, sizeof(*ev));
+	ev->code = msg->code;
+	ev->index = msg->index;
+
+	switch ((enum mgmt_event_code)msg->code) {
+	case MGMT_EV_CMD_COMPLETE:
+	case MGMT_EV_CMD_STATUS:
+		need = sizeof(struct mgmt_ev_cmd_complete);
+		break;
+	case MGMT_EV_INDEX_ADDED:
+	case MGMT_EV_INDEX_REMOVED:
+		need = 0;
+		break;
+	case MGMT_EV_NEW_SETTINGS:
+		need = 4;
+		break;
+	case MGMT_EV_NEW_LINK_KEY:
+		need = sizeof(struct mgmt_ev_new_link_key);
+		break;
+	case MGMT_EV_DEVICE_CONNECTED:
+		need = sizeof(struct mgmt_ev_device_connected);
+		break;
+	case MGMT_EV_DEVICE_DISCONNECTED:
+	case MGMT_EV_CONNECT_FAILED:
+	case MGMT_EV_PIN_CODE_REQUEST:
+	case MGMT_EV_AUTH_FAILED:
+		need = sizeof(struct mgmt_ev_addr_u8);
+		break;
+	case MGMT_EV_USER_CONFIRM_REQUEST:
+		need = sizeof(struct mgmt_ev_user_confirm_request);
+		break;
+	case MGMT_EV_USER_PASSKEY_REQUEST:
+	case MGMT_EV_DEVICE_UNPAIRED:
+		need = sizeof(struct mgmt_wire_addr);
+		break;
+	case MGMT_EV_PASSKEY_NOTIFY:
+		need = sizeof(struct mgmt_ev_passkey_notify);
+		break;
+	default:
+		return -ENOENT;
+	}
+	if (len < need)
+		return -EBADMSG;
+
+	switch ((enum mgmt_event_code)msg->code) {
+	case MGMT_EV_CMD_COMPLETE:
+	case MGMT_EV_CMD_STATUS:
+		ev->cmd.opcode = mgmt_get_le16(p);
+		ev->cmd.status = p[offsetof(struct mgmt_ev_cmd_complete, status)];
+		ev->cmd.data = p + need;
+		ev->cmd.len = len - need;
+		break;
+	case MGMT_EV_INDEX_ADDED:
+	case MGMT_EV_INDEX_REMOVED:
+		break;
+	case MGMT_EV_NEW_SETTINGS:
+		ev->new_settings.settings = mgmt_get_le32(p);
+		break;
+	case MGMT_EV_NEW_LINK_KEY:
+		ev->new_link_key.store_hint = p[0];
+		get_link_key(p + offsetof(struct mgmt_ev_new_link_key, key),
+			     &ev->new_link_key.key);
+		break;
+	case MGMT_EV_DEVICE_CONNECTED: {
+		size_t eir_len = mgmt_get_le16(
+			p + offsetof(struct mgmt_ev_device_connected, eir_len));
+
+		/* The EIR data must fit in what was received. */
+		if (eir_len > len - need)
+			return -EBADMSG;
+		get_addr(p, &ev->connected.addr);
+		ev->connected.flags = mgmt_get_le32(
+			p + offsetof(struct mgmt_ev_device_connected, flags));
+		break;
+	}
+	case MGMT_EV_DEVICE_DISCONNECTED:
+		get_addr(p, &ev->disconnected.addr);
+		ev->disconnected.reason = p[sizeof(struct mgmt_wire_addr)];
+		break;
+	case MGMT_EV_CONNECT_FAILED:
+		get_addr(p, &ev->connect_failed.addr);
+		ev->connect_failed.status = p[sizeof(struct mgmt_wire_addr)];
+		break;
+	case MGMT_EV_PIN_CODE_REQUEST:
+		get_addr(p, &ev->pin_request.addr);
+		ev->pin_request.secure = p[sizeof(struct mgmt_wire_addr)];
+		break;
+	case MGMT_EV_AUTH_FAILED:
+		get_addr(p, &ev->auth_failed.addr);
+		ev->auth_failed.status = p[sizeof(struct mgmt_wire_addr)];
+		break;
+	case MGMT_EV_USER_CONFIRM_REQUEST:
+		get_addr(p, &ev->confirm_request.addr);
+		ev->confirm_request.confirm_hint = p[offsetof(
+			struct mgmt_ev_user_confirm_request, confirm_hint)];
+		ev->confirm_request.value = mgmt_get_le32(
+			p + offsetof(struct mgmt_ev_user_confirm_request, value));
+		break;
+	case MGMT_EV_USER_PASSKEY_REQUEST:
+		get_addr(p, &ev->passkey_request.addr);
+		break;
+	case MGMT_EV_DEVICE_UNPAIRED:
+		get_addr(p, &ev->unpaired.addr);
+		break;
+	case MGMT_EV_PASSKEY_NOTIFY:
+		get_addr(p, &ev->passkey_notify.addr);
+		ev->passkey_notify.passkey = mgmt_get_le32(
+			p + offsetof(struct mgmt_ev_passkey_notify, passkey));
+		ev->passkey_notify.entered =
+			p[offsetof(struct mgmt_ev_passkey_notify, entered)];
+		break;
+	}
+	return 0;
+}
+
+static void copy_name(char *dst, const uint8_t *src, size_t size)
+{
+	/* The kernel NUL-terminates, but a hostile peer of the test may not. */
+	memcpy(dst, src, size);
+	dst[size - 1] = '\0';
+}
+
+int mgmt_rp_read_info_decode(const uint8_t *data, size_t len,
+			     struct mgmt_controller_info *out)
+{
+	if (len < sizeof(struct mgmt_rp_read_info))
+		return -EBADMSG;
+	memcpy(&out->bdaddr, data, sizeof(out->bdaddr));
+	out->version = data[offsetof(struct mgmt_rp_read_info, version)];
+	out->manufacturer = mgmt_get_le16(
+		data + offsetof(struct mgmt_rp_read_info, manufacturer));
+	out->supported_settings = mgmt_get_le32(
+		data + offsetof(struct mgmt_rp_read_info, supported_settings));
+	out->current_settings = mgmt_get_le32(
+		data + offsetof(struct mgmt_rp_read_info, current_settings));
+	memcpy(out->dev_class,
+	       data + offsetof(struct mgmt_rp_read_info, dev_class), 3);
+	copy_name(out->name, data + offsetof(struct mgmt_rp_read_info, name),
+		  MGMT_MAX_NAME_LEN);
+	copy_name(out->short_name,
+		  data + offsetof(struct mgmt_rp_read_info, short_name),
+		  MGMT_MAX_SHORT_NAME_LEN);
+	return 0;
+}
+
+int mgmt_rp_settings_decode(const uint8_t *data, size_t len, uint32_t *out)
+{
+	if (len < 4)
+		return -EBADMSG;
+	*out = mgmt_get_le32(data);
+	return 0;
+}
+
+int mgmt_rp_addr_decode(const uint8_t *data, size_t len, struct mgmt_addr *out)
+{
+	if (len < sizeof(struct mgmt_wire_addr))
+		return -EBADMSG;
+	get_addr(data, out);
+	return 0;
+}
+
+static int counted_list_decode(const uint8_t *data, size_t len, size_t size,
+			       uint16_t *count, const uint8_t **entries)
+{
+	uint16_t n;
+
+	if (len < 2)
+		return -EBADMSG;
+	n = mgmt_get_le16(data);
+	/* A count the data cannot hold is a lie; trust neither. */
+	if ((size_t)n * size > len - 2)
+		return -EBADMSG;
+	*count = n;
+	*entries = data + 2;
+	return 0;
+}
+
+int mgmt_rp_index_list_decode(const uint8_t *data, size_t len,
+			      uint16_t *count, const uint8_t **entries)
+{
+	return counted_list_decode(data, len, 2, count, entries);
+}
+
+int mgmt_rp_connections_decode(const uint8_t *data, size_t len,
+			       uint16_t *count, const uint8_t **entries)
+{
+	return counted_list_decode(data, len, sizeof(struct mgmt_wire_addr),
+				   count, entries);
+}

@@ -1,0 +1,409 @@
+/*
+ * The kernel's Bluetooth management protocol: the commands and events btpair
+ * uses, in the order of BlueZ's doc/mgmt-protocol.rst.
+ *
+ * Every multi-byte field on the wire is little-endian. The packed structs
+ * below are the wire layout and are only ever filled by the mgmt_cmd_*
+ * encoders or read by mgmt_event_decode(), which convert byte order; nothing
+ * else touches wire bytes.
+ */
+#ifndef BTPAIR_MGMT_WIRE_H
+#define BTPAIR_MGMT_WIRE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <bluetooth/bluetooth.h>
+
+#define MGMT_INDEX_NONE 0xFFFF
+#define MGMT_HDR_SIZE 6
+/* The length field is 16 bits, so no message is longer than this. */
+#define MGMT_MAX_PARAM_LEN 0xFFFF
+#define MGMT_MAX_NAME_LEN 249 /* 248 bytes and a NUL */
+#define MGMT_MAX_SHORT_NAME_LEN 11
+#define MGMT_PIN_MAX_LEN 16
+#define MGMT_LINK_KEY_LEN 16
+
+struct mgmt_hdr {
+	uint16_t opcode;
+	uint16_t index;
+	uint16_t len;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_hdr) == MGMT_HDR_SIZE, "mgmt_hdr");
+
+struct mgmt_wire_addr {
+	bdaddr_t bdaddr;
+	uint8_t type;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_wire_addr) == 7, "mgmt_wire_addr");
+
+enum mgmt_addr_type {
+	MGMT_ADDR_BREDR = 0x00,
+	MGMT_ADDR_LE_PUBLIC = 0x01,
+	MGMT_ADDR_LE_RANDOM = 0x02,
+};
+
+/* An address as the decoders hand it out. */
+struct mgmt_addr {
+	bdaddr_t bdaddr;
+	uint8_t type;
+};
+
+enum mgmt_status {
+	MGMT_STATUS_SUCCESS = 0x00,
+	MGMT_STATUS_UNKNOWN_COMMAND = 0x01,
+	MGMT_STATUS_NOT_CONNECTED = 0x02,
+	MGMT_STATUS_FAILED = 0x03,
+	MGMT_STATUS_CONNECT_FAILED = 0x04,
+	MGMT_STATUS_AUTH_FAILED = 0x05,
+	MGMT_STATUS_NOT_PAIRED = 0x06,
+	MGMT_STATUS_NO_RESOURCES = 0x07,
+	MGMT_STATUS_TIMEOUT = 0x08,
+	MGMT_STATUS_ALREADY_CONNECTED = 0x09,
+	MGMT_STATUS_BUSY = 0x0a,
+	MGMT_STATUS_REJECTED = 0x0b,
+	MGMT_STATUS_NOT_SUPPORTED = 0x0c,
+	MGMT_STATUS_INVALID_PARAMS = 0x0d,
+	MGMT_STATUS_DISCONNECTED = 0x0e,
+	MGMT_STATUS_NOT_POWERED = 0x0f,
+	MGMT_STATUS_CANCELLED = 0x10,
+	MGMT_STATUS_INVALID_INDEX = 0x11,
+	MGMT_STATUS_RFKILLED = 0x12,
+	MGMT_STATUS_ALREADY_PAIRED = 0x13,
+	MGMT_STATUS_PERMISSION_DENIED = 0x14,
+};
+#define MGMT_STATUS_COUNT 21
+
+/* The name of a status ("Authentication Failed"), or NULL if unknown. */
+const char *mgmt_status_str(uint8_t status);
+
+/* Settings bits of Read Controller Information and New Settings. */
+enum mgmt_setting {
+	MGMT_SETTING_POWERED = 1u << 0,
+	MGMT_SETTING_CONNECTABLE = 1u << 1,
+	MGMT_SETTING_FAST_CONNECTABLE = 1u << 2,
+	MGMT_SETTING_DISCOVERABLE = 1u << 3,
+	MGMT_SETTING_BONDABLE = 1u << 4,
+	MGMT_SETTING_LINK_SECURITY = 1u << 5,
+	MGMT_SETTING_SSP = 1u << 6,
+	MGMT_SETTING_BREDR = 1u << 7,
+	MGMT_SETTING_HS = 1u << 8,
+	MGMT_SETTING_LE = 1u << 9,
+	MGMT_SETTING_ADVERTISING = 1u << 10,
+	MGMT_SETTING_SECURE_CONN = 1u << 11,
+	MGMT_SETTING_DEBUG_KEYS = 1u << 12,
+	MGMT_SETTING_PRIVACY = 1u << 13,
+	MGMT_SETTING_CONFIGURATION = 1u << 14,
+	MGMT_SETTING_STATIC_ADDRESS = 1u << 15,
+};
+
+/* The lower-case name of one settings bit ("bondable"), or NULL. */
+const char *mgmt_setting_str(unsigned int bit);
+
+enum mgmt_io_cap {
+	MGMT_IO_DISPLAY_ONLY = 0x00,
+	MGMT_IO_DISPLAY_YES_NO = 0x01,
+	MGMT_IO_KEYBOARD_ONLY = 0x02,
+	MGMT_IO_NO_INPUT_NO_OUTPUT = 0x03,
+	MGMT_IO_KEYBOARD_DISPLAY = 0x04,
+};
+
+/* "DisplayYesNo" and so on, or NULL for a value outside the enum. */
+const char *mgmt_io_cap_str(uint8_t cap);
+/* Case-insensitive parse of those names; returns 0 or -EINVAL. */
+int mgmt_io_cap_parse(const char *str, uint8_t *out);
+
+/* Link key types of Load Link Keys and New Link Key. */
+enum mgmt_key_type {
+	MGMT_KEY_COMBINATION = 0x00,
+	MGMT_KEY_LOCAL_UNIT = 0x01,
+	MGMT_KEY_REMOTE_UNIT = 0x02,
+	MGMT_KEY_DEBUG_COMBINATION = 0x03,
+	MGMT_KEY_UNAUTH_P192 = 0x04,
+	MGMT_KEY_AUTH_P192 = 0x05,
+	MGMT_KEY_CHANGED_COMBINATION = 0x06,
+	MGMT_KEY_UNAUTH_P256 = 0x07,
+	MGMT_KEY_AUTH_P256 = 0x08,
+};
+
+/* "combination", "authenticated P-256" ..., or NULL. */
+const char *mgmt_key_type_str(uint8_t type);
+
+/* ---- Commands ---------------------------------------------------------- */
+
+enum mgmt_opcode {
+	MGMT_OP_READ_INDEX_LIST = 0x0003,
+	MGMT_OP_READ_INFO = 0x0004,
+	MGMT_OP_SET_POWERED = 0x0005,
+	MGMT_OP_SET_CONNECTABLE = 0x0007,
+	MGMT_OP_SET_BONDABLE = 0x0009,
+	MGMT_OP_SET_SSP = 0x000B,
+	MGMT_OP_SET_LOCAL_NAME = 0x000F,
+	MGMT_OP_LOAD_LINK_KEYS = 0x0012,
+	MGMT_OP_GET_CONNECTIONS = 0x0015,
+	MGMT_OP_PIN_CODE_REPLY = 0x0016,
+	MGMT_OP_PIN_CODE_NEG_REPLY = 0x0017,
+	MGMT_OP_SET_IO_CAPABILITY = 0x0018,
+	MGMT_OP_PAIR_DEVICE = 0x0019,
+	MGMT_OP_CANCEL_PAIR_DEVICE = 0x001A,
+	MGMT_OP_UNPAIR_DEVICE = 0x001B,
+	MGMT_OP_USER_CONFIRM_REPLY = 0x001C,
+	MGMT_OP_USER_CONFIRM_NEG_REPLY = 0x001D,
+	MGMT_OP_USER_PASSKEY_REPLY = 0x001E,
+	MGMT_OP_USER_PASSKEY_NEG_REPLY = 0x001F,
+};
+
+/* "Pair Device" and so on, or NULL for an opcode btpair does not use. */
+const char *mgmt_opcode_str(uint16_t opcode);
+
+struct mgmt_rp_read_info {
+	bdaddr_t bdaddr;
+	uint8_t version;
+	uint16_t manufacturer;
+	uint32_t supported_settings;
+	uint32_t current_settings;
+	uint8_t dev_class[3];
+	uint8_t name[MGMT_MAX_NAME_LEN];
+	uint8_t short_name[MGMT_MAX_SHORT_NAME_LEN];
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_rp_read_info) == 280, "read_info");
+
+struct mgmt_cp_set_local_name {
+	uint8_t name[MGMT_MAX_NAME_LEN];
+	uint8_t short_name[MGMT_MAX_SHORT_NAME_LEN];
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_cp_set_local_name) == 260, "local_name");
+
+struct mgmt_wire_link_key {
+	struct mgmt_wire_addr addr;
+	uint8_t type;
+	uint8_t val[MGMT_LINK_KEY_LEN];
+	uint8_t pin_len;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_wire_link_key) == 25, "link_key");
+
+struct mgmt_cp_load_link_keys {
+	uint8_t debug_keys;
+	uint16_t key_count;
+	struct mgmt_wire_link_key keys[];
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_cp_load_link_keys) == 3, "load_link_keys");
+
+struct mgmt_cp_pin_code_reply {
+	struct mgmt_wire_addr addr;
+	uint8_t pin_len;
+	uint8_t pin_code[MGMT_PIN_MAX_LEN];
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_cp_pin_code_reply) == 24, "pin_reply");
+
+struct mgmt_cp_pair_device {
+	struct mgmt_wire_addr addr;
+	uint8_t io_cap;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_cp_pair_device) == 8, "pair_device");
+
+struct mgmt_cp_unpair_device {
+	struct mgmt_wire_addr addr;
+	uint8_t disconnect;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_cp_unpair_device) == 8, "unpair_device");
+
+struct mgmt_cp_user_passkey_reply {
+	struct mgmt_wire_addr addr;
+	uint32_t passkey;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_cp_user_passkey_reply) == 11, "passkey");
+
+/* A link key as btpair holds it in memory. */
+struct mgmt_link_key {
+	struct mgmt_addr addr;
+	uint8_t type;
+	uint8_t val[MGMT_LINK_KEY_LEN];
+	uint8_t pin_len;
+};
+
+/*
+ * Encoders. Each writes the command's parameters into out and returns their
+ * length. Commands without parameters (Read Index List, Read Controller
+ * Information, Get Connections) need none.
+ */
+size_t mgmt_cmd_mode(uint8_t out[static 1], bool on);
+size_t mgmt_cmd_set_io_capability(uint8_t out[static 1], uint8_t io_cap);
+/* name must be at most 248 bytes; returns 0 if it is longer. */
+size_t mgmt_cmd_set_local_name(uint8_t out[static 260], const char *name);
+/* Address-only commands: Cancel Pair Device, PIN Code Negative Reply, User
+ * Confirmation Reply and Negative Reply, User Passkey Negative Reply. */
+size_t mgmt_cmd_addr(uint8_t out[static 7], const struct mgmt_addr *addr);
+size_t mgmt_cmd_pair_device(uint8_t out[static 8],
+			    const struct mgmt_addr *addr, uint8_t io_cap);
+size_t mgmt_cmd_unpair_device(uint8_t out[static 8],
+			      const struct mgmt_addr *addr, bool disconnect);
+/* pin_len must be 1..16; returns 0 otherwise. */
+size_t mgmt_cmd_pin_code_reply(uint8_t out[static 24],
+			       const struct mgmt_addr *addr,
+			       const uint8_t *pin, size_t pin_len);
+size_t mgmt_cmd_user_passkey_reply(uint8_t out[static 11],
+				   const struct mgmt_addr *addr,
+				   uint32_t passkey);
+/* The size of a Load Link Keys command carrying count keys. */
+size_t mgmt_cmd_load_link_keys_size(size_t count);
+/* out must hold mgmt_cmd_load_link_keys_size(count) bytes; count <= 65535. */
+size_t mgmt_cmd_load_link_keys(uint8_t *out, const struct mgmt_link_key *keys,
+			       size_t count);
+
+/*
+ * Overwrite the secret bytes (PIN, link key) of a command or event's
+ * parameters with 'X' so that a trace of them can be shown. is_command tells
+ * whether code is an opcode or an event code.
+ */
+void mgmt_redact(bool is_command, uint16_t code, uint8_t *param, size_t len);
+
+/* ---- Events ------------------------------------------------------------ */
+
+enum mgmt_event_code {
+	MGMT_EV_CMD_COMPLETE = 0x0001,
+	MGMT_EV_CMD_STATUS = 0x0002,
+	MGMT_EV_INDEX_ADDED = 0x0004,
+	MGMT_EV_INDEX_REMOVED = 0x0005,
+	MGMT_EV_NEW_SETTINGS = 0x0006,
+	MGMT_EV_NEW_LINK_KEY = 0x0009,
+	MGMT_EV_DEVICE_CONNECTED = 0x000B,
+	MGMT_EV_DEVICE_DISCONNECTED = 0x000C,
+	MGMT_EV_CONNECT_FAILED = 0x000D,
+	MGMT_EV_PIN_CODE_REQUEST = 0x000E,
+	MGMT_EV_USER_CONFIRM_REQUEST = 0x000F,
+	MGMT_EV_USER_PASSKEY_REQUEST = 0x0010,
+	MGMT_EV_AUTH_FAILED = 0x0011,
+	MGMT_EV_DEVICE_UNPAIRED = 0x0016,
+	MGMT_EV_PASSKEY_NOTIFY = 0x0017,
+};
+
+/* "PIN Code Request" and so on, or NULL for an event btpair does not use. */
+const char *mgmt_event_str(uint16_t code);
+
+/* One message from the kernel, header already in host byte order. */
+struct mgmt_msg {
+	uint16_t code;
+	uint16_t index;
+	uint16_t len;
+	uint8_t param[];
+};
+
+/* An event decoded into host byte order. */
+struct mgmt_event {
+	uint16_t code;
+	uint16_t index;
+	union {
+		struct {
+			uint16_t opcode;
+			uint8_t status;
+			/* Return parameters; point into the message. */
+			const uint8_t *data;
+			size_t len;
+		} cmd; /* Command Complete and Command Status (len 0) */
+		struct {
+			uint32_t settings;
+		} new_settings;
+		struct {
+			uint8_t store_hint;
+			struct mgmt_link_key key;
+		} new_link_key;
+		struct {
+			struct mgmt_addr addr;
+			uint32_t flags;
+		} connected;
+		struct {
+			struct mgmt_addr addr;
+			uint8_t reason;
+		} disconnected;
+		struct {
+			struct mgmt_addr addr;
+			uint8_t status;
+		} connect_failed;
+		struct {
+			struct mgmt_addr addr;
+			uint8_t secure;
+		} pin_request;
+		struct {
+			struct mgmt_addr addr;
+			uint8_t confirm_hint;
+			uint32_t value;
+		} confirm_request;
+		struct {
+			struct mgmt_addr addr;
+		} passkey_request;
+		struct {
+			struct mgmt_addr addr;
+			uint8_t status;
+		} auth_failed;
+		struct {
+			struct mgmt_addr addr;
+		} unpaired;
+		struct {
+			struct mgmt_addr addr;
+			uint32_t passkey;
+			uint8_t entered;
+		} passkey_notify;
+	};
+};
+
+/*
+ * Decode msg into ev. Returns 0; -EBADMSG if the parameters are shorter
+ * than the event needs (longer is accepted: the protocol may grow); or
+ * -ENOENT for an event code btpair does not know (ev->code and ev->index
+ * are still set).
+ */
+int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev);
+
+/* Decoded return parameters of the commands that have some. */
+struct mgmt_controller_info {
+	bdaddr_t bdaddr;
+	uint8_t version;
+	uint16_t manufacturer;
+	uint32_t supported_settings;
+	uint32_t current_settings;
+	uint8_t dev_class[3];
+	char name[MGMT_MAX_NAME_LEN];
+	char short_name[MGMT_MAX_SHORT_NAME_LEN];
+};
+
+/* Each returns 0 or -EBADMSG when data is too short or inconsistent. */
+int mgmt_rp_read_info_decode(const uint8_t *data, size_t len,
+			     struct mgmt_controller_info *out);
+int mgmt_rp_settings_decode(const uint8_t *data, size_t len, uint32_t *out);
+int mgmt_rp_addr_decode(const uint8_t *data, size_t len, struct mgmt_addr *out);
+/* On success *count is set and *entries points at count little-endian
+ * 16-bit values (index list) or count 7-byte addresses (connections); read
+ * them with mgmt_get_le16() / mgmt_rp_addr_decode(). */
+int mgmt_rp_index_list_decode(const uint8_t *data, size_t len,
+			      uint16_t *count, const uint8_t **entries);
+int mgmt_rp_connections_decode(const uint8_t *data, size_t len,
+			       uint16_t *count, const uint8_t **entries);
+
+static inline uint16_t mgmt_get_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline uint32_t mgmt_get_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static inline void mgmt_put_le16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void mgmt_put_le32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+	p[2] = (uint8_t)(v >> 16);
+	p[3] = (uint8_t)(v >> 24);
+}
+
+#endif

@@ -1,0 +1,358 @@
+/* The mgmt client against a fake kernel on a socketpair. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mgmt/client.h"
+#include "tests/fake_kernel.h"
+
+#define OP_INDEX_LIST 0x0003
+#define OP_READ_INFO 0x0004
+#define OP_POWERED 0x0005
+#define NONE 0xFFFF
+
+static struct fake_kernel *fk;
+static struct mgmt_client *client;
+static char fk_err[256];
+
+static void start(const struct fk_step *steps)
+{
+	int fd;
+
+	fk = fk_new(&fd);
+	client = mgmt_client_new(fd);
+	ck_assert_ptr_nonnull(client);
+	fk_start(fk, steps);
+}
+
+static void finish(void)
+{
+	bool ok = fk_finish(fk, fk_err, sizeof(fk_err));
+
+	mgmt_client_free(client);
+	ck_assert_msg(ok, "fake kernel: %s", fk_err);
+}
+
+/* Take the next message and check its code and index. */
+static void next_is(uint16_t code, uint16_t index)
+{
+	struct mgmt_msg *m = NULL;
+
+	ck_assert_int_eq(mgmt_client_next(client, mgmt_deadline_in(1000), &m),
+			 0);
+	ck_assert_uint_eq(m->code, code);
+	ck_assert_uint_eq(m->index, index);
+	free(m);
+}
+
+START_TEST(test_request_complete)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_BYTES(OP_INDEX_LIST, NONE),
+		FK_COMPLETE(OP_INDEX_LIST, NONE, 0x00, 0x02, 0x00, 0x00, 0x00,
+			    0x01, 0x00),
+		FK_DONE,
+	};
+	uint8_t data[16], status = 0xff;
+	size_t len = 0;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
+					  mgmt_deadline_in(2000), &status, data,
+					  sizeof(data), &len),
+			 0);
+	finish();
+	ck_assert_uint_eq(status, 0);
+	ck_assert_uint_eq(len, 6);
+	const uint8_t want[] = { 0x02, 0x00, 0x00, 0x00, 0x01, 0x00 };
+
+	ck_assert_mem_eq(data, want, sizeof(want));
+}
+END_TEST
+
+START_TEST(test_request_sends_exact_bytes)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_BYTES(OP_POWERED, 0x0102, 0x01),
+		FK_COMPLETE(OP_POWERED, 0x0102, 0x00, 0x01, 0x00, 0x00, 0x00),
+		FK_DONE,
+	};
+	struct mgmt_msg *reply = NULL;
+	uint8_t on = 1;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_request(client, OP_POWERED, 0x0102, &on, 1,
+					     mgmt_deadline_in(2000), &reply),
+			 0);
+	finish();
+	ck_assert_uint_eq(reply->code, 0x0001);
+	ck_assert_uint_eq(reply->index, 0x0102);
+	ck_assert_uint_eq(reply->len, 7);
+	free(reply);
+}
+END_TEST
+
+START_TEST(test_command_status_is_a_reply)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_POWERED, 0),
+		FK_STATUS(OP_POWERED, 0, 0x12),
+		FK_DONE,
+	};
+	uint8_t data[8], status = 0;
+	size_t len = 99;
+	uint8_t on = 1;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_call(client, OP_POWERED, 0, &on, 1,
+					  mgmt_deadline_in(2000), &status, data,
+					  sizeof(data), &len),
+			 0);
+	finish();
+	ck_assert_uint_eq(status, 0x12);
+	ck_assert_uint_eq(len, 0);
+}
+END_TEST
+
+START_TEST(test_interleaved_events_are_queued_in_order)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_READ_INFO, 0),
+		/* New Settings for this controller and another one, a reply to
+		 * another command, and our opcode's reply for index 1: none
+		 * of them is the reply. */
+		FK_EVENT(0x0006, 0, 0x01, 0x00, 0x00, 0x00),
+		FK_EVENT(0x0006, 1, 0x00, 0x00, 0x00, 0x00),
+		FK_COMPLETE(OP_POWERED, 0, 0x00, 0x01, 0x00, 0x00, 0x00),
+		FK_COMPLETE(OP_READ_INFO, 1, 0x00),
+		FK_EVENT0(0x0004, 2),
+		FK_COMPLETE(OP_READ_INFO, 0, 0x11),
+		FK_EVENT0(0x0005, 2),
+		FK_DONE,
+	};
+	uint8_t status = 0;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_call(client, OP_READ_INFO, 0, NULL, 0,
+					  mgmt_deadline_in(2000), &status, NULL,
+					  0, NULL),
+			 0);
+	ck_assert_uint_eq(status, 0x11);
+	next_is(0x0006, 0);
+	next_is(0x0006, 1);
+	next_is(0x0001, 0);
+	next_is(0x0001, 1);
+	next_is(0x0004, 2);
+	/* The queue is empty now; this one comes from the socket. */
+	next_is(0x0005, 2);
+	finish();
+}
+END_TEST
+
+START_TEST(test_malformed_packets_are_dropped)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_INDEX_LIST, NONE),
+		/* Shorter than a header. */
+		FK_RAW_BYTES(0x01, 0x00, 0xff),
+		/* Header promises 10 bytes, 4 follow. */
+		FK_RAW_BYTES(0x01, 0x00, 0xff, 0xff, 0x0a, 0x00, 0x03, 0x00,
+			     0x00, 0x00),
+		/* Header promises 1 byte, 5 follow. */
+		FK_RAW_BYTES(0x01, 0x00, 0xff, 0xff, 0x01, 0x00, 0x03, 0x00,
+			     0x00, 0x00, 0x00),
+		/* A Command Complete too short to name its opcode. */
+		FK_EVENT(0x0001, NONE, 0x03),
+		FK_COMPLETE(OP_INDEX_LIST, NONE, 0x00, 0x00, 0x00),
+		FK_DONE,
+	};
+	uint8_t status = 0xff;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
+					  mgmt_deadline_in(2000), &status, NULL,
+					  0, NULL),
+			 0);
+	ck_assert_uint_eq(status, 0);
+	ck_assert_uint_eq(mgmt_client_dropped(client), 3);
+	/* The short Command Complete is well framed: queued, not taken. */
+	next_is(0x0001, NONE);
+	finish();
+}
+END_TEST
+
+START_TEST(test_deadline_when_kernel_never_answers)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_INDEX_LIST, NONE),
+		FK_SLEEP_MS(600),
+		FK_DONE,
+	};
+	struct mgmt_msg *reply = NULL;
+	int64_t t0;
+
+	start(steps);
+	t0 = mgmt_now_ms();
+	ck_assert_int_eq(mgmt_client_request(client, OP_INDEX_LIST, NONE, NULL,
+					     0, mgmt_deadline_in(200), &reply),
+			 -ETIMEDOUT);
+	ck_assert_int_ge(mgmt_now_ms() - t0, 200);
+	ck_assert_int_lt(mgmt_now_ms() - t0, 550);
+	ck_assert_ptr_null(reply);
+	finish();
+}
+END_TEST
+
+START_TEST(test_wakeup_fd_interrupts)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_INDEX_LIST, NONE),
+		FK_DONE,
+	};
+	struct mgmt_msg *reply = NULL;
+	int p[2];
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], "x", 1), 1);
+	start(steps);
+	mgmt_client_set_wakeup_fd(client, p[0]);
+	ck_assert_int_eq(mgmt_client_wakeup_fd(client), p[0]);
+	ck_assert_int_eq(mgmt_client_request(client, OP_INDEX_LIST, NONE, NULL,
+					     0, -1, &reply),
+			 -EINTR);
+	finish();
+	close(p[0]);
+	close(p[1]);
+}
+END_TEST
+
+START_TEST(test_peer_closed)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_INDEX_LIST, NONE),
+		FK_CLOSE_END,
+		FK_DONE,
+	};
+	struct mgmt_msg *reply = NULL;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_request(client, OP_INDEX_LIST, NONE, NULL,
+					     0, mgmt_deadline_in(2000), &reply),
+			 -EPIPE);
+	finish();
+}
+END_TEST
+
+START_TEST(test_send_too_long)
+{
+	static uint8_t big[MGMT_MAX_PARAM_LEN + 1];
+	int fd;
+
+	fk = fk_new(&fd);
+	client = mgmt_client_new(fd);
+	ck_assert_int_eq(mgmt_client_send(client, OP_POWERED, 0, big,
+					  sizeof(big)),
+			 -EMSGSIZE);
+	finish();
+}
+END_TEST
+
+/* A flood of unrelated events while waiting: the reply is still found, and
+ * the queue stops growing at its bound. */
+static struct fk_step flood[MGMT_CLIENT_QUEUE_MAX + 16];
+
+START_TEST(test_event_flood_is_bounded)
+{
+	size_t n = 0, extra = 10;
+	uint8_t status = 0xff;
+
+	flood[n++] = (struct fk_step)FK_EXPECT_CMD(OP_INDEX_LIST, NONE);
+	for (size_t i = 0; i < MGMT_CLIENT_QUEUE_MAX + extra; i++)
+		flood[n++] = (struct fk_step)FK_EVENT0(0x0004, (uint16_t)i);
+	flood[n++] = (struct fk_step)FK_COMPLETE(OP_INDEX_LIST, NONE, 0x00,
+						 0x00, 0x00);
+	flood[n++] = (struct fk_step)FK_DONE;
+
+	start(flood);
+	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
+					  mgmt_deadline_in(10000), &status,
+					  NULL, 0, NULL),
+			 0);
+	ck_assert_uint_eq(status, 0);
+	ck_assert_uint_eq(mgmt_client_dropped(client), extra);
+	/* The oldest were kept, in order. */
+	next_is(0x0004, 0);
+	next_is(0x0004, 1);
+	finish();
+}
+END_TEST
+
+START_TEST(test_next_deadline)
+{
+	const struct fk_step steps[] = { FK_DONE };
+	struct mgmt_msg *m = NULL;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_next(client, mgmt_deadline_in(50), &m),
+			 -ETIMEDOUT);
+	finish();
+}
+END_TEST
+
+START_TEST(test_call_truncates_copy_but_reports_length)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_READ_INFO, 0),
+		FK_COMPLETE(OP_READ_INFO, 0, 0x00, 1, 2, 3, 4, 5, 6),
+		FK_DONE,
+	};
+	uint8_t data[4] = { 0 }, status;
+	size_t len = 0;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_call(client, OP_READ_INFO, 0, NULL, 0,
+					  mgmt_deadline_in(2000), &status, data,
+					  sizeof(data), &len),
+			 0);
+	finish();
+	ck_assert_uint_eq(len, 6);
+	const uint8_t want[] = { 1, 2, 3, 4 };
+
+	ck_assert_mem_eq(data, want, sizeof(want));
+}
+END_TEST
+
+static Suite *client_suite(void)
+{
+	Suite *s = suite_create("mgmt client");
+	TCase *tc = tcase_create("fake kernel");
+
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_request_complete);
+	tcase_add_test(tc, test_request_sends_exact_bytes);
+	tcase_add_test(tc, test_command_status_is_a_reply);
+	tcase_add_test(tc, test_interleaved_events_are_queued_in_order);
+	tcase_add_test(tc, test_malformed_packets_are_dropped);
+	tcase_add_test(tc, test_deadline_when_kernel_never_answers);
+	tcase_add_test(tc, test_wakeup_fd_interrupts);
+	tcase_add_test(tc, test_peer_closed);
+	tcase_add_test(tc, test_send_too_long);
+	tcase_add_test(tc, test_event_flood_is_bounded);
+	tcase_add_test(tc, test_next_deadline);
+	tcase_add_test(tc, test_call_truncates_copy_but_reports_length);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(client_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
