@@ -27,7 +27,7 @@ BUILD ?= build
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c
 CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/pin.c \
 	cli/controller.c cli/pair.c cli/monitor.c
-TESTS := addr wire client pair pin
+TESTS := addr wire client pair cli
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -62,6 +62,10 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/tests/fake_kernel.o \
 
 TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 
+# The far side of pairings in the VM suite.
+$(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 check: check-unit check-vm
 
 check-unit: check-unit-plain check-unit-san
@@ -75,10 +79,10 @@ check-unit-san:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS="$(SAN_FLAGS)" check-unit-plain
 
-check-vm: $(BUILD)/btpair
+check-vm: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/run-all.sh
 
-demo: $(BUILD)/btpair
+demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
 
 install: $(BUILD)/btpair

@@ -76,7 +76,7 @@ void cli_usage(FILE *out)
 		"socket: no bluetoothd, no D-Bus, no prompts.\n"
 		"\n"
 		"Global options:\n"
-		"  -i, --index hciN|N   controller (default: the first one)\n"
+		"  -i, --index hciN|N   controller (default: the lowest index, hci0)\n"
 		"  -j, --json           one JSON object per line on stdout\n"
 		"  -v, --verbose        trace mgmt commands and events on stderr\n"
 		"                       (-vv: with hex; PINs and keys never shown)\n"

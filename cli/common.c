@@ -180,7 +180,12 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 			return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
 					"%s: no Bluetooth controller found",
 					cmd);
+		/* The kernel lists the newest controller first; the lowest
+		 * index is the one people mean (hci0). */
 		*index = mgmt_get_le16(entries);
+		for (uint16_t i = 1; i < count; i++)
+			if (mgmt_get_le16(entries + 2 * i) < *index)
+				*index = mgmt_get_le16(entries + 2 * i);
 		return CLI_EXIT_OK;
 	}
 	for (uint16_t i = 0; i < count; i++) {

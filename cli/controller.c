@@ -4,8 +4,15 @@
 #include <string.h>
 #include <strings.h>
 
+#include <stdlib.h>
+
 #include "cli/cli.h"
 #include "mgmt/addr.h"
+
+static int cmp_index(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
 
 static void print_controller(struct cli *cli, uint16_t index,
 			     const struct mgmt_controller_info *info)
@@ -39,8 +46,8 @@ static void print_controller(struct cli *cli, uint16_t index,
 int cmd_list(struct cli *cli, int argc, char *argv[])
 {
 	uint8_t rp[2 + 2 * 1024], status;
+	uint16_t count, indexes[1024];
 	const uint8_t *entries;
-	uint16_t count;
 	size_t rp_len;
 	int opt, ret = CLI_EXIT_OK, err;
 
@@ -69,8 +76,13 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
 				"list: no Bluetooth controller found");
 
+	/* In index order: the kernel lists the newest first. */
+	for (uint16_t i = 0; i < count; i++)
+		indexes[i] = mgmt_get_le16(entries + 2 * i);
+	qsort(indexes, count, sizeof(indexes[0]), cmp_index);
+
 	for (uint16_t i = 0; i < count; i++) {
-		uint16_t index = mgmt_get_le16(entries + 2 * i);
+		uint16_t index = indexes[i];
 		struct mgmt_controller_info info;
 
 		/* With -i, only that one. */

@@ -80,6 +80,9 @@ static const char *const setting_names[] = {
 	"bondable",	"link-security",  "ssp",	      "br/edr",
 	"hs",		"le",		  "advertising",      "secure-conn",
 	"debug-keys",	"privacy",	  "configuration",    "static-addr",
+	"phy-configuration", "wide-band-speech", "cis-central",
+	"cis-peripheral", "iso-broadcaster", "iso-sync-receiver",
+	"ll-privacy", "past-sender", "past-receiver",
 };
 
 const char *mgmt_setting_str(unsigned int bit)

@@ -1,0 +1,305 @@
+/* The CLI's helpers: PIN sources, number and index parsing, JSON output. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "mgmt/addr.h"
+
+static struct cli cli = { .prog = "btpair", .signal_fd = -1 };
+static char path[64];
+static struct cli_pins pins;
+
+static void write_file(const char *text, mode_t mode)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/btpair-pins-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+static void teardown(void)
+{
+	cli_pins_clear(&pins);
+	if (path[0])
+		unlink(path);
+	path[0] = '\0';
+}
+
+static int read_for(const char *addr_text)
+{
+	bdaddr_t addr;
+
+	ck_assert_int_eq(bt_addr_parse(addr_text, &addr), 0);
+	return cli_pins_from_file(&cli, &pins, "pair", path, &addr);
+}
+
+START_TEST(test_single_pin_file)
+{
+	write_file("# factory PIN\n1234\n", 0600);
+	ck_assert_int_eq(read_for("98:D3:31:F5:1A:2B"), CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 1);
+	ck_assert_str_eq(pins.pins[0], "1234");
+}
+END_TEST
+
+START_TEST(test_per_device_then_wildcard)
+{
+	write_file("* 0000\n"
+		   "98:d3:31:f5:1a:2b 1234\r\n"
+		   "# another module\n"
+		   "00:11:22:33:44:55 9999\n"
+		   "\n"
+		   "98:D3:31:F5:1A:2B 4321\n",
+		   0600);
+	ck_assert_int_eq(read_for("98:D3:31:F5:1A:2B"), CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 3);
+	ck_assert_str_eq(pins.pins[0], "1234");
+	ck_assert_str_eq(pins.pins[1], "4321");
+	ck_assert_str_eq(pins.pins[2], "0000");
+}
+END_TEST
+
+START_TEST(test_unknown_device_gets_wildcard_only)
+{
+	write_file("98:D3:31:F5:1A:2B 1234\n* 0000\n", 0600);
+	ck_assert_int_eq(read_for("AA:BB:CC:DD:EE:FF"), CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 1);
+	ck_assert_str_eq(pins.pins[0], "0000");
+}
+END_TEST
+
+START_TEST(test_no_match_no_pins)
+{
+	write_file("98:D3:31:F5:1A:2B 1234\n", 0600);
+	ck_assert_int_eq(read_for("AA:BB:CC:DD:EE:FF"), CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 0);
+}
+END_TEST
+
+START_TEST(test_malformed_lines)
+{
+	static const char *const bad[] = {
+		"* 1234\n1234\n",		      /* lone PIN later */
+		"98:D3:31:F5:1A 1234\n",	      /* short address */
+		"98:D3:31:F5:1A:2B 1234 extra\n",     /* three fields */
+		"* 12345678901234567\n",	      /* PIN of 17 bytes */
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		write_file(bad[i], 0600);
+		ck_assert_int_eq(read_for("98:D3:31:F5:1A:2B"), CLI_EXIT_USAGE);
+		teardown();
+	}
+}
+END_TEST
+
+START_TEST(test_nul_byte_rejected)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/btpair-pins-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_eq(write(fd, "12\0" "34\n", 6), 6);
+	close(fd);
+	ck_assert_int_eq(read_for("98:D3:31:F5:1A:2B"), CLI_EXIT_USAGE);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	snprintf(path, sizeof(path), "/nonexistent/pins");
+	ck_assert_int_eq(read_for("98:D3:31:F5:1A:2B"), CLI_EXIT_USAGE);
+	path[0] = '\0';
+}
+END_TEST
+
+START_TEST(test_directory_is_not_a_pin_file)
+{
+	bdaddr_t addr = { { 0 } };
+
+	ck_assert_int_eq(cli_pins_from_file(&cli, &pins, "pair", "/tmp", &addr),
+			 CLI_EXIT_USAGE);
+}
+END_TEST
+
+START_TEST(test_readable_by_others_still_works)
+{
+	/* A warning, not a failure. */
+	write_file("1234\n", 0644);
+	ck_assert_int_eq(read_for("98:D3:31:F5:1A:2B"), CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 1);
+}
+END_TEST
+
+START_TEST(test_pins_add_limits)
+{
+	ck_assert(!cli_pins_add(&cli, &pins, "pair", ""));
+	ck_assert(!cli_pins_add(&cli, &pins, "pair", "12345678901234567"));
+	ck_assert(cli_pins_add(&cli, &pins, "pair", "1234567890123456"));
+	ck_assert(cli_pins_add(&cli, &pins, "pair", "1"));
+	ck_assert_uint_eq(pins.count, 2);
+	for (int i = 2; i < CLI_MAX_PINS; i++)
+		ck_assert(cli_pins_add(&cli, &pins, "pair", "0000"));
+	ck_assert(!cli_pins_add(&cli, &pins, "pair", "0000"));
+	ck_assert_uint_eq(pins.count, CLI_MAX_PINS);
+}
+END_TEST
+
+START_TEST(test_parse_uint)
+{
+	unsigned long v = 7;
+
+	ck_assert(cli_parse_uint("0", 0, 10, &v));
+	ck_assert_uint_eq(v, 0);
+	ck_assert(cli_parse_uint("999999", 0, 999999, &v));
+	ck_assert_uint_eq(v, 999999);
+	ck_assert(!cli_parse_uint("1000000", 0, 999999, &v));
+	ck_assert(!cli_parse_uint("-1", 0, 10, &v));
+	ck_assert(!cli_parse_uint("+1", 0, 10, &v));
+	ck_assert(!cli_parse_uint(" 1", 0, 10, &v));
+	ck_assert(!cli_parse_uint("1 ", 0, 10, &v));
+	ck_assert(!cli_parse_uint("", 0, 10, &v));
+	ck_assert(!cli_parse_uint("0x10", 0, 100, &v));
+	ck_assert(!cli_parse_uint("99999999999999999999999", 0, 10, &v));
+	ck_assert(!cli_parse_uint("0", 1, 10, &v));
+}
+END_TEST
+
+START_TEST(test_parse_index)
+{
+	uint16_t i = 0;
+
+	ck_assert(cli_parse_index("hci3", &i));
+	ck_assert_uint_eq(i, 3);
+	ck_assert(cli_parse_index("12", &i));
+	ck_assert_uint_eq(i, 12);
+	ck_assert(!cli_parse_index("hci", &i));
+	ck_assert(!cli_parse_index("hcix", &i));
+	ck_assert(!cli_parse_index("HCI1", &i));
+	ck_assert(!cli_parse_index("65535", &i));
+	ck_assert(!cli_parse_index("-1", &i));
+}
+END_TEST
+
+START_TEST(test_json_escaping)
+{
+	struct json j;
+
+	json_begin(&j, "x");
+	json_str(&j, "name", "a\"b\\c\nd\x01");
+	json_int(&j, "n", -5);
+	json_bool(&j, "b", true);
+	{
+		const char *list[] = { "p", "q", NULL };
+
+		json_str_array(&j, "l", list);
+	}
+	ck_assert_str_eq(j.buf, "{\"event\":\"x\",\"name\":\"a\\\"b\\\\c\\nd"
+				"\\u0001\",\"n\":-5,\"b\":true,"
+				"\"l\":[\"p\",\"q\"]");
+	free(j.buf);
+}
+END_TEST
+
+START_TEST(test_exit_code_names)
+{
+	ck_assert_str_eq(cli_exit_code_name(CLI_EXIT_AUTH), "auth-failed");
+	ck_assert_str_eq(cli_exit_code_name(CLI_EXIT_UNREACHABLE),
+			 "unreachable");
+	ck_assert_str_eq(cli_exit_code_name(CLI_EXIT_USAGE), "usage");
+}
+END_TEST
+
+START_TEST(test_status_exit_mapping)
+{
+	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_AUTH_FAILED), CLI_EXIT_AUTH);
+	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_CONNECT_FAILED),
+			 CLI_EXIT_UNREACHABLE);
+	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_BUSY), CLI_EXIT_BUSY);
+	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_RFKILLED),
+			 CLI_EXIT_NO_CONTROLLER);
+	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_PERMISSION_DENIED),
+			 CLI_EXIT_PERMISSION);
+	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_TIMEOUT),
+			 CLI_EXIT_TIMEOUT);
+	ck_assert_int_eq(cli_status_exit(0xee), CLI_EXIT_FAILURE);
+}
+END_TEST
+
+START_TEST(test_settings_names)
+{
+	const char *names[33];
+	char buf[64];
+
+	cli_settings_names(0x00000091, names);
+	ck_assert_str_eq(names[0], "powered");
+	ck_assert_str_eq(names[1], "bondable");
+	ck_assert_str_eq(names[2], "br/edr");
+	ck_assert_ptr_null(names[3]);
+	cli_settings_str(0x80000001, buf, sizeof(buf));
+	ck_assert_str_eq(buf, "powered unknown");
+	/* A buffer too small is cut, never overrun. */
+	cli_settings_str(0x0000ffff, buf, 10);
+	ck_assert_uint_lt(strlen(buf), 10);
+}
+END_TEST
+
+START_TEST(test_event_description_never_shows_key)
+{
+	struct mgmt_event ev = { .code = MGMT_EV_NEW_LINK_KEY, .index = 0 };
+	char line[256];
+
+	memset(ev.new_link_key.key.val, 0xab, 16);
+	ev.new_link_key.store_hint = 1;
+	cli_event_describe(&ev, line, sizeof(line));
+	ck_assert_ptr_null(strstr(line, "ab"));
+	ck_assert_ptr_null(strstr(line, "AB"));
+	ck_assert_ptr_nonnull(strstr(line, "new-link-key"));
+}
+END_TEST
+
+static Suite *cli_suite(void)
+{
+	Suite *s = suite_create("cli");
+	TCase *tc = tcase_create("helpers");
+
+	tcase_add_checked_fixture(tc, NULL, teardown);
+	tcase_add_test(tc, test_single_pin_file);
+	tcase_add_test(tc, test_per_device_then_wildcard);
+	tcase_add_test(tc, test_unknown_device_gets_wildcard_only);
+	tcase_add_test(tc, test_no_match_no_pins);
+	tcase_add_test(tc, test_malformed_lines);
+	tcase_add_test(tc, test_nul_byte_rejected);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_directory_is_not_a_pin_file);
+	tcase_add_test(tc, test_readable_by_others_still_works);
+	tcase_add_test(tc, test_pins_add_limits);
+	tcase_add_test(tc, test_parse_uint);
+	tcase_add_test(tc, test_parse_index);
+	tcase_add_test(tc, test_json_escaping);
+	tcase_add_test(tc, test_exit_code_names);
+	tcase_add_test(tc, test_status_exit_mapping);
+	tcase_add_test(tc, test_settings_names);
+	tcase_add_test(tc, test_event_description_never_shows_key);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cli_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,90 @@
+#!/bin/bash
+# The command-line contract that needs no kernel: help, usage errors and
+# their exit codes, and the message on a kernel without Bluetooth.
+set -u
+BTPAIR=${BTPAIR:-build/btpair}
+passed=0
+failed=0
+
+# expect CODE PATTERN ARGS...: run btpair ARGS, check exit code and that
+# stdout+stderr match PATTERN (an extended regex).
+expect() {
+	local want=$1 pattern=$2 out rc
+	shift 2
+	out=$("$BTPAIR" "$@" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" -eq "$want" ] && grep -Eq -- "$pattern" <<<"$out"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: btpair $* -> exit $rc (want $want), output:" >&2
+		sed 's/^/    /' <<<"$out" >&2
+	fi
+}
+
+expect 0 '^usage: btpair' --help
+expect 0 '^btpair [0-9]' --version
+expect 2 '^usage: btpair'
+expect 2 "unknown command 'frobnicate'" frobnicate
+expect 2 "unknown command 'pai'" pai 98:D3:31:F5:1A:2B
+expect 2 "unknown option" --bogus list
+expect 2 "needs an argument" -i
+for cmd in list power setup pair unpair monitor; do
+	expect 0 "^usage: btpair \[GLOBAL OPTIONS\] $cmd" "$cmd" --help
+done
+expect 2 "invalid address '98:D3:31:F5:1A'" pair 98:D3:31:F5:1A
+expect 2 "invalid address '98-D3-31-F5-1A-2B'" pair 98-D3-31-F5-1A-2B
+expect 2 "invalid address" pair 98:D3:31:F5:1A:2G
+expect 2 "invalid address" unpair ' 98:D3:31:F5:1A:2B'
+expect 2 "missing argument" pair
+expect 2 "too many arguments" pair 98:D3:31:F5:1A:2B 00:11:22:33:44:55
+expect 2 "a PIN is 1 to 16 bytes \(this one has 17\)" \
+	pair 98:D3:31:F5:1A:2B --pin 12345678901234567
+expect 2 "a PIN is 1 to 16 bytes" pair 98:D3:31:F5:1A:2B --pin ''
+expect 2 "passkey takes 0 to 999999" pair 98:D3:31:F5:1A:2B --passkey 1000000
+expect 2 "timeout takes" pair 98:D3:31:F5:1A:2B --timeout 0
+expect 2 "timeout takes" pair 98:D3:31:F5:1A:2B --timeout 5s
+expect 2 "unknown capability 'Telepathy'" pair 98:D3:31:F5:1A:2B --capability Telepathy
+expect 2 "unknown option '--pincode'" pair 98:D3:31:F5:1A:2B --pincode 1234
+expect 2 "needs a value" pair 98:D3:31:F5:1A:2B --pin
+expect 2 "not both" pair 98:D3:31:F5:1A:2B --pin 1 --pin-file /dev/null
+expect 2 "cannot open PIN file" pair 98:D3:31:F5:1A:2B --pin-file /nonexistent
+expect 2 "expected 'on' or 'off'" power maybe
+expect 2 "missing argument" power
+expect 2 "ssp takes 'on' or 'off'" setup --ssp yes
+expect 2 "at most 248 bytes" setup --name "$(printf 'n%.0s' $(seq 249))"
+expect 2 "too many arguments" list extra
+expect 2 "timeout takes" monitor --timeout -1
+expect 2 "invalid controller 'hcix'" -i hcix monitor
+# The PIN never appears in an error, even a usage error about it.
+out=$("$BTPAIR" pair 98:D3:31:F5:1A:2B --pin SECRETSECRETSECRET 2>&1)
+if grep -q SECRET <<<"$out"; then
+	failed=$((failed + 1)); echo "FAIL: a PIN was printed" >&2
+else
+	passed=$((passed + 1))
+fi
+# JSON errors carry the documented fields.
+expect 2 '^\{"event":"error","code":"usage","message":"pair: invalid address' \
+	--json pair nonsense
+
+# On a kernel without AF_BLUETOOTH (build machines), the message says so.
+no_bluetooth() {
+	python3 - <<'PY'
+import errno, socket, sys
+try:
+    socket.socket(31, socket.SOCK_RAW, 1).close()  # AF_BLUETOOTH, BTPROTO_HCI
+except OSError as e:
+    sys.exit(0 if e.errno == errno.EAFNOSUPPORT else 1)
+sys.exit(1)
+PY
+}
+if no_bluetooth; then
+	expect 3 "list: this kernel has no Bluetooth support" list
+	expect 3 '"code":"no-controller"' --json list
+	expect 3 "no Bluetooth support" pair 98:D3:31:F5:1A:2B --pin 1234
+else
+	echo "note: this kernel has Bluetooth; the no-Bluetooth checks do not apply" >&2
+fi
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

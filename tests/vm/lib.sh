@@ -1,0 +1,137 @@
+# Sourced by every VM scenario: runs inside the guest, from the checkout,
+# with the virtual controllers already created (unpowered) by btvirt.
+#
+# hci0 plays the Raspberry Pi running btpair; hci1 (and further ones) play the
+# devices it pairs with.
+
+set -u
+
+BTPAIR=${BTPAIR:-$PWD/build/btpair}
+RESPONDER=${RESPONDER:-$PWD/build/tests/responder}
+# btvirt's fixed addresses.
+A=00:AA:01:00:00:00
+B=00:AA:01:01:00:01
+C=00:AA:01:02:00:02
+# An address nobody answers on.
+NOBODY=00:AA:01:7F:7F:7F
+
+WORK=$(mktemp -d /tmp/scenario.XXXXXX)
+OUT=
+RC=
+_passed=0
+_failed=0
+_bg_pids=()
+
+_record() { # ok|fail DESCRIPTION
+	if [ "$1" = ok ]; then
+		_passed=$((_passed + 1))
+		echo "  ok   $2"
+	else
+		_failed=$((_failed + 1))
+		echo "  FAIL $2"
+		[ -n "$OUT" ] && sed 's/^/       | /' <<<"$OUT"
+	fi
+}
+
+# run CMD...: run it, keeping its combined output in $OUT and status in $RC.
+run() {
+	OUT=$("$@" 2>&1 </dev/null)
+	RC=$?
+}
+
+# expect_exit CODE DESCRIPTION CMD...: run CMD and check its exit status.
+expect_exit() {
+	local want=$1 desc=$2
+	shift 2
+	run "$@"
+	if [ "$RC" -eq "$want" ]; then
+		_record ok "$desc (exit $RC)"
+	else
+		_record fail "$desc: exit $RC, wanted $want"
+	fi
+}
+
+# expect_out REGEX DESCRIPTION: the last command's output matches REGEX.
+expect_out() {
+	if grep -Eq -- "$1" <<<"$OUT"; then
+		_record ok "$2"
+	else
+		_record fail "$2: output does not match /$1/"
+	fi
+}
+
+# expect_no_out REGEX DESCRIPTION: the last command's output does not match.
+expect_no_out() {
+	if grep -Eq -- "$1" <<<"$OUT"; then
+		_record fail "$2: output matches /$1/"
+	else
+		_record ok "$2"
+	fi
+}
+
+# check DESCRIPTION CMD...: CMD must succeed (a shell test, grep, ...).
+check() {
+	local desc=$1
+	shift
+	if "$@"; then
+		_record ok "$desc"
+	else
+		_record fail "$desc"
+	fi
+}
+
+# background LOG CMD...: start CMD in the background, output to LOG.
+background() {
+	local log=$1
+	shift
+	"$@" >"$log" 2>&1 &
+	_bg_pids+=($!)
+}
+
+# responder INDEX ARGS...: answer pairing requests on hciINDEX, logging to
+# $WORK/responder-INDEX.log; waits until it is listening.
+responder() {
+	local index=$1 log=$WORK/responder-$1.log
+	shift
+	background "$log" "$RESPONDER" "$index" "$@"
+	for _ in $(seq 50); do
+		grep -q ready "$log" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "responder on hci$index did not start" >&2
+	return 1
+}
+
+# Make hciN behave like an HC-05: SSP off (legacy PIN pairing), powered,
+# connectable, bondable.
+hc05_like() {
+	"$BTPAIR" -q -i "hci$1" setup --ssp off
+}
+
+# Wait until a file contains a pattern, up to N tenths of a second.
+wait_for() { # FILE REGEX [TENTHS]
+	for _ in $(seq "${3:-50}"); do
+		grep -Eq -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# Count the mgmt requests a responder saw.
+pin_requests() { grep -c 'pin request' "$WORK/responder-$1.log" 2>/dev/null || true; }
+
+finish() {
+	for pid in "${_bg_pids[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	wait 2>/dev/null
+	echo "scenario: $_passed passed, $_failed failed"
+	[ "$_failed" -eq 0 ] && [ "$_passed" -gt 0 ]
+}
+
+# btmgmt ARGS...: BlueZ's btmgmt, with its output kept. It writes through
+# stdio and exits without flushing when stdout is a pipe, so give it a
+# terminal.
+btmgmt() {
+	script -qec "btmgmt $*" /dev/null </dev/null | tr -d '\r'
+}

@@ -1,0 +1,39 @@
+# controllers: 2
+# list, power and setup, read back through BlueZ's btmgmt.
+. tests/vm/lib.sh
+
+settings() { # INDEX: btmgmt's current settings line
+	btmgmt --index "$1" info | grep 'current settings'
+}
+
+expect_exit 0 "list" "$BTPAIR" list
+expect_out "^hci0 $A " "lists hci0 with its address"
+expect_out "^hci1 $B " "lists hci1 with its address"
+expect_exit 0 "list one controller" "$BTPAIR" -i hci1 list
+expect_no_out "^hci0" "with -i, only that one"
+
+expect_exit 0 "power on" "$BTPAIR" power on
+expect_out "^hci0 powered on$" "says so"
+run settings 0
+expect_out "powered" "btmgmt sees it powered"
+expect_exit 0 "power off" "$BTPAIR" power off
+run settings 0
+expect_no_out "powered" "btmgmt sees it off"
+
+expect_exit 0 "setup --ssp off" "$BTPAIR" setup --ssp off --name "HC-05 test"
+expect_out "^hci0 ready: powered connectable bondable" "reports the settings"
+run settings 0
+expect_out "powered" "btmgmt: powered"
+expect_out "connectable" "btmgmt: connectable"
+expect_out "bondable" "btmgmt: bondable"
+expect_no_out " ssp" "btmgmt: SSP off"
+run btmgmt --index 0 info
+expect_out "name HC-05 test" "btmgmt: the new name"
+
+expect_exit 0 "setup --ssp on while powered" "$BTPAIR" setup --ssp on
+run settings 0
+expect_out " ssp" "btmgmt: SSP on"
+expect_exit 0 "setup twice is harmless" "$BTPAIR" setup --ssp on
+expect_exit 3 "a controller that does not exist" "$BTPAIR" -i 7 power on
+expect_out "no controller hci7" "names it"
+finish
