@@ -95,4 +95,6 @@ format:
 clean:
 	rm -rf build build-san
 
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -29,16 +29,28 @@ start=$(date +%s)
 
 # TCG, not KVM: KVM hangs at boot on these machines. The host's root is
 # shared read-only; the guest writes only to its own tmpfs.
+# VM_CONSOLE=1 shows the guest's console as it runs (the demo does).
+show_console() {
+	if [ "${VM_CONSOLE:-0}" = 1 ]; then
+		tee "$log" | tr -d '\r' | sed -u -n '/^Booting from ROM/,$p' |
+			sed -u -e '1d' -e 's/^.*\x1b\[2J//' -e '/BTPAIR-VM-RESULT/d' \
+				-e '/reboot: Power down/d'
+	else
+		cat >"$log"
+	fi
+}
+
 timeout --kill-after=5 "$timeout" qemu-system-x86_64 \
 	-accel tcg -m 768 -smp 1 -nographic -no-reboot -monitor none \
 	-kernel "$cache/vmlinuz" -initrd "$cache/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 btpair.checkout=$checkout btpair.scenario=$scenario btpair.controllers=${controllers:-2}" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
-	</dev/null >"$log" 2>&1
-qemu_rc=$?
+	</dev/null 2>&1 | show_console
+qemu_rc=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
 
-result=$(tr -d '\r' <"$log" | sed -n 's/^BTPAIR-VM-RESULT: //p' | tail -n1)
+result=$(tr -d '\r' <"$log" | grep -ao 'BTPAIR-VM-RESULT: .*' | tail -n1 |
+	sed 's/^BTPAIR-VM-RESULT: //')
 if [ -z "$result" ]; then
 	if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
 		why="no result: timed out after ${timeout}s"
