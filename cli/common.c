@@ -145,6 +145,12 @@ int cli_status_fail(struct cli *cli, uint8_t status, const char *what)
 {
 	const char *name = mgmt_status_str(status);
 
+	/* The kernel lets anyone read; changing anything needs privilege. */
+	if (status == MGMT_STATUS_PERMISSION_DENIED)
+		return cli_fail(cli, CLI_EXIT_PERMISSION, status,
+				"%s: permission denied: needs root or "
+				"CAP_NET_ADMIN",
+				what);
 	return cli_fail(cli, cli_status_exit(status), status, "%s: %s", what,
 			name ? name : "unknown status");
 }

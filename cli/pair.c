@@ -167,6 +167,12 @@ static int report_failure(struct cli *cli, const char *a,
 				"pair %s: another pairing with this device is "
 				"in progress",
 				a);
+	case MGMT_STATUS_PERMISSION_DENIED: {
+		char what[64];
+
+		snprintf(what, sizeof(what), "pair %s", a);
+		return cli_status_fail(cli, res->status, what);
+	}
 	default:
 		return cli_fail(cli, cli_status_exit(res->status), st,
 				"pair %s: %s", a,
@@ -326,6 +332,10 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 				      &settings);
 	if (err < 0) {
 		ret = cli_client_fail(cli, err, "pair");
+		goto out;
+	}
+	if (status == MGMT_STATUS_PERMISSION_DENIED) {
+		ret = cli_status_fail(cli, status, "pair");
 		goto out;
 	}
 	if (status != MGMT_STATUS_SUCCESS) {

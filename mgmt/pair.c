@@ -11,6 +11,9 @@
 /* How long to wait for Cancel Pair Device once the deadline has passed or
  * the user interrupted. */
 #define CANCEL_TIMEOUT_MS 2000
+/* Before pairing again, how long to wait for the old link to go down: a
+ * Pair Device sent while it is still going down fails with Disconnected. */
+#define LINK_DOWN_TIMEOUT_MS 2000
 
 static int64_t earlier(int64_t deadline, int64_t ms)
 {
@@ -67,6 +70,10 @@ struct pairing {
 	struct pair_result *res;
 	unsigned int next_pin;
 	bool started; /* Pair Device sent: a cancel has something to cancel */
+	bool link_down;	      /* the device disconnected since Pair Device */
+	bool restart_pending; /* pair again once the link is down */
+	int64_t restart_at;   /* ... or at this time, whichever comes first */
+	bool stale_retried;   /* a Disconnected failure was retried once */
 };
 
 /* Whether a request event is about the device being paired. */
@@ -179,6 +186,8 @@ static int start_pairing(struct pairing *pg)
 	uint8_t cp[sizeof(struct mgmt_cp_pair_device)];
 
 	pg->started = true;
+	pg->link_down = false;
+	pg->restart_pending = false;
 	return mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE, pg->p->index, cp,
 				mgmt_cmd_pair_device(cp, &pg->p->addr,
 						     pg->p->io_cap));
@@ -201,9 +210,19 @@ static void cancel_pairing(struct pairing *pg)
 	mgmt_client_set_wakeup_fd(pg->c, wakeup);
 }
 
+/* Pair again as soon as the previous attempt's link is down. */
+static int schedule_restart(struct pairing *pg)
+{
+	if (pg->link_down)
+		return start_pairing(pg);
+	pg->restart_pending = true;
+	pg->restart_at = mgmt_deadline_in(LINK_DOWN_TIMEOUT_MS);
+	return 0;
+}
+
 /*
- * Pair Device's reply. Returns 1 when the pairing is over, 0 when it was
- * restarted with the next PIN, or -errno.
+ * Pair Device's reply. Returns 1 when the pairing is over, 0 when it will
+ * go on (with the next PIN, or on a fresh link), or -errno.
  */
 static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
 {
@@ -223,7 +242,16 @@ static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
 		    !res->pin_secure_refused) {
 			res->auth_failed = false;
 			res->disconnected = false;
-			return start_pairing(pg);
+			return schedule_restart(pg);
+		}
+		break;
+	case MGMT_STATUS_DISCONNECTED:
+		/* A link left over from an earlier attempt went down under
+		 * this one before anything was asked: try once more. */
+		if (!res->pin_requested && !pg->stale_retried) {
+			pg->stale_retried = true;
+			res->disconnected = false;
+			return schedule_restart(pg);
 		}
 		break;
 	default:
@@ -283,10 +311,13 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 		}
 		return 0;
 	case MGMT_EV_DEVICE_DISCONNECTED:
-		if (is_ours(pg, ev->index, &ev->disconnected.addr)) {
-			res->disconnected = true;
-			res->disconnect_reason = ev->disconnected.reason;
-		}
+		if (!is_ours(pg, ev->index, &ev->disconnected.addr))
+			return 0;
+		pg->link_down = true;
+		if (pg->restart_pending)
+			return start_pairing(pg);
+		res->disconnected = true;
+		res->disconnect_reason = ev->disconnected.reason;
 		return 0;
 	case MGMT_EV_INDEX_REMOVED:
 		if (ev->index != p->index)
@@ -332,7 +363,17 @@ int pair_device(struct mgmt_client *c, const struct pair_params *p,
 		struct mgmt_msg *msg;
 		struct mgmt_event ev;
 
-		err = mgmt_client_next(c, p->deadline, &msg);
+		int64_t deadline = p->deadline;
+
+		if (pg.restart_pending &&
+		    (deadline < 0 || pg.restart_at < deadline))
+			deadline = pg.restart_at;
+		err = mgmt_client_next(c, deadline, &msg);
+		if (err == -ETIMEDOUT && deadline != p->deadline) {
+			/* The old link never reported going down. */
+			err = start_pairing(&pg);
+			continue;
+		}
 		if (err < 0)
 			break;
 		/* Unknown and malformed events are none of ours. */

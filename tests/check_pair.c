@@ -171,7 +171,10 @@ START_TEST(test_second_pin_after_auth_failure)
 		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
 		FK_EVENT(EV_AUTH_FAILED, 0, DEV, 0x05),
 		FK_COMPLETE(OP_PAIR, 0, 0x05, DEV),
-		/* btpair starts over with the next PIN. */
+		/* Not while the failed link is still up... */
+		FK_SILENT_MS(100),
+		FK_EVENT(EV_DISCONNECTED, 0, DEV, 0x04),
+		/* ...but once it is down, with the next PIN. */
 		FK_EXPECT_BYTES(OP_PAIR, 0, DEV, 0x03),
 		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
 		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_0000),
@@ -186,6 +189,52 @@ START_TEST(test_second_pin_after_auth_failure)
 	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
 	ck_assert_uint_eq(res.pins_sent, 2);
 	ck_assert(!res.auth_failed);
+}
+END_TEST
+
+START_TEST(test_next_pin_without_disconnect_event)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_COMPLETE(OP_PAIR, 0, 0x05, DEV),
+		/* No Disconnected comes: btpair goes on after a while. */
+		FK_EXPECT_BYTES(OP_PAIR, 0, DEV, 0x03),
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_0000),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_COMPLETE(OP_PAIR, 0, 0x00, DEV),
+		FK_DONE,
+	};
+
+	params.pins = pins_both;
+	params.pin_count = 2;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
+	ck_assert_uint_eq(res.pins_sent, 2);
+}
+END_TEST
+
+START_TEST(test_stale_link_is_retried_once)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		/* The link of an earlier attempt goes down under this one. */
+		FK_EVENT(EV_DISCONNECTED, 0, DEV, 0x02),
+		FK_COMPLETE(OP_PAIR, 0, 0x0e, DEV),
+		FK_EXPECT_BYTES(OP_PAIR, 0, DEV, 0x03),
+		FK_EVENT(EV_DISCONNECTED, 0, DEV, 0x02),
+		FK_COMPLETE(OP_PAIR, 0, 0x0e, DEV),
+		/* Twice is not a stale link: it is the answer. */
+		FK_SILENT_MS(200),
+		FK_DONE,
+	};
+
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_FAILED);
+	ck_assert_uint_eq(res.status, MGMT_STATUS_DISCONNECTED);
 }
 END_TEST
 
@@ -455,6 +504,9 @@ START_TEST(test_peer_disconnects)
 {
 	const struct fk_step steps[] = {
 		START_NOIO,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN_NEG, 0, DEV),
+		FK_COMPLETE(OP_PIN_NEG, 0, 0x00, DEV),
 		FK_EVENT(EV_DISCONNECTED, 0, DEV, 0x03),
 		FK_COMPLETE(OP_PAIR, 0, 0x0e, DEV),
 		FK_DONE,
@@ -733,6 +785,8 @@ static Suite *pair_suite(void)
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_legacy_pin_success);
 	tcase_add_test(tc, test_second_pin_after_auth_failure);
+	tcase_add_test(tc, test_next_pin_without_disconnect_event);
+	tcase_add_test(tc, test_stale_link_is_retried_once);
 	tcase_add_test(tc, test_wrong_pin);
 	tcase_add_test(tc, test_no_pin_given);
 	tcase_add_test(tc, test_secure_pin_request_refuses_short_pin);

@@ -21,6 +21,19 @@ elapsed=$(($(date +%s) - start))
 expect_out "pair $B: timed out after 3 s; pairing cancelled" "the message says so"
 check "it took ${elapsed}s, not much past the timeout" [ "$elapsed" -le 5 ]
 
+# SIGINT and SIGTERM mid-pairing: exit 130, pairing cancelled.
+for sig in INT TERM; do
+	"$BTPAIR" pair "$B" --pin 1234 --timeout 30 >"$WORK/sig.out" 2>&1 &
+	pid=$!
+	sleep 2
+	kill -"$sig" "$pid"
+	wait "$pid"
+	RC=$?
+	OUT=$(cat "$WORK/sig.out")
+	check "SIG$sig mid-pairing exits 130 (got $RC)" [ "$RC" -eq 130 ]
+	expect_out "pair $B: interrupted; pairing cancelled" "SIG$sig: says it cancelled"
+done
+
 responder 1 --pin 1234
 expect_exit 0 "the next pairing is not busy" "$BTPAIR" pair "$B" --pin 1234
 finish

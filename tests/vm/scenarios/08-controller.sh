@@ -36,4 +36,13 @@ expect_out " ssp" "btmgmt: SSP on"
 expect_exit 0 "setup twice is harmless" "$BTPAIR" setup --ssp on
 expect_exit 3 "a controller that does not exist" "$BTPAIR" -i 7 power on
 expect_out "no controller hci7" "names it"
+
+# Without CAP_NET_ADMIN the kernel lets a user read, not change.
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+expect_exit 0 "a user may list" nobody "$BTPAIR" list
+expect_exit 4 "but not power" nobody "$BTPAIR" power off
+expect_out "permission denied: needs root or CAP_NET_ADMIN \[mgmt status 0x14\]" \
+	"the message names the privilege"
+expect_exit 4 "nor pair" nobody "$BTPAIR" pair "$B" --pin 1234
+expect_out "needs root or CAP_NET_ADMIN" "with the same message"
 finish
