@@ -1,0 +1,74 @@
+/*
+ * Link keys on disk, in the layout bluetoothd itself uses, so that a device
+ * paired by btpair is known to bluetoothd and the other way round:
+ *
+ *     DIR/<CONTROLLER ADDR>/<DEVICE ADDR>/info
+ *
+ * an INI file whose [LinkKey] group holds Key= (32 upper-case hex digits, in
+ * the byte order of the kernel's value field), Type= and PINLength=
+ * (decimal). btpair changes only those three keys and keeps every other byte
+ * of an existing file. Directories are 0700, files 0600, and each file is
+ * replaced atomically (write, fsync, rename, fsync the directory).
+ *
+ * Functions return 0 or -errno and never print.
+ */
+#ifndef BTPAIR_CLI_KEYSTORE_H
+#define BTPAIR_CLI_KEYSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mgmt/wire.h"
+
+#define KEYSTORE_DEFAULT_DIR "/var/lib/bluetooth"
+
+/* The directory to use: opt if given, else $BTPAIR_KEYSTORE, else the
+ * default. */
+const char *keystore_dir(const char *opt);
+
+/*
+ * Parse an info file's text for its link key. Returns 0, -ENOENT when it
+ * has no [LinkKey] group or no Key= in it, or -EBADMSG when the file is not
+ * an INI file or the key's values are out of range.
+ */
+int keystore_parse(const char *text, size_t len, struct mgmt_link_key *key);
+
+/*
+ * The text of an info file with [LinkKey] set to key: every other byte as
+ * it was. Returns a malloc'd NUL-terminated string and its length, or NULL
+ * with errno set (EBADMSG for a malformed original).
+ */
+char *keystore_update_text(const char *text, size_t len,
+			   const struct mgmt_link_key *key, size_t *out_len);
+/* The same text without its [LinkKey] group (NULL with errno ENOENT if it
+ * had none). */
+char *keystore_remove_text(const char *text, size_t len, size_t *out_len);
+
+/* Store key (its addr says which device) for the controller ctrl. */
+int keystore_save(const char *dir, const bdaddr_t *ctrl,
+		  const struct mgmt_link_key *key);
+/* Remove the device's key; -ENOENT if there was none. A file left with
+ * nothing else in it is removed with its directory. */
+int keystore_remove(const char *dir, const bdaddr_t *ctrl,
+		    const bdaddr_t *dev);
+
+/* Called for each file that cannot be used, with the reason; such files
+ * are skipped, never rewritten. */
+typedef void (*keystore_warn_fn)(void *data, const char *path,
+				 const char *why);
+
+struct keystore_entry {
+	bdaddr_t controller;
+	struct mgmt_link_key key;
+};
+
+/*
+ * Every stored key, of one controller (ctrl) or of all (ctrl NULL), sorted
+ * by controller then device. *entries is malloc'd (free() it, after
+ * explicit_bzero if you care). A missing directory is an empty store.
+ */
+int keystore_list(const char *dir, const bdaddr_t *ctrl,
+		  struct keystore_entry **entries, size_t *count,
+		  keystore_warn_fn warn, void *data);
+
+#endif
