@@ -26,7 +26,8 @@ BUILD ?= build
 
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c
 CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/pin.c \
-	cli/controller.c cli/pair.c cli/monitor.c cli/keystore.c
+	cli/controller.c cli/pair.c cli/monitor.c cli/keystore.c \
+	cli/keys.c cli/agent.c
 TESTS := addr wire client pair cli keystore
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)

@@ -53,6 +53,8 @@ int cmd_setup(struct cli *cli, int argc, char *argv[]);
 int cmd_pair(struct cli *cli, int argc, char *argv[]);
 int cmd_unpair(struct cli *cli, int argc, char *argv[]);
 int cmd_monitor(struct cli *cli, int argc, char *argv[]);
+int cmd_keys(struct cli *cli, int argc, char *argv[]);
+int cmd_agent(struct cli *cli, int argc, char *argv[]);
 
 /* ---- Errors and output (output.c) ---- */
 

@@ -42,7 +42,43 @@ static const struct cli_command commands[] = {
 	  "                       or BTPAIR_KEYSTORE)" },
 	{ "unpair", cmd_unpair, "unpair ADDR [--keystore DIR]",
 	  "remove a pairing",
-	  "Remove the pairing from the kernel, disconnecting the device." },
+	  "Remove the pairing from the kernel and the key store, disconnecting\n"
+	  "the device.\n"
+	  "  --keystore DIR       key store directory (default /var/lib/bluetooth,\n"
+	  "                       or BTPAIR_KEYSTORE)" },
+	{ "agent", cmd_agent,
+	  "agent [--pin PIN|--pin-file FILE] [--allow ADDR]... [--allow-any]\n"
+	  "       [--confirm] [--capability CAP] [--once] [--timeout S]\n"
+	  "       [--keystore DIR]",
+	  "answer pairing requests that others start",
+	  "Stay running and answer the PIN, confirmation and passkey requests\n"
+	  "of pairings that others start (a remote device, a program's connect,\n"
+	  "rfcomm connect), for devices named by --allow, and store their keys.\n"
+	  "Follows controllers as they come and go. One log line per event on\n"
+	  "stderr.\n"
+	  "  --pin PIN            the PIN to answer with (repeat: the next is used\n"
+	  "                       after a failed attempt); BTPAIR_PIN works too\n"
+	  "  --pin-file FILE      one PIN, or 'ADDR PIN' and '* PIN' lines\n"
+	  "  --allow ADDR         answer this device (repeatable)\n"
+	  "  --allow-any          answer every device\n"
+	  "  --confirm            accept numeric comparison (Just Works is\n"
+	  "                       always accepted for allowed devices)\n"
+	  "  --capability CAP     IO capability (default NoInputNoOutput)\n"
+	  "  --once               exit 0 after the first completed pairing\n"
+	  "  --timeout S          stop after S seconds (with --once and no\n"
+	  "                       pairing yet: exit 5)\n"
+	  "  --keystore DIR       key store directory" },
+	{ "keys", cmd_keys, "keys list|load|remove ADDR [--keystore DIR]",
+	  "the stored link keys: list, load into the kernel, remove one",
+	  "The link keys in the key store (default /var/lib/bluetooth, in\n"
+	  "bluetoothd's layout; BTPAIR_KEYSTORE or --keystore to change it).\n"
+	  "  list                 controller, device, key type, PIN length (never\n"
+	  "                       the key); with -i only that controller's\n"
+	  "  load                 load every stored key of the controller into the\n"
+	  "                       kernel in one command (it replaces the kernel's\n"
+	  "                       list): run it at boot\n"
+	  "  remove ADDR          remove the device's stored key (of every\n"
+	  "                       controller, or only -i's)" },
 	{ "monitor", cmd_monitor, "monitor [--timeout S]",
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/keystore.h"
 #include "mgmt/addr.h"
 #include "mgmt/pair.h"
 
@@ -17,7 +18,10 @@ struct pair_ctx {
 	struct cli *cli;
 	bool store;
 	const char *keystore;
-	bool key_stored;
+	/* The last key the kernel handed over, kept until the pairing ends. */
+	bool have_key;
+	uint8_t store_hint;
+	struct mgmt_link_key key;
 };
 
 static void on_passkey_notify(void *data, const struct mgmt_addr *addr,
@@ -90,15 +94,57 @@ static void on_new_link_key(void *data, uint16_t index,
 	struct pair_ctx *ctx = data;
 
 	(void)index;
-	(void)key;
-	/*
-	 * Every key the kernel hands over passes here; the key store writes
-	 * it when the kernel says it is worth keeping. Until the key store
-	 * exists, the kernel's own list is where the key lives.
-	 */
-	if (!ctx->store || !store_hint)
-		return;
-	ctx->key_stored = false;
+	/* Written once Pair Device says the pairing succeeded: a key from a
+	 * pairing that then fails is worth nothing. */
+	ctx->have_key = true;
+	ctx->store_hint = store_hint;
+	ctx->key = *key;
+}
+
+/*
+ * Write the new key to the store when the kernel says it is worth keeping.
+ * Returns CLI_EXIT_OK with *stored set, or the exit code after reporting.
+ */
+static int store_key(struct pair_ctx *ctx, const char *a,
+		     const bdaddr_t *controller, bool *stored)
+{
+	const char *dir = keystore_dir(ctx->keystore);
+	int err;
+
+	*stored = false;
+	if (!ctx->store || !ctx->have_key || !ctx->store_hint)
+		return CLI_EXIT_OK;
+	err = keystore_save(dir, controller, &ctx->key);
+	if (err == -EBADMSG)
+		return cli_fail(ctx->cli, CLI_EXIT_FAILURE, -1,
+				"pair %s: paired, but the key was not stored: "
+				"the device's info file in %s is malformed "
+				"(fix or remove it, then pair again)",
+				a, dir);
+	if (err < 0)
+		return cli_fail(ctx->cli, CLI_EXIT_FAILURE, -1,
+				"pair %s: paired, but the key was not stored "
+				"in %s: %s",
+				a, dir, strerror(-err));
+	*stored = true;
+	return CLI_EXIT_OK;
+}
+
+/* Whether the store already holds a key for the device. */
+static bool key_in_store(const char *dir, const bdaddr_t *controller,
+			 const bdaddr_t *dev)
+{
+	struct keystore_entry *list;
+	bool found = false;
+	size_t n;
+
+	if (keystore_list(dir, controller, &list, &n, NULL, NULL) < 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		found = found || bt_addr_equal(&list[i].key.addr.bdaddr, dev);
+	explicit_bzero(list, n * sizeof(*list));
+	free(list);
+	return found;
 }
 
 /* Explain a failed pairing in words a person can act on. */
@@ -241,8 +287,9 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	struct cli_pins pins = { .count = 0 };
 	const char *pin_file = NULL, *env_pin;
 	unsigned long timeout_s = PAIR_DEFAULT_TIMEOUT_S, v;
+	struct mgmt_controller_info info;
 	struct pair_result res;
-	uint32_t settings;
+	bool stored = false;
 	char a[BT_ADDR_STRLEN];
 	uint8_t status;
 	int opt, ret = CLI_EXIT_USAGE, err;
@@ -329,7 +376,7 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 
 	p.deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
 	err = pair_prepare_controller(cli->client, p.index, p.deadline, &status,
-				      &settings);
+				      &info);
 	if (err < 0) {
 		ret = cli_client_fail(cli, err, "pair");
 		goto out;
@@ -351,8 +398,14 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	pair_device(cli->client, &p, &res);
 	switch (res.outcome) {
 	case PAIR_OUTCOME_PAIRED:
+		ret = store_key(&ctx, a, &info.bdaddr, &stored);
+		if (ret == CLI_EXIT_OK)
+			report_success(cli, p.index, a, &res, stored);
+		break;
 	case PAIR_OUTCOME_ALREADY_PAIRED:
-		report_success(cli, p.index, a, &res, ctx.key_stored);
+		stored = key_in_store(keystore_dir(ctx.keystore), &info.bdaddr,
+				      &p.addr.bdaddr);
+		report_success(cli, p.index, a, &res, stored);
 		ret = CLI_EXIT_OK;
 		break;
 	case PAIR_OUTCOME_FAILED:
@@ -380,6 +433,7 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 		break;
 	}
 out:
+	explicit_bzero(&ctx.key, sizeof(ctx.key));
 	cli_pins_clear(&pins);
 	return ret;
 }
@@ -391,7 +445,10 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
+	struct mgmt_controller_info info;
+	const char *keystore = NULL, *dir;
 	char a[BT_ADDR_STRLEN], what[64];
+	bool in_kernel, in_store;
 	struct mgmt_addr addr;
 	uint16_t index;
 	int opt, ret = CLI_EXIT_OK, err;
@@ -400,16 +457,21 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	       -1) {
 		if (opt == CLI_OPT_EXIT)
 			return ret;
+		if (opt == 'K')
+			keystore = optarg;
 	}
 	if (!cli_check_args(cli, "unpair", argc - optind, 1, 1) ||
 	    !cli_parse_addr(cli, "unpair", argv[optind], &addr))
 		return CLI_EXIT_USAGE;
 	bt_addr_format(&addr.bdaddr, a);
 	snprintf(what, sizeof(what), "unpair %s", a);
+	dir = keystore_dir(keystore);
 
 	ret = cli_open(cli, "unpair");
 	if (!ret)
 		ret = cli_resolve_index(cli, "unpair", &index);
+	if (!ret)
+		ret = cli_read_info(cli, "unpair", index, &info);
 	if (ret)
 		return ret;
 	err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
@@ -418,11 +480,22 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 			       &status, NULL, 0, NULL);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
-	if (status == MGMT_STATUS_NOT_PAIRED)
+	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
+		return cli_status_fail(cli, status, what);
+	in_kernel = status == MGMT_STATUS_SUCCESS;
+
+	err = keystore_remove(dir, &info.bdaddr, &addr.bdaddr);
+	if (err < 0 && err != -ENOENT)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"unpair %s: %s the key in %s could not be "
+				"removed: %s",
+				a, in_kernel ? "unpaired, but" : "",
+				dir, err == -EBADMSG ? "its file is malformed" :
+						       strerror(-err));
+	in_store = err == 0;
+	if (!in_kernel && !in_store)
 		return cli_fail(cli, CLI_EXIT_FAILURE, status,
 				"unpair %s: not paired on hci%u", a, index);
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, what);
 
 	if (cli->json) {
 		struct json j;
@@ -430,9 +503,12 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		json_begin(&j, "unpaired");
 		json_int(&j, "index", index);
 		json_str(&j, "address", a);
+		json_bool(&j, "kernel", in_kernel);
+		json_bool(&j, "stored", in_store);
 		json_end(cli, &j);
 	} else {
-		cli_print(cli, "unpaired %s", a);
+		cli_print(cli, "unpaired %s%s", a,
+			  in_kernel ? "" : " (from the key store only)");
 	}
 	return CLI_EXIT_OK;
 }

@@ -24,9 +24,9 @@ static int64_t earlier(int64_t deadline, int64_t ms)
 
 int pair_prepare_controller(struct mgmt_client *c, uint16_t index,
 			    int64_t deadline, uint8_t *status,
-			    uint32_t *settings)
+			    struct mgmt_controller_info *info)
 {
-	struct mgmt_controller_info info;
+	uint32_t *settings = &info->current_settings;
 	uint8_t rp[sizeof(struct mgmt_rp_read_info)], mode[1];
 	size_t rp_len = 0;
 	int err;
@@ -35,10 +35,9 @@ int pair_prepare_controller(struct mgmt_client *c, uint16_t index,
 			       status, rp, sizeof(rp), &rp_len);
 	if (err < 0 || *status != MGMT_STATUS_SUCCESS)
 		return err;
-	err = mgmt_rp_read_info_decode(rp, rp_len, &info);
+	err = mgmt_rp_read_info_decode(rp, rp_len, info);
 	if (err < 0)
 		return err;
-	*settings = info.current_settings;
 
 	static const struct {
 		uint16_t opcode;

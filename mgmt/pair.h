@@ -83,11 +83,12 @@ struct pair_result {
  * Make the controller ready to pair: bondable (without it the kernel drops
  * the key) and powered. Returns 0 with *status the mgmt status of the first
  * command that failed (MGMT_STATUS_SUCCESS if none), or -errno from the
- * client. *settings gets the controller's settings afterwards.
+ * client. *info gets the controller's information, its settings as they
+ * are afterwards.
  */
 int pair_prepare_controller(struct mgmt_client *c, uint16_t index,
 			    int64_t deadline, uint8_t *status,
-			    uint32_t *settings);
+			    struct mgmt_controller_info *info);
 
 /*
  * Run the pairing. Returns 0 when res->outcome says what happened (every

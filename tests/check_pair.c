@@ -722,7 +722,7 @@ START_TEST(test_prepare_turns_on_bondable_and_power)
 	};
 	struct fake_kernel *fk;
 	struct mgmt_client *c;
-	uint32_t settings = 0;
+	struct mgmt_controller_info ci;
 	uint8_t status = 0xff;
 	char err[256];
 	bool ok;
@@ -734,13 +734,13 @@ START_TEST(test_prepare_turns_on_bondable_and_power)
 	c = mgmt_client_new(fd);
 	fk_start(fk, steps);
 	ck_assert_int_eq(pair_prepare_controller(c, 0, mgmt_deadline_in(2000),
-						 &status, &settings),
+						 &status, &ci),
 			 0);
 	ok = fk_finish(fk, err, sizeof(err));
 	mgmt_client_free(c);
 	ck_assert_msg(ok, "fake kernel: %s", err);
 	ck_assert_uint_eq(status, 0);
-	ck_assert_uint_eq(settings, 0x91);
+	ck_assert_uint_eq(ci.current_settings, 0x91);
 }
 END_TEST
 
@@ -756,7 +756,7 @@ START_TEST(test_prepare_leaves_ready_controller_alone)
 	};
 	struct fake_kernel *fk;
 	struct mgmt_client *c;
-	uint32_t settings = 0;
+	struct mgmt_controller_info ci;
 	uint8_t status = 0xff;
 	char err[256];
 	bool ok;
@@ -767,12 +767,12 @@ START_TEST(test_prepare_leaves_ready_controller_alone)
 	c = mgmt_client_new(fd);
 	fk_start(fk, steps);
 	ck_assert_int_eq(pair_prepare_controller(c, 0, mgmt_deadline_in(2000),
-						 &status, &settings),
+						 &status, &ci),
 			 0);
 	ok = fk_finish(fk, err, sizeof(err));
 	mgmt_client_free(c);
 	ck_assert_msg(ok, "fake kernel: %s", err);
-	ck_assert_uint_eq(settings, 0x91);
+	ck_assert_uint_eq(ci.current_settings, 0x91);
 }
 END_TEST
 

@@ -135,3 +135,12 @@ finish() {
 btmgmt() {
 	script -qec "btmgmt $*" /dev/null </dev/null | tr -d '\r'
 }
+
+# Wait until hciN has no connection left (up to N tenths of a second).
+wait_disconnected() { # INDEX [TENTHS]
+	for _ in $(seq "${2:-100}"); do
+		btmgmt --index "$1" con | grep -q 'type BR/EDR' || return 0
+		sleep 0.1
+	done
+	return 1
+}

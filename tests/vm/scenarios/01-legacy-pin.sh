@@ -17,12 +17,14 @@ expect_exit 0 "the device's kernel has the key too" \
 	"$BTPAIR" -i hci1 pair "$A"
 expect_out "already paired" "so pairing back is already done"
 
-# An authenticated RFCOMM connection now needs no PIN on either side: nobody
-# on hci0 would answer one, and the responder counts its requests.
-background "$WORK/rctest-server.log" rctest -r -A -i hci1 -P 1
+# An encrypted (so authenticated) RFCOMM connection now needs no PIN on
+# either side: nobody
+# on hci0 would answer one, and the responder counts its requests. (rctest
+# -A asks only for low security, which a legacy link grants unpaired.)
+background "$WORK/rctest-server.log" rctest -r -E -i hci1 -P 1
 sleep 1
-expect_exit 0 "RFCOMM with authentication connects" \
-	timeout 30 rctest -s -A -i hci0 -P 1 -N 20 -b 128 "$B"
+expect_exit 0 "RFCOMM with encryption (so authentication) connects" \
+	timeout 30 rctest -s -E -i hci0 -P 1 -N 20 -b 128 "$B"
 check "the server saw the connection" \
 	wait_for "$WORK/rctest-server.log" "Connect from $A"
 check "no new PIN request" [ "$(pin_requests 1)" -eq 1 ]

@@ -1,0 +1,589 @@
+/*
+ * agent: stay running and answer the pairing requests that others start,
+ * for the devices it is told to, and store the keys that result.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/keystore.h"
+#include "mgmt/addr.h"
+
+#define AGENT_MAX_ALLOW 64
+#define AGENT_MAX_CONTROLLERS 16
+#define AGENT_MAX_DEVICES 64
+
+struct controller {
+	bool used;
+	uint16_t index;
+	bdaddr_t addr;
+};
+
+/* PIN attempts per device: after a failure the next PIN is offered. */
+struct attempts {
+	bool used;
+	uint16_t index;
+	bdaddr_t dev;
+	unsigned int failures;
+};
+
+struct agent {
+	struct cli *cli;
+	struct cli_pins pins;
+	const char *pin_file;
+	bdaddr_t allow[AGENT_MAX_ALLOW];
+	size_t nallow;
+	bool allow_any;
+	bool confirm;
+	bool once;
+	uint8_t cap;
+	const char *keystore;
+	bool only_one;
+	uint16_t only_index;
+	struct controller ctrl[AGENT_MAX_CONTROLLERS];
+	struct attempts tries[AGENT_MAX_DEVICES];
+	unsigned int paired;
+};
+
+/* One line per event on stderr: journald keeps each as one entry. */
+static void agent_log(struct agent *ag, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void agent_log(struct agent *ag, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)ag;
+	fputs("btpair agent: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static struct controller *find_ctrl(struct agent *ag, uint16_t index)
+{
+	for (size_t i = 0; i < AGENT_MAX_CONTROLLERS; i++)
+		if (ag->ctrl[i].used && ag->ctrl[i].index == index)
+			return &ag->ctrl[i];
+	return NULL;
+}
+
+static struct attempts *find_tries(struct agent *ag, uint16_t index,
+				   const bdaddr_t *dev, bool create)
+{
+	struct attempts *free_slot = NULL;
+
+	for (size_t i = 0; i < AGENT_MAX_DEVICES; i++) {
+		struct attempts *t = &ag->tries[i];
+
+		if (t->used && t->index == index && bt_addr_equal(&t->dev, dev))
+			return t;
+		if (!t->used && !free_slot)
+			free_slot = t;
+	}
+	if (!create)
+		return NULL;
+	if (!free_slot)
+		free_slot = &ag->tries[0]; /* forget the oldest slot */
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->used = true;
+	free_slot->index = index;
+	free_slot->dev = *dev;
+	return free_slot;
+}
+
+static bool allowed(const struct agent *ag, const bdaddr_t *dev)
+{
+	if (ag->allow_any)
+		return true;
+	for (size_t i = 0; i < ag->nallow; i++)
+		if (bt_addr_equal(&ag->allow[i], dev))
+			return true;
+	return false;
+}
+
+/* Send a reply; a failure status means someone answered first. */
+static int reply(struct agent *ag, uint16_t index, uint16_t opcode,
+		 const uint8_t *cp, size_t len, const char *a)
+{
+	uint8_t status;
+	int err;
+
+	err = mgmt_client_call(ag->cli->client, opcode, index, cp, len,
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, NULL, 0, NULL);
+	if (err < 0 && err != -EBADMSG)
+		return err;
+	if (err == 0 && status != MGMT_STATUS_SUCCESS)
+		agent_log(ag, "hci%u %s: %s not taken (%s): another program "
+			      "answered first, or the link is gone",
+			  index, a, mgmt_opcode_str(opcode),
+			  mgmt_status_str(status) ? mgmt_status_str(status) :
+						    "unknown status");
+	return 0;
+}
+
+/* Configure a controller we are to serve: IO capability and bondable. */
+static int adopt(struct agent *ag, uint16_t index)
+{
+	struct mgmt_controller_info info;
+	struct controller *slot = NULL;
+	uint8_t cp[1], status, rp[4];
+	char a[BT_ADDR_STRLEN], what[48];
+	size_t rp_len;
+	int err, ret;
+
+	if (ag->only_one && index != ag->only_index)
+		return CLI_EXIT_OK;
+	if (find_ctrl(ag, index))
+		return CLI_EXIT_OK;
+	for (size_t i = 0; i < AGENT_MAX_CONTROLLERS && !slot; i++)
+		if (!ag->ctrl[i].used)
+			slot = &ag->ctrl[i];
+	if (!slot) {
+		agent_log(ag, "hci%u: too many controllers, not served", index);
+		return CLI_EXIT_OK;
+	}
+	ret = cli_read_info(ag->cli, "agent", index, &info);
+	if (ret)
+		return ret;
+	snprintf(what, sizeof(what), "agent hci%u", index);
+	err = mgmt_client_call(ag->cli->client, MGMT_OP_SET_IO_CAPABILITY,
+			       index, cp,
+			       mgmt_cmd_set_io_capability(cp, ag->cap),
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, NULL, 0, NULL);
+	if (err < 0)
+		return cli_client_fail(ag->cli, err, what);
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(ag->cli, status, what);
+	/* Without bondable the kernel refuses the PINs of pairings it did not
+	 * start, and drops SSP keys. */
+	if (!(info.current_settings & MGMT_SETTING_BONDABLE)) {
+		err = mgmt_client_call(ag->cli->client, MGMT_OP_SET_BONDABLE,
+				       index, cp, mgmt_cmd_mode(cp, true),
+				       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       &status, rp, sizeof(rp), &rp_len);
+		if (err < 0)
+			return cli_client_fail(ag->cli, err, what);
+		if (status != MGMT_STATUS_SUCCESS)
+			return cli_status_fail(ag->cli, status, what);
+	}
+	slot->used = true;
+	slot->index = index;
+	slot->addr = info.bdaddr;
+	agent_log(ag, "serving hci%u (%s), capability %s%s", index,
+		  bt_addr_format(&info.bdaddr, a), mgmt_io_cap_str(ag->cap),
+		  info.current_settings & MGMT_SETTING_POWERED ?
+			  "" :
+			  "; it is powered off (btpair setup powers it)");
+	return CLI_EXIT_OK;
+}
+
+static int on_pin_request(struct agent *ag, const struct mgmt_event *ev,
+			  const char *a)
+{
+	uint8_t cp[sizeof(struct mgmt_cp_pin_code_reply)];
+	const struct mgmt_addr *addr = &ev->pin_request.addr;
+	struct cli_pins file_pins = { .count = 0 };
+	const struct cli_pins *pins = &ag->pins;
+	struct attempts *t;
+	const char *pin = NULL;
+	size_t len;
+	int err;
+
+	if (!allowed(ag, &addr->bdaddr)) {
+		agent_log(ag, "hci%u %s: refused PIN request: not allowed "
+			      "(--allow %s or --allow-any)",
+			  ev->index, a, a);
+		goto refuse;
+	}
+	if (ag->pin_file) {
+		/* Read afresh each time: an edited file takes effect. */
+		if (cli_pins_from_file(ag->cli, &file_pins, "agent",
+				       ag->pin_file, &addr->bdaddr))
+			goto refuse;
+		pins = &file_pins;
+	}
+	t = find_tries(ag, ev->index, &addr->bdaddr, true);
+	if (pins->count == 0) {
+		agent_log(ag, "hci%u %s: refused PIN request: no PIN for it "
+			      "(--pin or --pin-file)",
+			  ev->index, a);
+		goto refuse;
+	}
+	if (t->failures >= pins->count) {
+		agent_log(ag, "hci%u %s: refused PIN request: each of its %zu "
+			      "PINs failed",
+			  ev->index, a, pins->count);
+		goto refuse;
+	}
+	pin = pins->pins[t->failures];
+	if (ev->pin_request.secure && strlen(pin) != MGMT_PIN_MAX_LEN) {
+		agent_log(ag, "hci%u %s: refused secure PIN request: it needs "
+			      "a 16-byte PIN",
+			  ev->index, a);
+		goto refuse;
+	}
+	len = mgmt_cmd_pin_code_reply(cp, addr, (const uint8_t *)pin,
+				      strlen(pin));
+	cli_pins_clear(&file_pins);
+	agent_log(ag, "hci%u %s: answering PIN request", ev->index, a);
+	err = reply(ag, ev->index, MGMT_OP_PIN_CODE_REPLY, cp, len, a);
+	explicit_bzero(cp, sizeof(cp));
+	return err;
+refuse:
+	cli_pins_clear(&file_pins);
+	return reply(ag, ev->index, MGMT_OP_PIN_CODE_NEG_REPLY, cp,
+		     mgmt_cmd_addr(cp, addr), a);
+}
+
+static int on_confirm_request(struct agent *ag, const struct mgmt_event *ev,
+			      const char *a)
+{
+	const struct mgmt_addr *addr = &ev->confirm_request.addr;
+	bool just_works = ev->confirm_request.confirm_hint == 1;
+	uint8_t cp[sizeof(struct mgmt_wire_addr)];
+	bool accept = false;
+
+	if (!allowed(ag, &addr->bdaddr))
+		agent_log(ag, "hci%u %s: refused confirmation: not allowed "
+			      "(--allow %s or --allow-any)",
+			  ev->index, a, a);
+	else if (!just_works && !ag->confirm)
+		agent_log(ag, "hci%u %s: refused numeric comparison %06u: "
+			      "pass --confirm to accept",
+			  ev->index, a, ev->confirm_request.value);
+	else
+		accept = true;
+	if (accept)
+		agent_log(ag, "hci%u %s: accepting %s", ev->index, a,
+			  just_works ? "Just Works pairing" :
+				       "numeric comparison");
+	return reply(ag, ev->index,
+		     accept ? MGMT_OP_USER_CONFIRM_REPLY :
+			      MGMT_OP_USER_CONFIRM_NEG_REPLY,
+		     cp, mgmt_cmd_addr(cp, addr), a);
+}
+
+static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
+			   const char *a)
+{
+	const struct mgmt_link_key *key = &ev->new_link_key.key;
+	const char *type = mgmt_key_type_str(key->type);
+	struct controller *c = find_ctrl(ag, ev->index);
+	struct attempts *t;
+	bool stored = false;
+	int err;
+
+	if (!c)
+		return 0;
+	if (ev->new_link_key.store_hint) {
+		err = keystore_save(keystore_dir(ag->keystore), &c->addr, key);
+		if (err < 0)
+			agent_log(ag, "hci%u %s: key not stored in %s: %s",
+				  ev->index, a, keystore_dir(ag->keystore),
+				  err == -EBADMSG ?
+					  "its info file is malformed" :
+					  strerror(-err));
+		stored = err == 0;
+	}
+	t = find_tries(ag, ev->index, &key->addr.bdaddr, false);
+	if (t)
+		t->used = false;
+	ag->paired++;
+	agent_log(ag, "hci%u %s: paired (%s key%s)", ev->index, a,
+		  type ? type : "unknown", stored ? ", stored" : ", not stored");
+	if (ag->cli->json) {
+		struct json j;
+
+		json_begin(&j, "paired");
+		json_int(&j, "index", ev->index);
+		json_str(&j, "address", a);
+		json_str(&j, "key_type", type ? type : "unknown");
+		json_bool(&j, "stored", stored);
+		json_end(ag->cli, &j);
+	}
+	return 0;
+}
+
+/* Handle one event. Returns 1 to stop (--once), 0 to go on, or an exit
+ * code (> 1) / -errno on failure. */
+static int handle(struct agent *ag, const struct mgmt_event *ev)
+{
+	const struct mgmt_addr *addr = NULL;
+	struct attempts *t;
+	char a[BT_ADDR_STRLEN] = "";
+	int ret;
+
+	switch (ev->code) {
+	case MGMT_EV_INDEX_ADDED:
+		/* A controller that vanishes while being set up is no
+		 * reason to stop serving the others. */
+		if (adopt(ag, ev->index))
+			agent_log(ag, "hci%u: not served", ev->index);
+		return 0;
+	case MGMT_EV_INDEX_REMOVED: {
+		struct controller *c = find_ctrl(ag, ev->index);
+
+		if (c) {
+			c->used = false;
+			agent_log(ag, "hci%u removed", ev->index);
+		}
+		return 0;
+	}
+	case MGMT_EV_PIN_CODE_REQUEST:
+		addr = &ev->pin_request.addr;
+		break;
+	case MGMT_EV_USER_CONFIRM_REQUEST:
+		addr = &ev->confirm_request.addr;
+		break;
+	case MGMT_EV_USER_PASSKEY_REQUEST:
+		addr = &ev->passkey_request.addr;
+		break;
+	case MGMT_EV_NEW_LINK_KEY:
+		addr = &ev->new_link_key.key.addr;
+		break;
+	case MGMT_EV_AUTH_FAILED:
+		addr = &ev->auth_failed.addr;
+		break;
+	default:
+		return 0;
+	}
+	if (!find_ctrl(ag, ev->index))
+		return 0;
+	bt_addr_format(&addr->bdaddr, a);
+
+	switch (ev->code) {
+	case MGMT_EV_PIN_CODE_REQUEST:
+		return on_pin_request(ag, ev, a);
+	case MGMT_EV_USER_CONFIRM_REQUEST:
+		return on_confirm_request(ag, ev, a);
+	case MGMT_EV_USER_PASSKEY_REQUEST: {
+		uint8_t cp[sizeof(struct mgmt_wire_addr)];
+
+		agent_log(ag, "hci%u %s: refused passkey entry: the agent has "
+			      "no keyboard (use a capability without one)",
+			  ev->index, a);
+		return reply(ag, ev->index, MGMT_OP_USER_PASSKEY_NEG_REPLY, cp,
+			     mgmt_cmd_addr(cp, addr), a);
+	}
+	case MGMT_EV_NEW_LINK_KEY:
+		ret = on_new_link_key(ag, ev, a);
+		if (ret == 0 && ag->once)
+			return 1;
+		return ret;
+	case MGMT_EV_AUTH_FAILED:
+		t = find_tries(ag, ev->index, &addr->bdaddr, true);
+		t->failures++;
+		agent_log(ag, "hci%u %s: authentication failed (%s)", ev->index,
+			  a,
+			  mgmt_status_str(ev->auth_failed.status) ?
+				  mgmt_status_str(ev->auth_failed.status) :
+				  "unknown status");
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static int serve_existing(struct agent *ag)
+{
+	uint8_t rp[2 + 2 * 1024], status;
+	const uint8_t *entries;
+	uint16_t count;
+	size_t rp_len;
+	int err, ret;
+
+	err = mgmt_client_call(ag->cli->client, MGMT_OP_READ_INDEX_LIST,
+			       MGMT_INDEX_NONE, NULL, 0,
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(ag->cli, err, "agent");
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(ag->cli, status, "agent");
+	if (rp_len > sizeof(rp))
+		rp_len = sizeof(rp);
+	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+		return cli_client_fail(ag->cli, -EBADMSG, "agent");
+	for (uint16_t i = 0; i < count; i++) {
+		ret = adopt(ag, mgmt_get_le16(entries + 2 * i));
+		if (ret)
+			return ret;
+	}
+	if (ag->only_one && !find_ctrl(ag, ag->only_index))
+		agent_log(ag, "hci%u is not there yet; waiting for it",
+			  ag->only_index);
+	else if (count == 0)
+		agent_log(ag, "no controller yet; waiting for one");
+	return CLI_EXIT_OK;
+}
+
+int cmd_agent(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "pin", required_argument, NULL, 'p' },
+		{ "pin-file", required_argument, NULL, 'f' },
+		{ "allow", required_argument, NULL, 'a' },
+		{ "allow-any", no_argument, NULL, 'A' },
+		{ "confirm", no_argument, NULL, 'c' },
+		{ "capability", required_argument, NULL, 'C' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "keystore", required_argument, NULL, 'K' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct agent *ag = calloc(1, sizeof(*ag));
+	unsigned long timeout_s = 0;
+	const char *env_pin;
+	int64_t deadline = -1;
+	int opt, ret = CLI_EXIT_USAGE, err;
+
+	if (!ag)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "agent: out of memory");
+	ag->cli = cli;
+	ag->cap = MGMT_IO_NO_INPUT_NO_OUTPUT;
+	while ((opt = cli_getopt(cli, "agent", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		struct mgmt_addr addr;
+
+		switch (opt) {
+		case CLI_OPT_EXIT:
+			goto out;
+		case 'p':
+			if (!cli_pins_add(cli, &ag->pins, "agent", optarg))
+				goto out;
+			break;
+		case 'f':
+			ag->pin_file = optarg;
+			break;
+		case 'a':
+			if (!cli_parse_addr(cli, "agent", optarg, &addr))
+				goto out;
+			if (ag->nallow == AGENT_MAX_ALLOW) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "agent: at most %d --allow",
+					 AGENT_MAX_ALLOW);
+				goto out;
+			}
+			ag->allow[ag->nallow++] = addr.bdaddr;
+			break;
+		case 'A':
+			ag->allow_any = true;
+			break;
+		case 'c':
+			ag->confirm = true;
+			break;
+		case 'C':
+			if (mgmt_io_cap_parse(optarg, &ag->cap) < 0) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "agent: unknown capability '%s'",
+					 optarg);
+				goto out;
+			}
+			break;
+		case 'o':
+			ag->once = true;
+			break;
+		case 't':
+			if (!cli_parse_uint(optarg, 1, 31536000, &timeout_s)) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "agent: --timeout takes a number of "
+					 "seconds, not '%s'",
+					 optarg);
+				goto out;
+			}
+			break;
+		case 'K':
+			ag->keystore = optarg;
+			break;
+		}
+	}
+	if (!cli_check_args(cli, "agent", argc - optind, 0, 0))
+		goto out;
+	if (ag->pins.count && ag->pin_file) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "agent: give --pin or --pin-file, not both");
+		goto out;
+	}
+	if (!ag->pins.count && !ag->pin_file &&
+	    (env_pin = getenv("BTPAIR_PIN")) && *env_pin &&
+	    !cli_pins_add(cli, &ag->pins, "agent (BTPAIR_PIN)", env_pin))
+		goto out;
+	if (cli->index_arg) {
+		if (!cli_parse_index(cli->index_arg, &ag->only_index)) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "invalid controller '%s' (expected hciN or N)",
+				 cli->index_arg);
+			goto out;
+		}
+		ag->only_one = true;
+	}
+	if (!ag->allow_any && !ag->nallow)
+		cli_warn(cli, "agent: no --allow and no --allow-any: every "
+			      "request will be refused");
+	if (cli_bluetoothd_running())
+		cli_warn(cli, "bluetoothd is running: it may answer or reject "
+			      "requests before the agent does");
+
+	ret = cli_open(cli, "agent");
+	if (!ret)
+		ret = serve_existing(ag);
+	if (ret)
+		goto out;
+	if (timeout_s)
+		deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+
+	for (;;) {
+		struct mgmt_msg *msg;
+		struct mgmt_event ev;
+
+		err = mgmt_client_next(cli->client, deadline, &msg);
+		if (err == -ETIMEDOUT) {
+			if (ag->once && !ag->paired) {
+				ret = cli_fail(cli, CLI_EXIT_TIMEOUT, -1,
+					       "agent: no pairing within %lu s",
+					       timeout_s);
+			} else {
+				agent_log(ag, "stopping after %lu s", timeout_s);
+				ret = CLI_EXIT_OK;
+			}
+			break;
+		}
+		if (err == -EINTR) {
+			agent_log(ag, "stopping on a signal");
+			ret = CLI_EXIT_INTERRUPTED;
+			break;
+		}
+		if (err < 0) {
+			ret = cli_client_fail(cli, err, "agent");
+			break;
+		}
+		err = mgmt_event_decode(msg, &ev);
+		free(msg);
+		if (err < 0)
+			continue; /* unknown or malformed: nothing to answer */
+		err = handle(ag, &ev);
+		if (err == 1) {
+			ret = CLI_EXIT_OK;
+			break;
+		}
+		if (err < 0) {
+			ret = cli_client_fail(cli, err, "agent");
+			break;
+		}
+		if (err > 1) {
+			ret = err;
+			break;
+		}
+	}
+out:
+	cli_pins_clear(&ag->pins);
+	free(ag);
+	return ret;
+}

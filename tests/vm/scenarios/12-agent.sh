@@ -1,0 +1,62 @@
+# controllers: 3
+# btpair agent answers pairings that others start: from btpair pair and from
+# BlueZ's btmgmt; refuses devices it was not told about; stores the keys.
+. tests/vm/lib.sh
+
+hc05_like 1
+"$BTPAIR" -q setup
+
+# 1. btpair pair from hci0; the agent on hci1 exits after one pairing.
+background "$WORK/agent1.log" "$BTPAIR" -i hci1 agent --pin 1234 --allow "$A" --once --timeout 60
+agent=$!
+wait_for "$WORK/agent1.log" "serving hci1" 50
+expect_exit 0 "btpair pair against the agent" "$BTPAIR" pair "$B" --pin 1234
+expect_out "^paired $B \(combination key, stored\)" "stored on the pairing side"
+wait "$agent"
+check "the agent exited 0 after --once" [ $? -eq 0 ]
+OUT=$(cat "$WORK/agent1.log")
+expect_out "hci1 $A: answering PIN request" "agent log: the PIN request"
+expect_out "hci1 $A: paired \(combination key, stored\)" "agent log: paired and stored"
+expect_no_out "1234" "agent log: no PIN"
+check "hci0's key file, 0600" [ "$(stat -c %a "/var/lib/bluetooth/$A/$B/info")" = 600 ]
+check "hci1's key file, 0600" [ "$(stat -c %a "/var/lib/bluetooth/$B/$A/info")" = 600 ]
+check "key directories 0700" [ "$(stat -c %a "/var/lib/bluetooth/$B/$A")" = 700 ]
+check "both sides stored the same key" \
+	[ "$(grep Key= "/var/lib/bluetooth/$A/$B/info")" = "$(grep Key= "/var/lib/bluetooth/$B/$A/info")" ]
+run "$BTPAIR" keys list
+expect_out "^$A $B combination key, PIN length [0-9]+$" "keys list: hci0's key"
+expect_out "^$B $A combination key, PIN length [0-9]+$" "keys list: hci1's key"
+expect_no_out "[0-9A-F]{32}" "keys list: never the key"
+
+# 2. btmgmt pairs hci0 with hci1; it answers hci0's own PIN request at its
+# prompt, the agent answers hci1's.
+"$BTPAIR" -q unpair "$B"
+"$BTPAIR" -q -i hci1 unpair "$A"
+background "$WORK/agent2.log" "$BTPAIR" -i hci1 agent --pin 1234 --allow "$A" --once --timeout 60
+agent=$!
+wait_for "$WORK/agent2.log" "serving hci1" 50
+mkfifo "$WORK/answers"
+script -qfc "btmgmt --index 0" /dev/null <"$WORK/answers" >"$WORK/btmgmt.log" 2>&1 &
+_bg_pids+=($!)
+exec 3>"$WORK/answers"
+wait_for "$WORK/btmgmt.log" '\[hci0\]' 100
+(wait_for "$WORK/btmgmt.log" "PIN Request" 200 && echo 1234 >&3) &
+echo "pair -c 3 $B" >&3
+check "btmgmt's pairing succeeds" wait_for "$WORK/btmgmt.log" "Paired with $B" 200
+wait "$agent"
+check "the agent exited 0 after --once" [ $? -eq 0 ]
+OUT=$(cat "$WORK/agent2.log")
+expect_out "hci1 $A: paired \(combination key, stored\)" "agent log: paired and stored"
+exec 3>&-
+
+# 3. A device not allowed is refused; the initiator sees the failure.
+background "$WORK/agent3.log" "$BTPAIR" -i hci2 agent --pin 1234 --allow "$B" --timeout 60
+wait_for "$WORK/agent3.log" "serving hci2" 50
+hc05_like 2
+expect_exit 6 "pairing with an agent that refuses us" \
+	"$BTPAIR" pair "$C" --pin 1234 --timeout 20
+check "the agent says why" \
+	wait_for "$WORK/agent3.log" "hci2 $A: refused PIN request: not allowed \(--allow $A or --allow-any\)"
+check "nothing stored on the refusing side" [ ! -e "/var/lib/bluetooth/$C/$A" ]
+check "nothing stored on the initiator" [ ! -e "/var/lib/bluetooth/$A/$C" ]
+finish
