@@ -56,6 +56,50 @@ expect 2 "at most 248 bytes" setup --name "$(printf 'n%.0s' $(seq 249))"
 expect 2 "too many arguments" list extra
 expect 2 "timeout takes" monitor --timeout -1
 expect 2 "invalid controller 'hcix'" -i hcix monitor
+for cmd in agent keys; do
+	expect 0 "^usage: btpair \[GLOBAL OPTIONS\] $cmd" "$cmd" --help
+done
+expect 2 "keys: expected 'list', 'load' or 'remove ADDR'" keys frob
+expect 2 "missing argument" keys
+expect 2 "keys: expected" keys remove
+expect 2 "invalid address" keys remove 98:D3
+expect 2 "invalid address 'nonsense'" agent --allow nonsense
+expect 2 "unknown capability" agent --capability Psychic
+expect 2 "not both" agent --pin 1234 --pin-file /dev/null
+
+# The key store needs no kernel to be listed: a store in bluetoothd's
+# layout, one good file kept with bluetoothd's other groups, one malformed.
+store=$(mktemp -d)
+mkdir -p "$store/00:AA:01:00:00:00/98:D3:31:F5:1A:2B" \
+	"$store/00:AA:01:00:00:00/11:22:33:44:55:66" \
+	"$store/00:AA:01:00:00:00/cache"
+printf '[General]\nName=HC-05\n\n[LinkKey]\nKey=00112233445566778899AABBCCDDEEFF\nType=0\nPINLength=4\n' \
+	>"$store/00:AA:01:00:00:00/98:D3:31:F5:1A:2B/info"
+printf 'garbage\n' >"$store/00:AA:01:00:00:00/11:22:33:44:55:66/info"
+expect 0 "^00:AA:01:00:00:00 98:D3:31:F5:1A:2B combination key, PIN length 4$" \
+	keys list --keystore "$store"
+expect 0 "skipping $store/00:AA:01:00:00:00/11:22:33:44:55:66/info: malformed" \
+	keys list --keystore "$store"
+expect 0 '^\{"event":"key","controller":"00:AA:01:00:00:00","address":"98:D3:31:F5:1A:2B","key_type":"combination","pin_length":4\}$' \
+	--json keys list --keystore "$store"
+out=$(BTPAIR_KEYSTORE="$store" "$BTPAIR" keys list 2>&1)
+if grep -q 00112233 <<<"$out" || ! grep -q 98:D3:31:F5:1A:2B <<<"$out"; then
+	failed=$((failed + 1)); echo "FAIL: keys list via BTPAIR_KEYSTORE, or it showed a key" >&2
+else
+	passed=$((passed + 1))
+fi
+expect 1 "no stored key" keys remove 00:00:00:00:00:01 --keystore "$store"
+expect 0 "^removed the stored key of 98:D3:31:F5:1A:2B$" \
+	keys remove 98:d3:31:f5:1a:2b --keystore "$store"
+if grep -q '^Name=HC-05$' "$store/00:AA:01:00:00:00/98:D3:31:F5:1A:2B/info" &&
+	! grep -q LinkKey "$store/00:AA:01:00:00:00/98:D3:31:F5:1A:2B/info" &&
+	grep -q garbage "$store/00:AA:01:00:00:00/11:22:33:44:55:66/info"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: keys remove touched more than the key" >&2
+fi
+rm -rf "$store"
+
 # The PIN never appears in an error, even a usage error about it.
 out=$("$BTPAIR" pair 98:D3:31:F5:1A:2B --pin SECRETSECRETSECRET 2>&1)
 if grep -q SECRET <<<"$out"; then
