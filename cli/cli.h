@@ -55,6 +55,10 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[]);
 int cmd_monitor(struct cli *cli, int argc, char *argv[]);
 int cmd_keys(struct cli *cli, int argc, char *argv[]);
 int cmd_agent(struct cli *cli, int argc, char *argv[]);
+int cmd_connect(struct cli *cli, int argc, char *argv[]);
+int cmd_listen(struct cli *cli, int argc, char *argv[]);
+int cmd_bind(struct cli *cli, int argc, char *argv[]);
+int cmd_release(struct cli *cli, int argc, char *argv[]);
 
 /* ---- Errors and output (output.c) ---- */
 
@@ -167,6 +171,14 @@ void cli_trace(void *data, bool outgoing, uint16_t code, uint16_t index,
 	       const uint8_t *param, size_t len);
 
 /* ---- PINs (pin.c) ---- */
+struct cli_pins;
+
+/* Pair before connecting (pair.c): like `pair`, key stored, failures
+ * reported, but nothing on stdout. Returns the exit code. */
+int cli_pair_for_connect(struct cli *cli, uint16_t index,
+			 const struct mgmt_addr *addr,
+			 const struct cli_pins *pins, unsigned long timeout_s);
+
 
 #define CLI_MAX_PINS 16
 

@@ -79,6 +79,32 @@ static const struct cli_command commands[] = {
 	  "                       list): run it at boot\n"
 	  "  remove ADDR          remove the device's stored key (of every\n"
 	  "                       controller, or only -i's)" },
+	{ "connect", cmd_connect,
+	  "connect ADDR [--channel N] [--pin PIN] [--timeout S]\n"
+	  "       [--exec CMD [ARG...]]",
+	  "RFCOMM client: a serial link on stdio, or for a command",
+	  "Connect to the device's Serial Port and bridge stdin/stdout (a serial\n"
+	  "console on a terminal: ~. at the start of a line quits), or run CMD\n"
+	  "with the connection as its stdin and stdout and exit with its status.\n"
+	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
+	  "  --pin PIN            pair first if needed, as `pair` does (repeatable)\n"
+	  "  --timeout S          give up after S seconds (default 30)\n"
+	  "  --exec CMD [ARG...]  everything after it is the command" },
+	{ "listen", cmd_listen, "listen [--channel N] [--once] [--exec CMD [ARG...]]",
+	  "RFCOMM server",
+	  "Accept RFCOMM connections on a channel; each is bridged to stdio or\n"
+	  "given to CMD as its stdin and stdout.\n"
+	  "  --channel N          channel to listen on (default 1)\n"
+	  "  --once               exit after the first connection\n"
+	  "  --exec CMD [ARG...]  everything after it is the command" },
+	{ "bind", cmd_bind, "bind ADDR [--channel N] [--dev N]",
+	  "create /dev/rfcommN for the device",
+	  "Create /dev/rfcommN for programs that only know serial devices; the\n"
+	  "link comes up when the device node is opened.\n"
+	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
+	  "  --dev N              device number (default 0)" },
+	{ "release", cmd_release, "release N", "remove /dev/rfcommN",
+	  "Remove /dev/rfcommN, closing its link." },
 	{ "monitor", cmd_monitor, "monitor [--timeout S]",
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"

@@ -18,6 +18,9 @@ struct pair_ctx {
 	struct cli *cli;
 	bool store;
 	const char *keystore;
+	/* connect: stdout carries the device's data, so nothing else may go
+	 * there. */
+	bool data_on_stdout;
 	/* The last key the kernel handed over, kept until the pairing ends. */
 	bool have_key;
 	uint8_t store_hint;
@@ -34,7 +37,10 @@ static void on_passkey_notify(void *data, const struct mgmt_addr *addr,
 	if (entered)
 		return;
 	bt_addr_format(&addr->bdaddr, a);
-	if (ctx->cli->json) {
+	if (ctx->data_on_stdout) {
+		fprintf(stderr, "passkey %06u for %s: type it on the device\n",
+			passkey, a);
+	} else if (ctx->cli->json) {
 		struct json j;
 
 		json_begin(&j, "passkey");
@@ -258,6 +264,83 @@ static void report_success(struct cli *cli, uint16_t index, const char *a,
 		cli_print(cli, "paired %s", a);
 }
 
+/*
+ * Make the controller ready, pair, store the key and report the outcome.
+ * Returns the exit code.
+ */
+static int run_pairing(struct cli *cli, struct pair_params *p,
+		       struct pair_ctx *ctx, unsigned long timeout_s)
+{
+	struct mgmt_controller_info info;
+	struct pair_result res;
+	bool stored = false;
+	char a[BT_ADDR_STRLEN];
+	uint8_t status;
+	int ret = CLI_EXIT_FAILURE, err;
+
+	bt_addr_format(&p->addr.bdaddr, a);
+	p->deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+	err = pair_prepare_controller(cli->client, p->index, p->deadline, &status,
+				      &info);
+	if (err < 0) {
+		ret = cli_client_fail(cli, err, "pair");
+		return ret;
+	}
+	if (status == MGMT_STATUS_PERMISSION_DENIED) {
+		ret = cli_status_fail(cli, status, "pair");
+		return ret;
+	}
+	if (status != MGMT_STATUS_SUCCESS) {
+		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
+			       "pair %s: hci%u cannot be made ready (%s)", a,
+			       p->index,
+			       mgmt_status_str(status) ?
+				       mgmt_status_str(status) :
+				       "unknown status");
+		return ret;
+	}
+
+	pair_device(cli->client, p, &res);
+	switch (res.outcome) {
+	case PAIR_OUTCOME_PAIRED:
+		ret = store_key(ctx, a, &info.bdaddr, &stored);
+		if (ret == CLI_EXIT_OK && !ctx->data_on_stdout)
+			report_success(cli, p->index, a, &res, stored);
+		break;
+	case PAIR_OUTCOME_ALREADY_PAIRED:
+		stored = key_in_store(keystore_dir(ctx->keystore), &info.bdaddr,
+				      &p->addr.bdaddr);
+		if (!ctx->data_on_stdout)
+			report_success(cli, p->index, a, &res, stored);
+		ret = CLI_EXIT_OK;
+		break;
+	case PAIR_OUTCOME_FAILED:
+		ret = report_failure(cli, a, &res, p->pin_count);
+		break;
+	case PAIR_OUTCOME_TIMEOUT:
+		ret = cli_fail(cli, CLI_EXIT_TIMEOUT, -1,
+			       "pair %s: timed out after %lu s%s; pairing "
+			       "cancelled",
+			       a, timeout_s,
+			       res.pin_requested ? "" :
+						   " (is the device in range?)");
+		break;
+	case PAIR_OUTCOME_INTERRUPTED:
+		ret = cli_fail(cli, CLI_EXIT_INTERRUPTED, -1,
+			       "pair %s: interrupted; pairing cancelled", a);
+		break;
+	case PAIR_OUTCOME_ERROR:
+		if (res.err == -ENODEV)
+			ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				       "pair %s: controller hci%u went away", a,
+				       p->index);
+		else
+			ret = cli_client_fail(cli, res.err, "pair");
+		break;
+	}
+	return ret;
+}
+
 int cmd_pair(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -287,12 +370,8 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	struct cli_pins pins = { .count = 0 };
 	const char *pin_file = NULL, *env_pin;
 	unsigned long timeout_s = PAIR_DEFAULT_TIMEOUT_S, v;
-	struct mgmt_controller_info info;
-	struct pair_result res;
-	bool stored = false;
 	char a[BT_ADDR_STRLEN];
-	uint8_t status;
-	int opt, ret = CLI_EXIT_USAGE, err;
+	int opt, ret = CLI_EXIT_USAGE;
 
 	while ((opt = cli_getopt(cli, "pair", argc, argv, "", opts, &ret)) !=
 	       -1) {
@@ -374,64 +453,7 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 		cli_warn(cli, "bluetoothd is running: it may answer or reject "
 			      "this device's requests before btpair does");
 
-	p.deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
-	err = pair_prepare_controller(cli->client, p.index, p.deadline, &status,
-				      &info);
-	if (err < 0) {
-		ret = cli_client_fail(cli, err, "pair");
-		goto out;
-	}
-	if (status == MGMT_STATUS_PERMISSION_DENIED) {
-		ret = cli_status_fail(cli, status, "pair");
-		goto out;
-	}
-	if (status != MGMT_STATUS_SUCCESS) {
-		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
-			       "pair %s: hci%u cannot be made ready (%s)", a,
-			       p.index,
-			       mgmt_status_str(status) ?
-				       mgmt_status_str(status) :
-				       "unknown status");
-		goto out;
-	}
-
-	pair_device(cli->client, &p, &res);
-	switch (res.outcome) {
-	case PAIR_OUTCOME_PAIRED:
-		ret = store_key(&ctx, a, &info.bdaddr, &stored);
-		if (ret == CLI_EXIT_OK)
-			report_success(cli, p.index, a, &res, stored);
-		break;
-	case PAIR_OUTCOME_ALREADY_PAIRED:
-		stored = key_in_store(keystore_dir(ctx.keystore), &info.bdaddr,
-				      &p.addr.bdaddr);
-		report_success(cli, p.index, a, &res, stored);
-		ret = CLI_EXIT_OK;
-		break;
-	case PAIR_OUTCOME_FAILED:
-		ret = report_failure(cli, a, &res, pins.count);
-		break;
-	case PAIR_OUTCOME_TIMEOUT:
-		ret = cli_fail(cli, CLI_EXIT_TIMEOUT, -1,
-			       "pair %s: timed out after %lu s%s; pairing "
-			       "cancelled",
-			       a, timeout_s,
-			       res.pin_requested ? "" :
-						   " (is the device in range?)");
-		break;
-	case PAIR_OUTCOME_INTERRUPTED:
-		ret = cli_fail(cli, CLI_EXIT_INTERRUPTED, -1,
-			       "pair %s: interrupted; pairing cancelled", a);
-		break;
-	case PAIR_OUTCOME_ERROR:
-		if (res.err == -ENODEV)
-			ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
-				       "pair %s: controller hci%u went away", a,
-				       p.index);
-		else
-			ret = cli_client_fail(cli, res.err, "pair");
-		break;
-	}
+	ret = run_pairing(cli, &p, &ctx, timeout_s);
 out:
 	explicit_bzero(&ctx.key, sizeof(ctx.key));
 	cli_pins_clear(&pins);
@@ -511,4 +533,31 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 			  in_kernel ? "" : " (from the key store only)");
 	}
 	return CLI_EXIT_OK;
+}
+
+int cli_pair_for_connect(struct cli *cli, uint16_t index,
+			 const struct mgmt_addr *addr,
+			 const struct cli_pins *pins, unsigned long timeout_s)
+{
+	struct pair_ctx ctx = { .cli = cli, .store = true,
+				.data_on_stdout = true };
+	struct pair_callbacks cb = {
+		.passkey_notify = on_passkey_notify,
+		.ask_confirm = on_ask_confirm,
+		.new_link_key = on_new_link_key,
+	};
+	struct pair_params p = {
+		.index = index,
+		.addr = *addr,
+		.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
+		.pins = (const char *const *)pins->pins,
+		.pin_count = pins->count,
+		.confirm = PAIR_CONFIRM_REFUSE,
+		.cb = &cb,
+		.cb_data = &ctx,
+	};
+	int ret = run_pairing(cli, &p, &ctx, timeout_s);
+
+	explicit_bzero(&ctx.key, sizeof(ctx.key));
+	return ret;
 }

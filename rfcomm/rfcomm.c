@@ -1,0 +1,314 @@
+#include "rfcomm/rfcomm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bluetooth/rfcomm.h>
+
+#include "mgmt/client.h"
+
+/* Backoff between retries of a busy connect, doubling up to the cap. */
+#define RETRY_FIRST_MS 100
+#define RETRY_MAX_MS 1000
+
+static int set_security(int fd, int level)
+{
+	struct bt_security sec = { .level = (uint8_t)level };
+
+	if (setsockopt(fd, SOL_BLUETOOTH, BT_SECURITY, &sec, sizeof(sec)) < 0)
+		return -errno;
+	return 0;
+}
+
+static int set_blocking(int fd, bool blocking)
+{
+	int flags = fcntl(fd, F_GETFL);
+
+	if (flags < 0)
+		return -errno;
+	flags = blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK;
+	if (fcntl(fd, F_SETFL, flags) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Wait for fd to be ready for events, the deadline, or the wakeup fd. */
+static int wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = events },
+			{ .fd = wakeup_fd, .events = POLLIN },
+		};
+		int timeout = -1, n;
+
+		if (deadline >= 0) {
+			int64_t left = deadline - mgmt_now_ms();
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			timeout = left > 60000 ? 60000 : (int)left;
+		}
+		n = poll(pfd, wakeup_fd >= 0 ? 2 : 1, timeout);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (wakeup_fd >= 0 && (pfd[1].revents & POLLIN))
+			return -EINTR;
+		if (pfd[0].revents)
+			return 0;
+	}
+}
+
+static void sleep_ms(int64_t ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* One attempt; returns the connected fd or -errno. */
+static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
+			uint8_t channel, int sec_level, int64_t deadline,
+			int wakeup_fd)
+{
+	struct sockaddr_rc src = { .rc_family = AF_BLUETOOTH };
+	struct sockaddr_rc dst = { .rc_family = AF_BLUETOOTH,
+				   .rc_channel = channel };
+	socklen_t len = sizeof(int);
+	int fd, err = 0, soerr = 0;
+
+	bacpy(&src.rc_bdaddr, local);
+	bacpy(&dst.rc_bdaddr, addr);
+	fd = socket(AF_BLUETOOTH, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		    BTPROTO_RFCOMM);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+		err = -errno;
+	if (!err)
+		err = set_security(fd, sec_level);
+	if (!err && connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+		if (errno != EINPROGRESS && errno != EAGAIN)
+			err = -errno;
+		else
+			err = wait_fd(fd, POLLOUT, deadline, wakeup_fd);
+		if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
+				       &len) < 0)
+			err = -errno;
+		if (!err && soerr)
+			err = -soerr;
+	}
+	/* Whatever the way here, the caller gets a blocking socket: a
+	 * non-blocking one handed on gives EAGAIN to programs that never
+	 * asked for it. */
+	if (!err)
+		err = set_blocking(fd, true);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr,
+		   uint8_t channel, int sec_level, int64_t deadline,
+		   int wakeup_fd)
+{
+	int64_t backoff = RETRY_FIRST_MS;
+
+	for (;;) {
+		int fd = connect_once(local, addr, channel, sec_level, deadline,
+				      wakeup_fd);
+
+		if (fd != -EBUSY && fd != -EAGAIN)
+			return fd;
+		if (deadline >= 0 && mgmt_now_ms() + backoff >= deadline)
+			return -ETIMEDOUT;
+		sleep_ms(backoff);
+		backoff = backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2;
+	}
+}
+
+int rfcomm_listen(const bdaddr_t *local, uint8_t channel, int sec_level)
+{
+	struct sockaddr_rc src = { .rc_family = AF_BLUETOOTH,
+				   .rc_channel = channel };
+	int fd, err = 0;
+
+	bacpy(&src.rc_bdaddr, local);
+	fd = socket(AF_BLUETOOTH, SOCK_STREAM | SOCK_CLOEXEC, BTPROTO_RFCOMM);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
+		err = -errno;
+	if (!err)
+		err = set_security(fd, sec_level);
+	if (!err && listen(fd, 4) < 0)
+		err = -errno;
+	if (err) {
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int rfcomm_accept(int lfd, int64_t deadline, int wakeup_fd, bdaddr_t *peer)
+{
+	struct sockaddr_rc addr;
+	socklen_t len = sizeof(addr);
+	int err, fd;
+
+	err = wait_fd(lfd, POLLIN, deadline, wakeup_fd);
+	if (err)
+		return err;
+	fd = accept4(lfd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	bacpy(peer, &addr.rc_bdaddr);
+	return fd;
+}
+
+static int rfcomm_ctl(unsigned long request, void *arg)
+{
+	int fd = socket(AF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BTPROTO_RFCOMM);
+	int err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (ioctl(fd, request, arg) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+int rfcomm_bind_dev(int dev, const bdaddr_t *local, const bdaddr_t *addr,
+		    uint8_t channel)
+{
+	struct rfcomm_dev_req req = {
+		.dev_id = (int16_t)dev,
+		.flags = 1u << RFCOMM_REUSE_DLC | 1u << RFCOMM_RELEASE_ONHUP,
+		.channel = channel,
+	};
+
+	bacpy(&req.src, local);
+	bacpy(&req.dst, addr);
+	return rfcomm_ctl(RFCOMMCREATEDEV, &req);
+}
+
+int rfcomm_release_dev(int dev)
+{
+	struct rfcomm_dev_req req = { .dev_id = (int16_t)dev };
+
+	return rfcomm_ctl(RFCOMMRELEASEDEV, &req);
+}
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Pass input to the socket, watching for "~." at the start of a line.
+ * Returns 1 when the escape was seen, 0 otherwise, or -errno.
+ */
+static int forward_input(int sock, const char *buf, size_t len, bool escape,
+			 int *state)
+{
+	if (!escape)
+		return write_all(sock, buf, len);
+	/* state: 0 mid-line, 1 at line start, 2 after "~" at line start */
+	for (size_t i = 0; i < len; i++) {
+		char c = buf[i];
+
+		if (*state == 2) {
+			*state = 0;
+			if (c == '.') {
+				/* Everything before the "~" goes; a "~" that
+				 * ended the previous read has gone already. */
+				int err = write_all(sock, buf, i ? i - 1 : 0);
+
+				return err ? err : 1;
+			}
+		} else if (*state == 1 && c == '~') {
+			*state = 2;
+			continue;
+		}
+		*state = (c == '\n' || c == '\r') ? 1 : 0;
+	}
+	return write_all(sock, buf, len);
+}
+
+int rfcomm_bridge(int sock, int in, int out, bool escape, int wakeup_fd)
+{
+	bool in_open = true, sock_open = true;
+	int state = 1;
+	char buf[4096];
+
+	while (sock_open) {
+		struct pollfd pfd[3] = {
+			{ .fd = sock, .events = POLLIN },
+			{ .fd = in_open ? in : -1, .events = POLLIN },
+			{ .fd = wakeup_fd, .events = POLLIN },
+		};
+		ssize_t n;
+		int err;
+
+		if (poll(pfd, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (wakeup_fd >= 0 && (pfd[2].revents & POLLIN))
+			return -EINTR;
+		if (pfd[0].revents) {
+			n = read(sock, buf, sizeof(buf));
+			if (n < 0 && errno != EINTR && errno != EAGAIN) {
+				/* The peer went away: what it sent is out. */
+				if (errno == ECONNRESET || errno == ENOTCONN)
+					return 0;
+				return -errno;
+			}
+			if (n == 0)
+				sock_open = false;
+			else if (n > 0 && (err = write_all(out, buf, (size_t)n)))
+				return err;
+		}
+		if (in_open && pfd[1].revents) {
+			n = read(in, buf, sizeof(buf));
+			if (n < 0 && errno != EINTR && errno != EAGAIN)
+				return -errno;
+			if (n == 0) {
+				/* Half-close: the peer sees EOF, and what it
+				 * still sends keeps coming. */
+				in_open = false;
+				shutdown(sock, SHUT_WR);
+			} else if (n > 0) {
+				err = forward_input(sock, buf, (size_t)n, escape,
+						    &state);
+				if (err == 1)
+					return 0;
+				if (err < 0)
+					return err;
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * RFCOMM sockets and TTYs: connect with a real deadline, listen and accept,
+ * bind and release /dev/rfcommN, and the stdio bridge. Functions return an
+ * fd or 0 on success, -errno on failure, and never print.
+ */
+#ifndef BTPAIR_RFCOMM_H
+#define BTPAIR_RFCOMM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <bluetooth/bluetooth.h>
+
+/*
+ * Connect from the adapter at local (BDADDR_ANY: any) to addr's channel.
+ * The connect itself is non-blocking and waited for with poll until the
+ * deadline (absolute CLOCK_MONOTONIC ms, negative: none); EBUSY and EAGAIN
+ * (the link still going down from a previous connection) are retried with
+ * backoff. The fd returned is in blocking mode, whatever happened on the
+ * way. -ETIMEDOUT at the deadline, -EINTR when wakeup_fd becomes readable.
+ * sec_level is a BT_SECURITY_* value.
+ */
+int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr,
+		   uint8_t channel, int sec_level, int64_t deadline,
+		   int wakeup_fd);
+
+/* A listening socket on channel of the adapter at local. */
+int rfcomm_listen(const bdaddr_t *local, uint8_t channel, int sec_level);
+
+/* Accept one connection (blocking fd), waiting until the deadline. */
+int rfcomm_accept(int lfd, int64_t deadline, int wakeup_fd, bdaddr_t *peer);
+
+/* Create /dev/rfcomm<dev> for addr's channel; release it. */
+int rfcomm_bind_dev(int dev, const bdaddr_t *local, const bdaddr_t *addr,
+		    uint8_t channel);
+int rfcomm_release_dev(int dev);
+
+/*
+ * Copy in -> sock and sock -> out until both directions are done: EOF on in
+ * shuts down the socket's sending side; EOF from the socket ends the copy to
+ * out. With escape set, "~." at the start of a line of input ends it (as in
+ * ssh). Returns 0, -EINTR when wakeup_fd becomes readable, or -errno.
+ */
+int rfcomm_bridge(int sock, int in, int out, bool escape, int wakeup_fd);
+
+#endif
