@@ -86,6 +86,8 @@ static const struct cli_command commands[] = {
 	  "Connect to the device's Serial Port and bridge stdin/stdout (a serial\n"
 	  "console on a terminal: ~. at the start of a line quits), or run CMD\n"
 	  "with the connection as its stdin and stdout and exit with its status.\n"
+	  "When stdin ends, what the device still sends is printed until it\n"
+	  "closes the link or is quiet for 2 s (RFCOMM has no half-close).\n"
 	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
 	  "  --pin PIN            pair first if needed, as `pair` does (repeatable)\n"
 	  "  --timeout S          give up after S seconds (default 30)\n"

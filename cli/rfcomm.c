@@ -16,6 +16,9 @@
 #include "rfcomm/sdp.h"
 
 #define CONNECT_DEFAULT_TIMEOUT_S 30
+/* After stdin ends, how long the device may stay quiet before btpair stops
+ * waiting for more of its answer. */
+#define BRIDGE_IDLE_MS 2000
 
 /* Split argv at "--exec": options before it, the command after it. */
 static int split_exec(int argc, char *argv[], char ***exec_argv)
@@ -209,7 +212,7 @@ static int bridge_stdio(struct cli *cli, int sock, const char *a,
 			a, channel);
 	}
 	err = rfcomm_bridge(sock, STDIN_FILENO, STDOUT_FILENO, tty,
-			    cli->signal_fd);
+			    BRIDGE_IDLE_MS, cli->signal_fd);
 	restore_tty();
 	close(sock);
 	if (err == -EINTR)

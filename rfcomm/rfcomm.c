@@ -26,6 +26,19 @@ static int set_security(int fd, int level)
 	return 0;
 }
 
+/* Without linger, closing an RFCOMM socket drops what is still queued to
+ * send: the last bytes a command wrote before exiting would never arrive. */
+#define LINGER_S 10
+
+static int set_linger(int fd)
+{
+	struct linger l = { .l_onoff = 1, .l_linger = LINGER_S };
+
+	if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l)) < 0)
+		return -errno;
+	return 0;
+}
+
 static int set_blocking(int fd, bool blocking)
 {
 	int flags = fcntl(fd, F_GETFL);
@@ -111,6 +124,8 @@ static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 	 * asked for it. */
 	if (!err)
 		err = set_blocking(fd, true);
+	if (!err)
+		err = set_linger(fd);
 	if (err) {
 		close(fd);
 		return err;
@@ -149,7 +164,7 @@ int rfcomm_listen(const bdaddr_t *local, uint8_t channel, int sec_level)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
 		err = -errno;
-	if (!err)
+	if (!err && sec_level != BT_SECURITY_LOW)
 		err = set_security(fd, sec_level);
 	if (!err && listen(fd, 4) < 0)
 		err = -errno;
@@ -172,6 +187,11 @@ int rfcomm_accept(int lfd, int64_t deadline, int wakeup_fd, bdaddr_t *peer)
 	fd = accept4(lfd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	err = set_linger(fd);
+	if (err) {
+		close(fd);
+		return err;
+	}
 	bacpy(peer, &addr.rc_bdaddr);
 	return fd;
 }
@@ -194,7 +214,9 @@ int rfcomm_bind_dev(int dev, const bdaddr_t *local, const bdaddr_t *addr,
 {
 	struct rfcomm_dev_req req = {
 		.dev_id = (int16_t)dev,
-		.flags = 1u << RFCOMM_REUSE_DLC | 1u << RFCOMM_RELEASE_ONHUP,
+		/* No flags: the node outlives each open, as a bound serial
+		 * device should, and the link comes up when it is opened. */
+		.flags = 0,
 		.channel = channel,
 	};
 
@@ -256,26 +278,31 @@ static int forward_input(int sock, const char *buf, size_t len, bool escape,
 	return write_all(sock, buf, len);
 }
 
-int rfcomm_bridge(int sock, int in, int out, bool escape, int wakeup_fd)
+int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
+		  int wakeup_fd)
 {
-	bool in_open = true, sock_open = true;
+	bool in_open = true;
 	int state = 1;
 	char buf[4096];
 
-	while (sock_open) {
+	for (;;) {
 		struct pollfd pfd[3] = {
 			{ .fd = sock, .events = POLLIN },
 			{ .fd = in_open ? in : -1, .events = POLLIN },
 			{ .fd = wakeup_fd, .events = POLLIN },
 		};
 		ssize_t n;
-		int err;
+		int err, ready;
 
-		if (poll(pfd, 3, -1) < 0) {
+		ready = poll(pfd, 3, in_open ? -1 : idle_ms);
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
+		/* Input is over and the device has gone quiet. */
+		if (ready == 0)
+			return 0;
 		if (wakeup_fd >= 0 && (pfd[2].revents & POLLIN))
 			return -EINTR;
 		if (pfd[0].revents) {
@@ -287,8 +314,8 @@ int rfcomm_bridge(int sock, int in, int out, bool escape, int wakeup_fd)
 				return -errno;
 			}
 			if (n == 0)
-				sock_open = false;
-			else if (n > 0 && (err = write_all(out, buf, (size_t)n)))
+				return 0;
+			if (n > 0 && (err = write_all(out, buf, (size_t)n)))
 				return err;
 		}
 		if (in_open && pfd[1].revents) {
@@ -296,10 +323,9 @@ int rfcomm_bridge(int sock, int in, int out, bool escape, int wakeup_fd)
 			if (n < 0 && errno != EINTR && errno != EAGAIN)
 				return -errno;
 			if (n == 0) {
-				/* Half-close: the peer sees EOF, and what it
-				 * still sends keeps coming. */
+				/* RFCOMM has no half-close (shutdown drops the
+				 * whole link), so keep listening instead. */
 				in_open = false;
-				shutdown(sock, SHUT_WR);
 			} else if (n > 0) {
 				err = forward_input(sock, buf, (size_t)n, escape,
 						    &state);
@@ -310,5 +336,4 @@ int rfcomm_bridge(int sock, int in, int out, bool escape, int wakeup_fd)
 			}
 		}
 	}
-	return 0;
 }

@@ -36,11 +36,14 @@ int rfcomm_bind_dev(int dev, const bdaddr_t *local, const bdaddr_t *addr,
 int rfcomm_release_dev(int dev);
 
 /*
- * Copy in -> sock and sock -> out until both directions are done: EOF on in
- * shuts down the socket's sending side; EOF from the socket ends the copy to
- * out. With escape set, "~." at the start of a line of input ends it (as in
- * ssh). Returns 0, -EINTR when wakeup_fd becomes readable, or -errno.
+ * Copy in -> sock and sock -> out. RFCOMM has no half-close: when in ends,
+ * the copy from the socket goes on until the peer closes the link or sends
+ * nothing for idle_ms (negative: wait for the close). With escape set, "~."
+ * at the start of a line of input ends it (as in ssh). Returns 0 (the peer
+ * closed, went quiet, or the escape), -EINTR when wakeup_fd becomes
+ * readable, or -errno.
  */
-int rfcomm_bridge(int sock, int in, int out, bool escape, int wakeup_fd);
+int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
+		  int wakeup_fd);
 
 #endif

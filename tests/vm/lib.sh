@@ -144,3 +144,12 @@ wait_disconnected() { # INDEX [TENTHS]
 	done
 	return 1
 }
+
+# Wait for a device node to appear (devtmpfs creates it).
+wait_for_dev() {
+	for _ in $(seq 50); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}

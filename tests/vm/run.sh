@@ -61,6 +61,10 @@ if [ -z "$result" ]; then
 	tail -n 40 "$log" | sed 's/^/     | /'
 	exit 1
 fi
+# A kernel oops is the kernel's bug, but it must not pass unseen.
+if tr -d '\r' <"$log" | grep -q 'kernel BUG at\|Oops:\|general protection fault'; then
+	echo "note: $name: the guest kernel reported a BUG/Oops (see $log)"
+fi
 if [ "$result" = 0 ]; then
 	echo "PASS $name (${elapsed}s)"
 	exit 0

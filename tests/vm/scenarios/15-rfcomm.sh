@@ -1,0 +1,57 @@
+# controllers: 2
+# connect --pin to an HC-05-like device that is not yet paired, 1 MiB up
+# through the stdio bridge; interop with rctest both ways; the exit status of
+# --exec.
+. tests/vm/lib.sh
+
+hc05_like 1
+"$BTPAIR" -q setup
+responder 1 --pin 1234
+head -c 1048576 /dev/urandom >"$WORK/up"
+
+# The device's serial port takes 1 MiB through the stdio bridge and answers
+# with its checksum.
+background "$WORK/listen.log" "$BTPAIR" -i hci1 listen --channel 1 --once \
+	--exec sh -c "head -c 1048576 | tee '$WORK/got-up' | md5sum"
+sleep 1
+start=$(date +%s)
+expect_exit 0 "connect --pin pairs, then 1 MiB crosses" \
+	sh -c "'$BTPAIR' connect '$B' --pin 1234 --channel 1 --timeout 120 <'$WORK/up'"
+echo "  (1 MiB crossed in $(($(date +%s) - start)) s)"
+expect_out "^$(md5sum <"$WORK/up" | cut -d' ' -f1)" "the device's checksum of it matches"
+check "the device was asked for its PIN (it was not paired)" [ "$(pin_requests 1)" -eq 1 ]
+check "1 MiB up, unchanged" cmp -s "$WORK/up" "$WORK/got-up"
+check "the key was stored" [ -f "/var/lib/bluetooth/$A/$B/info" ]
+
+# The stdio bridge: a line up, the device's answer down.
+background "$WORK/listen-echo.log" "$BTPAIR" -i hci1 listen --channel 3 --once \
+	--exec sh -c 'read line; echo "pong $line"'
+sleep 1
+expect_exit 0 "stdin to the device, its answer on stdout" \
+	sh -c "echo ping | '$BTPAIR' connect '$B' --channel 3"
+expect_out "^pong ping$" "the answer came back"
+
+# --exec: the socket is the command's stdin/stdout; its status is ours.
+background "$WORK/listen2.log" "$BTPAIR" -i hci1 listen --channel 2 --once \
+	--exec sh -c 'read line; echo "got $line"'
+sleep 1
+expect_exit 42 "connect --exec returns the command's status" \
+	"$BTPAIR" connect "$B" --channel 2 --exec sh -c 'echo ping; read answer; echo "$answer" >&2; exit 42'
+expect_out "^got ping$" "the command talked to the device"
+
+# Interop: our client against rctest's server, rctest's client against ours.
+background "$WORK/rctest-r.log" rctest -r -i hci1 -P 4
+sleep 1
+expect_exit 0 "btpair connect to rctest -r" \
+	sh -c "head -c 65536 /dev/urandom | '$BTPAIR' connect '$B' --channel 4 >/dev/null"
+check "rctest received our bytes" wait_for "$WORK/rctest-r.log" "Connect from $A" 50
+background "$WORK/listen3.log" "$BTPAIR" -i hci1 listen --channel 5 --once \
+	--exec sh -c "cat >'$WORK/from-rctest'"
+sleep 1
+expect_exit 0 "rctest -s to btpair listen" \
+	timeout 30 rctest -s -i hci0 -P 5 -N 10 -b 512 "$B"
+sleep 1
+check "btpair's command got rctest's 5120 bytes" \
+	[ "$(stat -c %s "$WORK/from-rctest")" -eq 5120 ]
+
+finish

@@ -1,0 +1,54 @@
+# controllers: 2
+# The channel found by SDP (a Serial Port record on channel 3, served by
+# bluetoothd's SDP server, registered with sdptool), and /dev/rfcommN for
+# programs that only know serial devices.
+. tests/vm/lib.sh
+
+"$BTPAIR" -q setup
+"$BTPAIR" -q -i hci1 setup
+
+mkdir -p /run/dbus
+dbus-daemon --system --fork
+background "$WORK/bluetoothd.log" /usr/libexec/bluetooth/bluetoothd -n -C
+wait_for "$WORK/bluetoothd.log" "management interface" 100
+sleep 1
+# bluetoothd applies its own settings as it starts: make hci1 reachable again.
+"$BTPAIR" -q -i hci1 setup
+check "a Serial Port record on channel 3" sdptool add --channel=3 SP
+
+background "$WORK/listen.log" "$BTPAIR" -i hci1 listen --channel 3 --once \
+	--exec echo "hello from channel 3"
+sleep 1
+expect_exit 0 "connect without --channel" "$BTPAIR" -v connect "$B" --timeout 30 </dev/null
+expect_out "has Serial Port on channel 3" "SDP found channel 3"
+expect_out "^hello from channel 3" "and the data came from there"
+pkill -x bluetoothd
+sleep 1
+# bluetoothd powers the controllers off as it exits.
+"$BTPAIR" -q setup
+"$BTPAIR" -q -i hci1 setup
+
+# Without an SDP server: channel 1, with a note.
+background "$WORK/listen1.log" "$BTPAIR" -i hci1 listen --channel 1 --once \
+	--exec echo "hello from channel 1"
+sleep 1
+expect_exit 0 "connect with no SDP record" "$BTPAIR" connect "$B" --timeout 30 </dev/null
+expect_out "no Serial Port record found by SDP .*trying channel 1" "falls back to 1"
+expect_out "^hello from channel 1" "reaching channel 1"
+
+# /dev/rfcomm0: cat and stty on a serial device.
+background "$WORK/listen2.log" "$BTPAIR" -i hci1 listen --channel 2 --once \
+	--exec sh -c "head -n 1 >'$WORK/serial-in'; echo pong; sleep 2"
+sleep 1
+expect_exit 0 "bind" "$BTPAIR" bind "$B" --channel 2 --dev 0
+expect_out "^bound /dev/rfcomm0 to $B channel 2$" "says where"
+check "/dev/rfcomm0 exists" wait_for_dev /dev/rfcomm0
+run sh -c 'exec 3<>/dev/rfcomm0 && stty -F /dev/rfcomm0 raw -echo && echo ping >&3 && timeout 10 head -n 1 <&3'
+expect_out "^pong" "a line each way through the TTY"
+sleep 1
+check "the device got it" grep -qx ping "$WORK/serial-in"
+expect_exit 0 "release" "$BTPAIR" release 0
+check "/dev/rfcomm0 is gone" sh -c '! test -e /dev/rfcomm0'
+expect_exit 1 "release again" "$BTPAIR" release 0
+expect_out "not bound" "says it is not bound"
+finish
