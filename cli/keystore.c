@@ -139,6 +139,16 @@ static bool named(const struct line *l, const char *name)
 	       memcmp(l->name, name, l->name_len) == 0;
 }
 
+static int count_groups(const struct line *lines, int n)
+{
+	int count = 0;
+
+	for (int i = 0; i < n; i++)
+		if (lines[i].kind == LINE_GROUP && named(&lines[i], GROUP))
+			count++;
+	return count;
+}
+
 static int hexval(char c)
 {
 	if (c >= '0' && c <= '9')
@@ -181,6 +191,10 @@ int keystore_parse(const char *text, size_t len, struct mgmt_link_key *key)
 	n = split_lines(text, len, &lines);
 	if (n < 0)
 		return n;
+	if (count_groups(lines, n) > 1) {
+		free(lines); /* which of two keys is meant? neither */
+		return -EBADMSG;
+	}
 	for (int i = 0; i < n; i++) {
 		if (lines[i].kind == LINE_GROUP)
 			in = named(&lines[i], GROUP);
@@ -319,6 +333,11 @@ char *keystore_update_text(const char *text, size_t len,
 
 	if (n < 0) {
 		errno = -n;
+		return NULL;
+	}
+	if (count_groups(lines, n) > 1) {
+		free(lines);
+		errno = EBADMSG;
 		return NULL;
 	}
 	/* Where the LinkKey group's last key line is: missing keys go after

@@ -92,6 +92,9 @@ static const char *const malformed[] = {
 	"[LinkKey]\nKey=" KEYHEX "\nType=0\nPINLength=17\n",
 	"[LinkKey]\nKey=" KEYHEX "\nType=0\nPINLength=4x\n",
 	"[]\n",
+	/* Two [LinkKey] groups: which key is meant? */
+	"[LinkKey]\nKey=" KEYHEX "\nType=0\n[General]\nName=x\n[LinkKey]\nKey="
+	KEYHEX "\nType=4\n",
 };
 
 START_TEST(test_parse_malformed)
@@ -175,8 +178,13 @@ START_TEST(test_update_refuses_malformed)
 	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
 	size_t len;
 
+	const char *twice = "[LinkKey]\nType=0\n[LinkKey]\nType=1\n";
+
 	errno = 0;
 	ck_assert_ptr_null(keystore_update_text("junk\n", 5, &k, &len));
+	ck_assert_int_eq(errno, EBADMSG);
+	errno = 0;
+	ck_assert_ptr_null(keystore_update_text(twice, strlen(twice), &k, &len));
 	ck_assert_int_eq(errno, EBADMSG);
 }
 END_TEST

@@ -59,4 +59,13 @@ check "the agent says why" \
 	wait_for "$WORK/agent3.log" "hci2 $A: refused PIN request: not allowed \(--allow $A or --allow-any\)"
 check "nothing stored on the refusing side" [ ! -e "/var/lib/bluetooth/$C/$A" ]
 check "nothing stored on the initiator" [ ! -e "/var/lib/bluetooth/$A/$C" ]
+
+# SIGTERM: a clean stop, exit 130 as the contract says.
+background "$WORK/agent4.log" "$BTPAIR" agent --allow-any --pin 1234
+agent=$!
+wait_for "$WORK/agent4.log" "serving hci2" 50
+kill -TERM "$agent"
+wait "$agent"
+check "SIGTERM ends the agent with 130" [ $? -eq 130 ]
+check "and it says so" grep -q "stopping on a signal" "$WORK/agent4.log"
 finish
