@@ -12,5 +12,5 @@ for t in "$@"; do
 		failed=$((failed + 1))
 	fi
 done
-echo "unit suites: $passed passed, $failed failed"
+echo "unit: $passed passed, $failed failed"
 [ "$passed" -gt 0 ] && [ "$failed" -eq 0 ]

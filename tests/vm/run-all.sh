@@ -37,5 +37,5 @@ for s in "${scenarios[@]}"; do
 	rc=$(cat "$results/$(basename "$s").rc" 2>/dev/null || echo 1)
 	if [ "$rc" -eq 0 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 done
-echo "vm scenarios: $passed passed, $failed failed"
+echo "vm: $passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
