@@ -121,6 +121,12 @@ bool cli_parse_index(const char *arg, uint16_t *out);
 int cli_open(struct cli *cli, const char *cmd);
 /* The controller to use: -i if given and present, else the first one. */
 int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index);
+/* Open, resolve the controller (-i or the first) and read its address. */
+int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
+		   bdaddr_t *addr);
+/* An RFCOMM channel, 1..30; reports a usage error and returns false. */
+bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
+		       uint8_t *channel);
 /* Read Controller Information; reports failures. */
 int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 		  struct mgmt_controller_info *info);

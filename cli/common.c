@@ -341,3 +341,32 @@ bool cli_check_args(struct cli *cli, const char *cmd, int have, int min,
 	}
 	return true;
 }
+
+int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
+		   bdaddr_t *addr)
+{
+	struct mgmt_controller_info info;
+	int ret = cli->client ? CLI_EXIT_OK : cli_open(cli, cmd);
+
+	if (!ret)
+		ret = cli_resolve_index(cli, cmd, index);
+	if (!ret)
+		ret = cli_read_info(cli, cmd, *index, &info);
+	if (!ret)
+		*addr = info.bdaddr;
+	return ret;
+}
+
+bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
+		       uint8_t *channel)
+{
+	unsigned long v;
+
+	if (!cli_parse_uint(arg, 1, 30, &v)) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "%s: --channel takes 1 to 30, not '%s'", cmd, arg);
+		return false;
+	}
+	*channel = (uint8_t)v;
+	return true;
+}

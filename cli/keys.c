@@ -20,22 +20,6 @@ static void free_entries(struct keystore_entry *list, size_t n)
 	free(list);
 }
 
-/* The controller named by -i, by its address; opens the socket. */
-static int controller_addr(struct cli *cli, const char *cmd, uint16_t *index,
-			   bdaddr_t *addr)
-{
-	struct mgmt_controller_info info;
-	int ret = cli_open(cli, cmd);
-
-	if (!ret)
-		ret = cli_resolve_index(cli, cmd, index);
-	if (!ret)
-		ret = cli_read_info(cli, cmd, *index, &info);
-	if (!ret)
-		*addr = info.bdaddr;
-	return ret;
-}
-
 static int keys_list(struct cli *cli, const char *dir)
 {
 	struct keystore_entry *list = NULL;
@@ -46,7 +30,7 @@ static int keys_list(struct cli *cli, const char *dir)
 
 	/* Without -i the store alone answers: no kernel needed. */
 	if (cli->index_arg) {
-		ret = controller_addr(cli, "keys list", &index, &ctrl);
+		ret = cli_controller(cli, "keys list", &index, &ctrl);
 		if (ret)
 			return ret;
 	}
@@ -91,7 +75,7 @@ static int keys_load(struct cli *cli, const char *dir)
 	uint16_t index;
 	int ret, err;
 
-	ret = controller_addr(cli, "keys load", &index, &ctrl);
+	ret = cli_controller(cli, "keys load", &index, &ctrl);
 	if (ret)
 		return ret;
 	err = keystore_list(dir, &ctrl, &list, &n, warn_file, cli);
@@ -165,7 +149,7 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 		return CLI_EXIT_USAGE;
 	bt_addr_format(&dev.bdaddr, a);
 	if (cli->index_arg) {
-		ret = controller_addr(cli, "keys remove", &index, &ctrl);
+		ret = cli_controller(cli, "keys remove", &index, &ctrl);
 		if (ret)
 			return ret;
 	}

@@ -34,22 +34,6 @@ static int split_exec(int argc, char *argv[], char ***exec_argv)
 	return argc;
 }
 
-/* The controller's index and address (-i or the first). */
-static int local_adapter(struct cli *cli, const char *cmd, uint16_t *index,
-			 bdaddr_t *addr)
-{
-	struct mgmt_controller_info info;
-	int ret = cli->client ? CLI_EXIT_OK : cli_open(cli, cmd);
-
-	if (!ret)
-		ret = cli_resolve_index(cli, cmd, index);
-	if (!ret)
-		ret = cli_read_info(cli, cmd, *index, &info);
-	if (!ret)
-		*addr = info.bdaddr;
-	return ret;
-}
-
 /* The Serial Port channel by SDP, or channel 1 with a note. */
 static int find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 			const bdaddr_t *addr, int64_t deadline, uint8_t *channel)
@@ -231,7 +215,7 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long timeout_s = CONNECT_DEFAULT_TIMEOUT_S, v;
+	unsigned long timeout_s = CONNECT_DEFAULT_TIMEOUT_S;
 	struct cli_pins pins = { .count = 0 };
 	uint8_t channel = 0;
 	struct mgmt_addr addr;
@@ -248,12 +232,8 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		case CLI_OPT_EXIT:
 			goto out;
 		case 'c':
-			if (!cli_parse_uint(optarg, 1, 30, &v)) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "connect: --channel takes 1 to 30");
+			if (!cli_parse_channel(cli, "connect", optarg, &channel))
 				goto out;
-			}
-			channel = (uint8_t)v;
 			break;
 		case 'p':
 			if (!cli_pins_add(cli, &pins, "connect", optarg))
@@ -281,7 +261,7 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 	bt_addr_format(&addr.bdaddr, a);
 	deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
 
-	ret = local_adapter(cli, "connect", &index, &local);
+	ret = cli_controller(cli, "connect", &index, &local);
 	if (ret)
 		goto out;
 	/* Pairing on demand goes through the same code as `pair`. */
@@ -318,7 +298,6 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		{ "once", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v;
 	uint8_t channel = 1;
 	bool once = false;
 	char **exec_argv;
@@ -333,10 +312,8 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		case CLI_OPT_EXIT:
 			return ret;
 		case 'c':
-			if (!cli_parse_uint(optarg, 1, 30, &v))
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"listen: --channel takes 1 to 30");
-			channel = (uint8_t)v;
+			if (!cli_parse_channel(cli, "listen", optarg, &channel))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'o':
 			once = true;
@@ -348,7 +325,7 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 	if (exec_argv && !exec_argv[0])
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"listen: --exec needs a command");
-	ret = local_adapter(cli, "listen", &index, &local);
+	ret = cli_controller(cli, "listen", &index, &local);
 	if (ret)
 		return ret;
 	lfd = rfcomm_listen(&local, channel, BT_SECURITY_LOW);
@@ -391,7 +368,7 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 		{ "dev", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v, dev = 0;
+	unsigned long dev = 0;
 	uint8_t channel = 0;
 	struct mgmt_addr addr;
 	char a[BT_ADDR_STRLEN];
@@ -404,10 +381,8 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 		case CLI_OPT_EXIT:
 			return ret;
 		case 'c':
-			if (!cli_parse_uint(optarg, 1, 30, &v))
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"bind: --channel takes 1 to 30");
-			channel = (uint8_t)v;
+			if (!cli_parse_channel(cli, "bind", optarg, &channel))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'd':
 			if (!cli_parse_uint(optarg, 0, 255, &dev))
@@ -420,7 +395,7 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 	    !cli_parse_addr(cli, "bind", argv[optind], &addr))
 		return CLI_EXIT_USAGE;
 	bt_addr_format(&addr.bdaddr, a);
-	ret = local_adapter(cli, "bind", &index, &local);
+	ret = cli_controller(cli, "bind", &index, &local);
 	if (!ret && !channel)
 		ret = find_channel(cli, "bind", &local, &addr.bdaddr,
 				   mgmt_deadline_in(CONNECT_DEFAULT_TIMEOUT_S *

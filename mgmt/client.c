@@ -40,6 +40,36 @@ int64_t mgmt_deadline_in(int64_t ms)
 	return ms < 0 ? -1 : mgmt_now_ms() + ms;
 }
 
+int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = events },
+			{ .fd = wakeup_fd, .events = POLLIN },
+		};
+		int timeout = -1, n;
+
+		if (deadline >= 0) {
+			int64_t left = deadline - mgmt_now_ms();
+
+			if (left <= 0)
+				return -ETIMEDOUT;
+			/* poll's limit is an int; long waits go round. */
+			timeout = left > 60000 ? 60000 : (int)left;
+		}
+		n = poll(pfd, wakeup_fd >= 0 ? 2 : 1, timeout);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (wakeup_fd >= 0 && (pfd[1].revents & POLLIN))
+			return -EINTR;
+		if (pfd[0].revents)
+			return 0;
+	}
+}
+
 int mgmt_open_control_socket(void)
 {
 	struct sockaddr_hci addr = {
@@ -136,39 +166,6 @@ int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
 }
 
 /*
- * Wait until the socket is readable or the deadline passes. Returns 1 when
- * readable, or -ETIMEDOUT, -EINTR (wakeup fd readable), -errno.
- */
-static int wait_readable(struct mgmt_client *c, int64_t deadline)
-{
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = c->fd, .events = POLLIN },
-			{ .fd = c->wakeup_fd, .events = POLLIN },
-		};
-		int timeout = -1, n;
-
-		if (deadline >= 0) {
-			int64_t left = deadline - mgmt_now_ms();
-
-			if (left <= 0)
-				return -ETIMEDOUT;
-			timeout = left > 60000 ? 60000 : (int)left;
-		}
-		n = poll(pfd, c->wakeup_fd >= 0 ? 2 : 1, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (c->wakeup_fd >= 0 && (pfd[1].revents & POLLIN))
-			return -EINTR;
-		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
-			return 1;
-	}
-}
-
-/*
  * Read one message. Returns 1 with *msg set, 0 when what arrived was
  * malformed and dropped (or nothing was there after all), or -errno.
  */
@@ -254,7 +251,7 @@ static int receive(struct mgmt_client *c, int64_t deadline,
 		   struct mgmt_msg **msg)
 {
 	for (;;) {
-		int err = wait_readable(c, deadline);
+		int err = mgmt_wait_fd(c->fd, POLLIN, deadline, c->wakeup_fd);
 
 		if (err < 0)
 			return err;

@@ -31,6 +31,13 @@ int64_t mgmt_now_ms(void);
 int64_t mgmt_deadline_in(int64_t ms);
 
 /*
+ * Wait until fd has one of events, the deadline passes (-ETIMEDOUT), or
+ * wakeup_fd (if >= 0) is readable (-EINTR). Returns 0 when fd is ready (or
+ * in error or hung up: the next call on it tells), or -errno.
+ */
+int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd);
+
+/*
  * Open the kernel's management socket (AF_BLUETOOTH, SOCK_RAW, BTPROTO_HCI,
  * bound to HCI_DEV_NONE on HCI_CHANNEL_CONTROL). Returns the fd, or
  * -EAFNOSUPPORT (no Bluetooth in this kernel), -EPERM/-EACCES (needs

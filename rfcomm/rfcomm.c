@@ -51,35 +51,6 @@ static int set_blocking(int fd, bool blocking)
 	return 0;
 }
 
-/* Wait for fd to be ready for events, the deadline, or the wakeup fd. */
-static int wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
-{
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = events },
-			{ .fd = wakeup_fd, .events = POLLIN },
-		};
-		int timeout = -1, n;
-
-		if (deadline >= 0) {
-			int64_t left = deadline - mgmt_now_ms();
-
-			if (left <= 0)
-				return -ETIMEDOUT;
-			timeout = left > 60000 ? 60000 : (int)left;
-		}
-		n = poll(pfd, wakeup_fd >= 0 ? 2 : 1, timeout);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (wakeup_fd >= 0 && (pfd[1].revents & POLLIN))
-			return -EINTR;
-		if (pfd[0].revents)
-			return 0;
-	}
-}
-
 static void sleep_ms(int64_t ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
@@ -112,7 +83,7 @@ static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 		if (errno != EINPROGRESS && errno != EAGAIN)
 			err = -errno;
 		else
-			err = wait_fd(fd, POLLOUT, deadline, wakeup_fd);
+			err = mgmt_wait_fd(fd, POLLOUT, deadline, wakeup_fd);
 		if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
 				       &len) < 0)
 			err = -errno;
@@ -181,7 +152,7 @@ int rfcomm_accept(int lfd, int64_t deadline, int wakeup_fd, bdaddr_t *peer)
 	socklen_t len = sizeof(addr);
 	int err, fd;
 
-	err = wait_fd(lfd, POLLIN, deadline, wakeup_fd);
+	err = mgmt_wait_fd(lfd, POLLIN, deadline, wakeup_fd);
 	if (err)
 		return err;
 	fd = accept4(lfd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);

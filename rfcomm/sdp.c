@@ -238,48 +238,23 @@ int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
 	/* Each round: send a request, wait for its answer; until the
 	 * answer carries no continuation state. */
 	for (int round = 0; round < 64; round++, tid++) {
-		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = POLLOUT },
-			{ .fd = wakeup_fd, .events = POLLIN },
-		};
 		size_t n = sdp_encode_search_attr(req, tid, uuid16, cont,
 						  cont_len);
+		socklen_t sl = sizeof(int);
+		int soerr = 0;
 		ssize_t got;
-		int64_t left;
 
-		for (int phase = 0; phase < 2; phase++) {
-			socklen_t sl = sizeof(int);
-			int soerr = 0;
-
-			pfd[0].events = phase ? POLLIN : POLLOUT;
-			left = deadline < 0 ? 60000 : deadline - mgmt_now_ms();
-			if (left <= 0) {
-				ret = -ETIMEDOUT;
-				goto out;
-			}
-			if (poll(pfd, wakeup_fd >= 0 ? 2 : 1,
-				 (int)(left > 60000 ? 60000 : left)) < 0) {
-				ret = -errno;
-				goto out;
-			}
-			if (wakeup_fd >= 0 && (pfd[1].revents & POLLIN)) {
-				ret = -EINTR;
-				goto out;
-			}
-			if (!pfd[0].revents) {
-				phase--; /* poll's own limit: wait again */
-				continue;
-			}
-			if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
-			    soerr) {
-				ret = -soerr;
-				goto out;
-			}
-			if (phase == 0 && send(fd, req, n, MSG_NOSIGNAL) < 0) {
-				ret = -errno;
-				goto out;
-			}
-		}
+		ret = mgmt_wait_fd(fd, POLLOUT, deadline, wakeup_fd);
+		if (ret == 0 &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
+		    soerr)
+			ret = -soerr;
+		if (ret == 0 && send(fd, req, n, MSG_NOSIGNAL) < 0)
+			ret = -errno;
+		if (ret == 0)
+			ret = mgmt_wait_fd(fd, POLLIN, deadline, wakeup_fd);
+		if (ret < 0)
+			goto out;
 		got = recv(fd, rsp, sizeof(rsp), 0);
 		if (got <= 0) {
 			ret = got < 0 ? -errno : -ECONNRESET;
