@@ -59,6 +59,15 @@ int cmd_connect(struct cli *cli, int argc, char *argv[]);
 int cmd_listen(struct cli *cli, int argc, char *argv[]);
 int cmd_bind(struct cli *cli, int argc, char *argv[]);
 int cmd_release(struct cli *cli, int argc, char *argv[]);
+int cmd_scan(struct cli *cli, int argc, char *argv[]);
+
+/*
+ * ADDR as given, or for "name:PATTERN" (a case-insensitive shell glob) the
+ * address found by a scan on index: none is exit 7, several exit 2 unless
+ * first. Opens nothing; the client must be open. Returns the exit code.
+ */
+int cli_resolve_addr(struct cli *cli, const char *cmd, const char *arg,
+		     uint16_t index, bool first, struct mgmt_addr *out);
 
 /* ---- Errors and output (output.c) ---- */
 

@@ -39,7 +39,9 @@ static const struct cli_command commands[] = {
 	  "  --timeout S          give up and cancel after S seconds (default 30)\n"
 	  "  --no-store           do not write the link key to the key store\n"
 	  "  --keystore DIR       key store directory (default /var/lib/bluetooth,\n"
-	  "                       or BTPAIR_KEYSTORE)" },
+	  "                       or BTPAIR_KEYSTORE)\n"
+	  "  --first              with name:PATTERN, take the first match\n"
+	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
 	{ "unpair", cmd_unpair, "unpair ADDR [--keystore DIR]",
 	  "remove a pairing",
 	  "Remove the pairing from the kernel and the key store, disconnecting\n"
@@ -79,6 +81,14 @@ static const struct cli_command commands[] = {
 	  "                       list): run it at boot\n"
 	  "  remove ADDR          remove the device's stored key (of every\n"
 	  "                       controller, or only -i's)" },
+	{ "scan", cmd_scan, "scan [--duration S] [--name PATTERN]",
+	  "discover devices with names, class and RSSI",
+	  "Discover BR/EDR devices: address, name (asked of devices that do not\n"
+	  "send one, like the HC-05), class of device and RSSI; a device is shown\n"
+	  "again when its name arrives. Discovery is stopped on every exit.\n"
+	  "  --duration S         how long (default 15)\n"
+	  "  --name PATTERN       stop at the first device whose name matches the\n"
+	  "                       case-insensitive shell glob; exit 7 if none" },
 	{ "connect", cmd_connect,
 	  "connect ADDR [--channel N] [--pin PIN] [--timeout S]\n"
 	  "       [--exec CMD [ARG...]]",
@@ -91,7 +101,9 @@ static const struct cli_command commands[] = {
 	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
 	  "  --pin PIN            pair first if needed, as `pair` does (repeatable)\n"
 	  "  --timeout S          give up after S seconds (default 30)\n"
-	  "  --exec CMD [ARG...]  everything after it is the command" },
+	  "  --exec CMD [ARG...]  everything after it is the command\n"
+	  "  --first              with name:PATTERN, take the first match\n"
+	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
 	{ "listen", cmd_listen, "listen [--channel N] [--once] [--exec CMD [ARG...]]",
 	  "RFCOMM server",
 	  "Accept RFCOMM connections on a channel; each is bridged to stdio or\n"
@@ -104,7 +116,9 @@ static const struct cli_command commands[] = {
 	  "Create /dev/rfcommN for programs that only know serial devices; the\n"
 	  "link comes up when the device node is opened.\n"
 	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
-	  "  --dev N              device number (default 0)" },
+	  "  --dev N              device number (default 0)\n"
+	  "  --first              with name:PATTERN, take the first match\n"
+	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
 	{ "release", cmd_release, "release N", "remove /dev/rfcommN",
 	  "Remove /dev/rfcommN, closing its link." },
 	{ "monitor", cmd_monitor, "monitor [--timeout S]",

@@ -341,6 +341,21 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 	return ret;
 }
 
+/* The PINs for addr: --pin as given, else --pin-file, else BTPAIR_PIN. */
+static int gather_pins(struct cli *cli, struct cli_pins *pins,
+		       const char *pin_file, const struct mgmt_addr *addr)
+{
+	const char *env_pin = getenv("BTPAIR_PIN");
+
+	if (pin_file)
+		return cli_pins_from_file(cli, pins, "pair", pin_file,
+					  &addr->bdaddr);
+	if (!pins->count && env_pin && *env_pin &&
+	    !cli_pins_add(cli, pins, "pair (BTPAIR_PIN)", env_pin))
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_OK;
+}
+
 int cmd_pair(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -352,9 +367,11 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 		{ "timeout", required_argument, NULL, 't' },
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "keystore", required_argument, NULL, 'K' },
+		{ "first", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pair_ctx ctx = { .cli = cli, .store = true };
+	bool first = false, by_name;
 	struct pair_callbacks cb = {
 		.passkey_notify = on_passkey_notify,
 		.ask_confirm = on_ask_confirm,
@@ -368,7 +385,7 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 		.cb_data = &ctx,
 	};
 	struct cli_pins pins = { .count = 0 };
-	const char *pin_file = NULL, *env_pin;
+	const char *pin_file = NULL;
 	unsigned long timeout_s = PAIR_DEFAULT_TIMEOUT_S, v;
 	char a[BT_ADDR_STRLEN];
 	int opt, ret = CLI_EXIT_USAGE;
@@ -420,35 +437,42 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 		case 'K':
 			ctx.keystore = optarg;
 			break;
+		case '1':
+			first = true;
+			break;
 		}
 	}
-	if (!cli_check_args(cli, "pair", argc - optind, 1, 1) ||
+	if (!cli_check_args(cli, "pair", argc - optind, 1, 1))
+		goto out;
+	/* A name is resolved once the controller is known; an address is
+	 * checked now, before anything is opened. */
+	if (strncmp(argv[optind], "name:", 5) != 0 &&
 	    !cli_parse_addr(cli, "pair", argv[optind], &p.addr))
 		goto out;
-	bt_addr_format(&p.addr.bdaddr, a);
 	if (pins.count && pin_file) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "pair: give --pin or --pin-file, not both");
 		goto out;
 	}
-	if (pin_file) {
-		ret = cli_pins_from_file(cli, &pins, "pair", pin_file,
-					 &p.addr.bdaddr);
-		if (ret)
-			goto out;
-	} else if (!pins.count && (env_pin = getenv("BTPAIR_PIN")) &&
-		   *env_pin) {
-		if (!cli_pins_add(cli, &pins, "pair (BTPAIR_PIN)", env_pin))
-			goto out;
-	}
-	p.pins = (const char *const *)pins.pins;
-	p.pin_count = pins.count;
-
+	by_name = strncmp(argv[optind], "name:", 5) == 0;
+	/* With an address, a bad PIN source is a usage error before any
+	 * kernel is asked; a name has to be found first. */
+	if (!by_name && (ret = gather_pins(cli, &pins, pin_file, &p.addr)))
+		goto out;
 	ret = cli_open(cli, "pair");
 	if (!ret)
 		ret = cli_resolve_index(cli, "pair", &p.index);
+	if (!ret && by_name)
+		ret = cli_resolve_addr(cli, "pair", argv[optind], p.index, first,
+				       &p.addr);
+	if (!ret && by_name)
+		ret = gather_pins(cli, &pins, pin_file, &p.addr);
 	if (ret)
 		goto out;
+	bt_addr_format(&p.addr.bdaddr, a);
+	p.pins = (const char *const *)pins.pins;
+	p.pin_count = pins.count;
+
 	if (cli_bluetoothd_running())
 		cli_warn(cli, "bluetoothd is running: it may answer or reject "
 			      "this device's requests before btpair does");

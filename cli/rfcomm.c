@@ -213,9 +213,11 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		{ "channel", required_argument, NULL, 'c' },
 		{ "pin", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "first", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long timeout_s = CONNECT_DEFAULT_TIMEOUT_S;
+	bool first = false;
 	struct cli_pins pins = { .count = 0 };
 	uint8_t channel = 0;
 	struct mgmt_addr addr;
@@ -248,22 +250,28 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 				goto out;
 			}
 			break;
+		case '1':
+			first = true;
+			break;
 		}
 	}
 	nargs = argc - optind;
 	if (!cli_check_args(cli, "connect", nargs, 1, 1) ||
-	    !cli_parse_addr(cli, "connect", argv[optind], &addr))
+	    (strncmp(argv[optind], "name:", 5) != 0 &&
+	     !cli_parse_addr(cli, "connect", argv[optind], &addr)))
 		goto out;
 	if (exec_argv && !exec_argv[0]) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1, "connect: --exec needs a command");
 		goto out;
 	}
-	bt_addr_format(&addr.bdaddr, a);
-	deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
-
 	ret = cli_controller(cli, "connect", &index, &local);
+	if (!ret)
+		ret = cli_resolve_addr(cli, "connect", argv[optind], index,
+				       first, &addr);
 	if (ret)
 		goto out;
+	bt_addr_format(&addr.bdaddr, a);
+	deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
 	/* Pairing on demand goes through the same code as `pair`. */
 	if (pins.count) {
 		ret = cli_pair_for_connect(cli, index, &addr, &pins, timeout_s);
@@ -366,9 +374,11 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
 		{ "dev", required_argument, NULL, 'd' },
+		{ "first", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long dev = 0;
+	bool first = false;
 	uint8_t channel = 0;
 	struct mgmt_addr addr;
 	char a[BT_ADDR_STRLEN];
@@ -389,13 +399,22 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 				return cli_fail(cli, CLI_EXIT_USAGE, -1,
 						"bind: --dev takes 0 to 255");
 			break;
+		case '1':
+			first = true;
+			break;
 		}
 	}
 	if (!cli_check_args(cli, "bind", argc - optind, 1, 1) ||
-	    !cli_parse_addr(cli, "bind", argv[optind], &addr))
+	    (strncmp(argv[optind], "name:", 5) != 0 &&
+	     !cli_parse_addr(cli, "bind", argv[optind], &addr)))
 		return CLI_EXIT_USAGE;
-	bt_addr_format(&addr.bdaddr, a);
 	ret = cli_controller(cli, "bind", &index, &local);
+	if (!ret)
+		ret = cli_resolve_addr(cli, "bind", argv[optind], index, first,
+				       &addr);
+	if (ret)
+		return ret;
+	bt_addr_format(&addr.bdaddr, a);
 	if (!ret && !channel)
 		ret = find_channel(cli, "bind", &local, &addr.bdaddr,
 				   mgmt_deadline_in(CONNECT_DEFAULT_TIMEOUT_S *

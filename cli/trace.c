@@ -22,6 +22,8 @@ const char *cli_event_name(uint16_t code)
 	case MGMT_EV_AUTH_FAILED: return "auth-failed";
 	case MGMT_EV_DEVICE_UNPAIRED: return "unpaired";
 	case MGMT_EV_PASSKEY_NOTIFY: return "passkey-notify";
+	case MGMT_EV_DEVICE_FOUND: return "device-found";
+	case MGMT_EV_DISCOVERING: return "discovering";
 	}
 	return "unknown-event";
 }
@@ -67,6 +69,8 @@ static const struct mgmt_addr *event_addr(const struct mgmt_event *ev)
 	case MGMT_EV_AUTH_FAILED: return &ev->auth_failed.addr;
 	case MGMT_EV_DEVICE_UNPAIRED: return &ev->unpaired.addr;
 	case MGMT_EV_PASSKEY_NOTIFY: return &ev->passkey_notify.addr;
+	case MGMT_EV_DEVICE_FOUND: return &ev->device_found.addr;
+	case MGMT_EV_DISCOVERING:
 	case MGMT_EV_CMD_COMPLETE:
 	case MGMT_EV_CMD_STATUS:
 	case MGMT_EV_INDEX_ADDED:
@@ -135,6 +139,14 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 			 ev->passkey_notify.passkey,
 			 ev->passkey_notify.entered);
 		break;
+	case MGMT_EV_DEVICE_FOUND:
+		snprintf(detail, sizeof(detail), " rssi %d flags 0x%x",
+			 ev->device_found.rssi, ev->device_found.flags);
+		break;
+	case MGMT_EV_DISCOVERING:
+		snprintf(detail, sizeof(detail), " %s",
+			 ev->discovering.discovering ? "started" : "stopped");
+		break;
 	case MGMT_EV_INDEX_ADDED:
 	case MGMT_EV_INDEX_REMOVED:
 	case MGMT_EV_DEVICE_CONNECTED:
@@ -197,6 +209,12 @@ void cli_event_json(const struct mgmt_event *ev, struct json *j)
 	case MGMT_EV_PASSKEY_NOTIFY:
 		json_int(j, "passkey", ev->passkey_notify.passkey);
 		json_int(j, "entered", ev->passkey_notify.entered);
+		break;
+	case MGMT_EV_DEVICE_FOUND:
+		json_int(j, "rssi", ev->device_found.rssi);
+		break;
+	case MGMT_EV_DISCOVERING:
+		json_bool(j, "discovering", ev->discovering.discovering);
 		break;
 	case MGMT_EV_INDEX_ADDED:
 	case MGMT_EV_INDEX_REMOVED:

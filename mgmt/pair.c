@@ -329,6 +329,8 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 	case MGMT_EV_DEVICE_CONNECTED:
 	case MGMT_EV_CONNECT_FAILED:
 	case MGMT_EV_DEVICE_UNPAIRED:
+	case MGMT_EV_DEVICE_FOUND:
+	case MGMT_EV_DISCOVERING:
 		return 0;
 	}
 	return 0;

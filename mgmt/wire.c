@@ -39,6 +39,14 @@ struct mgmt_ev_user_confirm_request {
 } __attribute__((packed));
 _Static_assert(sizeof(struct mgmt_ev_user_confirm_request) == 12, "confirm");
 
+struct mgmt_ev_device_found {
+	struct mgmt_wire_addr addr;
+	int8_t rssi;
+	uint32_t flags;
+	uint16_t eir_len;
+} __attribute__((packed));
+_Static_assert(sizeof(struct mgmt_ev_device_found) == 14, "device_found");
+
 struct mgmt_ev_passkey_notify {
 	struct mgmt_wire_addr addr;
 	uint32_t passkey;
@@ -157,6 +165,9 @@ const char *mgmt_opcode_str(uint16_t opcode)
 	case MGMT_OP_USER_PASSKEY_REPLY: return "User Passkey Reply";
 	case MGMT_OP_USER_PASSKEY_NEG_REPLY:
 		return "User Passkey Negative Reply";
+	case MGMT_OP_START_DISCOVERY: return "Start Discovery";
+	case MGMT_OP_STOP_DISCOVERY: return "Stop Discovery";
+	case MGMT_OP_CONFIRM_NAME: return "Confirm Name";
 	}
 	return NULL;
 }
@@ -177,6 +188,8 @@ const char *mgmt_event_str(uint16_t code)
 	case MGMT_EV_USER_CONFIRM_REQUEST: return "User Confirmation Request";
 	case MGMT_EV_USER_PASSKEY_REQUEST: return "User Passkey Request";
 	case MGMT_EV_AUTH_FAILED: return "Authentication Failed";
+	case MGMT_EV_DEVICE_FOUND: return "Device Found";
+	case MGMT_EV_DISCOVERING: return "Discovering";
 	case MGMT_EV_DEVICE_UNPAIRED: return "Device Unpaired";
 	case MGMT_EV_PASSKEY_NOTIFY: return "Passkey Notify";
 	}
@@ -268,6 +281,20 @@ size_t mgmt_cmd_user_passkey_reply(uint8_t out[static 11],
 	mgmt_put_le32(out + offsetof(struct mgmt_cp_user_passkey_reply, passkey),
 		      passkey);
 	return sizeof(struct mgmt_cp_user_passkey_reply);
+}
+
+size_t mgmt_cmd_discovery(uint8_t out[static 1], uint8_t types)
+{
+	out[0] = types;
+	return 1;
+}
+
+size_t mgmt_cmd_confirm_name(uint8_t out[static 8],
+			     const struct mgmt_addr *addr, bool name_known)
+{
+	put_addr(out, addr);
+	out[sizeof(struct mgmt_wire_addr)] = name_known ? 1 : 0;
+	return sizeof(struct mgmt_wire_addr) + 1;
 }
 
 size_t mgmt_cmd_load_link_keys_size(size_t count)
@@ -386,6 +413,12 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 	case MGMT_EV_PASSKEY_NOTIFY:
 		need = sizeof(struct mgmt_ev_passkey_notify);
 		break;
+	case MGMT_EV_DEVICE_FOUND:
+		need = sizeof(struct mgmt_ev_device_found);
+		break;
+	case MGMT_EV_DISCOVERING:
+		need = 2;
+		break;
 	default:
 		return -ENOENT;
 	}
@@ -458,6 +491,25 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 			p + offsetof(struct mgmt_ev_passkey_notify, passkey));
 		ev->passkey_notify.entered =
 			p[offsetof(struct mgmt_ev_passkey_notify, entered)];
+		break;
+	case MGMT_EV_DEVICE_FOUND: {
+		size_t eir_len = mgmt_get_le16(
+			p + offsetof(struct mgmt_ev_device_found, eir_len));
+
+		if (eir_len > len - need)
+			return -EBADMSG;
+		get_addr(p, &ev->device_found.addr);
+		ev->device_found.rssi =
+			(int8_t)p[offsetof(struct mgmt_ev_device_found, rssi)];
+		ev->device_found.flags = mgmt_get_le32(
+			p + offsetof(struct mgmt_ev_device_found, flags));
+		ev->device_found.eir = p + need;
+		ev->device_found.eir_len = eir_len;
+		break;
+	}
+	case MGMT_EV_DISCOVERING:
+		ev->discovering.type = p[0];
+		ev->discovering.discovering = p[1] != 0;
 		break;
 	}
 	return 0;

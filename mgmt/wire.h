@@ -152,7 +152,13 @@ enum mgmt_opcode {
 	MGMT_OP_USER_CONFIRM_NEG_REPLY = 0x001D,
 	MGMT_OP_USER_PASSKEY_REPLY = 0x001E,
 	MGMT_OP_USER_PASSKEY_NEG_REPLY = 0x001F,
+	MGMT_OP_START_DISCOVERY = 0x0023,
+	MGMT_OP_STOP_DISCOVERY = 0x0024,
+	MGMT_OP_CONFIRM_NAME = 0x0025,
 };
+
+/* Address types for Start/Stop Discovery: a bit mask. */
+#define MGMT_DISCOVERY_BREDR 0x01
 
 /* "Pair Device" and so on, or NULL for an opcode btpair does not use. */
 const char *mgmt_opcode_str(uint16_t opcode);
@@ -246,6 +252,10 @@ size_t mgmt_cmd_pin_code_reply(uint8_t out[static 24],
 size_t mgmt_cmd_user_passkey_reply(uint8_t out[static 11],
 				   const struct mgmt_addr *addr,
 				   uint32_t passkey);
+/* Start and Stop Discovery: the address types as a mask. */
+size_t mgmt_cmd_discovery(uint8_t out[static 1], uint8_t types);
+size_t mgmt_cmd_confirm_name(uint8_t out[static 8],
+			     const struct mgmt_addr *addr, bool name_known);
 /* The size of a Load Link Keys command carrying count keys. */
 size_t mgmt_cmd_load_link_keys_size(size_t count);
 /* out must hold mgmt_cmd_load_link_keys_size(count) bytes; count <= 65535. */
@@ -275,12 +285,19 @@ enum mgmt_event_code {
 	MGMT_EV_USER_CONFIRM_REQUEST = 0x000F,
 	MGMT_EV_USER_PASSKEY_REQUEST = 0x0010,
 	MGMT_EV_AUTH_FAILED = 0x0011,
+	MGMT_EV_DEVICE_FOUND = 0x0012,
+	MGMT_EV_DISCOVERING = 0x0013,
 	MGMT_EV_DEVICE_UNPAIRED = 0x0016,
 	MGMT_EV_PASSKEY_NOTIFY = 0x0017,
 };
 
 /* "PIN Code Request" and so on, or NULL for an event btpair does not use. */
 const char *mgmt_event_str(uint16_t code);
+
+/* Device Found flags. */
+#define MGMT_DEV_FOUND_CONFIRM_NAME 0x01
+#define MGMT_DEV_FOUND_LEGACY_PAIRING 0x02
+#define MGMT_DEV_FOUND_NAME_REQUEST_FAILED 0x10
 
 /* One message from the kernel, header already in host byte order. */
 struct mgmt_msg {
@@ -345,6 +362,18 @@ struct mgmt_event {
 			uint32_t passkey;
 			uint8_t entered;
 		} passkey_notify;
+		struct {
+			struct mgmt_addr addr;
+			int8_t rssi;
+			uint32_t flags;
+			/* EIR data; points into the message. */
+			const uint8_t *eir;
+			size_t eir_len;
+		} device_found;
+		struct {
+			uint8_t type;
+			bool discovering;
+		} discovering;
 	};
 };
 

@@ -209,6 +209,21 @@ START_TEST(test_cmd_load_link_keys)
 }
 END_TEST
 
+START_TEST(test_cmd_discovery_and_confirm_name)
+{
+	struct mgmt_addr a = dev();
+	const uint8_t want_known[] = { DEV, 0x01 }, want_unknown[] = { DEV, 0x00 };
+	uint8_t out[8];
+
+	ck_assert_uint_eq(mgmt_cmd_discovery(out, MGMT_DISCOVERY_BREDR), 1);
+	ck_assert_uint_eq(out[0], 0x01);
+	ck_assert_uint_eq(mgmt_cmd_confirm_name(out, &a, true), 8);
+	ck_assert_mem_eq(out, want_known, 8);
+	ck_assert_uint_eq(mgmt_cmd_confirm_name(out, &a, false), 8);
+	ck_assert_mem_eq(out, want_unknown, 8);
+}
+END_TEST
+
 START_TEST(test_redact)
 {
 	uint8_t pin[] = { DEV, 4, '1', '2', '3', '4', 0, 0, 0, 0,
@@ -449,6 +464,41 @@ START_TEST(test_ev_passkey_notify)
 }
 END_TEST
 
+START_TEST(test_ev_device_found)
+{
+	const uint8_t p[] = { DEV, 0xc4, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00,
+			      0x03, 0x09, 'h', 'i' };
+	const uint8_t lying[] = { DEV, 0xc4, 0x00, 0x00, 0x00, 0x00, 0x05,
+				  0x00, 0x03, 0x09, 'h', 'i' };
+	struct mgmt_event ev;
+	struct mgmt_msg *m;
+
+	ck_assert_int_eq(decode(MGMT_EV_DEVICE_FOUND, p, sizeof(p), &ev, &m), 0);
+	addr_is_dev(&ev.device_found.addr);
+	ck_assert_int_eq(ev.device_found.rssi, -60);
+	ck_assert_uint_eq(ev.device_found.flags, 3);
+	ck_assert_uint_eq(ev.device_found.eir_len, 4);
+	ck_assert_ptr_eq(ev.device_found.eir, m->param + 14);
+	free(m);
+	rejects_truncation(MGMT_EV_DEVICE_FOUND, p, 14);
+	ck_assert_int_eq(decode(MGMT_EV_DEVICE_FOUND, lying, sizeof(lying), &ev,
+				NULL),
+			 -EBADMSG);
+}
+END_TEST
+
+START_TEST(test_ev_discovering)
+{
+	const uint8_t p[] = { 0x01, 0x01 };
+	struct mgmt_event ev;
+
+	ck_assert_int_eq(decode(MGMT_EV_DISCOVERING, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_uint_eq(ev.discovering.type, 1);
+	ck_assert(ev.discovering.discovering);
+	rejects_truncation(MGMT_EV_DISCOVERING, p, sizeof(p));
+}
+END_TEST
+
 START_TEST(test_ev_longer_is_accepted)
 {
 	const uint8_t p[] = { DEV, 0x00, 0xaa, 0xbb };
@@ -575,12 +625,13 @@ START_TEST(test_opcode_and_event_names)
 	static const uint16_t ops[] = {
 		0x0003, 0x0004, 0x0005, 0x0007, 0x0009, 0x000B, 0x000F,
 		0x0012, 0x0015, 0x0016, 0x0017, 0x0018, 0x0019, 0x001A,
-		0x001B, 0x001C, 0x001D, 0x001E, 0x001F,
+		0x001B, 0x001C, 0x001D, 0x001E, 0x001F, 0x0023, 0x0024,
+		0x0025,
 	};
 	static const uint16_t evs[] = {
 		0x0001, 0x0002, 0x0004, 0x0005, 0x0006, 0x0009, 0x000B,
 		0x000C, 0x000D, 0x000E, 0x000F, 0x0010, 0x0011, 0x0016,
-		0x0017,
+		0x0017, 0x0012, 0x0013,
 	};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
@@ -658,6 +709,7 @@ static Suite *wire_suite(void)
 	tcase_add_test(cmd, test_cmd_pin_code_reply);
 	tcase_add_test(cmd, test_cmd_passkey_reply);
 	tcase_add_test(cmd, test_cmd_load_link_keys);
+	tcase_add_test(cmd, test_cmd_discovery_and_confirm_name);
 	tcase_add_test(cmd, test_redact);
 	suite_add_tcase(s, cmd);
 
@@ -675,6 +727,8 @@ static Suite *wire_suite(void)
 	tcase_add_test(ev, test_ev_auth_failed);
 	tcase_add_test(ev, test_ev_device_unpaired);
 	tcase_add_test(ev, test_ev_passkey_notify);
+	tcase_add_test(ev, test_ev_device_found);
+	tcase_add_test(ev, test_ev_discovering);
 	tcase_add_test(ev, test_ev_longer_is_accepted);
 	tcase_add_test(ev, test_ev_unknown);
 	suite_add_tcase(s, ev);

@@ -56,7 +56,7 @@ expect 2 "at most 248 bytes" setup --name "$(printf 'n%.0s' $(seq 249))"
 expect 2 "too many arguments" list extra
 expect 2 "timeout takes" monitor --timeout -1
 expect 2 "invalid controller 'hcix'" -i hcix monitor
-for cmd in agent keys connect listen bind release; do
+for cmd in agent keys connect listen bind release scan; do
 	expect 0 "^usage: btpair \[GLOBAL OPTIONS\] $cmd" "$cmd" --help
 done
 expect 2 "keys: expected 'list', 'load' or 'remove ADDR'" keys frob
@@ -74,6 +74,8 @@ expect 2 "--exec needs a command" listen --exec
 expect 2 "a PIN is 1 to 16 bytes" connect 98:D3:31:F5:1A:2B --pin 12345678901234567
 expect 2 "dev takes 0 to 255" bind 98:D3:31:F5:1A:2B --dev 256
 expect 2 "expected a device number" release rfcomm0
+expect 2 "duration takes 1 to 3600" scan --duration 0
+expect 2 "too many arguments" scan extra
 expect 2 "missing argument" release
 
 # The key store needs no kernel to be listed: a store in bluetoothd's

@@ -1,0 +1,48 @@
+# controllers: 3
+# scan lists a device that sends its name in EIR and one that does not
+# (SSP off, legacy style: the name is asked of it), with class and RSSI;
+# name:PATTERN finds an address for pair; SIGINT leaves discovery stopped.
+. tests/vm/lib.sh
+
+"$BTPAIR" -q -i hci1 setup --ssp on --name "Modern One"
+"$BTPAIR" -q -i hci2 setup --ssp off --name "HC-05 Legacy"
+btmgmt --index 1 discov on >/dev/null
+btmgmt --index 2 discov on >/dev/null
+
+expect_exit 0 "scan" "$BTPAIR" scan
+expect_out "^$B \"Modern One\" class .* rssi -?[0-9]+$" "the device with its name in EIR"
+expect_out "^$C \"HC-05 Legacy\"" "the legacy device, its name asked of it"
+expect_out "^$C \(name unknown\)" "first shown without a name, then again with it"
+run "$BTPAIR" --json scan
+check "JSON: device objects with address, name, rssi" /usr/bin/python3 -c '
+import json, sys
+objs = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+named = {o["address"]: o for o in objs if o["event"] == "device" and "name" in o}
+assert named[sys.argv[2]]["name"] == "Modern One", named
+assert named[sys.argv[3]]["name"] == "HC-05 Legacy", named
+assert all(isinstance(o["rssi"], int) for o in objs)
+' "$OUT" "$B" "$C"
+
+expect_exit 0 "scan --name stops at the first match" "$BTPAIR" scan --name "hc-05*" --duration 30
+expect_out "^$C \"HC-05 Legacy\"" "the match is shown"
+expect_exit 7 "scan --name with no match" "$BTPAIR" scan --name "nothing*" --duration 3
+expect_out "no device named 'nothing\*' found" "says so"
+
+responder 2 --pin 1234
+expect_exit 0 "pair name:HC-05*" "$BTPAIR" pair "name:HC-05*" --pin 1234
+expect_out "^paired $C \(combination key" "paired the device found by name"
+expect_exit 7 "pair with an unknown name" "$BTPAIR" pair "name:Nobody*" --pin 1234
+expect_out "no device named 'Nobody\*' found" "names the pattern"
+expect_exit 2 "a name several devices match" "$BTPAIR" pair "name:*e*" --pin 1234
+expect_out "2 devices match '\*e\*': .*Modern One.*HC-05 Legacy|2 devices match '\*e\*': .*HC-05 Legacy.*Modern One" "lists them"
+
+# SIGINT mid-scan: exit 130, discovery stopped, a new one starts at once.
+"$BTPAIR" scan --duration 30 >"$WORK/scan.out" 2>&1 &
+pid=$!
+sleep 3
+kill -INT "$pid"
+wait "$pid"
+check "SIGINT: exit 130" [ $? -eq 130 ]
+run btmgmt --index 0 find
+expect_no_out "Busy|Failed" "a new discovery starts at once"
+finish
