@@ -153,6 +153,12 @@ static bool key_in_store(const char *dir, const bdaddr_t *controller,
 	return found;
 }
 
+static const struct pair_callbacks pair_callbacks = {
+	.passkey_notify = on_passkey_notify,
+	.ask_confirm = on_ask_confirm,
+	.new_link_key = on_new_link_key,
+};
+
 /* Explain a failed pairing in words a person can act on. */
 static int report_failure(struct cli *cli, const char *a,
 			  const struct pair_result *res, size_t pin_count)
@@ -372,16 +378,11 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	};
 	struct pair_ctx ctx = { .cli = cli, .store = true };
 	bool first = false, by_name;
-	struct pair_callbacks cb = {
-		.passkey_notify = on_passkey_notify,
-		.ask_confirm = on_ask_confirm,
-		.new_link_key = on_new_link_key,
-	};
 	struct pair_params p = {
 		.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
 		.confirm = isatty(STDIN_FILENO) ? PAIR_CONFIRM_ASK :
 						  PAIR_CONFIRM_REFUSE,
-		.cb = &cb,
+		.cb = &pair_callbacks,
 		.cb_data = &ctx,
 	};
 	struct cli_pins pins = { .count = 0 };
@@ -565,11 +566,6 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 {
 	struct pair_ctx ctx = { .cli = cli, .store = true,
 				.data_on_stdout = true };
-	struct pair_callbacks cb = {
-		.passkey_notify = on_passkey_notify,
-		.ask_confirm = on_ask_confirm,
-		.new_link_key = on_new_link_key,
-	};
 	struct pair_params p = {
 		.index = index,
 		.addr = *addr,
@@ -577,7 +573,7 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 		.pins = (const char *const *)pins->pins,
 		.pin_count = pins->count,
 		.confirm = PAIR_CONFIRM_REFUSE,
-		.cb = &cb,
+		.cb = &pair_callbacks,
 		.cb_data = &ctx,
 	};
 	int ret = run_pairing(cli, &p, &ctx, timeout_s);
