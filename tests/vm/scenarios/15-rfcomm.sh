@@ -31,6 +31,18 @@ expect_exit 0 "stdin to the device, its answer on stdout" \
 	sh -c "echo ping | '$BTPAIR' connect '$B' --channel 3"
 expect_out "^pong ping$" "the answer came back"
 
+# On a terminal: raw mode, "~." after a newline quits, the terminal is
+# restored after.
+background "$WORK/listen-tty.log" "$BTPAIR" -i hci1 listen --channel 6 --once \
+	--exec sh -c "cat >'$WORK/tty-got'"
+sleep 1
+run sh -c "(sleep 3; printf 'hello\r'; sleep 1; printf '~.'; sleep 3) |
+	script -qfec \"sh -c 'stty -g >$WORK/tty-before; $BTPAIR connect $B --channel 6; echo rc=\\\$?; stty -g >$WORK/tty-after'\" /dev/null"
+expect_out "Connected to $B channel 6. Type ~. at the start of a line to quit." "a console on a terminal"
+expect_out "rc=0" "~. ends it with exit 0"
+check "the terminal is restored" cmp -s "$WORK/tty-before" "$WORK/tty-after"
+check "the device got the typed line" grep -q hello "$WORK/tty-got"
+
 # --exec: the socket is the command's stdin/stdout; its status is ours.
 background "$WORK/listen2.log" "$BTPAIR" -i hci1 listen --channel 2 --once \
 	--exec sh -c 'read line; echo "got $line"'
