@@ -20,26 +20,42 @@ static void free_entries(struct keystore_entry *list, size_t n)
 	free(list);
 }
 
-static int keys_list(struct cli *cli, const char *dir)
+/*
+ * The stored keys of the controller named by -i (or, with need_controller,
+ * of the default one), else of every controller; a store without -i needs
+ * no kernel. Reports failures; returns the exit code.
+ */
+static int stored_keys(struct cli *cli, const char *cmd, const char *dir,
+		       bool need_controller, uint16_t *index,
+		       struct keystore_entry **list, size_t *n)
 {
-	struct keystore_entry *list = NULL;
+	bool one = need_controller || cli->index_arg;
 	bdaddr_t ctrl;
-	uint16_t index;
-	size_t n = 0;
 	int ret, err;
 
-	/* Without -i the store alone answers: no kernel needed. */
-	if (cli->index_arg) {
-		ret = cli_controller(cli, "keys list", &index, &ctrl);
+	if (one) {
+		ret = cli_controller(cli, cmd, index, &ctrl);
 		if (ret)
 			return ret;
 	}
-	err = keystore_list(dir, cli->index_arg ? &ctrl : NULL, &list, &n,
-			    warn_file, cli);
+	err = keystore_list(dir, one ? &ctrl : NULL, list, n, warn_file, cli);
 	if (err < 0)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"keys list: cannot read %s: %s", dir,
+				"%s: cannot read %s: %s", cmd, dir,
 				strerror(-err));
+	return CLI_EXIT_OK;
+}
+
+static int keys_list(struct cli *cli, const char *dir)
+{
+	struct keystore_entry *list = NULL;
+	uint16_t index;
+	size_t n = 0;
+	int ret;
+
+	ret = stored_keys(cli, "keys list", dir, false, &index, &list, &n);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < n; i++) {
 		const struct keystore_entry *e = &list[i];
 		const char *type = mgmt_key_type_str(e->key.type);
@@ -71,18 +87,12 @@ static int keys_load(struct cli *cli, const char *dir)
 	struct mgmt_link_key *keys = NULL;
 	uint8_t *cp = NULL, status;
 	size_t n = 0, len;
-	bdaddr_t ctrl;
 	uint16_t index;
 	int ret, err;
 
-	ret = cli_controller(cli, "keys load", &index, &ctrl);
+	ret = stored_keys(cli, "keys load", dir, true, &index, &list, &n);
 	if (ret)
 		return ret;
-	err = keystore_list(dir, &ctrl, &list, &n, warn_file, cli);
-	if (err < 0)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"keys load: cannot read %s: %s", dir,
-				strerror(-err));
 	/* The kernel replaces its whole list with what one Load Link Keys
 	 * carries: every key of this controller goes in one command. */
 	keys = calloc(n ? n : 1, sizeof(*keys));
@@ -140,7 +150,6 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 	struct mgmt_addr dev;
 	char a[BT_ADDR_STRLEN];
 	unsigned int removed = 0;
-	bdaddr_t ctrl;
 	uint16_t index;
 	size_t n = 0;
 	int ret, err;
@@ -148,18 +157,10 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 	if (!cli_parse_addr(cli, "keys remove", arg, &dev))
 		return CLI_EXIT_USAGE;
 	bt_addr_format(&dev.bdaddr, a);
-	if (cli->index_arg) {
-		ret = cli_controller(cli, "keys remove", &index, &ctrl);
-		if (ret)
-			return ret;
-	}
 	/* Without -i: from every controller that has a key for it. */
-	err = keystore_list(dir, cli->index_arg ? &ctrl : NULL, &list, &n,
-			    warn_file, cli);
-	if (err < 0)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"keys remove: cannot read %s: %s", dir,
-				strerror(-err));
+	ret = stored_keys(cli, "keys remove", dir, false, &index, &list, &n);
+	if (ret)
+		return ret;
 	for (size_t i = 0; i < n; i++) {
 		if (!bt_addr_equal(&list[i].key.addr.bdaddr, &dev.bdaddr))
 			continue;
