@@ -1,35 +1,68 @@
 #!/bin/bash
 # Boot Debian's kernel under qemu with virtual controllers and run one
-# scenario in it:  tests/vm/run.sh tests/vm/scenarios/01-legacy-pin.sh
-# Prints PASS/FAIL and exits with the scenario's status; the guest's console
-# goes to tests/vm/.out/NAME.log. A guest that prints no result line (crash,
-# hang past VM_TIMEOUT seconds) is a failure.
-set -uo pipefail
+# scenario in it:
+#   tests/vm/run.sh tests/vm/scenarios/01-legacy-pin.sh [ARGS...]
+# The scenario's header line "# controllers: N" (default 2) says how many
+# controllers btvirt makes; ARGS are passed to it. Prints one PASS/FAIL line
+# and exits with the scenario's status; the guest's console goes to
+# tests/vm/.out/NAME.log. A guest that prints no result line (crash, hang past
+# VM_TIMEOUT seconds) is a failure.
+set -euo pipefail
 
-here=$(cd "$(dirname "$0")" && pwd)
-checkout=$(cd "$here/../.." && pwd)
+# Physical paths: the guest resolves them in the 9p tree, where an absolute
+# symlink on the way would point into the guest's own root instead.
+here=$(cd "$(dirname "$0")" && pwd -P)
+checkout=$(cd "$here/../.." && pwd -P)
 cache=$here/.cache
 out=$here/.out
 timeout=${VM_TIMEOUT:-180}
 
-[ $# -eq 1 ] || { echo "usage: $0 SCENARIO" >&2; exit 2; }
-scenario=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
-[ -f "$scenario" ] || { echo "tests/vm: no scenario $1" >&2; exit 2; }
+die() {
+	echo "tests/vm: $*" >&2
+	exit 1
+}
+
+[ $# -ge 1 ] || { echo "usage: $0 SCENARIO [ARGS...]" >&2; exit 2; }
+[ -f "$1" ] || { echo "tests/vm: no scenario $1" >&2; exit 2; }
+scenario=$(cd "$(dirname "$1")" && pwd -P)/$(basename "$1")
+shift
 name=$(basename "$scenario" .sh)
+# The guest sees the host's tree, but only the checkout survives its tmpfs
+# mounts (/tmp, /root, ... are covered): the scenario must live there.
+case $scenario in
+"$checkout"/*) ;;
+*) die "$scenario is outside the checkout $checkout: the guest cannot see it" ;;
+esac
+# The kernel command line carries these paths and splits on blanks.
+case $checkout$scenario in
+*[[:space:]]*) die "the checkout path must not contain blanks: $checkout" ;;
+esac
 for f in "$cache/vmlinuz" "$cache/initramfs.cpio.gz"; do
-	[ -e "$f" ] || { echo "tests/vm: $f missing: run tests/vm/setup.sh" >&2; exit 1; }
+	[ -e "$f" ] || die "$f missing: run tests/vm/setup.sh"
 done
+[ "$here/init" -nt "$cache/initramfs.cpio.gz" ] &&
+	die "the initramfs is older than tests/vm/init: run tests/vm/setup.sh"
 command -v qemu-system-x86_64 >/dev/null ||
-	{ echo "tests/vm: qemu-system-x86_64 missing: run tests/vm/setup.sh" >&2; exit 1; }
+	die "qemu-system-x86_64 missing: run tests/vm/setup.sh"
 
 controllers=$(sed -n 's/^# controllers: *\([0-9]*\).*/\1/p' "$scenario" | head -n1)
+controllers=${controllers:-2}
 mkdir -p "$out"
 log=$out/$name.log
-start=$(date +%s)
 
-# TCG, not KVM: KVM hangs at boot on these machines. The host's root is
-# shared read-only; the guest writes only to its own tmpfs.
-# VM_CONSOLE=1 shows the guest's console as it runs (the demo does).
+# Arguments travel in a file of this run's own, NUL-separated, so parallel
+# runs never share one and any argument survives.
+append="btpair.checkout=$checkout btpair.scenario=$scenario btpair.controllers=$controllers"
+argsfile=
+if [ $# -gt 0 ]; then
+	argsfile=$(mktemp "$out/$name.args.XXXXXX")
+	trap 'rm -f "$argsfile"' EXIT
+	printf '%s\0' "$@" >"$argsfile"
+	append="$append btpair.args=$argsfile"
+fi
+
+# VM_CONSOLE=1 shows the guest's console as it runs (the demo does); the log
+# is written either way.
 show_console() {
 	if [ "${VM_CONSOLE:-0}" = 1 ]; then
 		tee "$log" | tr -d '\r' | sed -u -n '/^Booting from ROM/,$p' |
@@ -40,17 +73,30 @@ show_console() {
 	fi
 }
 
-timeout --kill-after=5 "$timeout" qemu-system-x86_64 \
-	-accel tcg -m 768 -smp 1 -nographic -no-reboot -monitor none \
+start=$(date +%s)
+# TCG, not KVM: KVM hangs at boot on these machines. One CPU: the suite runs
+# one guest per host core. No network device: the guest needs none, and
+# without one no boot ROM is probed. The console is stdio, so parallel guests
+# share no port. The host's root is shared read-only; the guest writes only
+# to its own tmpfs. quiet/loglevel keep kernel chatter out of the scenario's
+# output but a panic or oops still reaches the log.
+qemu_rc=0
+timeout --foreground --kill-after=5 "$timeout" qemu-system-x86_64 \
+	-accel tcg -m 768 -smp 1 -nographic -no-reboot -monitor none -nic none \
 	-kernel "$cache/vmlinuz" -initrd "$cache/initramfs.cpio.gz" \
-	-append "console=ttyS0 quiet loglevel=3 panic=-1 btpair.checkout=$checkout btpair.scenario=$scenario btpair.controllers=${controllers:-2}" \
+	-append "console=ttyS0 quiet loglevel=3 panic=-1 $append" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
-	</dev/null 2>&1 | show_console
-qemu_rc=${PIPESTATUS[0]}
+	</dev/null 2>&1 | show_console || qemu_rc=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
 
-result=$(tr -d '\r' <"$log" | grep -ao 'BTPAIR-VM-RESULT: .*' | tail -n1 |
-	sed 's/^BTPAIR-VM-RESULT: //')
+# The log as text: without the firmware's terminal resets and line ends.
+console_text() {
+	tr -d '\r' <"$log" | sed 's/\x1bc//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g'
+}
+
+# The guest prints the marker on a line of its own right before powering off.
+result=$(tr -d '\r' <"$log" | grep -ao '^BTPAIR-VM-RESULT: .*' | tail -n1 |
+	sed 's/^BTPAIR-VM-RESULT: //') || true
 if [ -z "$result" ]; then
 	if [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
 		why="no result: timed out after ${timeout}s"
@@ -58,7 +104,7 @@ if [ -z "$result" ]; then
 		why="no result: qemu exited $qemu_rc"
 	fi
 	echo "FAIL $name ($why, ${elapsed}s)"
-	tail -n 40 "$log" | sed 's/^/     | /'
+	console_text | tail -n 40 | sed 's/^/     | /'
 	exit 1
 fi
 # A kernel oops is the kernel's bug, but it must not pass unseen.
@@ -70,5 +116,9 @@ if [ "$result" = 0 ]; then
 	exit 0
 fi
 echo "FAIL $name (status $result, ${elapsed}s)"
-tr -d '\r' <"$log" | grep -v '^BTPAIR-VM-RESULT' | tail -n 60 | sed 's/^/     | /'
-case $result in ''|*[!0-9]*) exit 1 ;; *) exit "$result" ;; esac
+console_text | grep -av '^BTPAIR-VM-RESULT' | tail -n 60 | sed 's/^/     | /'
+# init reports its own failures as words, not a number.
+case $result in
+'' | *[!0-9]*) exit 1 ;;
+*) exit "$result" ;;
+esac

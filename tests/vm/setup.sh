@@ -1,15 +1,46 @@
 #!/bin/bash
 # Prepare what the VM suite boots: qemu, busybox, BlueZ's test tools, and
 # Debian's packaged kernel unpacked into tests/vm/.cache, plus an initramfs
-# with the Bluetooth modules. Idempotent; fails loudly when anything is
-# missing, so a machine that cannot run the suite never looks like a pass.
+# with the Bluetooth modules. Idempotent and cheap when nothing changed; fails
+# loudly when anything is missing, so a machine that cannot run the suite
+# never looks like a pass.
+#
+# Everything lives inside the checkout: the guest sees the host's tree over
+# 9p but has its own tmpfs over /tmp.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 cache=$here/.cache
 mkdir -p "$cache"
 
-die() { echo "tests/vm/setup.sh: $*" >&2; exit 1; }
+die() {
+	echo "tests/vm/setup.sh: $*" >&2
+	exit 1
+}
+
+# Scenarios run in parallel and each may call this first: one at a time, so
+# no run ever boots a half-written kernel or initramfs.
+exec 9>"$cache/.lock"
+flock 9
+
+# quietly LOG CMD...: run CMD with its chatter in LOG, shown only on failure.
+quietly() {
+	local log=$1
+	shift
+	if "$@" >"$log" 2>&1; then
+		return 0
+	fi
+	sed 's/^/  | /' "$log" >&2
+	return 1
+}
+
+apt_log=$cache/apt.log
+apt_updated=0
+apt_update() {
+	[ "$apt_updated" = 1 ] && return 0
+	apt_updated=1
+	quietly "$apt_log" apt-get update -q
+}
 
 # Host tools the runner and the scenarios use; the guest runs the host's
 # binaries through 9p, so everything is installed here.
@@ -20,73 +51,165 @@ need() { # COMMAND PACKAGE
 need qemu-system-x86_64 qemu-system-x86
 need cpio cpio
 need btvirt bluez-test-tools
-need btmgmt bluez
 need rctest bluez-test-tools
-[ -x /bin/busybox ] || need_pkgs+=(busybox-static)
+need btmgmt bluez
+need btmon bluez
+need modinfo kmod
+need script bsdutils
+need flock util-linux
+need python3 python3
 if [ ${#need_pkgs[@]} -gt 0 ]; then
 	[ "$(id -u)" -eq 0 ] || die "missing ${need_pkgs[*]}; run as root to install"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get install -y -q "${need_pkgs[@]}" >/dev/null 2>&1 ||
-		{ apt-get update -q >/dev/null && apt-get install -y -q "${need_pkgs[@]}"; } ||
+	# The lists may be empty or stale on a fresh machine: update only then.
+	quietly "$apt_log" apt-get install -y -q --no-install-recommends "${need_pkgs[@]}" ||
+		{ apt_update && quietly "$apt_log" apt-get install -y -q --no-install-recommends "${need_pkgs[@]}"; } ||
 		die "cannot install ${need_pkgs[*]}"
 fi
-busybox=$(command -v busybox || true)
-[ -x /bin/busybox ] && busybox=/bin/busybox
-file -L "$busybox" 2>/dev/null | grep -q 'statically linked' ||
-	ldd "$busybox" 2>&1 | grep -q 'not a dynamic' ||
-	die "$busybox is not static: install busybox-static"
+
+is_static() {
+	[ -x "$1" ] || return 1
+	# ldd fails on a static binary, and says why.
+	case $(ldd "$1" 2>&1) in
+	*"not a dynamic executable"*) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# apt_fetch PACKAGE DIR: download PACKAGE's .deb into DIR, updating the lists
+# once if they are empty or name a version the archive no longer has.
+apt_fetch() {
+	(cd "$2" && quietly "$apt_log" apt-get download "$1") ||
+		{ apt_update && (cd "$2" && quietly "$apt_log" apt-get download "$1"); }
+}
+
+# The initramfs needs a static busybox. Debian's busybox-static provides
+# /bin/busybox; when the host has the dynamic busybox package instead, take
+# the static binary from busybox-static's .deb rather than replace it.
+busybox=/bin/busybox
+if ! is_static "$busybox"; then
+	if ! dpkg-query -W -f='${Status}' busybox 2>/dev/null | grep -q 'ok installed'; then
+		[ "$(id -u)" -eq 0 ] || die "missing busybox-static; run as root to install"
+		quietly "$apt_log" apt-get install -y -q busybox-static ||
+			{ apt_update && quietly "$apt_log" apt-get install -y -q busybox-static; } ||
+			die "cannot install busybox-static"
+	fi
+fi
+if ! is_static "$busybox"; then
+	busybox=$cache/busybox-static/bin/busybox
+	if ! is_static "$busybox"; then
+		dl=$(mktemp -d "$cache/dl.XXXXXX")
+		apt_fetch busybox-static "$dl" || die "cannot download busybox-static"
+		rm -rf "$cache/busybox-static"
+		dpkg -x "$dl"/busybox-static_*.deb "$cache/busybox-static" ||
+			die "cannot unpack busybox-static"
+		rm -rf "$dl"
+	fi
+	is_static "$busybox" || die "no static busybox in busybox-static"
+fi
 
 # The kernel: whatever linux-image-amd64 currently depends on.
-kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-	awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+kernel_pkg() {
+	apt-cache depends linux-image-amd64 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+}
+kpkg=$(kernel_pkg)
 if [ -z "$kpkg" ]; then
-	apt-get update -q >/dev/null 2>&1 || true
-	kpkg=$(apt-cache depends linux-image-amd64 2>/dev/null |
-		awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	apt_update || die "apt-get update failed"
+	kpkg=$(kernel_pkg)
 fi
 [ -n "$kpkg" ] || die "cannot tell which kernel package linux-image-amd64 needs"
 kdir=$cache/$kpkg
 if [ ! -f "$kdir/.unpacked" ]; then
-	rm -rf "$kdir" "$cache"/dl
-	mkdir -p "$cache/dl"
-	(cd "$cache/dl" && apt-get download "$kpkg" >/dev/null 2>&1) ||
-		die "cannot download $kpkg"
-	dpkg -x "$cache"/dl/"$kpkg"_*.deb "$kdir" || die "cannot unpack $kpkg"
-	rm -rf "$cache/dl"
+	dl=$(mktemp -d "$cache/dl.XXXXXX")
+	echo "tests/vm: downloading $kpkg (about 70 MB, once)" >&2
+	apt_fetch "$kpkg" "$dl" || die "cannot download $kpkg"
+	rm -rf "$kdir"
+	dpkg -x "$dl"/"$kpkg"_*.deb "$kdir" || die "cannot unpack $kpkg"
+	rm -rf "$dl"
 	touch "$kdir/.unpacked"
+	# An older kernel left from a previous Debian point release is 400 MB.
+	for old in "$cache"/linux-image-*; do
+		[ "$old" = "$kdir" ] || rm -rf "$old"
+	done
 fi
 kver=${kpkg#linux-image-}
 vmlinuz=$kdir/boot/vmlinuz-$kver
 moddir=$kdir/lib/modules/$kver
 [ -f "$vmlinuz" ] || die "no kernel image in $kpkg"
+[ -d "$moddir/kernel" ] || die "no modules in $kpkg"
 
-# The modules, in load order (dependencies first).
-modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev
-virtio_pci netfs fscache 9pnet 9pnet_virtio 9p crc16 rfkill ecc ecdh_generic
-af_alg algif_hash algif_skcipher ecb cmac bluetooth hci_vhci rfcomm"
+initramfs=$cache/initramfs.cpio.gz
+ln -sfn "$vmlinuz" "$cache/vmlinuz"
+# Rebuilt only when something that goes into it changed.
+fresh=1
+[ -f "$initramfs" ] || fresh=0
+for input in "$here/init" "$here/setup.sh" "$kdir/.unpacked" "$busybox"; do
+	[ "$input" -nt "$initramfs" ] && fresh=0
+done
+if [ "$fresh" = 1 ]; then
+	echo "tests/vm: kernel $kver ready"
+	exit 0
+fi
+
+# What the guest needs: virtio-9p to see the host, the kernel crypto user API
+# (btvirt's emulated controllers open AF_ALG sockets for AES and CMAC; ecb and
+# cmac are only ever requested by name, so they are named here), and the
+# Bluetooth core, the vhci driver btvirt uses, and RFCOMM. Their own
+# dependencies come from the modules themselves.
+roots="virtio_pci 9pnet_virtio 9p af_alg algif_hash algif_skcipher ecb cmac
+bluetooth hci_vhci rfcomm"
+
+# Module file by name; names use '_' where file names may use '-'.
+declare -A ko
+while IFS= read -r f; do
+	n=${f##*/}
+	n=${n%%.ko*}
+	ko[${n//-/_}]=$f
+done < <(find "$moddir/kernel" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz')
+
+# Dependencies first: insmod, unlike modprobe, loads exactly what it is given.
+order=()
+declare -A seen
+visit() {
+	local m=$1 d deps
+	[ -n "${seen[$m]:-}" ] && return 0
+	seen[$m]=1
+	if [ -z "${ko[$m]:-}" ]; then
+		# Built into this kernel: nothing to load.
+		grep -q "/${m//_/[-_]}\.ko" "$moddir/modules.builtin" 2>/dev/null && return 0
+		die "module $m not found in $kpkg"
+	fi
+	deps=$(modinfo -F depends "${ko[$m]}") || die "modinfo failed on ${ko[$m]}"
+	for d in ${deps//,/ }; do
+		visit "${d//-/_}"
+	done
+	order+=("$m")
+}
+for m in $roots; do
+	visit "$m"
+done
 
 stage=$(mktemp -d "$cache/initramfs.XXXXXX")
 trap 'rm -rf "$stage"' EXIT
 mkdir -p "$stage"/{bin,dev,proc,sys,host,modules}
 cp "$busybox" "$stage/bin/busybox"
-: >"$stage/modules/order"
-for m in $modules; do
-	ko=$(find "$moddir" -name "$m.ko" -o -name "$m.ko.xz" -o -name "$m.ko.zst" | head -n1)
-	if [ -z "$ko" ]; then
-		# Built into this kernel: nothing to load.
-		grep -q "/$m.ko" "$moddir/modules.builtin" 2>/dev/null && continue
-		die "module $m not found in $kpkg"
-	fi
-	case $ko in
-	*.xz) xz -dc "$ko" >"$stage/modules/$m.ko" ;;
-	*.zst) zstd -qdc "$ko" >"$stage/modules/$m.ko" ;;
-	*) cp "$ko" "$stage/modules/$m.ko" ;;
+# busybox's insmod reads only plain modules: unpack compressed ones here.
+for m in "${order[@]}"; do
+	f=${ko[$m]}
+	case $f in
+	*.xz) command -v xz >/dev/null || die "$f is xz-compressed: install xz-utils"
+		xz -dc "$f" >"$stage/modules/$m.ko" ;;
+	*.zst) command -v zstd >/dev/null || die "$f is zstd-compressed: install zstd"
+		zstd -qdc "$f" >"$stage/modules/$m.ko" ;;
+	*.gz) gzip -dc "$f" >"$stage/modules/$m.ko" ;;
+	*) cp "$f" "$stage/modules/$m.ko" ;;
 	esac
-	echo "$m" >>"$stage/modules/order"
 done
+printf '%s\n' "${order[@]}" >"$stage/modules/order"
 cp "$here/init" "$stage/init"
 chmod 0755 "$stage/init"
-(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$cache/initramfs.cpio.gz.new"
-mv "$cache/initramfs.cpio.gz.new" "$cache/initramfs.cpio.gz"
-ln -sf "$vmlinuz" "$cache/vmlinuz"
-echo "tests/vm: kernel $kver ready"
+(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
+# Atomic: a run already booting keeps the file it opened.
+mv "$stage.cpio.gz" "$initramfs"
+echo "tests/vm: kernel $kver ready (modules: ${order[*]})"
