@@ -39,6 +39,24 @@ static int set_linger(int fd)
 	return 0;
 }
 
+/*
+ * The kernel builds one buffer chain for a whole write() before sending any
+ * of it, charged against the send buffer: a single write much larger than
+ * the default buffer's share (about 16 KiB of 50 KiB) fails with ENOTCONN,
+ * though the link is up. Programs given the socket (--exec cat writes 128
+ * KiB at a time, Python's sendall() writes everything at once) would lose
+ * the link on their first big write. A large buffer costs nothing until
+ * used; SO_SNDBUFFORCE goes past net.core.wmem_max where permitted, and
+ * SO_SNDBUF gets what the limit allows otherwise.
+ */
+static void set_send_buffer(int fd)
+{
+	int size = RFCOMM_SEND_BUFFER;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 static int set_blocking(int fd, bool blocking)
 {
 	int flags = fcntl(fd, F_GETFL);
@@ -79,6 +97,7 @@ static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 		err = -errno;
 	if (!err)
 		err = set_security(fd, sec_level);
+	set_send_buffer(fd);
 	if (!err && connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 		if (errno != EINPROGRESS && errno != EAGAIN)
 			err = -errno;
@@ -158,6 +177,7 @@ int rfcomm_accept(int lfd, int64_t deadline, int wakeup_fd, bdaddr_t *peer)
 	fd = accept4(lfd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	set_send_buffer(fd);
 	err = set_linger(fd);
 	if (err) {
 		close(fd);

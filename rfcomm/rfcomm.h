@@ -11,6 +11,10 @@
 
 #include <bluetooth/bluetooth.h>
 
+/* The send buffer of every RFCOMM socket btpair connects or accepts: big
+ * enough that one write() of up to about 1 MiB goes through (see rfcomm.c). */
+#define RFCOMM_SEND_BUFFER (4 * 1024 * 1024)
+
 /*
  * Connect from the adapter at local (BDADDR_ANY: any) to addr's channel.
  * The connect itself is non-blocking and waited for with poll until the

@@ -1,7 +1,7 @@
 # controllers: 2
 # connect --pin to an HC-05-like device that is not yet paired, 1 MiB up
-# through the stdio bridge; interop with rctest both ways; the exit status of
-# --exec.
+# through the stdio bridge, 1 MiB each way through programs given the
+# socket; interop with rctest both ways; the exit status of --exec.
 . tests/vm/lib.sh
 
 hc05_like 1
@@ -22,6 +22,28 @@ expect_out "^$(md5sum <"$WORK/up" | cut -d' ' -f1)" "the device's checksum of it
 check "the device was asked for its PIN (it was not paired)" [ "$(pin_requests 1)" -eq 1 ]
 check "1 MiB up, unchanged" cmp -s "$WORK/up" "$WORK/got-up"
 check "the key was stored" [ -f "/var/lib/bluetooth/$A/$B/info" ]
+
+# 1 MiB down: the device's program writes 128 KiB at a time (cat), which
+# the kernel refuses on a socket with the default send buffer.
+head -c 1048576 /dev/urandom >"$WORK/down"
+background "$WORK/listen-down.log" "$BTPAIR" -i hci1 listen --channel 7 --once \
+	--exec cat "$WORK/down"
+sleep 1
+start=$(date +%s)
+expect_exit 0 "1 MiB down through the stdio bridge" \
+	sh -c "'$BTPAIR' connect '$B' --channel 7 --timeout 120 </dev/null >'$WORK/got-down'"
+echo "  (1 MiB crossed in $(($(date +%s) - start)) s)"
+check "1 MiB down, unchanged" cmp -s "$WORK/down" "$WORK/got-down"
+check "the device's cat had no write error" sh -c "! grep -q error '$WORK/listen-down.log'"
+
+# And up from a program given the socket (--exec), in big writes too.
+background "$WORK/listen-up2.log" "$BTPAIR" -i hci1 listen --channel 8 --once \
+	--exec sh -c "head -c 1048576 | md5sum"
+sleep 1
+expect_exit 0 "1 MiB up from connect --exec cat" \
+	timeout 60 "$BTPAIR" connect "$B" --channel 8 --timeout 120 \
+	--exec sh -c "cat '$WORK/up' && head -n 1 >&2"
+expect_out "^$(md5sum <"$WORK/up" | cut -d' ' -f1)" "the device's checksum of it matches"
 
 # The stdio bridge: a line up, the device's answer down.
 background "$WORK/listen-echo.log" "$BTPAIR" -i hci1 listen --channel 3 --once \
