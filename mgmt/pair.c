@@ -245,6 +245,13 @@ static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
 		}
 		break;
 	case MGMT_STATUS_DISCONNECTED:
+		/* The key came and the kernel keeps it: the pairing is done,
+		 * whatever became of the link afterwards (bluetoothd, too,
+		 * calls the device bonded then). */
+		if (res->key_received && res->store_hint) {
+			res->outcome = PAIR_OUTCOME_PAIRED;
+			return 1;
+		}
 		/* A link left over from an earlier attempt went down under
 		 * this one before anything was asked: try once more. */
 		if (!res->pin_requested && !pg->stale_retried) {

@@ -238,6 +238,51 @@ START_TEST(test_stale_link_is_retried_once)
 }
 END_TEST
 
+START_TEST(test_link_lost_after_a_kept_key_is_paired)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x01, DEV, 0x00, KEY16, 0x04),
+		FK_EVENT(EV_DISCONNECTED, 0, DEV, 0x03),
+		FK_COMPLETE(OP_PAIR, 0, 0x0e, DEV),
+		FK_SILENT_MS(50),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
+	ck_assert_uint_eq(res.status, 0x0e);
+	ck_assert_int_eq(seen.keys, 1);
+}
+END_TEST
+
+START_TEST(test_link_lost_after_a_discarded_key_fails)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		/* Store hint 0: the kernel does not keep it. */
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x00, DEV, 0x04, KEY16, 0x00),
+		FK_COMPLETE(OP_PAIR, 0, 0x0e, DEV),
+		FK_SILENT_MS(50),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_FAILED);
+	ck_assert_uint_eq(res.status, 0x0e);
+}
+END_TEST
+
 START_TEST(test_wrong_pin)
 {
 	const struct fk_step steps[] = {
@@ -787,6 +832,8 @@ static Suite *pair_suite(void)
 	tcase_add_test(tc, test_second_pin_after_auth_failure);
 	tcase_add_test(tc, test_next_pin_without_disconnect_event);
 	tcase_add_test(tc, test_stale_link_is_retried_once);
+	tcase_add_test(tc, test_link_lost_after_a_kept_key_is_paired);
+	tcase_add_test(tc, test_link_lost_after_a_discarded_key_fails);
 	tcase_add_test(tc, test_wrong_pin);
 	tcase_add_test(tc, test_no_pin_given);
 	tcase_add_test(tc, test_secure_pin_request_refuses_short_pin);
