@@ -188,12 +188,38 @@ void cli_trace(void *data, bool outgoing, uint16_t code, uint16_t index,
 /* ---- PINs (pin.c) ---- */
 struct cli_pins;
 
-/* Pair before connecting (pair.c): like `pair`, key stored, failures
- * reported, but nothing on stdout. Returns the exit code. */
+/*
+ * Pair before connecting (pair.c): like `pair`, key stored, failures
+ * reported, but nothing on stdout. With afresh, the kernel's key for the
+ * device is dropped first (Unpair Device), so that a new one is made.
+ * *already says whether the device was paired already. Returns the exit
+ * code.
+ */
 int cli_pair_for_connect(struct cli *cli, uint16_t index,
 			 const struct mgmt_addr *addr,
-			 const struct cli_pins *pins, unsigned long timeout_s);
+			 const struct cli_pins *pins, unsigned long timeout_s,
+			 bool afresh, bool *already);
 
+/*
+ * Answering the pairing requests an RFCOMM connect triggers, for the device
+ * at addr (pair.c). With PINs they are answered as `pair` would, and a new
+ * key is stored once the link is up; without, they are only noted, since an
+ * agent may answer them. cli_connect_auth_serve is an rfcomm_watch's serve.
+ */
+struct cli_connect_auth;
+struct cli_connect_auth *cli_connect_auth_new(struct cli *cli, uint16_t index,
+					      const bdaddr_t *controller,
+					      const struct mgmt_addr *addr,
+					      const struct cli_pins *pins,
+					      int64_t deadline);
+int cli_connect_auth_serve(void *data);
+/*
+ * End it and free it. After a connect that failed: the exit code, reported,
+ * when a request explains the failure, else -1 for the caller to report the
+ * connect's own error. After one that worked: CLI_EXIT_OK, or the exit code
+ * when the new key could not be stored.
+ */
+int cli_connect_auth_finish(struct cli_connect_auth *ca, bool connected);
 
 #define CLI_MAX_PINS 16
 

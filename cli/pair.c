@@ -21,6 +21,8 @@ struct pair_ctx {
 	/* connect: stdout carries the device's data, so nothing else may go
 	 * there. */
 	bool data_on_stdout;
+	/* Set by run_pairing when Pair Device said Already Paired. */
+	bool already_paired;
 	/* The last key the kernel handed over, kept until the pairing ends. */
 	bool have_key;
 	uint8_t store_hint;
@@ -314,6 +316,7 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 			report_success(cli, p->index, a, &res, stored);
 		break;
 	case PAIR_OUTCOME_ALREADY_PAIRED:
+		ctx->already_paired = true;
 		stored = key_in_store(keystore_dir(ctx->keystore), &info.bdaddr,
 				      &p->addr.bdaddr);
 		if (!ctx->data_on_stdout)
@@ -560,13 +563,16 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	return CLI_EXIT_OK;
 }
 
-int cli_pair_for_connect(struct cli *cli, uint16_t index,
-			 const struct mgmt_addr *addr,
-			 const struct cli_pins *pins, unsigned long timeout_s)
+/* What connect pairs with: the PINs given, confirmations refused (stdio
+ * carries the device's data), keys stored, nothing on stdout. */
+static void connect_pairing(struct cli *cli, uint16_t index,
+			    const struct mgmt_addr *addr,
+			    const struct cli_pins *pins, struct pair_ctx *ctx,
+			    struct pair_params *p)
 {
-	struct pair_ctx ctx = { .cli = cli, .store = true,
-				.data_on_stdout = true };
-	struct pair_params p = {
+	*ctx = (struct pair_ctx){ .cli = cli, .store = true,
+				  .data_on_stdout = true };
+	*p = (struct pair_params){
 		.index = index,
 		.addr = *addr,
 		.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
@@ -574,10 +580,174 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 		.pin_count = pins->count,
 		.confirm = PAIR_CONFIRM_REFUSE,
 		.cb = &pair_callbacks,
-		.cb_data = &ctx,
+		.cb_data = ctx,
 	};
-	int ret = run_pairing(cli, &p, &ctx, timeout_s);
+}
 
+int cli_pair_for_connect(struct cli *cli, uint16_t index,
+			 const struct mgmt_addr *addr,
+			 const struct cli_pins *pins, unsigned long timeout_s,
+			 bool afresh, bool *already)
+{
+	struct pair_ctx ctx;
+	struct pair_params p;
+	int ret;
+
+	connect_pairing(cli, index, addr, pins, &ctx, &p);
+
+	if (afresh) {
+		uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
+		int err = mgmt_client_call(
+			cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
+			mgmt_cmd_unpair_device(cp, addr, true),
+			mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
+			NULL, 0, NULL);
+
+		if (err < 0)
+			return cli_client_fail(cli, err, "connect");
+		/* Not Paired: the kernel has dropped the key already. */
+		if (status != MGMT_STATUS_SUCCESS &&
+		    status != MGMT_STATUS_NOT_PAIRED)
+			return cli_status_fail(cli, status, "connect");
+	}
+	ret = run_pairing(cli, &p, &ctx, timeout_s);
+	*already = ctx.already_paired;
 	explicit_bzero(&ctx.key, sizeof(ctx.key));
+	return ret;
+}
+
+struct cli_connect_auth {
+	struct pair_ctx ctx;
+	struct pair_params params;
+	struct pair_result res;
+	unsigned int next_pin;
+	/* Without PINs, requests are only noted: an agent may answer them.
+	 * The negative reply for the last one noted, sent if the connect
+	 * fails, so that no pairing of ours is left hanging. */
+	bool answer;
+	uint16_t refuse_op;
+	bdaddr_t controller;
+};
+
+struct cli_connect_auth *cli_connect_auth_new(struct cli *cli, uint16_t index,
+					      const bdaddr_t *controller,
+					      const struct mgmt_addr *addr,
+					      const struct cli_pins *pins,
+					      int64_t deadline)
+{
+	struct cli_connect_auth *ca = calloc(1, sizeof(*ca));
+
+	if (!ca)
+		return NULL;
+	connect_pairing(cli, index, addr, pins, &ca->ctx, &ca->params);
+	ca->params.deadline = deadline;
+	ca->answer = pins->count > 0;
+	bacpy(&ca->controller, controller);
+	return ca;
+}
+
+/* Note a request for the device without answering it. */
+static void note_request(struct cli_connect_auth *ca,
+			 const struct mgmt_event *ev)
+{
+	const struct mgmt_addr *addr;
+	uint16_t refuse_op;
+
+	if (ev->code == MGMT_EV_PIN_CODE_REQUEST) {
+		addr = &ev->pin_request.addr;
+		refuse_op = MGMT_OP_PIN_CODE_NEG_REPLY;
+	} else if (ev->code == MGMT_EV_USER_CONFIRM_REQUEST) {
+		addr = &ev->confirm_request.addr;
+		refuse_op = MGMT_OP_USER_CONFIRM_NEG_REPLY;
+	} else if (ev->code == MGMT_EV_USER_PASSKEY_REQUEST) {
+		addr = &ev->passkey_request.addr;
+		refuse_op = MGMT_OP_USER_PASSKEY_NEG_REPLY;
+	} else {
+		return;
+	}
+	if (ev->index == ca->params.index &&
+	    bt_addr_equal(&addr->bdaddr, &ca->params.addr.bdaddr)) {
+		ca->res.pin_requested = true;
+		ca->refuse_op = refuse_op;
+	}
+}
+
+/* Refuse the request the connect left unanswered: a failure status means
+ * it was answered or gone already. The wakeup fd is set aside, since it may
+ * be what ended the connect. */
+static void refuse_noted(struct cli_connect_auth *ca)
+{
+	struct mgmt_client *c = ca->ctx.cli->client;
+	int wakeup = mgmt_client_wakeup_fd(c);
+	uint8_t cp[sizeof(struct mgmt_wire_addr)], status;
+
+	mgmt_client_set_wakeup_fd(c, -1);
+	mgmt_client_call(c, ca->refuse_op, ca->params.index, cp,
+			 mgmt_cmd_addr(cp, &ca->params.addr),
+			 mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
+			 NULL, 0, NULL);
+	mgmt_client_set_wakeup_fd(c, wakeup);
+}
+
+int cli_connect_auth_serve(void *data)
+{
+	struct cli_connect_auth *ca = data;
+	struct mgmt_client *c = ca->ctx.cli->client;
+
+	for (;;) {
+		struct mgmt_event ev;
+		struct mgmt_msg *m;
+		int err = mgmt_client_next_ready(c, &m);
+
+		if (err == -EAGAIN)
+			return 0;
+		if (err < 0)
+			return err;
+		/* Unknown and malformed events are none of ours. */
+		if (mgmt_event_decode(m, &ev) == 0) {
+			if (ca->answer)
+				err = pair_answer_event(c, &ca->params,
+							&ca->res, &ca->next_pin,
+							&ev);
+			else
+				note_request(ca, &ev);
+		}
+		free(m);
+		if (err < 0)
+			return err;
+	}
+}
+
+int cli_connect_auth_finish(struct cli_connect_auth *ca, bool connected)
+{
+	const struct pair_result *res = &ca->res;
+	struct cli *cli = ca->ctx.cli;
+	char a[BT_ADDR_STRLEN];
+	bool stored;
+	int ret = -1;
+
+	bt_addr_format(&ca->params.addr.bdaddr, a);
+	if (!connected && ca->refuse_op)
+		refuse_noted(ca);
+	/* A key from a pairing the connect triggered is worth keeping once
+	 * the link it was made for is up. */
+	if (connected)
+		ret = store_key(&ca->ctx, a, &ca->controller, &stored);
+	else if (res->pin_requested && !ca->answer)
+		ret = cli_fail(cli, CLI_EXIT_AUTH, -1,
+			       "connect %s: the device asked for a PIN and "
+			       "nobody answered; pass --pin (HC-05 modules "
+			       "ship with 1234)",
+			       a);
+	else if (res->pin_secure_refused || res->confirm_refused ||
+		 res->passkey_missing || (res->pin_missing && !res->pins_sent))
+		ret = report_failure(cli, a, res, ca->params.pin_count);
+	else if (res->auth_failed && res->pins_sent)
+		ret = cli_fail(cli, CLI_EXIT_AUTH, -1,
+			       "connect %s: authentication failed (wrong "
+			       "PIN?)",
+			       a);
+	explicit_bzero(&ca->ctx.key, sizeof(ca->ctx.key));
+	free(ca);
 	return ret;
 }

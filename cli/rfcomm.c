@@ -108,6 +108,12 @@ static int connect_fail(struct cli *cli, int err, const char *a,
 	}
 }
 
+/* Whether a failed connect's error says authentication failed. */
+static bool is_auth_refusal(int err)
+{
+	return err == -ECONNRESET || err == -ECONNABORTED || err == -EACCES;
+}
+
 /*
  * Run argv with sock as its stdin and stdout; return its exit status (128 +
  * signal if killed). A SIGINT/SIGTERM to btpair is passed on to it.
@@ -121,6 +127,8 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 	if (!argv[0])
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"--exec needs a command");
+	/* Failing that, small writes still work: not worth refusing over. */
+	rfcomm_set_send_buffer(sock);
 	fflush(stdout);
 	pid = fork();
 	if (pid < 0)
@@ -221,10 +229,13 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 	struct cli_pins pins = { .count = 0 };
 	uint8_t channel = 0;
 	struct mgmt_addr addr;
+	struct cli_connect_auth *auth;
+	bool already = false;
+	struct rfcomm_watch watch = { .serve = cli_connect_auth_serve };
 	char **exec_argv, a[BT_ADDR_STRLEN];
 	bdaddr_t local;
 	uint16_t index;
-	int64_t deadline;
+	int64_t deadline, left_s;
 	int opt, ret = CLI_EXIT_USAGE, sock, nargs;
 
 	argc = split_exec(argc, argv, &exec_argv);
@@ -271,10 +282,12 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 	if (ret)
 		goto out;
 	bt_addr_format(&addr.bdaddr, a);
+	watch.fd = mgmt_client_fd(cli->client);
 	deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
 	/* Pairing on demand goes through the same code as `pair`. */
 	if (pins.count) {
-		ret = cli_pair_for_connect(cli, index, &addr, &pins, timeout_s);
+		ret = cli_pair_for_connect(cli, index, &addr, &pins, timeout_s,
+					   false, &already);
 		if (ret)
 			goto out;
 	}
@@ -284,10 +297,42 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		if (ret)
 			goto out;
 	}
+again:
+	/* A device that demands an authenticated link makes the connect
+	 * itself ask for a PIN when nothing paired it first: answer (with
+	 * --pin) or at least notice, while connecting. */
+	auth = cli_connect_auth_new(cli, index, &local, &addr, &pins, deadline);
+	if (!auth) {
+		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "connect: %s",
+			       strerror(ENOMEM));
+		goto out;
+	}
+	watch.data = auth;
 	sock = rfcomm_connect(&local, &addr.bdaddr, channel, BT_SECURITY_LOW,
-			      deadline, cli->signal_fd);
+			      deadline, cli->signal_fd, &watch);
+	ret = cli_connect_auth_finish(auth, sock >= 0);
+	/* The kernel had a key the device refused: it has forgotten the
+	 * pairing (an HC-05 after a reset). Pair afresh, once. */
+	if (ret < 0 && already && is_auth_refusal(sock)) {
+		fprintf(stderr, "btpair: connect %s: the device refused the "
+				"stored key; pairing again\n",
+			a);
+		left_s = (deadline - mgmt_now_ms() + 999) / 1000;
+		ret = cli_pair_for_connect(cli, index, &addr, &pins,
+					   left_s > 0 ? (unsigned long)left_s : 1,
+					   true, &already);
+		if (ret)
+			goto out;
+		already = false;
+		goto again;
+	}
 	if (sock < 0) {
-		ret = connect_fail(cli, sock, a, channel, timeout_s);
+		if (ret < 0)
+			ret = connect_fail(cli, sock, a, channel, timeout_s);
+		goto out;
+	}
+	if (ret) {
+		close(sock);
 		goto out;
 	}
 	if (exec_argv)

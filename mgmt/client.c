@@ -40,14 +40,10 @@ int64_t mgmt_deadline_in(int64_t ms)
 	return ms < 0 ? -1 : mgmt_now_ms() + ms;
 }
 
-int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
+int mgmt_poll(struct pollfd *fds, nfds_t n, int64_t deadline)
 {
 	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = events },
-			{ .fd = wakeup_fd, .events = POLLIN },
-		};
-		int timeout = -1, n;
+		int timeout = -1, ready;
 
 		if (deadline >= 0) {
 			int64_t left = deadline - mgmt_now_ms();
@@ -57,13 +53,26 @@ int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
 			/* poll's limit is an int; long waits go round. */
 			timeout = left > 60000 ? 60000 : (int)left;
 		}
-		n = poll(pfd, wakeup_fd >= 0 ? 2 : 1, timeout);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
+		ready = poll(fds, n, timeout);
+		if (ready < 0 && errno != EINTR)
 			return -errno;
-		}
-		if (wakeup_fd >= 0 && (pfd[1].revents & POLLIN))
+		if (ready > 0)
+			return ready;
+	}
+}
+
+int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
+{
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = fd, .events = events },
+			{ .fd = wakeup_fd, .events = POLLIN },
+		};
+		int n = mgmt_poll(pfd, 2, deadline);
+
+		if (n < 0)
+			return n;
+		if (pfd[1].revents & POLLIN)
 			return -EINTR;
 		if (pfd[0].revents)
 			return 0;
@@ -333,4 +342,29 @@ int mgmt_client_next(struct mgmt_client *c, int64_t deadline,
 		return 0;
 	}
 	return receive(c, deadline, msg);
+}
+
+int mgmt_client_fd(const struct mgmt_client *c)
+{
+	return c->fd;
+}
+
+int mgmt_client_next_ready(struct mgmt_client *c, struct mgmt_msg **msg)
+{
+	struct mgmt_msg *m = dequeue(c);
+
+	if (m) {
+		*msg = m;
+		return 0;
+	}
+	for (;;) {
+		unsigned long dropped = c->dropped;
+		int err = read_one(c, msg);
+
+		if (err != 0)
+			return err < 0 ? err : 0;
+		/* Nothing dropped: nothing was there. */
+		if (c->dropped == dropped)
+			return -EAGAIN;
+	}
 }

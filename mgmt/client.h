@@ -14,6 +14,7 @@
 #ifndef BTPAIR_MGMT_CLIENT_H
 #define BTPAIR_MGMT_CLIENT_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +30,13 @@ struct mgmt_client;
 int64_t mgmt_now_ms(void);
 /* now + ms, or -1 (forever) when ms is negative. */
 int64_t mgmt_deadline_in(int64_t ms);
+
+/*
+ * poll() until one of fds is ready or the deadline passes. Returns how many
+ * are ready, -ETIMEDOUT, or -errno; interrupted calls are retried. An fd of
+ * -1 is ignored, as by poll().
+ */
+int mgmt_poll(struct pollfd *fds, nfds_t n, int64_t deadline);
 
 /*
  * Wait until fd has one of events, the deadline passes (-ETIMEDOUT), or
@@ -92,6 +100,17 @@ int mgmt_client_call(struct mgmt_client *c, uint16_t opcode, uint16_t index,
 		     const void *param, size_t len, int64_t deadline,
 		     uint8_t *status, void *data, size_t data_size,
 		     size_t *data_len);
+
+/* The socket, for callers that poll it along with other fds. Messages may
+ * also wait in the queue: take them with mgmt_client_next_ready(). */
+int mgmt_client_fd(const struct mgmt_client *c);
+
+/*
+ * The next message at hand, without waiting: the oldest queued one, else one
+ * the socket has now (malformed ones are dropped on the way). Returns 0 with
+ * *msg to free(), -EAGAIN when there is none, -EPIPE or another -errno.
+ */
+int mgmt_client_next_ready(struct mgmt_client *c, struct mgmt_msg **msg);
 
 /*
  * The next message: the oldest queued one, else the next from the socket.

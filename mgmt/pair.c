@@ -408,3 +408,21 @@ int pair_device(struct mgmt_client *c, const struct pair_params *p,
 	}
 	return 0;
 }
+
+int pair_answer_event(struct mgmt_client *c, const struct pair_params *p,
+		      struct pair_result *res, unsigned int *next_pin,
+		      const struct mgmt_event *ev)
+{
+	struct pairing pg = { .c = c, .p = p, .res = res,
+			      .next_pin = *next_pin, .link_down = true };
+	int err;
+
+	/* With no Pair Device of ours under way, neither a command's reply
+	 * nor a lost controller ends anything here: the caller sees those. */
+	if (ev->code == MGMT_EV_CMD_COMPLETE || ev->code == MGMT_EV_CMD_STATUS ||
+	    ev->code == MGMT_EV_INDEX_REMOVED)
+		return 0;
+	err = handle_event(&pg, ev);
+	*next_pin = pg.next_pin;
+	return err < 0 ? err : 0;
+}

@@ -97,4 +97,17 @@ int pair_prepare_controller(struct mgmt_client *c, uint16_t index,
 int pair_device(struct mgmt_client *c, const struct pair_params *p,
 		struct pair_result *res);
 
+/*
+ * Answer one event as pair_device() would -- PIN, confirmation and passkey
+ * requests for p's device, its new link keys and authentication failures,
+ * recorded in res -- for a pairing that something else started, such as an
+ * RFCOMM connect to a device that demands an authenticated link. No Pair
+ * Device is sent or awaited: p->deadline only bounds the replies. *next_pin
+ * is the index of the next PIN to try, kept by the caller across calls
+ * (start at 0). Returns 0, or -errno when a reply could not be sent.
+ */
+int pair_answer_event(struct mgmt_client *c, const struct pair_params *p,
+		      struct pair_result *res, unsigned int *next_pin,
+		      const struct mgmt_event *ev);
+
 #endif

@@ -43,18 +43,17 @@ static int set_linger(int fd)
  * The kernel builds one buffer chain for a whole write() before sending any
  * of it, charged against the send buffer: a single write much larger than
  * the default buffer's share (about 16 KiB of 50 KiB) fails with ENOTCONN,
- * though the link is up. Programs given the socket (--exec cat writes 128
- * KiB at a time, Python's sendall() writes everything at once) would lose
- * the link on their first big write. A large buffer costs nothing until
- * used; SO_SNDBUFFORCE goes past net.core.wmem_max where permitted, and
- * SO_SNDBUF gets what the limit allows otherwise.
+ * though the link is up. SO_SNDBUFFORCE goes past net.core.wmem_max where
+ * permitted; SO_SNDBUF gets what that limit allows otherwise.
  */
-static void set_send_buffer(int fd)
+int rfcomm_set_send_buffer(int fd)
 {
 	int size = RFCOMM_SEND_BUFFER;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) < 0)
-		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) == 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) == 0)
+		return 0;
+	return -errno;
 }
 
 static int set_blocking(int fd, bool blocking)
@@ -76,10 +75,34 @@ static void sleep_ms(int64_t ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Wait until the connect on fd ends, serving the watch meanwhile. */
+static int wait_connected(int fd, int64_t deadline, int wakeup_fd,
+			  const struct rfcomm_watch *watch)
+{
+	for (;;) {
+		struct pollfd pfd[3] = {
+			{ .fd = fd, .events = POLLOUT },
+			{ .fd = wakeup_fd, .events = POLLIN },
+			{ .fd = watch ? watch->fd : -1, .events = POLLIN },
+		};
+		int err = watch ? watch->serve(watch->data) : 0;
+
+		if (err < 0)
+			return err;
+		err = mgmt_poll(pfd, 3, deadline);
+		if (err < 0)
+			return err;
+		if (pfd[1].revents & POLLIN)
+			return -EINTR;
+		if (pfd[0].revents)
+			return 0;
+	}
+}
+
 /* One attempt; returns the connected fd or -errno. */
 static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 			uint8_t channel, int sec_level, int64_t deadline,
-			int wakeup_fd)
+			int wakeup_fd, const struct rfcomm_watch *watch)
 {
 	struct sockaddr_rc src = { .rc_family = AF_BLUETOOTH };
 	struct sockaddr_rc dst = { .rc_family = AF_BLUETOOTH,
@@ -97,12 +120,11 @@ static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 		err = -errno;
 	if (!err)
 		err = set_security(fd, sec_level);
-	set_send_buffer(fd);
 	if (!err && connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 		if (errno != EINPROGRESS && errno != EAGAIN)
 			err = -errno;
 		else
-			err = mgmt_wait_fd(fd, POLLOUT, deadline, wakeup_fd);
+			err = wait_connected(fd, deadline, wakeup_fd, watch);
 		if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
 				       &len) < 0)
 			err = -errno;
@@ -125,13 +147,13 @@ static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 
 int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr,
 		   uint8_t channel, int sec_level, int64_t deadline,
-		   int wakeup_fd)
+		   int wakeup_fd, const struct rfcomm_watch *watch)
 {
 	int64_t backoff = RETRY_FIRST_MS;
 
 	for (;;) {
 		int fd = connect_once(local, addr, channel, sec_level, deadline,
-				      wakeup_fd);
+				      wakeup_fd, watch);
 
 		if (fd != -EBUSY && fd != -EAGAIN)
 			return fd;
@@ -177,7 +199,6 @@ int rfcomm_accept(int lfd, int64_t deadline, int wakeup_fd, bdaddr_t *peer)
 	fd = accept4(lfd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	set_send_buffer(fd);
 	err = set_linger(fd);
 	if (err) {
 		close(fd);

@@ -11,9 +11,29 @@
 
 #include <bluetooth/bluetooth.h>
 
-/* The send buffer of every RFCOMM socket btpair connects or accepts: big
- * enough that one write() of up to about 1 MiB goes through (see rfcomm.c). */
+/* The send buffer of a socket handed to another program: big enough that
+ * one write() of up to about 1 MiB goes through (see rfcomm.c). */
 #define RFCOMM_SEND_BUFFER (4 * 1024 * 1024)
+
+/*
+ * Give fd that send buffer. Linux fails a single large write() with ENOTCONN
+ * when the default buffer cannot hold all of it (cat writes 128 KiB at a
+ * time, Python's sendall() everything at once). Not for btpair's own
+ * bridge: its writes are small, and a large buffer would let it finish
+ * "sending" long before the data has left. Returns 0 or -errno.
+ */
+int rfcomm_set_send_buffer(int fd);
+
+/* Something to serve while a connect is under way: the management socket,
+ * whose pairing requests an authenticated connect triggers. */
+struct rfcomm_watch {
+	int fd;
+	/* Called before the connect and whenever fd is readable; takes what
+	 * is at hand without waiting. A negative return ends the connect
+	 * with that error. */
+	int (*serve)(void *data);
+	void *data;
+};
 
 /*
  * Connect from the adapter at local (BDADDR_ANY: any) to addr's channel.
@@ -22,11 +42,12 @@
  * (the link still going down from a previous connection) are retried with
  * backoff. The fd returned is in blocking mode, whatever happened on the
  * way. -ETIMEDOUT at the deadline, -EINTR when wakeup_fd becomes readable.
- * sec_level is a BT_SECURITY_* value.
+ * sec_level is a BT_SECURITY_* value. watch, if not NULL, is served
+ * meanwhile.
  */
 int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr,
 		   uint8_t channel, int sec_level, int64_t deadline,
-		   int wakeup_fd);
+		   int wakeup_fd, const struct rfcomm_watch *watch);
 
 /* A listening socket on channel of the adapter at local. */
 int rfcomm_listen(const bdaddr_t *local, uint8_t channel, int sec_level);

@@ -1,6 +1,7 @@
 /* The mgmt client against a fake kernel on a socketpair. */
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -183,6 +184,50 @@ START_TEST(test_malformed_packets_are_dropped)
 }
 END_TEST
 
+START_TEST(test_next_ready_never_waits)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_READ_INFO, 0),
+		FK_EVENT0(0x0004, 2),
+		FK_COMPLETE(OP_READ_INFO, 0, 0x00),
+		/* Malformed (header promises 10 bytes, 2 follow), then one
+		 * well framed. */
+		FK_RAW_BYTES(0x05, 0x00, 0x02, 0x00, 0x0a, 0x00, 0x00, 0x00),
+		FK_EVENT0(0x0005, 2),
+		/* Keep the socket open while the test finds it empty. */
+		FK_SILENT_MS(500),
+		FK_DONE,
+	};
+	struct mgmt_msg *m = NULL;
+	uint8_t status = 0xff;
+	int err = -EAGAIN;
+
+	start(steps);
+	ck_assert_int_eq(mgmt_client_next_ready(client, &m), -EAGAIN);
+	ck_assert_int_eq(mgmt_client_call(client, OP_READ_INFO, 0, NULL, 0,
+					  mgmt_deadline_in(2000), &status, NULL,
+					  0, NULL),
+			 0);
+	/* The queued event first. */
+	ck_assert_int_eq(mgmt_client_next_ready(client, &m), 0);
+	ck_assert_uint_eq(m->code, 0x0004);
+	free(m);
+	/* Then, once the socket has it, the next good one. */
+	for (int i = 0; i < 100 && err == -EAGAIN; i++) {
+		ck_assert_int_eq(mgmt_wait_fd(mgmt_client_fd(client), POLLIN,
+					      mgmt_deadline_in(1000), -1),
+				 0);
+		err = mgmt_client_next_ready(client, &m);
+	}
+	ck_assert_int_eq(err, 0);
+	ck_assert_uint_eq(m->code, 0x0005);
+	free(m);
+	ck_assert_uint_eq(mgmt_client_dropped(client), 1);
+	ck_assert_int_eq(mgmt_client_next_ready(client, &m), -EAGAIN);
+	finish();
+}
+END_TEST
+
 START_TEST(test_deadline_when_kernel_never_answers)
 {
 	const struct fk_step steps[] = {
@@ -335,6 +380,7 @@ static Suite *client_suite(void)
 	tcase_add_test(tc, test_command_status_is_a_reply);
 	tcase_add_test(tc, test_interleaved_events_are_queued_in_order);
 	tcase_add_test(tc, test_malformed_packets_are_dropped);
+	tcase_add_test(tc, test_next_ready_never_waits);
 	tcase_add_test(tc, test_deadline_when_kernel_never_answers);
 	tcase_add_test(tc, test_wakeup_fd_interrupts);
 	tcase_add_test(tc, test_peer_closed);

@@ -531,6 +531,76 @@ START_TEST(test_requests_for_others_are_left_alone)
 }
 END_TEST
 
+/* Feed every event to pair_answer_event until the fake kernel closes. */
+static unsigned int answer_all(const struct fk_step *steps)
+{
+	struct fake_kernel *fk;
+	struct mgmt_client *c;
+	unsigned int next_pin = 0;
+	struct mgmt_msg *m;
+	char err[256];
+	bool ok;
+	int fd;
+
+	fk = fk_new(&fd);
+	c = mgmt_client_new(fd);
+	fk_start(fk, steps);
+	while (mgmt_client_next(c, mgmt_deadline_in(3000), &m) == 0) {
+		struct mgmt_event ev;
+
+		if (mgmt_event_decode(m, &ev) == 0)
+			ck_assert_int_eq(pair_answer_event(c, &params, &res,
+							   &next_pin, &ev),
+					 0);
+		free(m);
+	}
+	ok = fk_finish(fk, err, sizeof(err));
+	mgmt_client_free(c);
+	ck_assert_msg(ok, "fake kernel: %s", err);
+	return next_pin;
+}
+
+START_TEST(test_answer_requests_of_a_pairing_started_elsewhere)
+{
+	const struct fk_step steps[] = {
+		FK_EVENT(EV_PIN_REQUEST, 0, OTHER, 0x00),
+		FK_EVENT(EV_PIN_REQUEST, 1, DEV, 0x00),
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_EVENT(EV_AUTH_FAILED, 0, DEV, 0x05),
+		/* The next request gets the next PIN. */
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_0000),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		/* Another program's Pair Device reply ends nothing here. */
+		FK_COMPLETE(OP_PAIR, 0, 0x00, DEV),
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x01, DEV, 0x00, KEY16, 0x04),
+		/* With no PIN left, a refusal at once. */
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN_NEG, 0, DEV),
+		FK_COMPLETE(OP_PIN_NEG, 0, 0x00, DEV),
+		FK_SILENT_MS(50),
+		FK_CLOSE_END,
+		FK_DONE,
+	};
+
+	memset(&res, 0, sizeof(res));
+	res.outcome = PAIR_OUTCOME_ERROR;
+	params.pins = pins_both;
+	params.pin_count = 2;
+	ck_assert_uint_eq(answer_all(steps), 2);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_ERROR);
+	ck_assert(res.pin_requested);
+	ck_assert_uint_eq(res.pins_sent, 2);
+	ck_assert(res.auth_failed);
+	ck_assert(res.pin_missing);
+	ck_assert(res.key_received);
+	ck_assert_int_eq(seen.keys, 1);
+	ck_assert(!res.reply_rejected);
+}
+END_TEST
+
 START_TEST(test_already_paired)
 {
 	const struct fk_step steps[] = {
@@ -846,6 +916,7 @@ static Suite *pair_suite(void)
 	tcase_add_test(tc, test_passkey_missing);
 	tcase_add_test(tc, test_passkey_notify_reaches_callback);
 	tcase_add_test(tc, test_requests_for_others_are_left_alone);
+	tcase_add_test(tc, test_answer_requests_of_a_pairing_started_elsewhere);
 	tcase_add_test(tc, test_already_paired);
 	tcase_add_test(tc, test_peer_disconnects);
 	tcase_add_test(tc, test_unreachable);
