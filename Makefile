@@ -3,21 +3,37 @@
 #   make check        unit tests (plain and under ASan+UBSan), then the VM suite
 #   make check-unit   unit tests only
 #   make check-vm     the real-kernel suite only (boots qemu)
-#   make install      PREFIX, DESTDIR, BINDIR honoured
+#   make check-dist   man page, completion, systemd units, install tree, .deb
+#   make check-cross  arm64 and armhf builds, unit tests under qemu-user
+#   make install      PREFIX, DESTDIR, BINDIR, MANDIR honoured
+#   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
+#   make CROSS_COMPILE=aarch64-linux-gnu-   cross build in build-aarch64-linux-gnu
 
 VERSION := 0.1.0
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(PREFIX)/etc
 DESTDIR ?=
 
+CROSS_COMPILE ?=
+ifneq ($(CROSS_COMPILE),)
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+BUILD ?= build-$(patsubst %-,%,$(CROSS_COMPILE))
+endif
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wundef -Wstrict-prototypes \
 	-Wmissing-prototypes -Wswitch-enum -Wformat=2 -Wshadow \
 	-Wno-missing-field-initializers -fno-common -MMD -MP
-CPPFLAGS += -D_GNU_SOURCE -DBTPAIR_VERSION='"$(VERSION)"' -I.
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DBTPAIR_VERSION='"$(VERSION)"' -I.
 ifneq ($(CI),)
 CFLAGS += -Werror
 endif
@@ -43,7 +59,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
-	demo install format
+	demo install format check-cross check-dist deb
 
 all: $(BUILD)/btpair
 
@@ -68,7 +84,7 @@ TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: check-unit check-vm
+check: check-unit check-cross check-vm
 
 check-unit: check-unit-plain check-unit-san
 
@@ -80,6 +96,10 @@ check-unit-plain: $(TEST_BINS) $(BUILD)/btpair
 check-unit-san:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS="$(SAN_FLAGS)" check-unit-plain
+
+# arm64 and armhf builds; their unit tests run under qemu-user.
+check-cross:
+	tests/cross.sh
 
 check-vm: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/run-all.sh
@@ -95,7 +115,7 @@ format:
 	clang-format -i mgmt/*.[ch] cli/*.[ch] tests/*.[ch]
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-*-linux-gnu*
 
 .SECONDARY:
 
