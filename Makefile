@@ -39,6 +39,8 @@ CFLAGS += -Werror
 endif
 
 BUILD ?= build
+# make deb: dpkg-buildpackage in a copy of the tree under $(BUILD)/deb.
+DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
 
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c
@@ -84,7 +86,7 @@ TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: check-unit check-cross check-vm
+check: check-unit check-cross check-dist check-vm
 
 check-unit: check-unit-plain check-unit-san
 
@@ -101,15 +103,44 @@ check-unit-san:
 check-cross:
 	tests/cross.sh
 
-check-vm: $(BUILD)/btpair $(BUILD)/tests/responder
+check-vm: $(BUILD)/btpair $(BUILD)/tests/responder $(DEB)
 	tests/vm/run-all.sh
 
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
 
+# The units and the agent's settings name the installed paths; settings
+# already made in agent.conf are never overwritten.
+SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e '/^@HARDENING@$$/{r dist/systemd/hardening.conf' -e 'd;}'
+UNITS := btpair-keys.service btpair-agent@.service
+
 install: $(BUILD)/btpair
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/btpair
 	install -m 0755 $(BUILD)/btpair $(DESTDIR)$(BINDIR)/btpair
+	install -m 0644 doc/btpair.1 $(DESTDIR)$(MANDIR)/man1/btpair.1
+	install -m 0644 dist/bash-completion/btpair \
+		$(DESTDIR)$(BASHCOMPDIR)/btpair
+	for u in $(UNITS); do \
+		$(SUBST) dist/systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	test -e $(DESTDIR)$(SYSCONFDIR)/btpair/agent.conf || \
+		{ $(SUBST) dist/agent.conf.in \
+			>$(DESTDIR)$(SYSCONFDIR)/btpair/agent.conf && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/btpair/agent.conf; }
+
+deb: $(DEB)
+
+$(DEB): $(MGMT_SRC) $(CLI_SRC) $(wildcard */*.h) Makefile doc/btpair.1 \
+		$(wildcard dist/* dist/*/* debian/* debian/*/*)
+	BUILD=$(BUILD) tests/deb.sh
+
+# Man page, completion, units, install tree and the .deb, checked.
+check-dist: $(BUILD)/btpair $(DEB)
+	BTPAIR=$(BUILD)/btpair DEB=$(DEB) tests/dist.sh
 
 format:
 	clang-format -i mgmt/*.[ch] cli/*.[ch] tests/*.[ch]
