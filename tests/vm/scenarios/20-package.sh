@@ -122,6 +122,33 @@ expect_no_out "1234" "agent log: no PIN"
 check "the agent stored its key, 0600, with only the unit's capabilities" \
 	[ "$(stat -c %a "/var/lib/bluetooth/$B/$A/info" 2>/dev/null)" = 600 ]
 
+# The README's Pi story: a PyBluez-style program on the Pi (hci0) connects
+# to an HC-05 (hci1) it has never paired with; the HC-05 demands an
+# authenticated link, the kernel asks the Pi for a PIN, and the unit's agent
+# (instance hci0) answers it, so the connect just works.
+"$bin" -q unpair "$B"
+"$bin" -q -i hci1 unpair "$A"
+responder 1 --pin 1234
+background "$WORK/hc05-serial.log" /usr/bin/python3 tests/vm/rfcomm_line.py \
+	serve "$B" 1
+wait_for "$WORK/hc05-serial.log" listening 100
+printf '%s 1234\n' "$B" >"$WORK/pins"
+sed -i -e "s|^ALLOW=.*|ALLOW=--allow $B|" "$conf"
+mapfile -t agent_cmd <<<"$(unit_command btpair-agent@.service hci0)"
+echo "  agent unit runs: ${agent_cmd[*]}"
+background "$WORK/agent-pi.log" as_unit btpair-agent@.service "${agent_cmd[@]}"
+agent=$!
+check "the unit's agent is serving hci0" \
+	wait_for "$WORK/agent-pi.log" "serving hci0" 100
+run /usr/bin/python3 tests/vm/rfcomm_line.py send "$B" 1 "hello HC-05"
+expect_out "^ok: hello HC-05$" "a Python socket connect to the unpaired HC-05 works"
+wait "$agent"
+check "the agent exited 0 after --once" [ $? -eq 0 ]
+OUT=$(cat "$WORK/agent-pi.log")
+expect_out "hci0 $B: answering PIN request" "agent log: it answered the Pi's PIN request"
+expect_out "hci0 $B: paired \(combination key, stored\)" "agent log: paired and stored"
+check "the Pi's key is in the store" [ -f "/var/lib/bluetooth/$A/$B/info" ]
+
 # The keys unit's ExecStart: hci0's stored key goes back into the kernel.
 mapfile -t keys_cmd <<<"$(unit_command btpair-keys.service "")"
 echo "  keys unit runs: ${keys_cmd[*]}"
