@@ -39,12 +39,13 @@ unit_value() {
 	sed -n "s/^$2=//p" "$units/$1" | head -n1
 }
 
-# unit_command UNIT INSTANCE: the unit's ExecStart as words, one per line,
-# expanded as systemd does: %i is the instance, ${NAME} one word, $NAME
-# split at blanks (none when empty), from the unit's EnvironmentFile (read
-# from the fresh tree). Absolute paths of the package point into the tree.
+# unit_command UNIT INSTANCE [N]: the unit's Nth ExecStart (default the
+# first) as words, one per line, expanded as systemd does: %i is the
+# instance, ${NAME} one word, $NAME split at blanks (none when empty), from
+# the unit's EnvironmentFile (read from the fresh tree). Absolute paths of
+# the package point into the tree.
 unit_command() {
-	local unit=$1 instance=$2 env_file word name value
+	local unit=$1 instance=$2 nth=${3:-1} env_file word name value
 	local -A env=()
 	env_file=$(unit_value "$unit" EnvironmentFile)
 	env_file=${env_file#-}
@@ -57,7 +58,8 @@ unit_command() {
 			env[${BASH_REMATCH[1]}]=${value%\"}
 		done <"$root$env_file"
 	fi
-	for word in $(unit_value "$unit" ExecStart); do
+	for word in $(sed -n 's/^ExecStart=//p' "$units/$unit" |
+		sed -n "${nth}p"); do
 		word=${word//%i/$instance}
 		if [[ $word =~ ^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$ ]]; then
 			printf '%s\n' "${env[${BASH_REMATCH[1]}]-}"
@@ -149,12 +151,24 @@ expect_out "hci0 $B: answering PIN request" "agent log: it answered the Pi's PIN
 expect_out "hci0 $B: paired \(combination key, stored\)" "agent log: paired and stored"
 check "the Pi's key is in the store" [ -f "/var/lib/bluetooth/$A/$B/info" ]
 
-# The keys unit's ExecStart: hci0's stored key goes back into the kernel.
-mapfile -t keys_cmd <<<"$(unit_command btpair-keys.service "")"
+# The keys unit's ExecStart lines, hci0 powered off as at boot: the stored
+# key goes back into the kernel, then the controller is set up.
+"$bin" -q -i hci0 power off
+run "$bin" list
+expect_no_out "^hci0 .*powered" "hci0 is off"
+check "the keys unit has two ExecStart lines" \
+	[ "$(grep -c '^ExecStart=' "$units/btpair-keys.service")" -eq 2 ]
+mapfile -t keys_cmd <<<"$(unit_command btpair-keys.service "" 1)"
 echo "  keys unit runs: ${keys_cmd[*]}"
 run as_unit btpair-keys.service "${keys_cmd[@]}"
-check "the keys unit's command exits 0" [ "$RC" -eq 0 ]
+check "the keys unit's first command exits 0" [ "$RC" -eq 0 ]
 expect_out "^hci0 loaded 1 key$" "it loads hci0's stored key"
+mapfile -t setup_cmd <<<"$(unit_command btpair-keys.service "" 2)"
+echo "  then: ${setup_cmd[*]}"
+expect_exit 0 "the keys unit's second command" \
+	as_unit btpair-keys.service "${setup_cmd[@]}"
+run "$bin" list
+expect_out "^hci0 .*powered" "hci0 is powered again"
 # Negative control: the bounding set is really applied, and needed.
 run setpriv --no-new-privs --bounding-set -all --inh-caps -all -- \
 	"${keys_cmd[@]}"
