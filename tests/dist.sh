@@ -40,7 +40,8 @@ check() {
 	fi
 }
 
-for tool in groff man bash systemd-analyze lintian dpkg-deb; do
+for tool in groff man bash systemd-analyze lintian dpkg-deb file \
+	aarch64-linux-gnu-gcc; do
 	command -v "$tool" >/dev/null ||
 		record fail "$tool is not installed (run tests/deps.sh)"
 done
@@ -133,6 +134,16 @@ make -s install DESTDIR="$tmp/d2" PREFIX=/usr BINDIR=/usr/sbin \
 	MANDIR=/usr/man >/dev/null 2>&1
 check "make install keeps an edited agent.conf" \
 	grep -qx 'ALLOW=--allow 98:D3:31:F5:1A:2B' "$tmp/d2/usr/etc/btpair/agent.conf"
+
+# An image builder installs the Pi's binary straight into the image's tree.
+if make -s install CROSS_COMPILE=aarch64-linux-gnu- DESTDIR="$tmp/pi" \
+	PREFIX=/usr >/dev/null 2>&1 &&
+	file -b "$tmp/pi/usr/bin/btpair" | grep -q 'ARM aarch64'; then
+	record ok "make install CROSS_COMPILE=aarch64-linux-gnu- installs an arm64 binary"
+else
+	record fail "make install CROSS_COMPILE=aarch64-linux-gnu-" \
+		"$(file -b "$tmp/pi/usr/bin/btpair" 2>&1)"
+fi
 
 # 3. The systemd units, installed with a real prefix so that verify finds
 # the binary they run and the man page they name.
