@@ -3,26 +3,44 @@
 #   make check        unit tests (plain and under ASan+UBSan), then the VM suite
 #   make check-unit   unit tests only
 #   make check-vm     the real-kernel suite only (boots qemu)
-#   make install      PREFIX, DESTDIR, BINDIR honoured
+#   make check-dist   man page, completion, systemd units, install tree, .deb
+#   make check-cross  arm64 and armhf builds, unit tests under qemu-user
+#   make install      PREFIX, DESTDIR, BINDIR, MANDIR honoured
+#   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
+#   make CROSS_COMPILE=aarch64-linux-gnu-   cross build in build-aarch64-linux-gnu
 
 VERSION := 0.1.0
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= $(PREFIX)/etc
 DESTDIR ?=
 
+CROSS_COMPILE ?=
+ifneq ($(CROSS_COMPILE),)
+ifeq ($(origin CC),default)
+CC := $(CROSS_COMPILE)gcc
+endif
+BUILD ?= build-$(patsubst %-,%,$(CROSS_COMPILE))
+endif
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
 CFLAGS += -std=gnu11 -Wall -Wextra -Wundef -Wstrict-prototypes \
 	-Wmissing-prototypes -Wswitch-enum -Wformat=2 -Wshadow \
 	-Wno-missing-field-initializers -fno-common -MMD -MP
-CPPFLAGS += -D_GNU_SOURCE -DBTPAIR_VERSION='"$(VERSION)"' -I.
+CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DBTPAIR_VERSION='"$(VERSION)"' -I.
 ifneq ($(CI),)
 CFLAGS += -Werror
 endif
 
 BUILD ?= build
+# make deb: dpkg-buildpackage in a copy of the tree under $(BUILD)/deb.
+DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
 
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c
@@ -43,7 +61,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
-	demo install format
+	demo install format check-cross check-dist deb
 
 all: $(BUILD)/btpair
 
@@ -68,7 +86,7 @@ TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: check-unit check-vm
+check: check-unit check-cross check-dist check-vm
 
 check-unit: check-unit-plain check-unit-san
 
@@ -81,21 +99,54 @@ check-unit-san:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS="$(SAN_FLAGS)" check-unit-plain
 
-check-vm: $(BUILD)/btpair $(BUILD)/tests/responder
+# arm64 and armhf builds; their unit tests run under qemu-user.
+check-cross:
+	tests/cross.sh
+
+check-vm: $(BUILD)/btpair $(BUILD)/tests/responder $(DEB)
 	tests/vm/run-all.sh
 
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
 
+# The units and the agent's settings name the installed paths; settings
+# already made in agent.conf are never overwritten.
+SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+	-e '/^@HARDENING@$$/{r dist/systemd/hardening.conf' -e 'd;}'
+UNITS := btpair-keys.service btpair-agent@.service
+
 install: $(BUILD)/btpair
-	install -d $(DESTDIR)$(BINDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/btpair
 	install -m 0755 $(BUILD)/btpair $(DESTDIR)$(BINDIR)/btpair
+	install -m 0644 doc/btpair.1 $(DESTDIR)$(MANDIR)/man1/btpair.1
+	install -m 0644 dist/bash-completion/btpair \
+		$(DESTDIR)$(BASHCOMPDIR)/btpair
+	for u in $(UNITS); do \
+		$(SUBST) dist/systemd/$$u.in >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 0644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	test -e $(DESTDIR)$(SYSCONFDIR)/btpair/agent.conf || \
+		{ $(SUBST) dist/agent.conf.in \
+			>$(DESTDIR)$(SYSCONFDIR)/btpair/agent.conf && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/btpair/agent.conf; }
+
+deb: $(DEB)
+
+$(DEB): $(MGMT_SRC) $(CLI_SRC) $(wildcard */*.h) Makefile doc/btpair.1 \
+		$(wildcard dist/* dist/*/* debian/* debian/*/*)
+	BUILD=$(BUILD) tests/deb.sh
+
+# Man page, completion, units, install tree and the .deb, checked.
+check-dist: $(BUILD)/btpair $(DEB)
+	BTPAIR=$(BUILD)/btpair DEB=$(DEB) tests/dist.sh
 
 format:
 	clang-format -i mgmt/*.[ch] cli/*.[ch] tests/*.[ch]
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-*-linux-gnu*
 
 .SECONDARY:
 

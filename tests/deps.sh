@@ -1,13 +1,19 @@
 #!/bin/bash
 # Install what building and testing btpair needs on Debian (run as root):
 # the compiler and headers, Check, and the VM suite's qemu, busybox, BlueZ
-# tools and kernel package. Safe to run again.
+# tools and kernel package; the cross compilers, the Pi targets' libcheck
+# (multiarch) and qemu-user; the man, systemd and Debian packaging tools.
+# Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(gcc make pkg-config libbluetooth-dev check
 	qemu-system-x86 busybox-static bluez bluez-test-tools cpio
-	python3 bsdutils)
+	python3 bsdutils
+	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user file
+	check:arm64 check:armhf
+	groff man-db bash-completion systemd
+	dpkg-dev debhelper fakeroot lintian)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -19,6 +25,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 		exit 1
 	fi
 	export DEBIAN_FRONTEND=noninteractive
+	# check:arm64 and check:armhf need the Pi architectures known to dpkg.
+	dpkg --add-architecture arm64
+	dpkg --add-architecture armhf
 	apt-get update -q
 	apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
