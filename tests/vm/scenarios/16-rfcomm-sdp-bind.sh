@@ -43,7 +43,7 @@ sleep 1
 expect_exit 0 "bind" "$BTPAIR" bind "$B" --channel 2 --dev 0
 expect_out "^bound /dev/rfcomm0 to $B channel 2$" "says where"
 check "/dev/rfcomm0 exists" wait_for_dev /dev/rfcomm0
-run sh -c 'exec 3<>/dev/rfcomm0 && stty -F /dev/rfcomm0 raw -echo && echo ping >&3 && timeout 10 head -n 1 <&3'
+run timeout 30 sh -c 'exec 3<>/dev/rfcomm0 && stty -F /dev/rfcomm0 raw -echo && echo ping >&3 && timeout 10 head -n 1 <&3'
 expect_out "^pong" "a line each way through the TTY"
 sleep 1
 check "the device got it" grep -qx ping "$WORK/serial-in"
