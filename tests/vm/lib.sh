@@ -153,3 +153,6 @@ wait_for_dev() {
 	done
 	return 1
 }
+
+# Milliseconds on a monotonic-enough clock, for measured bounds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
