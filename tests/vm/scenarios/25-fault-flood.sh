@@ -3,7 +3,9 @@
 # (unpowered, so the kernel answers at once) thousands of times, and every
 # rename is an event on btpair's socket. The pairing must still get its
 # replies and succeed, and btpair's peak memory (VmHWM) must stay bounded:
-# within 4 MiB of the same pairing without the flood.
+# within 4 MiB of the same pairing without the flood. The agent, which runs
+# for months, pairs a device through a second flood and its VmHWM grows by
+# less than 1 MiB.
 . tests/vm/lib.sh
 
 hc05_like 1
@@ -56,4 +58,26 @@ echo "  (flooded pairing: ${elapsed} ms)"
 wait_for "$WORK/flood.log" "flood of" 600
 sed 's/^/  (/; s/$/)/' "$WORK/flood.log"
 grep -m1 '^< .*index 0x0002 ' "$WORK/flood-pair.log" | sed 's/^/  (one of them: /; s/$/)/'
+
+hwm() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$1/status"; }
+pkill -f "$RESPONDER 1"
+"$BTPAIR" -q unpair "$B"
+"$BTPAIR" -q -i hci1 unpair "$A"
+wait_disconnected 0
+background "$WORK/agent.log" "$BTPAIR" -i hci1 agent --allow "$A" --pin 1234
+agent=$!
+wait_for "$WORK/agent.log" "serving hci1" 50
+sleep 0.5
+before=$(hwm "$agent")
+background "$WORK/flood2.log" "$RESPONDER" 2 --flood 20000
+sleep 2
+expect_exit 0 "flooded: pairing through the agent" \
+	"$BTPAIR" pair "$B" --pin 1234 --timeout 60
+check "flooded: the agent answered" \
+	wait_for "$WORK/agent.log" "hci1 $A: paired \(combination key, stored\)" 50
+check "the second flood ends" wait_for "$WORK/flood2.log" "flood of" 600
+after=$(hwm "$agent")
+check "the agent's VmHWM grew from ${before} kB to ${after} kB (bound +1024)" \
+	[ "$after" -le $((before + 1024)) ]
+check "the agent runs on" kill -0 "$agent"
 finish
