@@ -75,11 +75,11 @@ static int flood(struct mgmt_client *c, uint16_t index, unsigned long count)
 		int err;
 
 		if (sent < count && sent - done < 16) {
+			size_t len = mgmt_cmd_set_local_name(
+				cp, sent % 2 ? "flood-b" : "flood-a");
+
 			err = mgmt_client_send(c, MGMT_OP_SET_LOCAL_NAME, index,
-					       cp,
-					       mgmt_cmd_set_local_name(
-						       cp, sent % 2 ? "flood-b" :
-								      "flood-a"));
+					       cp, len);
 			if (err < 0)
 				break;
 			sent++;
@@ -164,11 +164,13 @@ int main(int argc, char *argv[])
 	if (pair) {
 		struct mgmt_addr to = { .type = MGMT_ADDR_BREDR };
 		uint8_t cp[8];
+		size_t len;
 
 		if (bt_addr_parse(pair, &to.bdaddr) < 0 || io_cap > 4)
 			return 2;
+		len = mgmt_cmd_pair_device(cp, &to, (uint8_t)io_cap);
 		mgmt_client_send(c, MGMT_OP_PAIR_DEVICE, (uint16_t)index, cp,
-				 mgmt_cmd_pair_device(cp, &to, (uint8_t)io_cap));
+				 len);
 	}
 
 	for (;;) {
