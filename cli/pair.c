@@ -187,12 +187,26 @@ static int report_failure(struct cli *cli, const char *a,
 				"pair %s: the device asked for a passkey; pass "
 				"--passkey N with the number it shows",
 				a);
-	if (res->reply_rejected && cli_bluetoothd_running())
+	/* With no agent registered, bluetoothd rejects every request
+	 * itself; whether its answer or ours reached the controller first,
+	 * the kernel does not always say. */
+	if ((res->reply_rejected ||
+	     cli_status_exit(res->status) == CLI_EXIT_AUTH) &&
+	    cli_bluetoothd_running())
 		return cli_fail(cli, cli_status_exit(res->status), st,
-				"pair %s: bluetoothd answered the device's "
-				"request first (%s); stop bluetoothd or "
-				"register an agent there",
+				"pair %s: %s (%s); bluetoothd rejects pairing "
+				"requests itself when no agent is registered "
+				"there: stop bluetoothd (systemctl stop "
+				"bluetooth) or register an agent in it, then "
+				"pair again",
 				a,
+				res->reply_rejected ? "bluetoothd answered the "
+						      "device's request first" :
+				res->pins_sent ? "pairing refused while "
+						 "bluetoothd runs (or a wrong "
+						 "PIN)" :
+						 "pairing refused while "
+						 "bluetoothd runs",
 				mgmt_status_str(res->status) ?
 					mgmt_status_str(res->status) :
 					"unknown status");

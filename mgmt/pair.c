@@ -244,6 +244,12 @@ static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
 			return schedule_restart(pg);
 		}
 		break;
+	case MGMT_STATUS_INVALID_INDEX:
+		/* The kernel ends what is pending on a controller being
+		 * removed with Invalid Index, just before Index Removed. */
+		res->outcome = PAIR_OUTCOME_ERROR;
+		res->err = -ENODEV;
+		return 1;
 	case MGMT_STATUS_DISCONNECTED:
 		/* The key came and the kernel keeps it: the pairing is done,
 		 * whatever became of the link afterwards (bluetoothd, too,

@@ -769,6 +769,29 @@ START_TEST(test_index_removed)
 }
 END_TEST
 
+START_TEST(test_controller_removed_under_pair_device)
+{
+	/* Removal completes the pending Pair Device with Invalid Index
+	 * before Index Removed comes: the controller went away, it is not
+	 * a pairing that failed. */
+	const struct fk_step steps[] = {
+		START_NOIO,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_COMPLETE(OP_PAIR, 0, 0x11, DEV),
+		FK_EVENT0(0x0005, 0),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_ERROR);
+	ck_assert_int_eq(res.err, -ENODEV);
+}
+END_TEST
+
 START_TEST(test_malformed_events_are_ignored)
 {
 	const struct fk_step steps[] = {
@@ -926,6 +949,7 @@ static Suite *pair_suite(void)
 	tcase_add_test(tc, test_reply_rejected_is_not_fatal);
 	tcase_add_test(tc, test_pair_reply_while_waiting_for_pin_reply);
 	tcase_add_test(tc, test_index_removed);
+	tcase_add_test(tc, test_controller_removed_under_pair_device);
 	tcase_add_test(tc, test_malformed_events_are_ignored);
 	tcase_add_test(tc, test_io_capability_refused);
 	tcase_add_test(tc, test_pair_device_command_status);

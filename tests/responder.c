@@ -4,31 +4,107 @@
  * fixed PIN. A test helper only; it shares btpair's mgmt library.
  *
  *   responder INDEX [--pin PIN] [--refuse-confirm] [--passkey N]
- *             [--timeout S]
+ *             [--timeout S] [--silent] [--delay MS]
+ *             [--pair ADDR [--capability N]]
+ *   responder INDEX --flood N
  *
  * Prints one line per request it answers, flushes, and runs until the
- * timeout (default 60 s) or SIGTERM.
+ * timeout (default 60 s) or SIGTERM. --silent notes each request and
+ * answers none (a device whose owner never types the PIN); --delay waits
+ * before each answer. --pair starts a pairing with ADDR from INDEX (a
+ * device that pairs on its own), with IO capability N (default 3,
+ * NoInputNoOutput), and reports Pair Device's status. --flood sends N Set
+ * Local Name commands to INDEX as fast as the kernel takes them, each
+ * making an event for every other management socket, then exits.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mgmt/addr.h"
 #include "mgmt/client.h"
 #include "mgmt/wire.h"
 
+/* How the requests are answered. */
+static bool silent;
+static unsigned long delay_ms;
+
 static void reply(struct mgmt_client *c, uint16_t op, uint16_t index,
 		  const uint8_t *cp, size_t len)
 {
+	struct timespec pause = { .tv_sec = (time_t)(delay_ms / 1000),
+				  .tv_nsec = (long)(delay_ms % 1000) *
+					     1000000 };
 	uint8_t status = 0xff;
-	int err = mgmt_client_call(c, op, index, cp, len, mgmt_deadline_in(5000),
-				   &status, NULL, 0, NULL);
+	int err;
+
+	/* The request's line goes out before any wait: tests watch for it. */
+	fflush(stdout);
+	if (silent) {
+		printf("responder: %s withheld\n", mgmt_opcode_str(op));
+		fflush(stdout);
+		return;
+	}
+	if (delay_ms)
+		nanosleep(&pause, NULL);
+	err = mgmt_client_call(c, op, index, cp, len, mgmt_deadline_in(5000),
+			       &status, NULL, 0, NULL);
 
 	printf("responder: %s -> %s\n", mgmt_opcode_str(op),
 	       err < 0 ? strerror(-err) : mgmt_status_str(status));
 	fflush(stdout);
+}
+
+/*
+ * Send count Set Local Name commands to index, two names in turn (a name
+ * that does not change makes no event), keeping a few in flight. Returns
+ * 0, or 1 after saying why not.
+ */
+static int flood(struct mgmt_client *c, uint16_t index, unsigned long count)
+{
+	unsigned long sent = 0, done = 0, failed = 0;
+	int64_t start = mgmt_now_ms();
+	uint8_t cp[260];
+
+	while (done < count) {
+		struct mgmt_msg *msg;
+		struct mgmt_event ev;
+		int err;
+
+		if (sent < count && sent - done < 16) {
+			size_t len = mgmt_cmd_set_local_name(
+				cp, sent % 2 ? "flood-b" : "flood-a");
+
+			err = mgmt_client_send(c, MGMT_OP_SET_LOCAL_NAME, index,
+					       cp, len);
+			if (err < 0)
+				break;
+			sent++;
+			continue;
+		}
+		err = mgmt_client_next(c, mgmt_deadline_in(5000), &msg);
+		if (err < 0) {
+			fprintf(stderr, "responder: flood: %s\n",
+				strerror(-err));
+			return 1;
+		}
+		if (mgmt_event_decode(msg, &ev) == 0 &&
+		    (ev.code == MGMT_EV_CMD_COMPLETE ||
+		     ev.code == MGMT_EV_CMD_STATUS) &&
+		    ev.cmd.opcode == MGMT_OP_SET_LOCAL_NAME) {
+			done++;
+			if (ev.cmd.status != MGMT_STATUS_SUCCESS)
+				failed++;
+		}
+		free(msg);
+	}
+	printf("responder: flood of %lu Set Local Name on hci%u, %lu failed, "
+	       "in %lld ms\n",
+	       done, index, failed, (long long)(mgmt_now_ms() - start));
+	return done == count && !failed ? 0 : 1;
 }
 
 int main(int argc, char *argv[])
@@ -38,11 +114,16 @@ int main(int argc, char *argv[])
 		{ "refuse-confirm", no_argument, NULL, 'r' },
 		{ "passkey", required_argument, NULL, 'k' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "silent", no_argument, NULL, 's' },
+		{ "delay", required_argument, NULL, 'd' },
+		{ "pair", required_argument, NULL, 'P' },
+		{ "capability", required_argument, NULL, 'c' },
+		{ "flood", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *pin = NULL;
+	const char *pin = NULL, *pair = NULL;
 	bool refuse = false, have_passkey = false;
-	unsigned long passkey = 0, timeout = 60, index;
+	unsigned long passkey = 0, timeout = 60, index, io_cap = 3, floods = 0;
 	struct mgmt_client *c;
 	int64_t deadline;
 	int opt, fd;
@@ -53,6 +134,11 @@ int main(int argc, char *argv[])
 		case 'r': refuse = true; break;
 		case 'k': have_passkey = true; passkey = strtoul(optarg, NULL, 10); break;
 		case 't': timeout = strtoul(optarg, NULL, 10); break;
+		case 's': silent = true; break;
+		case 'd': delay_ms = strtoul(optarg, NULL, 10); break;
+		case 'P': pair = optarg; break;
+		case 'c': io_cap = strtoul(optarg, NULL, 10); break;
+		case 'f': floods = strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
@@ -66,9 +152,26 @@ int main(int argc, char *argv[])
 		return 1;
 	}
 	c = mgmt_client_new(fd);
+	if (floods) {
+		int ret = flood(c, (uint16_t)index, floods);
+
+		mgmt_client_free(c);
+		return ret;
+	}
 	deadline = mgmt_deadline_in((int64_t)timeout * 1000);
 	printf("responder: ready on hci%lu\n", index);
 	fflush(stdout);
+	if (pair) {
+		struct mgmt_addr to = { .type = MGMT_ADDR_BREDR };
+		uint8_t cp[8];
+		size_t len;
+
+		if (bt_addr_parse(pair, &to.bdaddr) < 0 || io_cap > 4)
+			return 2;
+		len = mgmt_cmd_pair_device(cp, &to, (uint8_t)io_cap);
+		mgmt_client_send(c, MGMT_OP_PAIR_DEVICE, (uint16_t)index, cp,
+				 len);
+	}
 
 	for (;;) {
 		uint8_t cp[32];
@@ -84,6 +187,12 @@ int main(int argc, char *argv[])
 		if (err < 0 || ev.index != index)
 			continue;
 		switch (ev.code) {
+		case MGMT_EV_CMD_COMPLETE:
+		case MGMT_EV_CMD_STATUS:
+			if (ev.cmd.opcode == MGMT_OP_PAIR_DEVICE)
+				printf("responder: pair device status 0x%02x\n",
+				       ev.cmd.status);
+			break;
 		case MGMT_EV_PIN_CODE_REQUEST:
 			printf("responder: pin request from %s\n",
 			       bt_addr_format(&ev.pin_request.addr.bdaddr, a));

@@ -153,3 +153,14 @@ wait_for_dev() {
 	done
 	return 1
 }
+
+# Milliseconds on a monotonic-enough clock, for measured bounds.
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# signal_at SIG PID: send SIG to the background job PID and wait for it;
+# its exit status goes to $RC.
+signal_at() {
+	kill -"$1" "$2"
+	wait "$2"
+	RC=$?
+}

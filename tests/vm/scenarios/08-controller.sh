@@ -45,4 +45,11 @@ expect_out "permission denied: needs root or CAP_NET_ADMIN \[mgmt status 0x14\]"
 	"the message names the privilege"
 expect_exit 4 "nor pair" nobody "$BTPAIR" pair "$B" --pin 1234
 expect_out "needs root or CAP_NET_ADMIN" "with the same message"
+# Every other command that changes something says the same.
+for args in "setup" "unpair $B" "agent --allow-any --pin 1234 --timeout 5" \
+	"scan --duration 3" "keys load" "connect $B --channel 1 --pin 1234"; do
+	expect_exit 4 "nor ${args%% *}" nobody "$BTPAIR" $args
+	expect_out "permission denied: needs root or CAP_NET_ADMIN" \
+		"${args%% *}: the CAP_NET_ADMIN message"
+done
 finish

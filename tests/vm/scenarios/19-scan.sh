@@ -43,6 +43,8 @@ sleep 3
 kill -INT "$pid"
 wait "$pid"
 check "SIGINT: exit 130" [ $? -eq 130 ]
-run btmgmt --index 0 find
-expect_no_out "Busy|Failed" "a new discovery starts at once"
+# BR/EDR only: a plain find also asks for LE, which is Rejected here, and
+# that failure would hide the one this looks for.
+run btmgmt --index 0 find -b
+expect_out "Discovery started" "a new discovery starts at once"
 finish
