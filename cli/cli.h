@@ -214,12 +214,14 @@ struct cli_connect_auth *cli_connect_auth_new(struct cli *cli, uint16_t index,
 					      int64_t deadline);
 int cli_connect_auth_serve(void *data);
 /*
- * End it and free it. After a connect that failed: the exit code, reported,
- * when a request explains the failure, else -1 for the caller to report the
- * connect's own error. After one that worked: CLI_EXIT_OK, or the exit code
- * when the new key could not be stored.
+ * End it and free it; connect_err is rfcomm_connect's result. After a
+ * connect that failed: the exit code, reported, when a request explains the
+ * failure, else -1 for the caller to report the connect's own error (always
+ * for -EINTR). After one that worked: CLI_EXIT_OK, or the exit code when the
+ * new key could not be stored. A request noted but not answered is refused
+ * when the connect failed.
  */
-int cli_connect_auth_finish(struct cli_connect_auth *ca, bool connected);
+int cli_connect_auth_finish(struct cli_connect_auth *ca, int connect_err);
 
 #define CLI_MAX_PINS 16
 

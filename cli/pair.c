@@ -732,8 +732,9 @@ int cli_connect_auth_serve(void *data)
 	}
 }
 
-int cli_connect_auth_finish(struct cli_connect_auth *ca, bool connected)
+int cli_connect_auth_finish(struct cli_connect_auth *ca, int connect_err)
 {
+	bool connected = connect_err >= 0;
 	const struct pair_result *res = &ca->res;
 	struct cli *cli = ca->ctx.cli;
 	char a[BT_ADDR_STRLEN];
@@ -747,6 +748,8 @@ int cli_connect_auth_finish(struct cli_connect_auth *ca, bool connected)
 	 * the link it was made for is up. */
 	if (connected)
 		ret = store_key(&ca->ctx, a, &ca->controller, &stored);
+	else if (connect_err == -EINTR)
+		ret = -1; /* an interruption is that, whatever was asked */
 	else if (res->pin_requested && !ca->answer)
 		ret = cli_fail(cli, CLI_EXIT_AUTH, -1,
 			       "connect %s: the device asked for a PIN and "

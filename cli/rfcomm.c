@@ -310,7 +310,7 @@ again:
 	watch.data = auth;
 	sock = rfcomm_connect(&local, &addr.bdaddr, channel, BT_SECURITY_LOW,
 			      deadline, cli->signal_fd, &watch);
-	ret = cli_connect_auth_finish(auth, sock >= 0);
+	ret = cli_connect_auth_finish(auth, sock);
 	/* The kernel had a key the device refused: it has forgotten the
 	 * pairing (an HC-05 after a reset). Pair afresh, once. */
 	if (ret < 0 && already && is_auth_refusal(sock)) {
