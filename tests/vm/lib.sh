@@ -117,6 +117,16 @@ wait_for() { # FILE REGEX [TENTHS]
 	return 1
 }
 
+# listening LOG: wait until a `btpair listen` started in the background with
+# its output in LOG says it is listening; a connect sent before that is
+# refused (and an RFCOMM TTY opened then waits for good).
+listening() {
+	wait_for "$1" "listening on" 150 && return 0
+	echo "btpair listen did not start:" >&2
+	cat "$1" >&2
+	return 1
+}
+
 # Count the mgmt requests a responder saw.
 pin_requests() { grep -c 'pin request' "$WORK/responder-$1.log" 2>/dev/null || true; }
 

@@ -13,7 +13,7 @@ head -c 1048576 /dev/urandom >"$WORK/up"
 # with its checksum.
 background "$WORK/listen.log" "$BTPAIR" -i hci1 listen --channel 1 --once \
 	--exec sh -c "head -c 1048576 | tee '$WORK/got-up' | md5sum"
-sleep 1
+listening "$WORK/listen.log"
 start=$(date +%s)
 expect_exit 0 "connect --pin pairs, then 1 MiB crosses" \
 	sh -c "'$BTPAIR' connect '$B' --pin 1234 --channel 1 --timeout 120 <'$WORK/up'"
@@ -28,7 +28,7 @@ check "the key was stored" [ -f "/var/lib/bluetooth/$A/$B/info" ]
 head -c 1048576 /dev/urandom >"$WORK/down"
 background "$WORK/listen-down.log" "$BTPAIR" -i hci1 listen --channel 7 --once \
 	--exec cat "$WORK/down"
-sleep 1
+listening "$WORK/listen-down.log"
 start=$(date +%s)
 expect_exit 0 "1 MiB down through the stdio bridge" \
 	sh -c "'$BTPAIR' connect '$B' --channel 7 --timeout 120 </dev/null >'$WORK/got-down'"
@@ -39,7 +39,7 @@ check "the device's cat had no write error" sh -c "! grep -q error '$WORK/listen
 # And up from a program given the socket (--exec), in big writes too.
 background "$WORK/listen-up2.log" "$BTPAIR" -i hci1 listen --channel 8 --once \
 	--exec sh -c "head -c 1048576 | md5sum"
-sleep 1
+listening "$WORK/listen-up2.log"
 expect_exit 0 "1 MiB up from connect --exec cat" \
 	timeout 60 "$BTPAIR" connect "$B" --channel 8 --timeout 120 \
 	--exec sh -c "cat '$WORK/up' && head -n 1 >&2"
@@ -48,7 +48,7 @@ expect_out "^$(md5sum <"$WORK/up" | cut -d' ' -f1)" "the device's checksum of it
 # The stdio bridge: a line up, the device's answer down.
 background "$WORK/listen-echo.log" "$BTPAIR" -i hci1 listen --channel 3 --once \
 	--exec sh -c 'read line; echo "pong $line"'
-sleep 1
+listening "$WORK/listen-echo.log"
 expect_exit 0 "stdin to the device, its answer on stdout" \
 	sh -c "echo ping | '$BTPAIR' connect '$B' --channel 3"
 expect_out "^pong ping$" "the answer came back"
@@ -57,7 +57,7 @@ expect_out "^pong ping$" "the answer came back"
 # restored after.
 background "$WORK/listen-tty.log" "$BTPAIR" -i hci1 listen --channel 6 --once \
 	--exec sh -c "cat >'$WORK/tty-got'"
-sleep 1
+listening "$WORK/listen-tty.log"
 run sh -c "(sleep 3; printf 'hello\r'; sleep 1; printf '~.'; sleep 3) |
 	script -qfec \"sh -c 'stty -g >$WORK/tty-before; $BTPAIR connect $B --channel 6; echo rc=\\\$?; stty -g >$WORK/tty-after'\" /dev/null"
 expect_out "Connected to $B channel 6. Type ~. at the start of a line to quit." "a console on a terminal"
@@ -68,7 +68,7 @@ check "the device got the typed line" grep -q hello "$WORK/tty-got"
 # --exec: the socket is the command's stdin/stdout; its status is ours.
 background "$WORK/listen2.log" "$BTPAIR" -i hci1 listen --channel 2 --once \
 	--exec sh -c 'read line; echo "got $line"'
-sleep 1
+listening "$WORK/listen2.log"
 expect_exit 42 "connect --exec returns the command's status" \
 	"$BTPAIR" connect "$B" --channel 2 --exec sh -c 'echo ping; read answer; echo "$answer" >&2; exit 42'
 expect_out "^got ping$" "the command talked to the device"
@@ -81,7 +81,7 @@ expect_exit 0 "btpair connect to rctest -r" \
 check "rctest received our bytes" wait_for "$WORK/rctest-r.log" "Connect from $A" 50
 background "$WORK/listen3.log" "$BTPAIR" -i hci1 listen --channel 5 --once \
 	--exec sh -c "cat >'$WORK/from-rctest'"
-sleep 1
+listening "$WORK/listen3.log"
 expect_exit 0 "rctest -s to btpair listen" \
 	timeout 30 rctest -s -i hci0 -P 5 -N 10 -b 512 "$B"
 sleep 1

@@ -18,7 +18,7 @@ check "a Serial Port record on channel 3" sdptool add --channel=3 SP
 
 background "$WORK/listen.log" "$BTPAIR" -i hci1 listen --channel 3 --once \
 	--exec echo "hello from channel 3"
-sleep 1
+listening "$WORK/listen.log"
 expect_exit 0 "connect without --channel" "$BTPAIR" -v connect "$B" --timeout 30 </dev/null
 expect_out "has Serial Port on channel 3" "SDP found channel 3"
 expect_out "^hello from channel 3" "and the data came from there"
@@ -31,7 +31,7 @@ sleep 1
 # Without an SDP server: channel 1, with a note.
 background "$WORK/listen1.log" "$BTPAIR" -i hci1 listen --channel 1 --once \
 	--exec echo "hello from channel 1"
-sleep 1
+listening "$WORK/listen1.log"
 expect_exit 0 "connect with no SDP record" "$BTPAIR" connect "$B" --timeout 30 </dev/null
 expect_out "no Serial Port record found by SDP .*trying channel 1" "falls back to 1"
 expect_out "^hello from channel 1" "reaching channel 1"
@@ -39,7 +39,7 @@ expect_out "^hello from channel 1" "reaching channel 1"
 # /dev/rfcomm0: cat and stty on a serial device.
 background "$WORK/listen2.log" "$BTPAIR" -i hci1 listen --channel 2 --once \
 	--exec sh -c "head -n 1 >'$WORK/serial-in'; echo pong; sleep 2"
-sleep 1
+listening "$WORK/listen2.log"
 expect_exit 0 "bind" "$BTPAIR" bind "$B" --channel 2 --dev 0
 expect_out "^bound /dev/rfcomm0 to $B channel 2$" "says where"
 check "/dev/rfcomm0 exists" wait_for_dev /dev/rfcomm0

@@ -65,7 +65,7 @@ pkill -f "$RESPONDER 1"
 for sig in INT TERM; do
 	background "$WORK/listen-$sig.log" "$BTPAIR" -i hci1 listen --channel 6 \
 		--once --exec cat
-	sleep 1
+	listening "$WORK/listen-$sig.log"
 	(sleep 30) | script -qfec "sh -c 'stty -g >$WORK/tty-before-$sig; \
 $BTPAIR connect $B --channel 6; echo rc=\$?; stty -g >$WORK/tty-after-$sig'" \
 		/dev/null >"$WORK/tty-$sig.log" 2>&1 &
