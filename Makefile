@@ -3,6 +3,7 @@
 #   make check        unit tests (plain and under ASan+UBSan), then the VM suite
 #   make check-unit   unit tests only
 #   make check-vm     the real-kernel suite only (boots qemu)
+#   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
 #   make install      PREFIX, DESTDIR, BINDIR honoured
 
 VERSION := 0.1.0
@@ -43,7 +44,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
-	demo install format
+	demo install format fuzz fuzz-build fuzz-bins
 
 all: $(BUILD)/btpair
 
@@ -84,6 +85,31 @@ check-unit-san:
 check-vm: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/run-all.sh
 
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with clang in their own
+# tree, everything instrumented for coverage, ASan and UBSan.
+FUZZ_TARGETS := mgmt eir sdp keystore cli
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
+		$(BUILD)/tests/fuzz/tmpdir.o $(LIB_OBJ) $(CLI_LIB_OBJ)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang LDFLAGS="$(FUZZ_SAN)" \
+		CFLAGS="-O1 -g -std=gnu11 -Wall -Wextra -MMD -MP \
+		-Wno-missing-field-initializers $(if $(CI),-Werror) \
+		$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+		fuzz-bins
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz/tests/fuzz \
+		$(FUZZ_TARGETS)
+
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
 
@@ -95,7 +121,7 @@ format:
 	clang-format -i mgmt/*.[ch] cli/*.[ch] tests/*.[ch]
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 .SECONDARY:
 
