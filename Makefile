@@ -1,6 +1,7 @@
 # btpair: a plain GNU Makefile.
 #   make              build build/btpair
-#   make check        unit tests (plain and under ASan+UBSan), then the VM suite
+#   make check        unit tests (plain, under ASan+UBSan, under valgrind), then
+#                     the VM suite
 #   make check-unit   unit tests only
 #   make check-vm     the real-kernel suite only (boots qemu)
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
@@ -44,6 +45,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
+	check-valgrind \
 	demo install format fuzz fuzz-build fuzz-bins
 
 all: $(BUILD)/btpair
@@ -71,11 +73,15 @@ $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 
 check: check-unit check-vm
 
-check-unit: check-unit-plain check-unit-san
+check-unit: check-unit-plain check-unit-san check-valgrind
 
 check-unit-plain: $(TEST_BINS) $(BUILD)/btpair
 	BTPAIR=$(BUILD)/btpair tests/run-unit.sh $(TEST_BINS)
 	BTPAIR=$(BUILD)/btpair tests/cli.sh
+
+# The same tests under valgrind's memcheck: errors and definite leaks fail.
+check-valgrind: $(TEST_BINS) $(BUILD)/btpair
+	tests/valgrind.sh $(BUILD)/btpair $(TEST_BINS)
 
 # The same tests, rebuilt with AddressSanitizer and UBSan in their own tree.
 check-unit-san:

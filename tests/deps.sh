@@ -1,13 +1,15 @@
 #!/bin/bash
 # Install what building and testing btpair needs on Debian (run as root):
-# the compiler and headers, Check, and the VM suite's qemu, busybox, BlueZ
-# tools and kernel package. Safe to run again.
+# the compiler and headers, Check, valgrind, clang with libFuzzer, and the
+# VM suite's qemu, busybox, BlueZ tools and kernel package. Safe to run
+# again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(gcc make pkg-config libbluetooth-dev check
 	qemu-system-x86 busybox-static bluez bluez-test-tools cpio
-	python3 bsdutils)
+	python3 bsdutils
+	valgrind clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
