@@ -4,6 +4,7 @@
 #                     the VM suite
 #   make check-unit   unit tests only
 #   make check-vm     the real-kernel suite only (boots qemu)
+#   make check-vm-san some VM scenarios again with the ASan+UBSan btpair
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
 #   make install      PREFIX, DESTDIR, BINDIR honoured
 
@@ -45,7 +46,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
-	check-valgrind \
+	check-valgrind check-vm-san \
 	demo install format fuzz fuzz-build fuzz-bins
 
 all: $(BUILD)/btpair
@@ -71,7 +72,7 @@ TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: check-unit check-vm
+check: check-unit check-vm check-vm-san
 
 check-unit: check-unit-plain check-unit-san check-valgrind
 
@@ -115,6 +116,17 @@ fuzz-build:
 fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz/tests/fuzz \
 		$(FUZZ_TARGETS)
+
+# The pairing, agent, RFCOMM, SDP and key-store scenarios again, with the
+# ASan+UBSan btpair: a sanitizer report fails the scenario.
+VM_SAN_SCENARIOS := 01-legacy-pin 12-agent 15-rfcomm 16-rfcomm-sdp-bind \
+	18-keystore-robust
+
+check-vm-san: $(BUILD)/tests/responder
+	$(MAKE) BUILD=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" build-san/btpair
+	BTPAIR=build-san/btpair tests/vm/run-all.sh \
+		$(VM_SAN_SCENARIOS:%=tests/vm/scenarios/%.sh)
 
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
