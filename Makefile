@@ -94,15 +94,22 @@ check-vm: $(BUILD)/btpair $(BUILD)/tests/responder
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with clang in their own
 # tree, everything instrumented for coverage, ASan and UBSan.
-FUZZ_TARGETS := mgmt eir sdp keystore cli
+FUZZ_TARGETS := mgmt session eir sdp keystore cli
 FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
 
-$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o \
-		$(BUILD)/tests/fuzz/tmpdir.o $(LIB_OBJ) $(CLI_LIB_OBJ)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $^ $(LDLIBS)
+FUZZ_HELPERS := $(BUILD)/tests/fuzz/tmpdir.o $(BUILD)/tests/fuzz/feeder.o
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_HELPERS) \
+		$(LIB_OBJ) $(CLI_LIB_OBJ)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ \
+		$(LDLIBS)
+
+# Its commands get a socketpair for the mgmt socket.
+$(BUILD)/tests/fuzz/fuzz_session: FUZZ_LDFLAGS := \
+	-Wl,--wrap=mgmt_open_control_socket
 
 fuzz-bins: $(FUZZ_BINS)
 

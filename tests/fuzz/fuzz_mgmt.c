@@ -20,18 +20,16 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "mgmt/addr.h"
 #include "mgmt/eir.h"
 #include "mgmt/pair.h"
+#include "tests/fuzz/feeder.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,58 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 /* PINs that appear nowhere else, so that finding one in the trace is a
  * leak and not a coincidence. The last is 16 bytes, for the Secure flag. */
 static const char *const pins[] = { "Zq7#Wv", "8f%Kd1", "Qm3!x9Lp2@w7Rz5#" };
-
-struct feed {
-	int fd;
-	const uint8_t *data;
-	size_t size;
-};
-
-/* The kernel's side: send every frame, then end the stream, and swallow
- * the commands until the client closes. */
-static void *feeder(void *arg)
-{
-	struct feed *f = arg;
-	size_t pos = 0;
-	uint8_t cmd[512];
-	bool writing = true;
-
-	for (;;) {
-		struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
-
-		if (writing)
-			pfd.events |= POLLOUT;
-		if (poll(&pfd, 1, -1) < 0)
-			break;
-		if (pfd.revents & POLLIN) {
-			if (recv(f->fd, cmd, sizeof(cmd), MSG_DONTWAIT) == 0)
-				break;
-		} else if (pfd.revents & (POLLHUP | POLLERR)) {
-			break;
-		}
-		if (writing && (pfd.revents & POLLOUT)) {
-			size_t n = f->size - pos;
-
-			if (n >= 6) {
-				size_t want = 6 + (f->data[pos + 4] |
-						   (size_t)f->data[pos + 5] << 8);
-
-				if (want < n)
-					n = want;
-			}
-			if (n &&
-			    send(f->fd, f->data + pos, n, MSG_NOSIGNAL) < 0 &&
-			    errno != EAGAIN)
-				break;
-			pos += n;
-			if (pos == f->size) {
-				shutdown(f->fd, SHUT_WR);
-				writing = false;
-			}
-		}
-	}
-	return NULL;
-}
 
 static bool is_reply_opcode(uint16_t op)
 {
@@ -270,10 +216,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pair_result res;
 	struct mgmt_controller_info info;
 	struct mgmt_client *c;
-	struct feed f;
-	pthread_t thread;
+	struct feeder f;
 	uint8_t opt, status;
-	int sv[2];
 	char *out = NULL;
 	size_t out_len = 0;
 	FILE *saved_stderr;
@@ -286,14 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data += 3;
 	size -= 3;
 
-	for (size_t pos = 0; size - pos >= 6;) {
-		size_t n = 6 + mgmt_get_le16(data + pos + 4);
-
-		if (n > size - pos)
-			n = size - pos;
-		check_frame(data + pos, n);
-		pos += n;
-	}
+	feeder_each_frame(data, size, check_frame);
 
 	if (bt_addr_parse(DEV, &r.dev) < 0)
 		abort();
@@ -307,16 +244,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.deadline = mgmt_deadline_in(opt & 0x40 ? 5 : DEADLINE_MS);
 	r.ask_answer = opt & 0x80;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0 ||
-	    pipe2(r.wake, O_CLOEXEC | O_NONBLOCK) < 0)
+	if (pipe2(r.wake, O_CLOEXEC | O_NONBLOCK) < 0)
 		abort();
-	c = mgmt_client_new(sv[1]);
+	c = mgmt_client_new(feeder_start(&f, data, size));
 	if (!c)
 		abort();
 	mgmt_client_set_wakeup_fd(c, r.wake[0]);
-	f = (struct feed){ .fd = sv[0], .data = data, .size = size };
-	if (pthread_create(&thread, NULL, feeder, &f) != 0)
-		abort();
 
 	/* -vv's trace goes to stderr: catch it to look for secrets. */
 	r.sent = open_memstream(&out, &out_len);
@@ -333,8 +266,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fclose(r.received);
 
 	mgmt_client_free(c);
-	pthread_join(thread, NULL);
-	close(sv[0]);
+	feeder_stop(&f);
 	close(r.wake[0]);
 	close(r.wake[1]);
 

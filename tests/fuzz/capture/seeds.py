@@ -4,6 +4,8 @@ corpora for the fuzzers:
 
   mgmt      each mgmt socket's events as the kernel sent them (one seed per
             btpair run), behind the fuzzer's three option bytes
+  session   the same streams behind a command selector byte (agent, pair,
+            scan, monitor, unpair, keys load, list)
   eir       every distinct EIR block of Device Found / Device Connected
   sdp       every SDP Service Search Attribute Response received over L2CAP
   keystore  every info file, as btpair wrote it and as bluetoothd left it
@@ -139,6 +141,10 @@ def main():
         for opts in (bytes([0x31, 0x03, 0x00]), bytes([0x31, 0x03, 0x03]),
                      bytes([0x75, 0x01, 0x00])):
             save(corpus, 'mgmt', opts + stream, counts)
+        # fuzz_session's command table: agent, pair, scan, monitor,
+        # unpair, keys load, list.
+        for cmd in (0, 3, 7, 9, 11, 12, 14):
+            save(corpus, 'session', bytes([cmd]) + stream, counts)
     for eir in eir_blocks(sessions):
         save(corpus, 'eir', eir, counts)
     for pdu in sdp_responses(records):
