@@ -36,7 +36,7 @@ for t in "$@"; do
 	stats=$(grep -E '^#[0-9]+' "$log" | tail -1 |
 		sed -nE 's/.*cov: ([0-9]+) ft: ([0-9]+).*/cov \1, ft \2/p')
 	seeds_n=$(find "$seeds" -type f | wc -l)
-	summary="$secs s, ${execs:-0} execs, ${stats:-no coverage line}, $seeds_n seeds"
+	summary="${execs:-0} execs in at most $secs s, ${stats:-no coverage line}, $seeds_n seeds"
 	if [ "$rc" -eq 0 ] && [ -n "$execs" ] && [ "$execs" -gt 0 ]; then
 		echo "fuzz_$t: ok ($summary)"
 		passed=$((passed + 1))
