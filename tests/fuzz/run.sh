@@ -27,7 +27,9 @@ for t in "$@"; do
 	fi
 	opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048
 		-print_final_stats=1 -artifact_prefix="$work/")
-	[ -f "tests/fuzz/$t.dict" ] && opts+=(-dict="tests/fuzz/$t.dict")
+	# fuzz_session reads the same frames as fuzz_mgmt.
+	dict=tests/fuzz/${t/session/mgmt}.dict
+	[ -f "$dict" ] && opts+=(-dict="$dict")
 	# The command line prints usage and errors for every input.
 	[ "$t" = cli ] && opts+=(-close_fd_mask=3)
 	"$bin" "${opts[@]}" "$work/corpus" "$seeds" </dev/null >"$log" 2>&1
