@@ -10,6 +10,9 @@
  *
  * The command must end when the stream does (or at its own --timeout),
  * exit with a code of the contract, leak nothing, and never print a PIN.
+ * The PINs are drawn afresh for every input: the output holds whatever
+ * names and bytes the stream carries, and a fixed PIN would be learnt by
+ * the fuzzer from the check itself and fed back as a device name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -32,18 +36,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int __wrap_mgmt_open_control_socket(void);
 
-/* The device of the VM suite's captures, and PINs seen nowhere else. */
+/* The device of the VM suite's captures. */
 #define DEV "00:AA:01:01:00:01"
-#define PIN1 "Zq7#Wv"
-#define PIN2 "8f%Kd1"
+#define PIN1 "@pin1"
+#define PIN2 "@pin2"
 
 static const char *const commands[][12] = {
 	{ "agent", "--allow-any", "--pin", PIN1, "--pin", PIN2, "--once",
 	  "--timeout", "3" },
 	{ "agent", "--allow", DEV, "--pin", PIN1, "--confirm", "--timeout",
 	  "3" },
-	{ "-j", "agent", "--allow", DEV, "--pin-file", "@pins", "--timeout",
-	  "3" },
+	{ "-j", "agent", "--allow", DEV, "--pin-file", "@pinfile",
+	  "--timeout", "3" },
 	{ "pair", DEV, "--pin", PIN1, "--pin", PIN2, "--timeout", "3" },
 	{ "-vv", "pair", DEV, "--confirm", "--passkey", "123456", "--timeout",
 	  "3" },
@@ -69,6 +73,7 @@ static const char *const commands[][12] = {
 
 static const char *root;
 static char store[PATH_MAX], pin_path[PATH_MAX];
+static char pins[2][11];
 static int next_socket = -1;
 
 int __wrap_mgmt_open_control_socket(void)
@@ -97,7 +102,6 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	root = fuzz_tmpdir("session");
 	snprintf(store, sizeof(store), "%s/store", root);
 	snprintf(pin_path, sizeof(pin_path), "%s/pins", root);
-	write_file(pin_path, "# test\n" DEV " " PIN1 "\n* " PIN2 "\n");
 	/* A key for keys load to find: the captures' controller. */
 	mkdir(store, 0700);
 	snprintf(path, sizeof(path), "%s/00:AA:01:00:00:00", store);
@@ -115,11 +119,42 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Two fresh 10-character PINs, and the PIN file that holds them. */
+static void new_pins(void)
+{
+	static const char chars[] = "abcdefghijklmnopqrstuvwxyz"
+				    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	uint8_t rnd[sizeof(pins)];
+	char text[128];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		abort();
+	for (size_t i = 0; i < 2; i++) {
+		for (size_t k = 0; k < 10; k++)
+			pins[i][k] = chars[rnd[i * 11 + k] % (sizeof(chars) - 1)];
+		pins[i][10] = '\0';
+	}
+	snprintf(text, sizeof(text), "# test\n%s %s\n* %s\n", DEV, pins[0],
+		 pins[1]);
+	write_file(pin_path, text);
+}
+
 /* Neither PIN may appear in what the command printed. */
 static void check_output(const char *text)
 {
-	if (strstr(text, PIN1) || strstr(text, PIN2))
+	if (strstr(text, pins[0]) || strstr(text, pins[1]))
 		abort();
+}
+
+static char *arg(const char *a)
+{
+	if (strcmp(a, PIN1) == 0)
+		return pins[0];
+	if (strcmp(a, PIN2) == 0)
+		return pins[1];
+	if (strcmp(a, "@pinfile") == 0)
+		return pin_path;
+	return (char *)a;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -134,11 +169,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	cmd = commands[data[0] % N_COMMANDS_FUZZ];
+	new_pins();
 	argv[argc++] = "btpair";
 	for (size_t i = 0; i < 12 && cmd[i]; i++)
-		argv[argc++] = (char *)(strcmp(cmd[i], "@pins") == 0 ?
-						pin_path :
-						cmd[i]);
+		argv[argc++] = arg(cmd[i]);
 	argv[argc] = NULL;
 
 	next_socket = feeder_start(&f, data + 1, size - 1);
