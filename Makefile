@@ -1,10 +1,13 @@
 # btpair: a plain GNU Makefile.
 #   make              build build/btpair
-#   make check        unit tests (plain and under ASan+UBSan), then the VM suite
+#   make check        unit tests (plain, under ASan+UBSan, under valgrind), then
+#                     the VM suite
 #   make check-unit   unit tests only
 #   make check-vm     the real-kernel suite only (boots qemu)
 #   make check-dist   man page, completion, systemd units, install tree, .deb
 #   make check-cross  arm64 and armhf builds, unit tests under qemu-user
+#   make check-vm-san some VM scenarios again with the ASan+UBSan btpair
+#   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
 #   make install      PREFIX, DESTDIR, BINDIR, MANDIR honoured
 #   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
 #   make CROSS_COMPILE=aarch64-linux-gnu-   cross build in build-aarch64-linux-gnu
@@ -61,7 +64,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
-	demo install format check-cross check-dist deb
+	check-valgrind check-vm-san check-cross check-dist deb \
+	demo install format fuzz fuzz-build fuzz-bins
 
 all: $(BUILD)/btpair
 
@@ -86,13 +90,17 @@ TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: check-unit check-cross check-dist check-vm
+check: check-unit check-cross check-dist check-vm check-vm-san
 
-check-unit: check-unit-plain check-unit-san
+check-unit: check-unit-plain check-unit-san check-valgrind
 
 check-unit-plain: $(TEST_BINS) $(BUILD)/btpair
 	BTPAIR=$(BUILD)/btpair tests/run-unit.sh $(TEST_BINS)
 	BTPAIR=$(BUILD)/btpair tests/cli.sh
+
+# The same tests under valgrind's memcheck: errors and definite leaks fail.
+check-valgrind: $(TEST_BINS) $(BUILD)/btpair
+	tests/valgrind.sh $(BUILD)/btpair $(TEST_BINS)
 
 # The same tests, rebuilt with AddressSanitizer and UBSan in their own tree.
 check-unit-san:
@@ -105,6 +113,49 @@ check-cross:
 
 check-vm: $(BUILD)/btpair $(BUILD)/tests/responder $(DEB)
 	tests/vm/run-all.sh
+
+# libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with clang in their own
+# tree, everything instrumented for coverage, ASan and UBSan.
+FUZZ_TARGETS := mgmt session eir sdp keystore cli
+FUZZ_SECONDS ?= 60
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
+
+FUZZ_HELPERS := $(BUILD)/tests/fuzz/tmpdir.o $(BUILD)/tests/fuzz/feeder.o
+
+$(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_HELPERS) \
+		$(LIB_OBJ) $(CLI_LIB_OBJ)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) $(FUZZ_LDFLAGS) -o $@ $^ \
+		$(LDLIBS)
+
+# Its commands get a socketpair for the mgmt socket.
+$(BUILD)/tests/fuzz/fuzz_session: FUZZ_LDFLAGS := \
+	-Wl,--wrap=mgmt_open_control_socket
+
+fuzz-bins: $(FUZZ_BINS)
+
+fuzz-build:
+	$(MAKE) BUILD=build-fuzz CC=clang LDFLAGS="$(FUZZ_SAN)" \
+		CFLAGS="-O1 -g -std=gnu11 -Wall -Wextra -MMD -MP \
+		-Wno-missing-field-initializers $(if $(CI),-Werror) \
+		$(FUZZ_SAN) -fsanitize=fuzzer-no-link" \
+		fuzz-bins
+
+fuzz: fuzz-build
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz/tests/fuzz \
+		$(FUZZ_TARGETS)
+
+# The pairing, agent, RFCOMM, SDP and key-store scenarios again, with the
+# ASan+UBSan btpair: a sanitizer report fails the scenario.
+VM_SAN_SCENARIOS := 01-legacy-pin 12-agent 15-rfcomm 16-rfcomm-sdp-bind \
+	18-keystore-robust
+
+check-vm-san: $(BUILD)/tests/responder
+	$(MAKE) BUILD=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" \
+		LDFLAGS="$(SAN_FLAGS)" build-san/btpair
+	BTPAIR=build-san/btpair tests/vm/run-all.sh \
+		$(VM_SAN_SCENARIOS:%=tests/vm/scenarios/%.sh)
 
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
@@ -146,7 +197,7 @@ format:
 	clang-format -i mgmt/*.[ch] cli/*.[ch] tests/*.[ch]
 
 clean:
-	rm -rf build build-san build-*-linux-gnu*
+	rm -rf build build-san build-fuzz build-*-linux-gnu*
 
 .SECONDARY:
 

@@ -13,13 +13,6 @@ static void warn_file(void *data, const char *path, const char *why)
 	cli_warn(data, "skipping %s: %s", path, why);
 }
 
-static void free_entries(struct keystore_entry *list, size_t n)
-{
-	if (list)
-		explicit_bzero(list, n * sizeof(*list));
-	free(list);
-}
-
 /*
  * The stored keys of the controller named by -i (or, with need_controller,
  * of the default one), else of every controller; a store without -i needs
@@ -77,7 +70,7 @@ static int keys_list(struct cli *cli, const char *dir)
 				  type ? type : "unknown", e->key.pin_len);
 		}
 	}
-	free_entries(list, n);
+	keystore_entries_free(list, n);
 	return CLI_EXIT_OK;
 }
 
@@ -140,7 +133,7 @@ out:
 	if (keys)
 		explicit_bzero(keys, n * sizeof(*keys));
 	free(keys);
-	free_entries(list, n);
+	keystore_entries_free(list, n);
 	return ret;
 }
 
@@ -166,14 +159,14 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 			continue;
 		err = keystore_remove(dir, &list[i].controller, &dev.bdaddr);
 		if (err < 0) {
-			free_entries(list, n);
+			keystore_entries_free(list, n);
 			return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 					"keys remove %s: %s", a,
 					strerror(-err));
 		}
 		removed++;
 	}
-	free_entries(list, n);
+	keystore_entries_free(list, n);
 	if (!removed)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"keys remove %s: no stored key in %s", a, dir);

@@ -745,3 +745,12 @@ int keystore_list(const char *dir, const bdaddr_t *ctrl,
 	*count = n;
 	return 0;
 }
+
+void keystore_entries_free(struct keystore_entry *entries, size_t count)
+{
+	/* An empty list is NULL, and explicit_bzero takes no NULL even for
+	 * zero bytes. */
+	if (entries)
+		explicit_bzero(entries, count * sizeof(*entries));
+	free(entries);
+}

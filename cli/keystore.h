@@ -64,11 +64,13 @@ struct keystore_entry {
 
 /*
  * Every stored key, of one controller (ctrl) or of all (ctrl NULL), sorted
- * by controller then device. *entries is malloc'd (free() it, after
- * explicit_bzero if you care). A missing directory is an empty store.
+ * by controller then device. *entries is malloc'd, NULL when there are none:
+ * free it with keystore_entries_free. A missing directory is an empty store.
  */
 int keystore_list(const char *dir, const bdaddr_t *ctrl,
 		  struct keystore_entry **entries, size_t *count,
 		  keystore_warn_fn warn, void *data);
+/* Wipe the keys of a list from keystore_list (NULL included) and free it. */
+void keystore_entries_free(struct keystore_entry *entries, size_t count);
 
 #endif

@@ -150,8 +150,7 @@ static bool key_in_store(const char *dir, const bdaddr_t *controller,
 		return false;
 	for (size_t i = 0; i < n; i++)
 		found = found || bt_addr_equal(&list[i].key.addr.bdaddr, dev);
-	explicit_bzero(list, n * sizeof(*list));
-	free(list);
+	keystore_entries_free(list, n);
 	return found;
 }
 

@@ -139,12 +139,17 @@ static int scan_run(struct scan *sc, int64_t deadline)
 			ret = cli_client_fail(sc->cli, err, "scan");
 			break;
 		}
+		/* ev's EIR points into msg: it lives until handled. */
 		err = mgmt_event_decode(msg, &ev);
-		free(msg);
-		if (err < 0 || ev.index != sc->index)
+		if (err < 0 || ev.index != sc->index) {
+			free(msg);
 			continue;
-		if (ev.code == MGMT_EV_DEVICE_FOUND && device_found(sc, &ev))
+		}
+		if (ev.code == MGMT_EV_DEVICE_FOUND && device_found(sc, &ev)) {
+			free(msg);
 			break;
+		}
+		free(msg);
 		if (ev.code == MGMT_EV_DISCOVERING && !ev.discovering.discovering) {
 			/* One inquiry is about 10 s: go on while time is
 			 * left. */

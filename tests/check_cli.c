@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "mgmt/addr.h"
+#include "tests/fake_kernel.h"
 
 static struct cli cli = { .prog = "btpair", .signal_fd = -1 };
 static char path[64];
@@ -266,6 +267,53 @@ START_TEST(test_event_description_never_shows_key)
 }
 END_TEST
 
+/*
+ * name:PATTERN scans and takes the address whose EIR name matches. The scan
+ * freed each event before reading its EIR, which pointed into it: a
+ * use-after-free that AddressSanitizer (check-unit-san) reports here, and
+ * fuzz_session found with the first captured Device Found.
+ */
+START_TEST(test_resolve_name_reads_eir_of_live_event)
+{
+	/* Read Controller Information's reply: powered. */
+	static uint8_t info[3 + 280] = { 0x04, 0x00, 0x00 };
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(0x0004, 0),
+		{ .kind = FK_SEND, .code = 0x0001, .index = 0, .param = info,
+		  .len = sizeof(info) },
+		FK_EXPECT_CMD(0x0023, 0),
+		FK_COMPLETE(0x0023, 0, 0x00, 0x01),
+		/* Device Found 00:AA:01:01:00:01, rssi -40, no flags, EIR:
+		 * complete name "HC-05". */
+		FK_EVENT(0x0012, 0, 0x01, 0x00, 0x01, 0x01, 0xaa, 0x00, 0x00,
+			 0xd8, 0x00, 0x00, 0x00, 0x00, 0x07, 0x00, 0x06, 0x09,
+			 'H', 'C', '-', '0', '5'),
+		FK_EXPECT_CMD(0x0024, 0),
+		FK_COMPLETE(0x0024, 0, 0x00, 0x01),
+		FK_DONE,
+	};
+	struct cli c = { .prog = "btpair", .signal_fd = -1 };
+	struct fake_kernel *fk;
+	struct mgmt_addr out;
+	bdaddr_t want;
+	char err[256];
+	int fd;
+
+	info[3 + 13] = 0x01; /* current settings: powered */
+	fk = fk_new(&fd);
+	c.client = mgmt_client_new(fd);
+	fk_start(fk, steps);
+	/* --first: the scan stops at the match instead of running on. */
+	ck_assert_int_eq(cli_resolve_addr(&c, "pair", "name:hc-05", 0, true,
+					  &out),
+			 CLI_EXIT_OK);
+	ck_assert_msg(fk_finish(fk, err, sizeof(err)), "fake kernel: %s", err);
+	mgmt_client_free(c.client);
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:01:00:01", &want), 0);
+	ck_assert(bt_addr_equal(&out.bdaddr, &want));
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -289,6 +337,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_status_exit_mapping);
 	tcase_add_test(tc, test_settings_names);
 	tcase_add_test(tc, test_event_description_never_shows_key);
+	tcase_add_test(tc, test_resolve_name_reads_eir_of_live_event);
 	suite_add_tcase(s, tc);
 	return s;
 }

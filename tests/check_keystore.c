@@ -374,6 +374,21 @@ START_TEST(test_missing_store_is_empty)
 }
 END_TEST
 
+/* pair asks the store whether it already holds the device's key; with an
+ * empty store the list is NULL, and wiping it passed NULL to explicit_bzero
+ * (UBSan: "null pointer passed as argument 1", seen by the VM suite with
+ * the sanitized btpair). The sanitized unit run catches a regression. */
+START_TEST(test_empty_list_freed)
+{
+	struct keystore_entry *list = (void *)1;
+	size_t n = 99;
+
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, NULL, NULL), 0);
+	ck_assert_ptr_null(list);
+	keystore_entries_free(list, n);
+}
+END_TEST
+
 START_TEST(test_no_temporary_files_left)
 {
 	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
@@ -427,6 +442,7 @@ static Suite *keystore_suite(void)
 	tcase_add_test(disk, test_save_keeps_bluetoothd_groups_and_remove_keeps_file);
 	tcase_add_test(disk, test_malformed_file_skipped_and_never_rewritten);
 	tcase_add_test(disk, test_missing_store_is_empty);
+	tcase_add_test(disk, test_empty_list_freed);
 	tcase_add_test(disk, test_no_temporary_files_left);
 	suite_add_tcase(s, disk);
 	return s;

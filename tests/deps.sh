@@ -1,9 +1,9 @@
 #!/bin/bash
 # Install what building and testing btpair needs on Debian (run as root):
-# the compiler and headers, Check, and the VM suite's qemu, busybox, BlueZ
-# tools and kernel package; the cross compilers, the Pi targets' libcheck
-# (multiarch) and qemu-user; the man, systemd and Debian packaging tools.
-# Safe to run again.
+# the compiler and headers, Check, valgrind, clang with libFuzzer, and the
+# VM suite's qemu, busybox, BlueZ tools and kernel package; the cross
+# compilers, the Pi targets' libcheck (multiarch) and qemu-user; the man,
+# systemd and Debian packaging tools. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,7 +13,8 @@ pkgs=(gcc make pkg-config libbluetooth-dev check
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf qemu-user file
 	check:arm64 check:armhf
 	groff man-db bash-completion systemd
-	dpkg-dev debhelper fakeroot lintian)
+	dpkg-dev debhelper fakeroot lintian
+	valgrind clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
@@ -28,7 +29,19 @@ if [ ${#missing[@]} -gt 0 ]; then
 	# check:arm64 and check:armhf need the Pi architectures known to dpkg.
 	dpkg --add-architecture arm64
 	dpkg --add-architecture armhf
-	apt-get update -q
-	apt-get install -y -q --no-install-recommends "${missing[@]}"
+	# A mirror caught mid-sync answers with a hash mismatch for a while:
+	# try again rather than fail the whole run.
+	for try in 1 2 3; do
+		apt-get update -q && break
+		[ "$try" -lt 3 ] || exit 1
+		sleep 20
+	done
+	for try in 1 2 3; do
+		apt-get install -y -q --no-install-recommends "${missing[@]}" &&
+			break
+		[ "$try" -lt 3 ] || exit 1
+		sleep 20
+		apt-get update -q || true
+	done
 fi
 tests/vm/setup.sh

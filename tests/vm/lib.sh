@@ -16,6 +16,12 @@ C=00:AA:01:02:00:02
 NOBODY=00:AA:01:7F:7F:7F
 
 WORK=$(mktemp -d /tmp/scenario.XXXXXX)
+# With a sanitized btpair (BTPAIR=build-san/btpair) AddressSanitizer and
+# LeakSanitizer reports go to files here, which finish prints and counts as
+# failures, so none passes unseen, not even from a command whose status is
+# not checked; UBSan's go to stderr. Both exit 86, no code of the contract.
+export ASAN_OPTIONS="log_path=$WORK/asan:exitcode=86"
+export UBSAN_OPTIONS="exitcode=86:print_stacktrace=1"
 OUT=
 RC=
 _passed=0
@@ -135,6 +141,12 @@ finish() {
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
+	for f in "$WORK"/asan.*; do
+		[ -e "$f" ] || continue
+		_failed=$((_failed + 1))
+		echo "  FAIL sanitizer report $f:"
+		sed 's/^/       | /' "$f"
+	done
 	echo "scenario: $_passed passed, $_failed failed"
 	[ "$_failed" -eq 0 ] && [ "$_passed" -gt 0 ]
 }

@@ -20,6 +20,7 @@ if [ ${#scenarios[@]} -eq 0 ]; then
 	exit 1
 fi
 jobs=${VM_JOBS:-$(nproc)}
+[ -n "${BTPAIR:-}" ] && echo "tests/vm: testing $BTPAIR"
 
 results=$(mktemp -d)
 # Each run is a session of its own, so an interrupt here can stop its whole

@@ -61,6 +61,18 @@ if [ $# -gt 0 ]; then
 	append="$append btpair.args=$argsfile"
 fi
 
+# BTPAIR names another btpair to test (the sanitized build-san/btpair, say),
+# absolute or from the checkout. The kernel hands a NAME=VALUE parameter it
+# does not know to init as an environment variable, and so to the scenario.
+if [ -n "${BTPAIR:-}" ]; then
+	case $BTPAIR in
+	/*) ;;
+	*) BTPAIR=$checkout/$BTPAIR ;;
+	esac
+	[ -x "$BTPAIR" ] || die "no btpair at $BTPAIR"
+	append="$append BTPAIR=$BTPAIR"
+fi
+
 # VM_CONSOLE=1 shows the guest's console as it runs (the demo does); the log
 # is written either way.
 show_console() {

@@ -1,0 +1,53 @@
+#!/bin/bash
+# Run each libFuzzer target for FUZZ_SECONDS (default 60) from its committed
+# seed corpus (tests/fuzz/corpus/NAME, never written to: new inputs go under
+# build-fuzz/runs/NAME). Any crash, sanitizer report, leak or timeout fails
+# the target; its log and the input that did it are kept there.
+#   tests/fuzz/run.sh BINDIR NAME...
+set -u
+cd "$(dirname "$0")/../.."
+bindir=$1
+shift
+secs=${FUZZ_SECONDS:-60}
+runs=build-fuzz/runs
+passed=0
+failed=0
+
+for t in "$@"; do
+	bin=$bindir/fuzz_$t
+	seeds=tests/fuzz/corpus/$t
+	work=$runs/$t
+	log=$work/log
+	rm -rf "$work"
+	mkdir -p "$work/corpus"
+	if [ ! -x "$bin" ] || [ ! -d "$seeds" ]; then
+		echo "fuzz_$t: FAIL: missing $bin or $seeds" >&2
+		failed=$((failed + 1))
+		continue
+	fi
+	opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048
+		-print_final_stats=1 -artifact_prefix="$work/")
+	# fuzz_session reads the same frames as fuzz_mgmt.
+	dict=tests/fuzz/${t/session/mgmt}.dict
+	[ -f "$dict" ] && opts+=(-dict="$dict")
+	# The command line prints usage and errors for every input.
+	[ "$t" = cli ] && opts+=(-close_fd_mask=3)
+	"$bin" "${opts[@]}" "$work/corpus" "$seeds" </dev/null >"$log" 2>&1
+	rc=$?
+	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
+	stats=$(grep -E '^#[0-9]+' "$log" | tail -1 |
+		sed -nE 's/.*cov: ([0-9]+) ft: ([0-9]+).*/cov \1, ft \2/p')
+	seeds_n=$(find "$seeds" -type f | wc -l)
+	summary="${execs:-0} execs in at most $secs s, ${stats:-no coverage line}, $seeds_n seeds"
+	if [ "$rc" -eq 0 ] && [ -n "$execs" ] && [ "$execs" -gt 0 ]; then
+		echo "fuzz_$t: ok ($summary)"
+		passed=$((passed + 1))
+	else
+		echo "fuzz_$t: FAIL (exit $rc; $summary); log: $log" >&2
+		grep -E -A25 'ERROR: |SUMMARY: |Test unit written' "$log" |
+			head -60 | sed 's/^/    /' >&2
+		failed=$((failed + 1))
+	fi
+done
+echo "fuzz: $passed passed, $failed failed"
+[ "$passed" -gt 0 ] && [ "$failed" -eq 0 ]

@@ -1,0 +1,55 @@
+#!/bin/bash
+# The unit suite under valgrind's memcheck: every Check binary given, then
+# the command-line contract tests with btpair itself under valgrind. Any
+# memcheck error (invalid read or write, uninitialised value, bad free) or
+# definite leak fails that test; a closing tally says how many passed.
+#   tests/valgrind.sh BTPAIR CHECK-BINARY...
+# Check forks each test by default, and valgrind would then follow only the
+# parent: CK_FORK=no runs the tests in the process valgrind watches.
+set -u
+cd "$(dirname "$0")/.."
+btpair=$1
+shift
+if ! command -v valgrind >/dev/null; then
+	echo "tests/valgrind.sh: valgrind missing: run tests/deps.sh" >&2
+	echo "valgrind: 0 passed, 1 failed"
+	exit 1
+fi
+logs=$(dirname "$btpair")/valgrind
+rm -rf "$logs"
+mkdir -p "$logs"
+vg=(valgrind -q --error-exitcode=99 --leak-check=full
+	--errors-for-leak-kinds=definite --show-leak-kinds=definite)
+passed=0
+failed=0
+
+for t in "$@"; do
+	log=$logs/$(basename "$t").log
+	if CK_FORK=no "${vg[@]}" --log-file="$log.vg" "$t" >"$log" 2>&1; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $t under valgrind:" >&2
+		cat "$log.vg" >&2
+		tail -n 20 "$log" >&2
+	fi
+done
+
+# btpair under valgrind for tests/cli.sh: each run's report in a file of its
+# own, any error making it exit 99, which cli.sh then reports as a failure.
+wrapper=$logs/btpair
+cat >"$wrapper" <<WRAP
+#!/bin/sh
+exec ${vg[*]} --log-file=$PWD/$logs/btpair.%p.vg $PWD/$btpair "\$@"
+WRAP
+chmod +x "$wrapper"
+if BTPAIR=$wrapper tests/cli.sh >"$logs/cli.log" 2>&1; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	echo "FAIL: tests/cli.sh with btpair under valgrind:" >&2
+	grep -v '^$' "$logs/cli.log" | tail -n 30 >&2
+	find "$logs" -name 'btpair.*.vg' -size +0 -exec cat {} + >&2
+fi
+echo "valgrind: $passed passed, $failed failed"
+[ "$passed" -gt 0 ] && [ "$failed" -eq 0 ]
