@@ -33,12 +33,15 @@ endif
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 CFLAGS ?= -O2 -g
-CFLAGS += -std=gnu11 -Wall -Wextra -Wundef -Wstrict-prototypes \
+# override: a CFLAGS given on the command line (the sanitized build, a
+# packager's flags) replaces the optimisation, never the language and the
+# warnings.
+override CFLAGS += -std=gnu11 -Wall -Wextra -Wundef -Wstrict-prototypes \
 	-Wmissing-prototypes -Wswitch-enum -Wformat=2 -Wshadow \
 	-Wno-missing-field-initializers -fno-common -MMD -MP
 CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DBTPAIR_VERSION='"$(VERSION)"' -I.
 ifneq ($(CI),)
-CFLAGS += -Werror
+override CFLAGS += -Werror
 endif
 
 BUILD ?= build
