@@ -695,6 +695,20 @@ static int list_device(const char *cdir, const bdaddr_t *ctrl,
 	return 0;
 }
 
+/*
+ * The next entry of d: 1 with *de set, 0 at the end, or -errno. A read error
+ * must not pass for the end: `keys load` would hand the kernel a list with
+ * keys missing, and Load Link Keys replaces the whole list.
+ */
+static int next_entry(DIR *d, struct dirent **de)
+{
+	errno = 0;
+	*de = readdir(d);
+	if (*de)
+		return 1;
+	return errno ? -errno : 0;
+}
+
 int keystore_list(const char *dir, const bdaddr_t *ctrl,
 		  struct keystore_entry **entries, size_t *count,
 		  keystore_warn_fn warn, void *data)
@@ -703,7 +717,7 @@ int keystore_list(const char *dir, const bdaddr_t *ctrl,
 	size_t n = 0, cap = 0;
 	struct dirent *ce;
 	DIR *top;
-	int err = 0;
+	int err;
 
 	top = opendir(dir);
 	if (!top) {
@@ -713,7 +727,7 @@ int keystore_list(const char *dir, const bdaddr_t *ctrl,
 		*count = 0;
 		return 0;
 	}
-	while (!err && (ce = readdir(top))) {
+	while ((err = next_entry(top, &ce)) == 1) {
 		char cdir[PATH_MAX];
 		struct dirent *de;
 		bdaddr_t c;
@@ -727,16 +741,27 @@ int keystore_list(const char *dir, const bdaddr_t *ctrl,
 				     ce->d_name) >= sizeof(cdir))
 			continue;
 		cd = opendir(cdir);
-		if (!cd)
-			continue;
-		while (!err && (de = readdir(cd)))
+		if (!cd) {
+			/* Gone since, or a file by that name: no keys there.
+			 * Anything else hides keys that are there. */
+			if (errno == ENOENT || errno == ENOTDIR)
+				continue;
+			err = -errno;
+			break;
+		}
+		while ((err = next_entry(cd, &de)) == 1) {
 			err = list_device(cdir, &c, de->d_name, &list, &n, &cap,
 					  warn, data);
+			if (err)
+				break;
+		}
 		closedir(cd);
+		if (err)
+			break;
 	}
 	closedir(top);
 	if (err) {
-		free(list);
+		keystore_entries_free(list, n);
 		return err;
 	}
 	if (n)

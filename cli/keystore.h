@@ -65,7 +65,8 @@ struct keystore_entry {
 /*
  * Every stored key, of one controller (ctrl) or of all (ctrl NULL), sorted
  * by controller then device. *entries is malloc'd, NULL when there are none:
- * free it with keystore_entries_free. A missing directory is an empty store.
+ * free it with keystore_entries_free. A missing directory is an empty store;
+ * a directory that cannot be read is an error (-errno), never an empty list.
  */
 int keystore_list(const char *dir, const bdaddr_t *ctrl,
 		  struct keystore_entry **entries, size_t *count,

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/keystore.h"
@@ -361,6 +362,64 @@ START_TEST(test_malformed_file_skipped_and_never_rewritten)
 }
 END_TEST
 
+/* keystore_list's result as seen by someone who may not open dir's
+ * controller directories: as root, a child that becomes nobody; otherwise
+ * the caller, once the directory has no permissions at all. */
+static int list_without_access(const char *cdir)
+{
+	struct keystore_entry *list = NULL;
+	size_t n = 0;
+	int status, err;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		ck_assert_int_eq(chmod(cdir, 0), 0);
+		err = keystore_list(dir, NULL, &list, &n, on_warn, NULL);
+		ck_assert_int_eq(chmod(cdir, 0700), 0);
+		if (err == 0)
+			keystore_entries_free(list, n);
+		return err;
+	}
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(100);
+		err = keystore_list(dir, NULL, &list, &n, on_warn, NULL);
+		if (err == 0)
+			_exit(101 + (n > 100 ? 100 : (int)n));
+		_exit(-err);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_ne(WEXITSTATUS(status), 100);
+	return WEXITSTATUS(status) > 100 ? 0 : -WEXITSTATUS(status);
+}
+
+START_TEST(test_unreadable_controller_dir_is_an_error)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	bdaddr_t readable, locked;
+	char cdir[256];
+
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &readable), 0);
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:01:00:01", &locked), 0);
+	ck_assert_int_eq(keystore_save(dir, &readable, &k), 0);
+	ck_assert_int_eq(keystore_save(dir, &locked, &k), 0);
+	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:00:00:00", dir);
+	ck_assert_int_eq(chmod(cdir, 0755), 0);
+	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 dir);
+	ck_assert_int_eq(chmod(cdir, 0755), 0);
+	/* One controller's keys readable, the other's not: a list with only
+	 * the first would make `keys load` drop the second's from the
+	 * kernel. */
+	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:01:00:01", dir);
+	ck_assert_int_eq(list_without_access(cdir), -EACCES);
+}
+END_TEST
+
 START_TEST(test_missing_store_is_empty)
 {
 	struct keystore_entry *list = (void *)1;
@@ -441,6 +500,7 @@ static Suite *keystore_suite(void)
 	tcase_add_test(disk, test_save_list_remove);
 	tcase_add_test(disk, test_save_keeps_bluetoothd_groups_and_remove_keeps_file);
 	tcase_add_test(disk, test_malformed_file_skipped_and_never_rewritten);
+	tcase_add_test(disk, test_unreadable_controller_dir_is_an_error);
 	tcase_add_test(disk, test_missing_store_is_empty);
 	tcase_add_test(disk, test_empty_list_freed);
 	tcase_add_test(disk, test_no_temporary_files_left);
