@@ -67,7 +67,7 @@ static int split(char *line, char **a, char **b)
 int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		       const char *path, const bdaddr_t *addr)
 {
-	char *data = NULL, *line, *save = NULL, *wild[CLI_MAX_PINS];
+	char *data = NULL, *line, *next, *wild[CLI_MAX_PINS];
 	size_t nwild = 0, lineno = 0;
 	bool first = true, single = false;
 	int ret = CLI_EXIT_USAGE, fd;
@@ -109,12 +109,16 @@ int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		goto out;
 	}
 
-	for (line = strtok_r(data, "\n", &save); line;
-	     line = strtok_r(NULL, "\n", &save)) {
+	/* Line by line, blank ones included, so that a message names the line
+	 * an editor shows. */
+	for (line = data; line; line = next) {
 		char *a, *b;
 		bdaddr_t entry;
 		int fields;
 
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
 		lineno++;
 		line[strcspn(line, "\r")] = '\0';
 		if (line[strspn(line, " \t")] == '#')

@@ -102,6 +102,31 @@ START_TEST(test_malformed_lines)
 }
 END_TEST
 
+START_TEST(test_error_names_the_line_an_editor_shows)
+{
+	char err_path[] = "/tmp/btpair-stderr-XXXXXX", buf[512] = "";
+	int fd = mkstemp(err_path), saved;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	/* Blank lines and a comment before the bad fifth line. */
+	write_file("# pins\n\n* 0000\n\n98:D3:31:F5:1A 1234\n", 0600);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+	ck_assert_int_eq(read_for("98:D3:31:F5:1A:2B"), CLI_EXIT_USAGE);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	close(fd);
+	unlink(err_path);
+	ck_assert_int_gt(n, 0);
+	ck_assert_msg(strstr(buf, " line 5: invalid address"), "got: %s", buf);
+}
+END_TEST
+
 START_TEST(test_nul_byte_rejected)
 {
 	int fd;
@@ -325,6 +350,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_unknown_device_gets_wildcard_only);
 	tcase_add_test(tc, test_no_match_no_pins);
 	tcase_add_test(tc, test_malformed_lines);
+	tcase_add_test(tc, test_error_names_the_line_an_editor_shows);
 	tcase_add_test(tc, test_nul_byte_rejected);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_directory_is_not_a_pin_file);
