@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -122,7 +123,7 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 {
 	sigset_t set;
 	pid_t pid;
-	int status;
+	int status, exited;
 
 	if (!argv[0])
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
@@ -135,7 +136,12 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "fork: %s",
 				strerror(errno));
 	if (pid == 0) {
-		/* The child gets the signals btpair blocked for itself. */
+		/* The child gets the signals btpair blocked for itself, with
+		 * their default action even where btpair's starter ignored
+		 * them (a shell's background job ignores SIGINT): btpair
+		 * passes them on so that the command ends. */
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
 		sigemptyset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		if (dup2(sock, STDIN_FILENO) < 0 ||
@@ -149,18 +155,30 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 		_exit(127);
 	}
 	close(sock);
+	/* The command's exit ends the wait at once where the kernel has
+	 * pidfds (5.3 on); elsewhere it is looked for every 50 ms. */
+	exited = pidfd_open(pid, 0);
 	for (;;) {
-		struct pollfd pfd = { .fd = cli->signal_fd, .events = POLLIN };
+		struct pollfd pfd[2] = {
+			{ .fd = cli->signal_fd, .events = POLLIN },
+			{ .fd = exited, .events = POLLIN },
+		};
 		pid_t r = waitpid(pid, &status, WNOHANG);
 
 		if (r == pid)
 			break;
-		if (r < 0 && errno != EINTR)
+		if (r < 0 && errno != EINTR) {
+			int err = errno;
+
+			if (exited >= 0)
+				close(exited);
 			return cli_fail(cli, CLI_EXIT_FAILURE, -1, "waitpid: %s",
-					strerror(errno));
+					strerror(err));
+		}
 		/* A signal for btpair goes on to the command, whose exit
 		 * then ends the wait. */
-		if (poll(&pfd, 1, 50) > 0) {
+		if (poll(pfd, 2, exited >= 0 ? -1 : 50) > 0 &&
+		    (pfd[0].revents & POLLIN)) {
 			struct signalfd_siginfo si;
 
 			if (read(cli->signal_fd, &si, sizeof(si)) ==
@@ -168,6 +186,8 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 				kill(pid, (int)si.ssi_signo);
 		}
 	}
+	if (exited >= 0)
+		close(exited);
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);

@@ -73,6 +73,21 @@ expect_exit 42 "connect --exec returns the command's status" \
 	"$BTPAIR" connect "$B" --channel 2 --exec sh -c 'echo ping; read answer; echo "$answer" >&2; exit 42'
 expect_out "^got ping$" "the command talked to the device"
 
+# SIGINT reaches the command --exec runs, and its end is btpair's at once.
+background "$WORK/listen-int.log" "$BTPAIR" -i hci1 listen --channel 9 --once \
+	--exec sleep 30
+listening "$WORK/listen-int.log"
+"$BTPAIR" connect "$B" --channel 9 --exec sleep 30 </dev/null &
+exec_pid=$!
+sleep 3
+start=$(now_ms)
+kill -INT "$exec_pid"
+wait "$exec_pid"
+rc=$?
+took=$(($(now_ms) - start))
+check "SIGINT to connect --exec ends it with the command's 130 (exit $rc)" [ "$rc" -eq 130 ]
+check "within a second ($took ms)" [ "$took" -lt 1000 ]
+
 # Interop: our client against rctest's server, rctest's client against ours.
 background "$WORK/rctest-r.log" rctest -r -i hci1 -P 4
 sleep 1
