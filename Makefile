@@ -4,6 +4,8 @@
 #   make check-unit   unit tests only
 #   make check-vm     the real-kernel suite only (boots qemu)
 #   make install      PREFIX, DESTDIR, BINDIR honoured
+#   make bench        btpair against BlueZ's tools in the VM guest
+#                     (bench/results.md; not part of check)
 
 VERSION := 0.1.0
 
@@ -43,7 +45,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
-	demo install format
+	demo install format bench
 
 all: $(BUILD)/btpair
 
@@ -86,6 +88,9 @@ check-vm: $(BUILD)/btpair $(BUILD)/tests/responder
 
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
+
+bench: $(BUILD)/btpair $(BUILD)/tests/responder
+	bench/run.sh
 
 install: $(BUILD)/btpair
 	install -d $(DESTDIR)$(BINDIR)

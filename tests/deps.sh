@@ -2,12 +2,13 @@
 # Install what building and testing btpair needs on Debian (run as root):
 # the compiler and headers, Check, and the VM suite's qemu, busybox, BlueZ
 # tools and kernel package. Safe to run again.
+#   tests/deps.sh [PACKAGE...]   also install these (bench/deps.sh does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 pkgs=(gcc make pkg-config libbluetooth-dev check
 	qemu-system-x86 busybox-static bluez bluez-test-tools cpio
-	python3 bsdutils)
+	python3 bsdutils "$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

@@ -13,7 +13,7 @@ for a in "$@"; do
 	*) groups+=("$a") ;;
 	esac
 done
-[ ${#groups[@]} -gt 0 ] || groups=(pairing footprint throughput)
+[ ${#groups[@]} -gt 0 ] || groups=(pairing footprint throughput profile)
 check "bench: ${groups[*]}" env "${vars[@]}" WORK="$WORK" \
 	/usr/bin/python3 bench/bench.py "${groups[@]}"
 finish
