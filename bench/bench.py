@@ -21,6 +21,7 @@ import os
 import pty
 import queue
 import re
+import resource
 import select
 import signal
 import socket
@@ -124,6 +125,33 @@ def settle(i=0, j=1):
             break
         time.sleep(1)
     unpair(i, j)
+
+
+def warm(pairs):
+    """The emulated controllers sometimes miss the first page after a
+    power-up or a burst of links (Connect Failed): reach each (i, j) once
+    with an L2CAP ping before a timed run, then wait for the links to
+    drop so the timed run starts from no link at all."""
+    for i, j in pairs:
+        for _ in range(5):
+            rc, _ = run(["l2ping", "-i", "hci%d" % i, "-c", "1", "-t", "5",
+                         addr(j)], timeout=20)
+            if rc == 0:
+                break
+            time.sleep(0.5)
+        else:
+            note("hci%d cannot reach %s" % (i, addr(j)))
+    used = sorted({k for pair in pairs for k in pair})
+    if not wait_disconnected(used, 30):
+        note("links still up after warming: %s" % used)
+
+
+def reset(devices):
+    """Power-cycle the devices: a pairing that timed out leaves state
+    behind on the emulated controllers that fails the next run's pages."""
+    for i in devices:
+        btpair("-q", "-i", "hci%d" % i, "power", "off")
+        hc05_like(i)
 
 
 def state(why):
@@ -702,11 +730,17 @@ def event_or_exit(peer, proc, limit):
     return None
 
 
-def reap(proc):
-    """Wait for proc; return (status, CPU seconds it and its children used)."""
-    _, status, ru = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, ru.ru_utime + ru.ru_stime
+def cpu_children():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
+def reap(proc, cpu_before):
+    """Wait for proc; return (status, CPU seconds it and its children used
+    since cpu_before = cpu_children() was taken before it started). No
+    other child of this process ends meanwhile."""
+    rc = proc.wait()
+    return rc, cpu_children() - cpu_before
 
 
 def throughput():
@@ -735,6 +769,7 @@ def throughput():
     frames = nbytes // 4096
 
     def up(tool):
+        cpu0 = cpu_children()
         if tool == "btpair connect (stdio)":
             p = subprocess.Popen([BTPAIR, "connect", B, "--channel", "2"],
                                  stdin=open(blob, "rb"),
@@ -756,10 +791,11 @@ def throughput():
                                  stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
         ev = event_or_exit(sink, p, 900)
-        rc, cpu = reap(p)
+        rc, cpu = reap(p, cpu0)
         return ev, rc, cpu
 
     def down(tool):
+        cpu0 = cpu_children()
         out = open(got, "wb")
         if tool == "btpair connect (stdio)":
             p = subprocess.Popen([BTPAIR, "connect", B, "--channel", "3"],
@@ -781,7 +817,7 @@ def throughput():
             # rctest -u reads until killed.
             time.sleep(1)
             p.terminate()
-        rc, cpu = reap(p)
+        rc, cpu = reap(p, cpu0)
         out.close()
         received = os.path.getsize(got)
         if tool.startswith("rctest"):
@@ -849,11 +885,12 @@ def scale():
                 done.set()
                 th.join()
                 ctl.close()
-        time.sleep(0.5)
+        reset(initiators)
+        warm([(i, 0) for i in initiators])
         t0 = now()
         procs = [(i, subprocess.Popen(
             [BTPAIR, "-q", "-i", "hci%d" % i, "pair", A, "--pin", PIN,
-             "--timeout", "120"], stdout=subprocess.DEVNULL,
+             "--timeout", "30"], stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE)) for i in initiators]
         ends = []
         ok = 0
@@ -880,6 +917,8 @@ def scale():
         """One provisioning run: hci0 pairs every peer in turn, each
         answering its own PIN request as an HC-05 does."""
         times = []
+        reset(peers)
+        warm([(0, i) for i in peers])
         t0 = now()
         ok = 0
         for i in peers:
@@ -900,7 +939,6 @@ def scale():
             emit(group="scale-sequential", tool=tool, failed=1, ok=ok,
                  n=len(peers))
 
-    settle(0, 1)
     agents = ("btpair agent", "btmgmt agent")
     for rep in range(REPS // 2):
         for tool in (agents if rep % 2 == 0 else agents[::-1]):
@@ -988,13 +1026,17 @@ def profile():
                             "100000"], log=WORK + "/responder.log")
     responder.wait_line("ready", 20)
     settle()
+    peer = Peer("first", 1)
     trace = WORK + "/strace.txt"
     for label, argv in (
             ("btpair pair", [BTPAIR, "pair", B, "--pin", PIN]),
             ("btpair connect --pin", [BTPAIR, "connect", B, "--channel",
                                       "1", "--pin", PIN, "--exec", "true"])):
         t0 = now()
-        rc, out = run(["strace", "-f", "-r", "-o", trace] + argv, timeout=60)
+        # -s 0: no buffer contents, so the PIN in PIN Code Reply never
+        # reaches the trace or the console.
+        rc, out = run(["strace", "-f", "-r", "-s", "0", "-o", trace] + argv,
+                      timeout=60)
         emit(group="profile", tool=label, value=now() - t0, unit="s",
              status=rc)
         with open(trace, errors="replace") as f:
@@ -1015,6 +1057,7 @@ def profile():
             if k:
                 note("       after: %s" % lines[k - 1][:150])
         unpair(0, 1)
+    peer.stop()
     responder.stop()
 
 
