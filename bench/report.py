@@ -17,6 +17,19 @@ import subprocess
 import sys
 
 
+# A median within this fraction of the other's is not called slower.
+NOISE = 0.03
+
+
+def partial_runs(out, rows, group):
+    """Runs where some pairings failed: how many got through."""
+    for r in rows:
+        if r.get("group") == group and "failed" in r and "ok" in r:
+            out.append("- %s: a run with %d of %d pairings done; the rest "
+                       "timed out or failed." % (r["tool"], r["ok"],
+                                                   r["n"]))
+
+
 def load(path):
     rows = []
     with open(path, errors="replace") as f:
@@ -110,7 +123,7 @@ def timing_table(out, rows, group, pairs, unit_fn=secs):
             continue
         out.append("| %s ÷ %s | %s | %s | %s |" % (
             mine, theirs, *(ratio(x, y) for x, y in zip(a, b))))
-        if a[1] > b[1]:
+        if a[1] > b[1] * (1 + NOISE):
             slower.append((mine, theirs))
     out.append("")
     return slower
@@ -202,6 +215,8 @@ def main():
                 secs(statistics.median(t) - statistics.median(k))))
     w("")
 
+    w("TCG-inflated: all of it, process start-up most.")
+    w("")
     w("## 2. Pairing plus the first RFCOMM byte")
     w("")
     w("From process start until the device (an RFCOMM server on channel "
@@ -213,6 +228,8 @@ def main():
     slower += timing_table(out, rows, "pair+rfcomm", [
         ("btpair connect --pin", "bluetoothctl pair + rctest")])
 
+    w("TCG-inflated: all of it.")
+    w("")
     w("## 3. Footprint")
     w("")
     load_rows = [r for r in rows if r.get("group") == "load"]
@@ -276,6 +293,9 @@ def main():
                                     ratio(sizes.get("btpair"), size)))
     w("")
 
+    w("Not TCG-inflated: sizes and memory. Inflated: the CPU seconds and "
+      "the load's duration.")
+    w("")
     w("## 4. Throughput")
     w("")
     w("One paired link, an RFCOMM peer on the device side; each run "
@@ -324,10 +344,13 @@ def main():
                     tool, *(ratio(x, y) for x, y in zip(st, base)),
                     ratio(statistics.median(cpu),
                           statistics.median(base_cpu))))
-                if st[1] < base[1]:
+                if st[1] < base[1] * (1 - NOISE):
                     slower.append((tool + " " + direction, "rctest"))
         w("")
 
+    w("TCG-inflated: all of it; the rate is bound by the emulated "
+      "controller (btvirt) on the same vCPU, not by the tools.")
+    w("")
     w("## 5. Scale")
     w("")
     w("A guest with 9 controllers. **At once**: one agent on hci0 and "
@@ -343,6 +366,8 @@ def main():
     w("")
     slower += timing_table(out, rows, "scale-concurrent", [
         ("btpair agent", "btmgmt agent")])
+    partial_runs(out, rows, "scale-concurrent")
+    w("")
     w("| agent | 1 peer median | 8 peers median | per device (8 peers) | "
       "growth 8 ÷ 1 | slowest initiator (median) |")
     w("|---|---|---|---|---|---|")
@@ -358,6 +383,8 @@ def main():
     w("")
     slower += timing_table(out, rows, "scale-sequential", [
         ("btpair pair", "btmgmt pair")])
+    partial_runs(out, rows, "scale-sequential")
+    w("")
     w("| tool | per device median | first device median | last device "
       "median | growth last ÷ first |")
     w("|---|---|---|---|---|")
@@ -373,14 +400,17 @@ def main():
                 secs(last), ratio(last, first)))
     w("")
 
+    w("TCG-inflated: all of it; 9 emulated controllers share one vCPU.")
+    w("")
     w("## Where btpair is slower, and why")
     w("")
     if slower:
         for mine, theirs in slower:
-            w("- %s is slower than %s (median) in this run." % (mine, theirs))
+            w("- %s is slower than %s (median, by more than %d%%) in this "
+              "run." % (mine, theirs, NOISE * 100))
     else:
-        w("- In this run btpair's median is at or below the BlueZ tool's "
-          "on every timed row.")
+        w("- In this run no btpair median is more than %d%% behind the "
+          "BlueZ tool's." % (NOISE * 100))
     w("")
     if args.notes and os.path.exists(args.notes):
         with open(args.notes) as f:
