@@ -147,8 +147,11 @@ def warm(pairs):
 
 
 def reset(devices):
-    """Power-cycle the devices: a pairing that timed out leaves state
-    behind on the emulated controllers that fails the next run's pages."""
+    """Power-cycle hci0 and the devices: a pairing that timed out leaves
+    state behind on the emulated controllers that fails the next run's
+    pages to those devices."""
+    btpair("-q", "power", "off")
+    btpair("-q", "setup")
     for i in devices:
         btpair("-q", "-i", "hci%d" % i, "power", "off")
         hc05_like(i)

@@ -34,10 +34,12 @@ def load(path):
     rows = []
     with open(path, errors="replace") as f:
         for line in f:
-            line = line.strip()
-            if line.startswith("BENCH "):
+            # The first line after boot follows the console's terminal
+            # resets on the same line.
+            at = line.find("BENCH {")
+            if at >= 0:
                 try:
-                    rows.append(json.loads(line[6:]))
+                    rows.append(json.loads(line[at + 6:].strip()))
                 except ValueError:
                     pass
     return rows

@@ -23,8 +23,9 @@ args=()
 for v in BENCH_REPS BENCH_PAIRINGS BENCH_BLUEZ_PAIRINGS BENCH_MIB BENCH_TPUT_REPS; do
 	[ -n "${!v:-}" ] && args+=("$v=${!v}")
 done
-command="make bench"
-[ ${#args[@]} -gt 0 ] && command="${args[*]} make bench"
+# make passes its command line's variables (CI=1) on in the environment.
+command="make${CI:+ CI=$CI} bench"
+[ ${#args[@]} -gt 0 ] && command="${args[*]} $command"
 
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -36,7 +37,7 @@ for s in pairing scale; do
 	VM_TIMEOUT=${BENCH_VM_TIMEOUT:-3600} tests/vm/run.sh \
 		"$here/scenarios/$s.sh" "${args[@]}" || failed=1
 	bench=$out/$s.bench
-	tr -d '\r' <"$out/$s.log" | grep -a '^BENCH ' >"$bench" || true
+	tr -d '\r' <"$out/$s.log" | grep -a 'BENCH {' >"$bench" || true
 	logs+=("$bench")
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
