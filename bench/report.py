@@ -240,7 +240,8 @@ def main():
       "pairings below; \"mapped\" is the total size of the distinct "
       "files the process maps (binary and shared libraries); binary "
       "size is the executable alone; CPU is the process's user+system "
-      "time since it started.")
+      "time since it started. bluetoothctl's idle figure is from one "
+      "process and its after figure from the one that drove the load.")
     w("")
     for r in load_rows:
         w("- %s: %d of %d pairings succeeded in %.1f s." % (
@@ -249,7 +250,8 @@ def main():
             "bluetoothd, `bluetoothctl` pairing from hci0 (scan, pair, "
             "remove each time)", r["value"], r["n"], r["seconds"]))
     w("")
-    w("| process | VmHWM idle | VmHWM after | mapped files | CPU after |")
+    w("| process | VmHWM idle | VmHWM after | mapped files | CPU at the "
+      "last sample |")
     w("|---|---|---|---|---|")
     rss = [r for r in rows if r.get("group") == "rss"]
     tools = []
@@ -298,6 +300,7 @@ def main():
     if "btpair" in sizes and os.path.exists(binary):
         tmp = os.path.join(here, ".btpair-stripped")
         if subprocess.run(["strip", "-o", tmp, binary]).returncode == 0:
+            sizes["btpair (as built, with -g)"] = sizes.pop("btpair")
             sizes["btpair, stripped"] = os.path.getsize(tmp)
             os.unlink(tmp)
     mine = sizes.get("btpair, stripped", sizes.get("btpair"))
@@ -314,8 +317,8 @@ def main():
       "moves the same number of bytes in one direction only (both at "
       "once stall on credits on the emulated controllers). Up: the "
       "client sends a file (`btpair connect` with the file on stdin; "
-      "`--exec dd if=FILE bs=4096`; `rctest -s -b 4096`); the peer times its first to its "
-      "last byte. Down: the peer sends after the client's first byte "
+      "`--exec dd if=FILE bs=4096`; `rctest -s -b 4096`); the peer "
+      "times its first to its last byte. Down: the peer sends after the client's first byte "
       "(`--exec sh -c 'printf x; cat >FILE'` for --exec, rctest -u), "
       "timed from its first send to its close returning (it lingers "
       "until the data is out). CPU is the client process's own user + "
