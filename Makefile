@@ -11,6 +11,8 @@
 #   make install      PREFIX, DESTDIR, BINDIR, MANDIR honoured
 #   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
 #   make CROSS_COMPILE=aarch64-linux-gnu-   cross build in build-aarch64-linux-gnu
+#   make bench        btpair against BlueZ's tools in the VM guest
+#                     (bench/results.md; not part of check)
 
 VERSION := 0.1.0
 
@@ -68,7 +70,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
 	check-valgrind check-vm-san check-cross check-dist deb \
-	demo install format fuzz fuzz-build fuzz-bins
+	demo install format fuzz fuzz-build fuzz-bins bench
 
 all: $(BUILD)/btpair
 
@@ -162,6 +164,9 @@ check-vm-san: $(BUILD)/tests/responder
 
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
+
+bench: $(BUILD)/btpair $(BUILD)/tests/responder
+	bench/run.sh
 
 # The units and the agent's settings name the installed paths; settings
 # already made in agent.conf are never overwritten.

@@ -4,6 +4,7 @@
 # VM suite's qemu, busybox, BlueZ tools and kernel package; the cross
 # compilers, the Pi targets' libcheck (multiarch) and qemu-user; the man,
 # systemd and Debian packaging tools. Safe to run again.
+#   tests/deps.sh [PACKAGE...]   also install these (bench/deps.sh does)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,8 @@ pkgs=(gcc make pkg-config libbluetooth-dev check
 	check:arm64 check:armhf
 	groff man-db bash-completion systemd
 	dpkg-dev debhelper fakeroot lintian
-	valgrind clang libclang-rt-14-dev)
+	valgrind clang libclang-rt-14-dev
+	"$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

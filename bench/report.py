@@ -1,0 +1,442 @@
+#!/usr/bin/env python3
+"""Turn the BENCH lines of the benchmark guests' consoles into a Markdown
+report.
+
+  report.py --command CMD --load-before L [--notes FILE] LOG...
+
+Each LOG holds the BENCH lines of one guest boot (bench/bench.py prints
+them). Every ratio is taken between figures of the same boot.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+
+# A median within this fraction of the other's is not called slower.
+NOISE = 0.03
+
+
+def partial_runs(out, rows, group):
+    """Runs where some pairings failed: how many got through."""
+    for r in rows:
+        if r.get("group") == group and "failed" in r and "ok" in r:
+            out.append("- %s: a run with %d of %d pairings done; the rest "
+                       "timed out or failed." % (r["tool"], r["ok"],
+                                                   r["n"]))
+
+
+def load(path):
+    rows = []
+    with open(path, errors="replace") as f:
+        for line in f:
+            # The first line after boot follows the console's terminal
+            # resets on the same line.
+            at = line.find("BENCH {")
+            if at >= 0:
+                try:
+                    rows.append(json.loads(line[at + 6:].strip()))
+                except ValueError:
+                    pass
+    return rows
+
+
+def values(rows, group, tool, key="value", **match):
+    return [r[key] for r in rows
+            if r.get("group") == group and r.get("tool") == tool
+            and "failed" not in r and key in r
+            and all(r.get(k) == v for k, v in match.items())]
+
+
+def failures(rows, group, tool):
+    return sum(1 for r in rows if r.get("group") == group
+               and r.get("tool") == tool and "failed" in r)
+
+
+def stats(xs):
+    if not xs:
+        return None
+    return min(xs), statistics.median(xs), max(xs)
+
+
+def secs(x):
+    if x is None:
+        return "–"
+    return "%.3f s" % x if x < 10 else "%.1f s" % x
+
+
+def ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "–"
+    return "%.2f×" % (a / b)
+
+
+def host_info():
+    model = "?"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    with open("/proc/meminfo") as f:
+        mem = int(f.readline().split()[1]) // 1024
+    try:
+        qemu = subprocess.run(["qemu-system-x86_64", "--version"],
+                              capture_output=True, text=True).stdout
+        qemu = qemu.splitlines()[0]
+    except (OSError, IndexError):
+        qemu = "?"
+    return model, os.cpu_count(), mem, qemu
+
+
+def timing_table(out, rows, group, pairs, unit_fn=secs):
+    """pairs: (btpair tool, BlueZ tool). One line per tool with min,
+    median, max; then btpair's figures as ratios of the BlueZ tool's."""
+    out.append("| tool | runs (failed) | min | median | max |")
+    out.append("|---|---|---|---|---|")
+    seen = []
+    for pair in pairs:
+        for tool in pair:
+            if tool in seen:
+                continue
+            seen.append(tool)
+            st = stats(values(rows, group, tool))
+            n = len(values(rows, group, tool))
+            if st:
+                out.append("| %s | %d (%d) | %s | %s | %s |" % (
+                    tool, n, failures(rows, group, tool),
+                    *(unit_fn(x) for x in st)))
+            else:
+                out.append("| %s | 0 (%d) | – | – | – |" % (
+                    tool, failures(rows, group, tool)))
+    out.append("")
+    out.append("| ratio | min | median | max |")
+    out.append("|---|---|---|---|")
+    slower = []
+    for mine, theirs in pairs:
+        a = stats(values(rows, group, mine))
+        b = stats(values(rows, group, theirs))
+        if not a or not b:
+            out.append("| %s ÷ %s | – | – | – |" % (mine, theirs))
+            continue
+        out.append("| %s ÷ %s | %s | %s | %s |" % (
+            mine, theirs, *(ratio(x, y) for x, y in zip(a, b))))
+        if a[1] > b[1] * (1 + NOISE):
+            slower.append((mine, theirs))
+    out.append("")
+    return slower
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--command", required=True)
+    ap.add_argument("--load-before", default="?")
+    ap.add_argument("--load-after", default="?")
+    ap.add_argument("--started", default="?")
+    ap.add_argument("--notes")
+    ap.add_argument("logs", nargs="+")
+    args = ap.parse_args()
+
+    boots = [load(p) for p in args.logs]
+    if not any(boots):
+        print("report.py: no BENCH lines in %s" % " ".join(args.logs),
+              file=sys.stderr)
+        return 1
+    rows = [r for b in boots for r in b]
+    env = next((r for r in rows if r.get("group") == "env"), {})
+    model, cpus, mem, qemu = host_info()
+    today = datetime.datetime.now(datetime.timezone.utc)
+    out = []
+    w = out.append
+    w("# btpair against BlueZ's own tools")
+    w("")
+    w("Produced by `%s` (started %s, report written %s)." % (
+        args.command, args.started, today.strftime("%Y-%m-%d %H:%M UTC")))
+    w("")
+    w("- Host: %s, %d cores, %d MiB; %s; host kernel %s." % (
+        model, cpus, mem, qemu, platform.release()))
+    w("- Host load average (1, 5, 15 min) before: %s; after: %s. Other "
+      "qemu guests shared the machine, so every absolute figure carries "
+      "their noise; each ratio compares figures from the same guest "
+      "boot, measured alternately." % (args.load_before, args.load_after))
+    w("- Guest: Debian kernel %s under qemu TCG (software emulation, one "
+      "vCPU, 768 MiB), controllers emulated by btvirt in the same guest; "
+      "%s; BlueZ %s; Python %s." % (
+          env.get("kernel", "?"), env.get("btpair", "?"),
+          env.get("bluez", "?"), env.get("python", "?")))
+    w("")
+    w("**TCG inflation.** Every time, rate and CPU figure below is "
+      "inflated by software emulation of the CPU, and the controllers "
+      "are emulated by a process (btvirt) that competes for the same "
+      "single vCPU: absolute numbers say little about a Raspberry Pi "
+      "with a real HC-05. Process start-up (exec, dynamic linking, "
+      "Python and D-Bus start-up) is inflated most, so the ratios of "
+      "the cold-process rows overstate the gap a little; the kernel's "
+      "share and the throughput rows are dominated by the emulated "
+      "controller. Sizes and resident memory are not inflated.")
+    w("")
+    w("Ratios are btpair ÷ the BlueZ tool: below 1.00× btpair is faster "
+      "or smaller.")
+    w("")
+    slower = []
+
+    w("## 1. Pairing latency, cold process")
+    w("")
+    w("From process start to \"paired\" on a freshly unpaired device "
+      "(legacy PIN, both sides unpaired between runs): `btpair pair "
+      "ADDR --pin 1234` (until it exits 0), `btmgmt` at its prompt "
+      "(`pair -c 3 ADDR`, the PIN typed at its PIN prompt through a pty, "
+      "until \"Paired with\"), and `bluetoothctl` with its agent against "
+      "bluetoothd on a private system bus (`pair ADDR`, the PIN typed at "
+      "its prompt, until \"Pairing successful\"; the scan bluetoothd "
+      "needs first is not counted). The device side is answered by the "
+      "same responder in every run. btpair and btmgmt alternate; the "
+      "bluetoothd runs sit between two halves of them.")
+    w("")
+    slower += timing_table(out, rows, "pair", [
+        ("btpair pair", "btmgmt pair"),
+        ("btpair pair", "bluetoothctl pair")])
+    w("The kernel's own share, from `btmon` timestamps: MGMT Pair Device "
+      "sent to its Command Complete, for the same runs. It contains the "
+      "initiator's own PIN Code Reply, so it is the floor for a tool that "
+      "answers at once; the rest of the run is the tool's alone.")
+    w("")
+    w("| tool | runs | kernel median | whole run median | outside the "
+      "kernel (median) |")
+    w("|---|---|---|---|---|")
+    for tool in ("btpair pair", "btmgmt pair", "bluetoothctl pair"):
+        k = values(rows, "kernel", tool)
+        t = values(rows, "pair", tool)
+        if k and t:
+            w("| %s | %d | %s | %s | %s |" % (
+                tool, len(k), secs(statistics.median(k)),
+                secs(statistics.median(t)),
+                secs(statistics.median(t) - statistics.median(k))))
+    w("")
+
+    w("TCG-inflated: all of it, process start-up most.")
+    w("")
+    w("## 2. Pairing plus the first RFCOMM byte")
+    w("")
+    w("From process start until the device (an RFCOMM server on channel "
+      "1 that demands an authenticated link, as an HC-05 does) receives "
+      "the first byte: `btpair connect ADDR --channel 1 --pin 1234 "
+      "--exec printf x` against `bluetoothctl` (pair, as above) followed "
+      "by `rctest -s -P 1 -N 1`.")
+    w("")
+    slower += timing_table(out, rows, "pair+rfcomm", [
+        ("btpair connect --pin", "bluetoothctl pair + rctest")])
+
+    w("TCG-inflated: all of it.")
+    w("")
+    w("## 3. Footprint")
+    w("")
+    load_rows = [r for r in rows if r.get("group") == "load"]
+    w("Peak resident memory (VmHWM from /proc) idle and after the "
+      "pairings below; \"mapped\" is the total size of the distinct "
+      "files the process maps (binary and shared libraries); binary "
+      "size is the executable alone; CPU is the process's user+system "
+      "time since it started. bluetoothctl's idle figure is from one "
+      "process and its after figure from the one that drove the load.")
+    w("")
+    for r in load_rows:
+        w("- %s: %d of %d pairings succeeded in %.1f s." % (
+            "btpair agent answering, `btpair -i hci1 pair` initiating"
+            if r["tool"] == "btpair agent" else
+            "bluetoothd, `bluetoothctl` pairing from hci0 (scan, pair, "
+            "remove each time)", r["value"], r["n"], r["seconds"]))
+    w("")
+    w("| process | VmHWM idle | VmHWM after | mapped files | CPU at the "
+      "last sample |")
+    w("|---|---|---|---|---|")
+    rss = [r for r in rows if r.get("group") == "rss"]
+    tools = []
+    for r in rss:
+        if r["tool"] not in tools:
+            tools.append(r["tool"])
+    hwm = {}
+    for tool in tools:
+        idle = [r for r in rss if r["tool"] == tool and r["phase"] == "idle"]
+        after = [r for r in rss if r["tool"] == tool
+                 and r["phase"] == "after"]
+        i = idle[0] if idle else None
+        a = after[0] if after else None
+        hwm[tool] = (i["value"] if i else None, a["value"] if a else None)
+        any_row = a or i
+        w("| %s | %s | %s | %.1f MiB (%d files) | %s |" % (
+            tool, "%d KiB" % i["value"] if i else "–",
+            "%d KiB" % a["value"] if a else "–",
+            any_row["mapped"] / 1048576, any_row["files"],
+            "%.2f s" % any_row["cpu"]))
+    stack = [t for t in ("bluetoothd", "dbus-daemon") if t in hwm]
+    if "btpair agent" in hwm and stack:
+        def total(k):
+            xs = [hwm[t][k] for t in stack]
+            return None if None in xs else sum(xs)
+        mine = hwm["btpair agent"]
+        w("")
+        w("| ratio | idle | after |")
+        w("|---|---|---|")
+        w("| btpair agent ÷ (%s) | %s | %s |" % (
+            " + ".join(stack), ratio(mine[0], total(0)),
+            ratio(mine[1], total(1))))
+        for t in ("bluetoothctl", "simple-agent (python3)"):
+            if t in hwm and hwm[t][0]:
+                w("| btpair agent ÷ (%s + %s) idle | %s | |" % (
+                    " + ".join(stack), t,
+                    ratio(mine[0], total(0) + hwm[t][0])))
+    w("")
+    w("| binary | size | btpair (stripped) ÷ this |")
+    w("|---|---|---|")
+    sizes = {r["tool"]: r["value"] for r in rows if r.get("group") == "size"}
+    # Debian's binaries are stripped; btpair is built with -g. The same
+    # file, stripped, is the fair size.
+    here = os.path.dirname(os.path.abspath(__file__))
+    binary = os.path.join(here, "..", "build", "btpair")
+    if "btpair" in sizes and os.path.exists(binary):
+        tmp = os.path.join(here, ".btpair-stripped")
+        if subprocess.run(["strip", "-o", tmp, binary]).returncode == 0:
+            sizes["btpair (as built, with -g)"] = sizes.pop("btpair")
+            sizes["btpair, stripped"] = os.path.getsize(tmp)
+            os.unlink(tmp)
+    mine = sizes.get("btpair, stripped", sizes.get("btpair"))
+    for tool, size in sizes.items():
+        w("| %s | %d KiB | %s |" % (tool, size // 1024, ratio(mine, size)))
+    w("")
+
+    w("Not TCG-inflated: sizes and memory. Inflated: the CPU seconds and "
+      "the load's duration.")
+    w("")
+    w("## 4. Throughput")
+    w("")
+    w("One paired link, an RFCOMM peer on the device side; each run "
+      "moves the same number of bytes in one direction only (both at "
+      "once stall on credits on the emulated controllers). Up: the "
+      "client sends a file (`btpair connect` with the file on stdin; "
+      "`--exec dd if=FILE bs=4096`; `rctest -s -b 4096`); the peer "
+      "times its first to its last byte. Down: the peer sends after the client's first byte "
+      "(`--exec sh -c 'printf x; cat >FILE'` for --exec, rctest -u), "
+      "timed from its first send to its close returning (it lingers "
+      "until the data is out). CPU is the client process's own user + "
+      "system time (for --exec including the command's), per MiB.")
+    w("")
+    for direction in ("up", "down"):
+        group = "tput-" + direction
+        w("**%s** (%s)" % (direction, "client to device" if direction == "up"
+                           else "device to client"))
+        w("")
+        w("| tool | runs (failed) | min | median | max | CPU s/MiB "
+          "(median) |")
+        w("|---|---|---|---|---|---|")
+        for tool in ("rctest", "btpair connect (stdio)",
+                     "btpair connect --exec"):
+            st = stats(values(rows, group, tool))
+            cpu = values(rows, group, tool, key="cpu_per_mib")
+            if st:
+                w("| %s | %d (%d) | %s | %s | %s | %.3f |" % (
+                    tool, len(values(rows, group, tool)),
+                    failures(rows, group, tool),
+                    *("%.1f KiB/s" % (x / 1024) for x in st),
+                    statistics.median(cpu)))
+            else:
+                w("| %s | 0 (%d) | – | – | – | – |" % (
+                    tool, failures(rows, group, tool)))
+        w("")
+        w("| ratio (rate; above 1.00× btpair is faster) | min | median | "
+          "max | CPU/MiB median |")
+        w("|---|---|---|---|---|")
+        base = stats(values(rows, group, "rctest"))
+        base_cpu = values(rows, group, "rctest", key="cpu_per_mib")
+        for tool in ("btpair connect (stdio)", "btpair connect --exec"):
+            st = stats(values(rows, group, tool))
+            cpu = values(rows, group, tool, key="cpu_per_mib")
+            if st and base:
+                w("| %s ÷ rctest | %s | %s | %s | %s |" % (
+                    tool, *(ratio(x, y) for x, y in zip(st, base)),
+                    ratio(statistics.median(cpu),
+                          statistics.median(base_cpu))))
+                if st[1] < base[1] * (1 - NOISE):
+                    slower.append((tool + " " + direction, "rctest"))
+        w("")
+
+    w("TCG-inflated: all of it; the rate is bound by the emulated "
+      "controller (btvirt) on the same vCPU, not by the tools.")
+    w("")
+    w("## 5. Scale")
+    w("")
+    w("A guest with 9 controllers. **At once**: one agent on hci0 and "
+      "8 peers (hci1..hci8) each running `btpair -i hciN pair` to it at "
+      "the same moment; the agent is `btpair agent --allow-any` or "
+      "`btmgmt` at its prompt with the PIN typed at every PIN prompt "
+      "(BlueZ's mgmt-level tool; bluetoothd would also own the 8 "
+      "initiating controllers of this guest, see section 3). \"1 peer\" "
+      "is the same with hci1 alone, so growth = 8 peers ÷ 1 peer. "
+      "**In sequence**: one provisioning run from hci0 pairs the 8 "
+      "devices one after another, one cold process per device (`btpair "
+      "pair` or `btmgmt` as in section 1).")
+    w("")
+    slower += timing_table(out, rows, "scale-concurrent", [
+        ("btpair agent", "btmgmt agent")])
+    partial_runs(out, rows, "scale-concurrent")
+    w("")
+    w("| agent | 1 peer median | 8 peers median | per device (8 peers) | "
+      "growth 8 ÷ 1 | slowest initiator (median) |")
+    w("|---|---|---|---|---|---|")
+    for tool in ("btpair agent", "btmgmt agent"):
+        one = values(rows, "scale-single", tool)
+        many = values(rows, "scale-concurrent", tool)
+        slow = values(rows, "scale-concurrent", tool, key="slowest")
+        if one and many:
+            m1, m8 = statistics.median(one), statistics.median(many)
+            w("| %s | %s | %s | %s | %s | %s |" % (
+                tool, secs(m1), secs(m8), secs(m8 / 8), ratio(m8, m1),
+                secs(statistics.median(slow))))
+    w("")
+    slower += timing_table(out, rows, "scale-sequential", [
+        ("btpair pair", "btmgmt pair")])
+    partial_runs(out, rows, "scale-sequential")
+    w("")
+    w("| tool | per device median | first device median | last device "
+      "median | growth last ÷ first |")
+    w("|---|---|---|---|---|")
+    for tool in ("btpair pair", "btmgmt pair"):
+        runs = values(rows, "scale-sequential", tool, key="times")
+        runs = [t for t in runs if t]
+        if runs:
+            flat = [x for t in runs for x in t]
+            first = statistics.median(t[0] for t in runs)
+            last = statistics.median(t[-1] for t in runs)
+            w("| %s | %s | %s | %s | %s |" % (
+                tool, secs(statistics.median(flat)), secs(first),
+                secs(last), ratio(last, first)))
+    w("")
+
+    w("TCG-inflated: all of it; 9 emulated controllers share one vCPU.")
+    w("")
+    w("## Where btpair is slower, and why")
+    w("")
+    if slower:
+        for mine, theirs in slower:
+            w("- %s is slower than %s (median, by more than %d%%) in this "
+              "run." % (mine, theirs, NOISE * 100))
+    else:
+        w("- In this run no btpair median is more than %d%% behind the "
+          "BlueZ tool's." % (NOISE * 100))
+    w("")
+    if args.notes and os.path.exists(args.notes):
+        with open(args.notes) as f:
+            out.append(f.read().rstrip())
+        w("")
+    elapsed = [r for r in rows if r.get("group") == "elapsed"]
+    w("Guest time per group: " + ", ".join(
+        "%s %.0f s" % (r["tool"], r["value"]) for r in elapsed) + ".")
+    print("\n".join(out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+#!/bin/bash
+# make bench: boot the VM suite's guest once per benchmark scenario in
+# bench/scenarios, collect the BENCH lines from each console, and write
+# bench/results.md. Not part of `make check`; needs root (like the VM suite)
+# and about half an hour on a 2-core machine.
+#
+# BENCH_REPS, BENCH_PAIRINGS, BENCH_BLUEZ_PAIRINGS, BENCH_MIB, BENCH_TPUT_REPS
+# in the environment override bench/bench.py's defaults (6 repetitions, 100
+# pairings with btpair and 25 with bluetoothd, 16 MiB,
+# 2 throughput repetitions); BENCH_OUT names another report file.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd -P)
+checkout=$(dirname "$here")
+cd "$checkout"
+report=${BENCH_OUT:-$here/results.md}
+out=$checkout/tests/vm/.out
+
+"$here/deps.sh"
+tests/vm/setup.sh >/dev/null
+
+args=()
+for v in BENCH_REPS BENCH_PAIRINGS BENCH_BLUEZ_PAIRINGS BENCH_MIB BENCH_TPUT_REPS; do
+	[ -n "${!v:-}" ] && args+=("$v=${!v}")
+done
+# make passes its command line's variables (CI=1) on in the environment.
+command="make${CI:+ CI=$CI} bench"
+[ ${#args[@]} -gt 0 ] && command="${args[*]} $command"
+
+started=$(date -u '+%Y-%m-%d %H:%M UTC')
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+logs=()
+failed=0
+for s in pairing scale; do
+	rm -f "$out/$s.log"
+	# One boot runs for many minutes: its own limit, not the suite's.
+	VM_TIMEOUT=${BENCH_VM_TIMEOUT:-3600} tests/vm/run.sh \
+		"$here/scenarios/$s.sh" "${args[@]}" || failed=1
+	bench=$out/$s.bench
+	tr -d '\r' <"$out/$s.log" | grep -a 'BENCH {' >"$bench" || true
+	logs+=("$bench")
+done
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+
+python3 "$here/report.py" --command "$command" --started "$started" \
+	--load-before "$load_before" --load-after "$load_after" \
+	--notes "$here/notes.md" "${logs[@]}" >"$report.tmp"
+mv "$report.tmp" "$report"
+echo "bench: wrote $report"
+exit "$failed"
