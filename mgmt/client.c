@@ -215,11 +215,64 @@ static int read_one(struct mgmt_client *c, struct mgmt_msg **msg)
 	return 1;
 }
 
+/*
+ * Whether losing m could break what btpair is doing: replies, pairing
+ * requests, keys, links and controllers coming and going. The rest (new
+ * settings, names, discovery) only informs, and is what a flood of events
+ * is made of.
+ */
+static bool must_keep(const struct mgmt_msg *m)
+{
+	switch (m->code) {
+	case MGMT_EV_CMD_COMPLETE:
+	case MGMT_EV_CMD_STATUS:
+	case MGMT_EV_INDEX_ADDED:
+	case MGMT_EV_INDEX_REMOVED:
+	case MGMT_EV_NEW_LINK_KEY:
+	case MGMT_EV_DEVICE_CONNECTED:
+	case MGMT_EV_DEVICE_DISCONNECTED:
+	case MGMT_EV_CONNECT_FAILED:
+	case MGMT_EV_PIN_CODE_REQUEST:
+	case MGMT_EV_USER_CONFIRM_REQUEST:
+	case MGMT_EV_USER_PASSKEY_REQUEST:
+	case MGMT_EV_AUTH_FAILED:
+	case MGMT_EV_DEVICE_UNPAIRED:
+	case MGMT_EV_PASSKEY_NOTIFY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* Drop the oldest queued message that need not be kept, if any. */
+static bool evict_one(struct mgmt_client *c)
+{
+	struct queued **link = &c->head, *q, *prev = NULL;
+
+	for (q = c->head; q; prev = q, link = &q->next, q = q->next) {
+		if (must_keep(q->msg))
+			continue;
+		*link = q->next;
+		if (c->tail == q)
+			c->tail = prev;
+		free(q->msg);
+		free(q);
+		c->queued--;
+		c->dropped++;
+		return true;
+	}
+	return false;
+}
+
 static void enqueue(struct mgmt_client *c, struct mgmt_msg *m)
 {
 	struct queued *q;
 
-	if (c->queued >= MGMT_CLIENT_QUEUE_MAX) {
+	/* Full: a message that must be kept takes the place of one that need
+	 * not; anything else arriving now is dropped. A PIN request behind
+	 * thousands of New Settings is not lost, and memory stays bounded. */
+	if (c->queued >= MGMT_CLIENT_QUEUE_MAX &&
+	    !(must_keep(m) && evict_one(c))) {
 		c->dropped++;
 		free(m);
 		return;

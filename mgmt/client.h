@@ -23,7 +23,10 @@
 
 struct mgmt_client;
 
-/* Queued messages beyond this are dropped (oldest kept) and counted. */
+/* Queued messages beyond this are dropped and counted: the oldest are
+ * kept, except that replies, pairing requests, keys and link and controller
+ * events displace the oldest merely informational message (settings,
+ * names, discovery) rather than be dropped. */
 #define MGMT_CLIENT_QUEUE_MAX 4096
 
 /* Now on CLOCK_MONOTONIC, in milliseconds. */

@@ -306,7 +306,7 @@ END_TEST
 
 /* A flood of unrelated events while waiting: the reply is still found, and
  * the queue stops growing at its bound. */
-static struct fk_step flood[MGMT_CLIENT_QUEUE_MAX + 16];
+static struct fk_step flood[MGMT_CLIENT_QUEUE_MAX + 32];
 
 START_TEST(test_event_flood_is_bounded)
 {
@@ -330,6 +330,54 @@ START_TEST(test_event_flood_is_bounded)
 	/* The oldest were kept, in order. */
 	next_is(0x0004, 0);
 	next_is(0x0004, 1);
+	finish();
+}
+END_TEST
+
+START_TEST(test_flood_does_not_push_out_a_pin_request)
+{
+	static const uint8_t settings[] = { 0x01, 0x00, 0x00, 0x00 };
+	static const uint8_t pin_request[] = { 0x2B, 0x1A, 0xF5, 0x31,
+					       0xD3, 0x98, 0x00, 0x00 };
+	const struct fk_step new_settings = {
+		.kind = FK_SEND, .code = 0x0006, .param = settings,
+		.len = sizeof(settings)
+	};
+	size_t n = 0, extra = 10, after = 3, got = 0;
+	struct mgmt_msg *m;
+	uint8_t status = 0xff;
+	bool pin = false;
+
+	flood[n++] = (struct fk_step)FK_EXPECT_CMD(OP_INDEX_LIST, NONE);
+	/* New Settings, more than the queue holds, then a PIN request and
+	 * more New Settings while the client waits for its reply. */
+	for (size_t i = 0; i < MGMT_CLIENT_QUEUE_MAX + extra; i++)
+		flood[n++] = new_settings;
+	flood[n++] = (struct fk_step){ .kind = FK_SEND, .code = 0x000E,
+				       .param = pin_request,
+				       .len = sizeof(pin_request) };
+	for (size_t i = 0; i < after; i++)
+		flood[n++] = new_settings;
+	flood[n++] = (struct fk_step)FK_COMPLETE(OP_INDEX_LIST, NONE, 0x00,
+						 0x00, 0x00);
+	flood[n++] = (struct fk_step)FK_SILENT_MS(100);
+	flood[n++] = (struct fk_step)FK_DONE;
+
+	start(flood);
+	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
+					  mgmt_deadline_in(10000), &status,
+					  NULL, 0, NULL),
+			 0);
+	ck_assert_uint_eq(status, 0);
+	/* One New Settings made room for the request. */
+	ck_assert_uint_eq(mgmt_client_dropped(client), extra + 1 + after);
+	while (mgmt_client_next_ready(client, &m) == 0) {
+		got++;
+		pin = pin || m->code == 0x000E;
+		free(m);
+	}
+	ck_assert_uint_eq(got, MGMT_CLIENT_QUEUE_MAX);
+	ck_assert(pin);
 	finish();
 }
 END_TEST
@@ -386,6 +434,7 @@ static Suite *client_suite(void)
 	tcase_add_test(tc, test_peer_closed);
 	tcase_add_test(tc, test_send_too_long);
 	tcase_add_test(tc, test_event_flood_is_bounded);
+	tcase_add_test(tc, test_flood_does_not_push_out_a_pin_request);
 	tcase_add_test(tc, test_next_deadline);
 	tcase_add_test(tc, test_call_truncates_copy_but_reports_length);
 	suite_add_tcase(s, tc);
