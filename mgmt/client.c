@@ -146,6 +146,10 @@ unsigned long mgmt_client_dropped(const struct mgmt_client *c)
 	return c->dropped;
 }
 
+/* How often a send the kernel refuses for lack of memory is tried again,
+ * 20 ms more apart each time. */
+#define SEND_RETRIES 5
+
 int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
 		     const void *param, size_t len)
 {
@@ -162,9 +166,23 @@ int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
 	if (c->trace)
 		c->trace(c->trace_data, true, opcode, index, buf + MGMT_HDR_SIZE,
 			 len);
-	do {
+	for (int tries = 0;;) {
 		n = send(c->fd, buf, MGMT_HDR_SIZE + len, MSG_NOSIGNAL);
-	} while (n < 0 && errno == EINTR);
+		if (n >= 0 || errno == EINTR) {
+			if (n >= 0)
+				break;
+			continue;
+		}
+		/* The kernel short of memory for a moment (seen under a flood
+		 * of events queued to every socket) runs nothing of the
+		 * command: it is safe to send again, shortly. */
+		if ((errno != ENOMEM && errno != ENOBUFS) ||
+		    ++tries > SEND_RETRIES)
+			break;
+		struct timespec ts = { 0, tries * 20 * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
 	/* The secret bytes of a PIN reply must not linger in the buffer. */
 	explicit_bzero(buf + MGMT_HDR_SIZE, len);
 	/* A command the kernel refuses at once (an unprivileged socket's,
