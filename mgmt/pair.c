@@ -14,6 +14,9 @@
 /* Before pairing again, how long to wait for the old link to go down: a
  * Pair Device sent while it is still going down fails with Disconnected. */
 #define LINK_DOWN_TIMEOUT_MS 2000
+/* How long ending the pairing's own link may take once the pairing is done:
+ * the kernel answers Disconnect when the controller reports the link gone. */
+#define DISCONNECT_TIMEOUT_MS 3000
 
 static int64_t earlier(int64_t deadline, int64_t ms)
 {
@@ -70,6 +73,7 @@ struct pairing {
 	unsigned int next_pin;
 	bool started; /* Pair Device sent: a cancel has something to cancel */
 	bool link_down;	      /* the device disconnected since Pair Device */
+	bool link_made;	      /* ... or connected: the link is the pairing's */
 	bool restart_pending; /* pair again once the link is down */
 	int64_t restart_at;   /* ... or at this time, whichever comes first */
 	bool stale_retried;   /* a Disconnected failure was retried once */
@@ -186,6 +190,7 @@ static int start_pairing(struct pairing *pg)
 
 	pg->started = true;
 	pg->link_down = false;
+	pg->link_made = false;
 	pg->restart_pending = false;
 	return mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE, pg->p->index, cp,
 				mgmt_cmd_pair_device(cp, &pg->p->addr,
@@ -337,9 +342,12 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 		res->outcome = PAIR_OUTCOME_ERROR;
 		res->err = -ENODEV;
 		return 1;
+	case MGMT_EV_DEVICE_CONNECTED:
+		if (is_ours(pg, ev->index, &ev->connected.addr))
+			pg->link_made = true;
+		return 0;
 	case MGMT_EV_INDEX_ADDED:
 	case MGMT_EV_NEW_SETTINGS:
-	case MGMT_EV_DEVICE_CONNECTED:
 	case MGMT_EV_CONNECT_FAILED:
 	case MGMT_EV_DEVICE_UNPAIRED:
 	case MGMT_EV_DEVICE_FOUND:
@@ -347,6 +355,31 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 		return 0;
 	}
 	return 0;
+}
+
+/*
+ * End the link Pair Device made, and wait until it is gone. Left up, the
+ * kernel keeps it for a few seconds after the pairing, authenticated but not
+ * encrypted (legacy pairing ends at Authentication Complete); an RFCOMM
+ * connect made on it meanwhile to a device that demands an authenticated
+ * link has the device authenticate the old link again, and is refused
+ * (ECONNREFUSED) where a connect on a fresh link gets through. A failure
+ * here changes nothing about the pairing: the key is the kernel's.
+ */
+static void end_pairing_link(struct pairing *pg)
+{
+	int wakeup = mgmt_client_wakeup_fd(pg->c);
+	uint8_t cp[sizeof(struct mgmt_wire_addr)], status = 0xff;
+
+	if (!pg->link_made || pg->link_down)
+		return;
+	mgmt_client_set_wakeup_fd(pg->c, -1);
+	mgmt_client_call(pg->c, MGMT_OP_DISCONNECT, pg->p->index, cp,
+			 mgmt_cmd_addr(cp, &pg->p->addr),
+			 mgmt_deadline_in(DISCONNECT_TIMEOUT_MS), &status, NULL,
+			 0, NULL);
+	mgmt_client_set_wakeup_fd(pg->c, wakeup);
+	pg->res->link_ended = status == MGMT_STATUS_SUCCESS;
 }
 
 int pair_device(struct mgmt_client *c, const struct pair_params *p,
@@ -394,8 +427,11 @@ int pair_device(struct mgmt_client *c, const struct pair_params *p,
 		if (mgmt_event_decode(msg, &ev) == 0)
 			err = handle_event(&pg, &ev);
 		free(msg);
-		if (err == 1)
+		if (err == 1) {
+			if (res->outcome == PAIR_OUTCOME_PAIRED)
+				end_pairing_link(&pg);
 			return 0;
+		}
 	}
 
 	switch (err) {

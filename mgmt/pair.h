@@ -77,6 +77,7 @@ struct pair_result {
 	bool key_received;
 	uint8_t key_type;
 	uint8_t store_hint;
+	bool link_ended; /* the link the pairing made was ended after it */
 };
 
 /*
@@ -93,6 +94,9 @@ int pair_prepare_controller(struct mgmt_client *c, uint16_t index,
 /*
  * Run the pairing. Returns 0 when res->outcome says what happened (every
  * outcome, failures included); the procedure itself cannot fail otherwise.
+ * A successful pairing that made its own link ends that link (Disconnect)
+ * before returning, so that the next connect, by any program, starts on a
+ * fresh link; a link that was up before the pairing is left alone.
  */
 int pair_device(struct mgmt_client *c, const struct pair_params *p,
 		struct pair_result *res);

@@ -141,6 +141,7 @@ enum mgmt_opcode {
 	MGMT_OP_SET_SSP = 0x000B,
 	MGMT_OP_SET_LOCAL_NAME = 0x000F,
 	MGMT_OP_LOAD_LINK_KEYS = 0x0012,
+	MGMT_OP_DISCONNECT = 0x0014,
 	MGMT_OP_GET_CONNECTIONS = 0x0015,
 	MGMT_OP_PIN_CODE_REPLY = 0x0016,
 	MGMT_OP_PIN_CODE_NEG_REPLY = 0x0017,
@@ -238,8 +239,9 @@ size_t mgmt_cmd_mode(uint8_t out[static 1], bool on);
 size_t mgmt_cmd_set_io_capability(uint8_t out[static 1], uint8_t io_cap);
 /* name must be at most 248 bytes; returns 0 if it is longer. */
 size_t mgmt_cmd_set_local_name(uint8_t out[static 260], const char *name);
-/* Address-only commands: Cancel Pair Device, PIN Code Negative Reply, User
- * Confirmation Reply and Negative Reply, User Passkey Negative Reply. */
+/* Address-only commands: Disconnect, Cancel Pair Device, PIN Code Negative
+ * Reply, User Confirmation Reply and Negative Reply, User Passkey Negative
+ * Reply. */
 size_t mgmt_cmd_addr(uint8_t out[static 7], const struct mgmt_addr *addr);
 size_t mgmt_cmd_pair_device(uint8_t out[static 8],
 			    const struct mgmt_addr *addr, uint8_t io_cap);

@@ -27,8 +27,10 @@
 #define OP_CONFIRM_NEG 0x001D
 #define OP_PASSKEY 0x001E
 #define OP_PASSKEY_NEG 0x001F
+#define OP_DISCONNECT 0x0014
 
 #define EV_NEW_LINK_KEY 0x0009
+#define EV_CONNECTED 0x000B
 #define EV_DISCONNECTED 0x000C
 #define EV_PIN_REQUEST 0x000E
 #define EV_CONFIRM_REQUEST 0x000F
@@ -159,6 +161,106 @@ START_TEST(test_legacy_pin_success)
 	ck_assert_mem_eq(seen.key.val, key, 16);
 	ck_assert_uint_eq(seen.key.pin_len, 4);
 	ck_assert(!res.reply_rejected);
+}
+END_TEST
+
+/* Device Connected for DEV: flags 0, no EIR. */
+#define CONNECTED_DEV FK_EVENT(EV_CONNECTED, 0, DEV, 0, 0, 0, 0, 0, 0)
+
+START_TEST(test_pairing_ends_the_link_it_made)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		CONNECTED_DEV,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x01, DEV, 0x00, KEY16, 0x04),
+		FK_COMPLETE(OP_PAIR, 0, 0x00, DEV),
+		FK_EXPECT_BYTES(OP_DISCONNECT, 0, DEV),
+		FK_EVENT(EV_DISCONNECTED, 0, DEV, 0x02),
+		FK_COMPLETE(OP_DISCONNECT, 0, 0x00, DEV),
+		FK_SILENT_MS(50),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
+	ck_assert(res.link_ended);
+}
+END_TEST
+
+/* A link that was up before Pair Device (no Device Connected during it) may
+ * carry someone else's connection: it stays. */
+START_TEST(test_pairing_leaves_a_link_it_did_not_make)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		FK_EVENT(EV_CONNECTED, 0, OTHER, 0, 0, 0, 0, 0, 0),
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x01, DEV, 0x00, KEY16, 0x04),
+		FK_COMPLETE(OP_PAIR, 0, 0x00, DEV),
+		FK_SILENT_MS(100),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
+	ck_assert(!res.link_ended);
+}
+END_TEST
+
+/* The link went down before Pair Device's reply: nothing to end. */
+START_TEST(test_pairing_link_already_down_is_not_ended)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		CONNECTED_DEV,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x01, DEV, 0x00, KEY16, 0x04),
+		FK_EVENT(EV_DISCONNECTED, 0, DEV, 0x03),
+		FK_COMPLETE(OP_PAIR, 0, 0x0e, DEV),
+		FK_SILENT_MS(100),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
+	ck_assert(!res.link_ended);
+}
+END_TEST
+
+/* Disconnect refused (the link went away meanwhile): still paired. */
+START_TEST(test_pairing_link_end_refused_is_still_paired)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		CONNECTED_DEV,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x01, DEV, 0x00, KEY16, 0x04),
+		FK_COMPLETE(OP_PAIR, 0, 0x00, DEV),
+		FK_EXPECT_BYTES(OP_DISCONNECT, 0, DEV),
+		FK_COMPLETE(OP_DISCONNECT, 0, 0x02, DEV),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
+	ck_assert(!res.link_ended);
 }
 END_TEST
 
@@ -927,6 +1029,10 @@ static Suite *pair_suite(void)
 	tcase_add_test(tc, test_stale_link_is_retried_once);
 	tcase_add_test(tc, test_link_lost_after_a_kept_key_is_paired);
 	tcase_add_test(tc, test_link_lost_after_a_discarded_key_fails);
+	tcase_add_test(tc, test_pairing_ends_the_link_it_made);
+	tcase_add_test(tc, test_pairing_leaves_a_link_it_did_not_make);
+	tcase_add_test(tc, test_pairing_link_already_down_is_not_ended);
+	tcase_add_test(tc, test_pairing_link_end_refused_is_still_paired);
 	tcase_add_test(tc, test_wrong_pin);
 	tcase_add_test(tc, test_no_pin_given);
 	tcase_add_test(tc, test_secure_pin_request_refuses_short_pin);

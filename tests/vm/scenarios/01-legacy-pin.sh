@@ -10,6 +10,10 @@ expect_out "^paired $B \(combination key" "reports a combination key"
 check "the device was asked for its PIN once" [ "$(pin_requests 1)" -eq 1 ]
 check "the device got the link key" grep -q 'new link key type 0' \
 	"$WORK/responder-1.log"
+# The link the pairing made is gone when pair exits, so that the next
+# connect starts on a fresh one.
+run btmgmt --index 0 con
+expect_no_out "$B type BR/EDR" "the pairing's link is down when pair exits"
 
 expect_exit 0 "pairing again succeeds" "$BTPAIR" pair "$B" --pin 1234
 expect_out "^paired $B \(already paired\)" "and says it is already paired"
