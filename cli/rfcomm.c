@@ -69,10 +69,18 @@ static int find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 }
 
 static int connect_fail(struct cli *cli, int err, const char *a,
-			uint8_t channel, unsigned long timeout_s)
+			uint8_t channel, unsigned long timeout_s,
+			bool pins_given)
 {
 	switch (err) {
 	case -ECONNREFUSED:
+		/* With a PIN given, the device is paired by now: only what
+		 * listens on the channel is in question. */
+		if (pins_given)
+			return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
+					"connect %s: connection refused: "
+					"nothing listens on channel %u",
+					a, channel);
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
 				"connect %s: connection refused: not paired, or "
 				"nothing listens on channel %u (pass --pin to "
@@ -348,7 +356,8 @@ again:
 	}
 	if (sock < 0) {
 		if (ret < 0)
-			ret = connect_fail(cli, sock, a, channel, timeout_s);
+			ret = connect_fail(cli, sock, a, channel, timeout_s,
+					   pins.count > 0);
 		goto out;
 	}
 	if (ret) {
