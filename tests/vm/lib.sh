@@ -186,3 +186,47 @@ signal_at() {
 	wait "$2"
 	RC=$?
 }
+
+# fresh_controllers: a reset to a fresh link state, as after a reboot of
+# both machines with nothing paired: btvirt's controllers are removed and
+# made again (the kernel forgets their links and keys), the key store is
+# emptied, and whatever played the devices is stopped.
+fresh_controllers() {
+	local pid last=$((BTVIRT_COUNT - 1))
+
+	for pid in "${_device_pids[@]}"; do
+		kill "$pid" 2>/dev/null
+	done
+	_device_pids=()
+	pkill -x btvirt
+	for _ in $(seq 100); do
+		[ -e /sys/class/bluetooth/hci0 ] || break
+		sleep 0.1
+	done
+	rm -rf /var/lib/bluetooth/*
+	btvirt -l"$BTVIRT_COUNT" >"$WORK/btvirt.log" 2>&1 &
+	_bg_pids+=($!)
+	for _ in $(seq 100); do
+		[ -e "/sys/class/bluetooth/hci$last" ] && break
+		sleep 0.1
+	done
+	# The controllers need a moment after they appear before mgmt commands.
+	sleep 1
+}
+
+# hc05_device CHANNEL: make hci1 an HC-05 as btpair first meets it: legacy
+# PIN pairing answered with 1234, an RFCOMM serial port on CHANNEL that
+# refuses links that are not authenticated, never paired with hci0. hci0 is
+# made ready with `setup`.
+_device_pids=()
+hc05_device() {
+	hc05_like 1
+	"$BTPAIR" -q setup
+	responder 1 --pin 1234 --timeout 600
+	_device_pids+=("${_bg_pids[-1]}")
+	: >"$WORK/server.log"
+	background "$WORK/server.log" python3 tests/vm/rfcomm_line.py serve "$B" "$1"
+	_device_pids+=("${_bg_pids[-1]}")
+	wait_for "$WORK/server.log" "listening" 300 ||
+		echo "the line server did not start"
+}

@@ -3,6 +3,9 @@
 
   rfcomm_line.py serve ADAPTER_ADDR CHANNEL   answer each line with "ok: LINE"
   rfcomm_line.py send ADDR CHANNEL TEXT       send TEXT, print the answer
+  rfcomm_line.py send-on-go ADDR CHANNEL TEXT the same once a line comes on
+                                              stdin: started early, it
+                                              connects the moment it is told
 
 The server asks for an authenticated link, as an HC-05 does, so a peer that
 is not paired cannot get through. Debian's python3 (not a venv's) has
@@ -59,6 +62,9 @@ if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "serve":
         serve(sys.argv[2], int(sys.argv[3]))
     elif len(sys.argv) == 5 and sys.argv[1] == "send":
+        send(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    elif len(sys.argv) == 5 and sys.argv[1] == "send-on-go":
+        sys.stdin.readline()
         send(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     else:
         sys.exit(__doc__)
