@@ -7,6 +7,8 @@
 #   make check-dist   man page, completion, systemd units, install tree, .deb
 #   make check-cross  arm64 and armhf builds, unit tests under qemu-user
 #   make check-vm-san some VM scenarios again with the ASan+UBSan btpair
+#   make check-deps   tests/deps.sh with a broken apt source and a missing
+#                     package (root, Debian's archive reachable)
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
 #   make install      PREFIX, DESTDIR, BINDIR, MANDIR honoured
 #   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
@@ -69,7 +71,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
-	check-valgrind check-vm-san check-cross check-dist deb \
+	check-valgrind check-vm-san check-cross check-dist check-deps deb \
 	demo install format fuzz fuzz-build fuzz-bins bench
 
 all: $(BUILD)/btpair
@@ -95,7 +97,7 @@ TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: check-unit check-cross check-dist check-vm check-vm-san
+check: check-unit check-cross check-dist check-vm check-vm-san check-deps
 
 check-unit: check-unit-plain check-unit-san check-valgrind
 
@@ -111,6 +113,11 @@ check-valgrind: $(TEST_BINS) $(BUILD)/btpair
 check-unit-san:
 	$(MAKE) BUILD=build-san CFLAGS="-O1 -g $(SAN_FLAGS)" \
 		LDFLAGS="$(SAN_FLAGS)" check-unit-plain
+
+# The set-up script itself: an index that cannot be fetched is a warning, a
+# package nobody has is an error naming it.
+check-deps:
+	tests/deps-check.sh
 
 # arm64 and armhf builds; their unit tests run under qemu-user.
 check-cross:

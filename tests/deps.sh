@@ -41,14 +41,14 @@ done
 # cpio, the kernel package's xz-compressed modules), run BlueZ's btvirt.
 demo_pkgs=(gcc make libc6-dev pkg-config libbluetooth-dev
 	qemu-system-x86 busybox-static bluez bluez-test-tools cpio kmod
-	xz-utils python3 bsdutils util-linux)
+	xz-utils python3 bsdutils util-linux procps)
 # make check fuzz: the rest. The cross compilers only recommend their libc
 # headers, and this installs without recommends: name them.
 check_pkgs=(check
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 	libc6-dev-arm64-cross libc6-dev-armhf-cross
 	qemu-user file check:arm64 check:armhf
-	groff man-db bash-completion systemd
+	groff man-db bash-completion systemd dbus-daemon
 	dpkg-dev debhelper fakeroot lintian
 	valgrind clang libclang-rt-14-dev clang-format)
 
