@@ -51,10 +51,11 @@ BUILD ?= build
 DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
 
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
+	mgmt/monitor.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c
 CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/pin.c \
 	cli/controller.c cli/pair.c cli/monitor.c cli/keystore.c \
-	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c
+	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c
 TESTS := addr wire client pair cli keystore sdp bridge eir
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
