@@ -53,7 +53,6 @@ struct doctor {
 	size_t nsockets;
 
 	pid_t bluetoothd_pid; /* 0: not running */
-	int always_pairable; /* bluetoothd's AlwaysPairable: 1, 0, <0 */
 
 	struct probe_rfkill rfkill[DOCTOR_MAX_RFKILL];
 	size_t nrfkill;
@@ -61,7 +60,6 @@ struct doctor {
 
 	uint16_t indexes[DOCTOR_MAX_CONTROLLERS];
 	size_t nindexes;
-	bool not_bondable; /* some controller checked is not bondable */
 };
 
 static const char *result_name(enum doctor_result r)
@@ -187,8 +185,7 @@ static void snapshot_sockets(struct doctor *d)
 
 static void find_bluetoothd(struct doctor *d)
 {
-	char *text;
-	size_t len, n = 0;
+	size_t n = 0;
 	pid_t pid;
 
 	if (probe_find_process("/proc", "bluetoothd", &pid, 1, &n) == 0 && n)
@@ -196,13 +193,6 @@ static void find_bluetoothd(struct doctor *d)
 	for (size_t i = 0; !n && i < d->nsockets; i++)
 		if (strcmp(d->sockets[i].comm, "bluetoothd") == 0)
 			d->bluetoothd_pid = -1; /* seen, pid unknown */
-	d->always_pairable = -ENOENT;
-	if (probe_read_file(PROBE_BLUEZ_MAIN_CONF, 1024 * 1024, &text,
-			    &len) == 0) {
-		d->always_pairable =
-			probe_ini_bool(text, len, "General", "AlwaysPairable");
-		probe_free_text(text, len);
-	}
 }
 
 /* ---- The kernel ------------------------------------------------------ */
@@ -679,11 +669,10 @@ static void check_controller(struct doctor *d, uint16_t index,
 		return;
 	if (!(settings & MGMT_SETTING_BONDABLE) && d->bluetoothd_pid) {
 		/* Its Bondable follows its agents: not ours to change. */
-		d->not_bondable = true;
 		report(d, index, "bondable", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       "see the bluetoothd check",
-		       "off: bluetoothd switches it off while no agent is "
-		       "registered in it, and the kernel then refuses PIN "
+		       "off while bluetoothd runs (it switches Bondable off "
+		       "when its last agent goes away): the kernel refuses PIN "
 		       "requests for pairings the host did not start");
 	} else {
 		check_setting(d, index, &settings, MGMT_SETTING_BONDABLE,
@@ -725,11 +714,22 @@ static void check_controller(struct doctor *d, uint16_t index,
 
 /* ---- Who else holds the management socket ---------------------------- */
 
+/* Append name to a ", "-separated list, once. */
+static void add_name(char *list, size_t size, const char *name)
+{
+	size_t len = strlen(list), nlen = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)); p += nlen)
+		if ((p == list || p[-1] == ' ') && (p[nlen] == ',' || !p[nlen]))
+			return;
+	if (len + nlen + 3 > size)
+		return;
+	snprintf(list + len, size - len, "%s%s", len ? ", " : "", name);
+}
+
 static void check_sockets(struct doctor *d)
 {
-	char others[512] = "", users[256] = "";
-	size_t olen = 0, ulen = 0;
-	unsigned int nbtpair = 0;
+	char others[512] = "", known[128] = "", users[512] = "";
 
 	if (d->mon_err == -EPERM || d->mon_err == -EACCES) {
 		report(d, -1, "sockets", DOCTOR_OK, 0, NULL,
@@ -751,54 +751,45 @@ static void check_sockets(struct doctor *d)
 		const char *comm = s->comm[0] ? s->comm : "?";
 
 		if (s->format == MON_FORMAT_USER) {
-			int n = snprintf(users + ulen, sizeof(users) - ulen,
-					 "%s%s (hci%u)", ulen ? ", " : "", comm,
-					 s->index);
-			if (n > 0 && (size_t)n < sizeof(users) - ulen)
-				ulen += (size_t)n;
+			char one[48];
+
+			snprintf(one, sizeof(one), "%s (hci%u)", comm,
+				 s->index);
+			add_name(users, sizeof(users), one);
+		} else if (s->format != MON_FORMAT_CONTROL) {
 			continue;
+		} else if (strcmp(comm, "btpair") == 0 ||
+			   strcmp(comm, "bluetoothd") == 0) {
+			/* An agent, another btpair; bluetoothd: checked
+			 * on its own. */
+			add_name(known, sizeof(known), comm);
+		} else {
+			add_name(others, sizeof(others), comm);
 		}
-		if (s->format != MON_FORMAT_CONTROL)
-			continue;
-		if (strcmp(comm, "btpair") == 0) {
-			nbtpair++;
-			continue;
-		}
-		if (strcmp(comm, "bluetoothd") == 0)
-			continue; /* a check of its own */
-		/* Each name once. */
-		if (strstr(others, comm))
-			continue;
-		int n = snprintf(others + olen, sizeof(others) - olen, "%s%s",
-				 olen ? ", " : "", comm);
-		if (n > 0 && (size_t)n < sizeof(others) - olen)
-			olen += (size_t)n;
 	}
-	if (ulen)
+	if (users[0])
 		report(d, -1, "sockets", DOCTOR_WARN, 0,
 		       "stop that program to give the controller back",
 		       "held for itself by %s (user channel): the kernel hides "
 		       "that controller from everyone else",
 		       users);
-	if (olen)
+	if (others[0])
 		report(d, -1, "sockets", DOCTOR_WARN, 0,
 		       "stop it while pairing",
-		       "also on the management socket: %s; every program "
+		       "also on the management socket: %s%s%s; every program "
 		       "there receives pairing requests, and the first answer "
 		       "wins",
-		       others);
+		       others, known[0] ? ", " : "", known);
+	else if (known[0])
+		report(d, -1, "sockets", DOCTOR_OK, 0, NULL,
+		       "on the management socket besides doctor: %s", known);
 	else
 		report(d, -1, "sockets", DOCTOR_OK, 0, NULL,
-		       "no other program on the management socket%s%s",
-		       nbtpair ? " but btpair (an agent, or another btpair "
-				 "command)" : "",
-		       d->bluetoothd_pid && !nbtpair ? " but bluetoothd" : "");
+		       "no other program on the management socket");
 }
 
 static void check_bluetoothd(struct doctor *d)
 {
-	const char *stop = "sudo systemctl stop bluetooth (doctor never stops "
-			   "or reconfigures bluetoothd)";
 	char pid[32] = "";
 
 	if (!d->bluetoothd_pid) {
@@ -809,24 +800,19 @@ static void check_bluetoothd(struct doctor *d)
 	}
 	if (d->bluetoothd_pid > 0)
 		snprintf(pid, sizeof(pid), " (pid %d)", (int)d->bluetoothd_pid);
-	if (d->not_bondable && d->always_pairable != 1) {
-		report(d, -1, "bluetoothd", DOCTOR_FAIL, CLI_EXIT_FAILURE,
-		       "sudo systemctl stop bluetooth (doctor never stops or "
-		       "reconfigures bluetoothd), or register an agent in it "
-		       "(bluetoothctl: agent on, default-agent)",
-		       "runs%s with no agent registered (it switched Bondable "
-		       "off): it refuses PIN requests before btpair can "
-		       "answer them",
-		       pid);
-		return;
-	}
-	report(d, -1, "bluetoothd", DOCTOR_WARN, 0, stop,
-	       "runs%s: its agent, if one is registered, may answer PIN "
-	       "requests before btpair does, and with none it refuses them%s",
-	       pid,
-	       d->always_pairable == 1 ? " (AlwaysPairable is set, so "
-					 "Bondable does not tell which)" :
-					 "");
+	/*
+	 * Whether an agent is registered in it can only be asked over D-Bus.
+	 * Either way it answers every PIN request too: with no agent it
+	 * refuses at once, often before btpair can answer; with one, that
+	 * agent is asked and its answer races btpair's.
+	 */
+	report(d, -1, "bluetoothd", DOCTOR_FAIL, CLI_EXIT_FAILURE,
+	       "sudo systemctl stop bluetooth while btpair pairs (doctor "
+	       "never stops or reconfigures bluetoothd); or pair through it "
+	       "instead (bluetoothctl: agent on, default-agent, pair ADDR)",
+	       "runs%s: it answers PIN requests too, with a refusal when no "
+	       "agent is registered in it, often before btpair can answer",
+	       pid);
 }
 
 /* ---- The key store --------------------------------------------------- */

@@ -342,57 +342,6 @@ static bool next_line(const char *text, size_t len, size_t *pos,
 	return true;
 }
 
-static bool word_is(const char *s, size_t n, const char *word)
-{
-	return n == strlen(word) && strncasecmp(s, word, n) == 0;
-}
-
-int probe_ini_bool(const char *text, size_t len, const char *group,
-		   const char *key)
-{
-	size_t pos = 0, l, lineno = 0;
-	const char *line;
-	bool in = false;
-	int found = -ENOENT;
-
-	while (next_line(text, len, &pos, &line, &l, &lineno)) {
-		const char *eq, *v;
-		size_t kl, vl;
-
-		if (!l || line[0] == '#' || line[0] == ';')
-			continue;
-		if (line[0] == '[') {
-			in = l >= 2 && line[l - 1] == ']' &&
-			     l - 2 == strlen(group) &&
-			     memcmp(line + 1, group, l - 2) == 0;
-			continue;
-		}
-		eq = memchr(line, '=', l);
-		if (!in || !eq)
-			continue;
-		kl = (size_t)(eq - line);
-		while (kl && isspace((unsigned char)line[kl - 1]))
-			kl--;
-		if (kl != strlen(key) || memcmp(line, key, kl) != 0)
-			continue;
-		v = eq + 1;
-		vl = l - (size_t)(v - line);
-		while (vl && isspace((unsigned char)*v)) {
-			v++;
-			vl--;
-		}
-		if (word_is(v, vl, "true") || word_is(v, vl, "yes") ||
-		    word_is(v, vl, "1"))
-			found = 1;
-		else if (word_is(v, vl, "false") || word_is(v, vl, "no") ||
-			 word_is(v, vl, "0"))
-			found = 0;
-		else
-			found = -EBADMSG;
-	}
-	return found;
-}
-
 int probe_env_value(const char *text, size_t len, const char *key, char *out,
 		    size_t size)
 {

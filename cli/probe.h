@@ -21,7 +21,6 @@
 #define PROBE_SYSFS_BLUETOOTH "/sys/class/bluetooth"
 #define PROBE_SYSFS_RFKILL "/sys/class/rfkill"
 #define PROBE_DEBUGFS_BLUETOOTH "/sys/kernel/debug/bluetooth"
-#define PROBE_BLUEZ_MAIN_CONF "/etc/bluetooth/main.conf"
 
 /* ---- rfkill -------------------------------------------------------- */
 
@@ -92,14 +91,6 @@ int probe_kernel_keys_parse(const char *text, size_t len, bdaddr_t *out,
  * when debugfs is not mounted or not readable. */
 int probe_kernel_keys(const char *dir, uint16_t index, bdaddr_t *out,
 		      size_t max, size_t *count);
-
-/*
- * A boolean of an INI file (bluetoothd's main.conf): 1 for true/yes/1, 0
- * for false/no/0, -ENOENT when group or key is absent, -EBADMSG for another
- * value.
- */
-int probe_ini_bool(const char *text, size_t len, const char *group,
-		   const char *key);
 
 /*
  * KEY=VALUE of a systemd EnvironmentFile (the agent unit's agent.conf):
