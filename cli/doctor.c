@@ -1251,6 +1251,14 @@ static void check_device(struct doctor *d, uint16_t index,
 		       "%s has no Serial Port record: connect and bind use "
 		       "channel 1",
 		       a);
+	} else if (ch == -ECONNREFUSED) {
+		snprintf(next, sizeof(next),
+			 "btpair connect %s --channel N, if it listens "
+			 "elsewhere",
+			 a);
+		report(d, index, "sdp", DOCTOR_WARN, 0, next,
+		       "%s runs no SDP server: connect and bind use channel 1",
+		       a);
 	} else {
 		report(d, index, "sdp", DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
 		       "%s: the SDP query failed: %s", a, strerror(-ch));

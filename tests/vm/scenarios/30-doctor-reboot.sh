@@ -84,7 +84,14 @@ expect_out "^fixed +hci0 keys-loaded: loaded the 1 stored key" \
 expect_out "^fixed +hci1 keys-loaded: loaded the 1 stored key" \
 	"and the device side's"
 expect_out "^fixed +hci0 powered" "and powered the controller"
+expect_exit 0 "after the reboot: doctor ADDR" "${DOC[@]}" "$B"
+expect_out "^warn +hci0 sdp: $B runs no SDP server: connect and bind use channel 1; next: btpair connect $B --channel N" \
+	"a device with no SDP server: a warning, not a failure"
+background "$WORK/sdp.log" python3 tests/vm/sdp_server.py "$B" 1
+check "the device's SDP server is up" wait_for "$WORK/sdp.log" "sdp ready" 100
 clean "after the reboot" "$B"
+expect_out "^ok +hci0 stored-key: $B: " "the key is stored"
+expect_out "^ok +hci0 page: $B answers a page" "the device answers"
 check "nothing answers PIN requests now" sh -c "! pgrep -x btpair"
 background "$WORK/server.log" rctest -r -E -i hci1 -P 1
 sleep 1
