@@ -56,7 +56,7 @@ MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/pin.c \
 	cli/controller.c cli/pair.c cli/monitor.c cli/keystore.c \
 	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c
-TESTS := addr wire client pair cli keystore sdp bridge eir
+TESTS := addr wire client pair cli keystore sdp bridge eir doctor
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

@@ -1160,7 +1160,7 @@ static void check_agent_conf(struct doctor *d)
 	if (probe_env_value(text, len, "ALLOW", allow, sizeof(allow)) < 0)
 		allow[0] = '\0';
 	probe_free_text(text, len);
-	if (err < 0) {
+	if (err < 0 || !pin_file[0]) {
 		report(d, -1, "agent-conf", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       "PIN_FILE=/etc/btpair/pins in it",
 		       "%s sets no PIN_FILE", d->agent_conf);

@@ -44,7 +44,9 @@ int probe_rfkill_read(const char *dev, struct probe_rfkill *out, size_t max,
 	if (fd < 0)
 		return -errno;
 	for (;;) {
-		uint8_t buf[64];
+		/* One event per read, in the first version's size: what
+		 * the kernel hands a reader that asked for no other. */
+		uint8_t buf[PROBE_RFKILL_EVENT_SIZE];
 		struct probe_rfkill ev;
 		ssize_t n = read(fd, buf, sizeof(buf));
 		size_t i;
