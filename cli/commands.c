@@ -126,7 +126,7 @@ static const struct cli_command commands[] = {
 	  "Remove /dev/rfcommN, closing its link." },
 	{ "doctor", cmd_doctor,
 	  "doctor [ADDR] [--fix] [--keystore DIR] [--agent-conf FILE]",
-	  "check the whole stack and say the next step; --fix mends",
+	  "check the whole stack, say the next step, mend what is safe",
 	  "Check, in order, and print one line per check (ok, warn, fail or\n"
 	  "fixed, with the next step where something is wrong): the kernel\n"
 	  "(Bluetooth, mgmt version, RFCOMM); each controller (rfkill, powered,\n"
