@@ -210,7 +210,8 @@ static bool check_kernel(struct doctor *d)
 	if (fd < 0 && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
 		report(d, -1, "bluetooth", DOCTOR_FAIL, CLI_EXIT_NO_CONTROLLER,
 		       "modprobe bluetooth (or a kernel built with CONFIG_BT)",
-		       "this kernel has no Bluetooth support (no AF_BLUETOOTH)");
+		       "this kernel has no Bluetooth support "
+		       "(no AF_BLUETOOTH)");
 		return false;
 	}
 	if (fd >= 0)
@@ -320,7 +321,8 @@ static bool list_controllers(struct doctor *d)
 	qsort(d->indexes, d->nindexes, sizeof(d->indexes[0]), cmp_index);
 	if (d->nindexes == 0 && d->cli->index_arg) {
 		report(d, -1, "controllers", DOCTOR_FAIL,
-		       CLI_EXIT_NO_CONTROLLER, "btpair list shows those there are",
+		       CLI_EXIT_NO_CONTROLLER,
+		       "btpair list shows those there are",
 		       "no controller hci%u", wanted);
 		return false;
 	}
@@ -420,8 +422,8 @@ static void check_rfkill(struct doctor *d, uint16_t index)
 		       "not blocked (rfkill%u)", idx);
 		return;
 	}
-	snprintf(next, sizeof(next), "btpair doctor --fix, or rfkill unblock %u",
-		 idx);
+	snprintf(next, sizeof(next),
+		 "btpair doctor --fix, or rfkill unblock %u", idx);
 	if (!d->fix) {
 		report(d, index, "rfkill", DOCTOR_FAIL, CLI_EXIT_NO_CONTROLLER,
 		       next, "soft-blocked (rfkill%u): the radio is off", idx);
@@ -694,7 +696,8 @@ static void check_controller(struct doctor *d, uint16_t index,
 		       "Secure Simple Pairing %s%s, Secure Connections %s",
 		       settings & MGMT_SETTING_SSP ? "on" : "off",
 		       settings & MGMT_SETTING_SSP ?
-			       "" : " (legacy PIN pairing only, as an HC-05 does)",
+			       "" :
+			       " (legacy PIN pairing only, as an HC-05 does)",
 		       settings & MGMT_SETTING_SECURE_CONN ? "on" : "off");
 	report(d, index, "io-capability", DOCTOR_OK, 0, NULL,
 	       "not readable through the management interface: pair and "

@@ -334,7 +334,8 @@ END_TEST
 
 START_TEST(test_kernel_keys_file)
 {
-	const char *text = "00:AA:01:01:00:01 0 00112233445566778899aabbccddeeff 4\n";
+	const char *text =
+		"00:AA:01:01:00:01 0 00112233445566778899aabbccddeeff 4\n";
 	bdaddr_t a[2];
 	char path[128];
 	size_t count;
@@ -392,8 +393,8 @@ START_TEST(test_pin_file_check)
 	ck_assert_int_eq(pin_check("98:D3:31:F5:1A:2B 1234\r\n* 0000\n"
 				   "\n# comment\nHC-05 1234\n",
 				   &line), 0);
-	ck_assert_int_eq(pin_check("98:D3:31:F5:1A:2B 1234\nthree fields here\n",
-				   &line), -EBADMSG);
+	ck_assert_int_eq(pin_check("98:D3:31:F5:1A:2B 1234\n"
+				   "three fields here\n", &line), -EBADMSG);
 	ck_assert_uint_eq(line, 2);
 	ck_assert_int_eq(pin_check("* 0000\n\n\nlonely\n", &line), -EBADMSG);
 	ck_assert_uint_eq(line, 4);
@@ -460,8 +461,9 @@ START_TEST(test_mgmt_version)
 						3, &version, &revision), 0);
 	ck_assert_uint_eq(version, 1);
 	ck_assert_uint_eq(revision, 22);
-	ck_assert_int_eq(mgmt_rp_version_decode((const uint8_t[]){ 1, 0x01, 0x02, 9 },
-						4, &version, &revision), 0);
+	ck_assert_int_eq(mgmt_rp_version_decode(
+				 (const uint8_t[]){ 1, 0x01, 0x02, 9 }, 4,
+				 &version, &revision), 0);
 	ck_assert_uint_eq(revision, 0x0201);
 	ck_assert_int_eq(mgmt_rp_version_decode((const uint8_t[]){ 1, 22 }, 2,
 						&version, &revision), -EBADMSG);
