@@ -358,7 +358,9 @@ static bool read_info(struct doctor *d, uint16_t index,
 	if (status != MGMT_STATUS_SUCCESS ||
 	    mgmt_rp_read_info_decode(rp, rp_len, info) < 0) {
 		report(d, index, "controller", DOCTOR_FAIL,
-		       CLI_EXIT_NO_CONTROLLER, NULL,
+		       fix_exit(status, CLI_EXIT_NO_CONTROLLER),
+		       status == MGMT_STATUS_PERMISSION_DENIED ?
+			       "run as root (or with CAP_NET_ADMIN)" : NULL,
 		       "Read Controller Information: %s",
 		       status ? status_str(status) : "malformed reply");
 		return false;
@@ -545,7 +547,11 @@ static int connections(struct doctor *d, uint16_t index, const char *check,
 		rp_len = sizeof(rp);
 	if (status != MGMT_STATUS_SUCCESS ||
 	    mgmt_rp_connections_decode(rp, rp_len, &count, &entries) < 0) {
-		report(d, index, check, DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
+		/* The kernel answers it only on a trusted socket. */
+		report(d, index, check, DOCTOR_FAIL,
+		       fix_exit(status, CLI_EXIT_FAILURE),
+		       status == MGMT_STATUS_PERMISSION_DENIED ?
+			       "run as root (or with CAP_NET_ADMIN)" : NULL,
 		       "Get Connections: %s",
 		       status ? status_str(status) : "malformed reply");
 		return -EBADMSG;
@@ -1154,7 +1160,9 @@ static void check_agent_conf(struct doctor *d)
 		return;
 	}
 	if (err < 0) {
-		report(d, -1, "agent-conf", DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
+		report(d, -1, "agent-conf", DOCTOR_FAIL,
+		       err == -EACCES ? CLI_EXIT_PERMISSION : CLI_EXIT_FAILURE,
+		       err == -EACCES ? "run as root" : NULL,
 		       "cannot read %s: %s", d->agent_conf, strerror(-err));
 		return;
 	}
