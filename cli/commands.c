@@ -125,7 +125,8 @@ static const struct cli_command commands[] = {
 	{ "release", cmd_release, "release N", "remove /dev/rfcommN",
 	  "Remove /dev/rfcommN, closing its link." },
 	{ "doctor", cmd_doctor,
-	  "doctor [ADDR] [--fix] [--keystore DIR] [--agent-conf FILE]",
+	  "doctor [ADDR] [--fix] [--keystore DIR]\n"
+	  "       [--agent-conf FILE]",
 	  "check the whole stack, say the next step, mend what is safe",
 	  "Check, in order, and print one line per check (ok, warn, fail or\n"
 	  "fixed, with the next step where something is wrong): the kernel\n"
