@@ -54,9 +54,9 @@ struct doctor {
 
 	pid_t bluetoothd_pid; /* 0: not running */
 
+	/* From /dev/rfkill; a switch not there is read from sysfs. */
 	struct probe_rfkill rfkill[DOCTOR_MAX_RFKILL];
 	size_t nrfkill;
-	int rfkill_err;
 
 	uint16_t indexes[DOCTOR_MAX_CONTROLLERS];
 	size_t nindexes;
@@ -1325,8 +1325,9 @@ int cmd_doctor(struct cli *cli, int argc, char *argv[])
 
 	snapshot_sockets(d);
 	find_bluetoothd(d);
-	d->rfkill_err = probe_rfkill_read(PROBE_RFKILL_DEV, d->rfkill,
-					  DOCTOR_MAX_RFKILL, &d->nrfkill);
+	if (probe_rfkill_read(PROBE_RFKILL_DEV, d->rfkill, DOCTOR_MAX_RFKILL,
+			      &d->nrfkill) < 0)
+		d->nrfkill = 0;
 
 	if (check_kernel(d) && !d->interrupted && list_controllers(d)) {
 		for (size_t i = 0; i < d->nindexes && !d->interrupted; i++) {
