@@ -53,11 +53,12 @@ BUILD ?= build
 DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/null).deb
 
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
+	mgmt/monitor.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c
 CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/pin.c \
 	cli/controller.c cli/pair.c cli/monitor.c cli/keystore.c \
-	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c
-TESTS := addr wire client pair cli keystore sdp bridge eir
+	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c
+TESTS := addr wire client pair cli keystore sdp bridge eir doctor
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -128,7 +129,7 @@ check-vm: $(BUILD)/btpair $(BUILD)/tests/responder $(DEB)
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with clang in their own
 # tree, everything instrumented for coverage, ASan and UBSan.
-FUZZ_TARGETS := mgmt session eir sdp keystore cli
+FUZZ_TARGETS := mgmt session eir sdp keystore cli doctor
 FUZZ_SECONDS ?= 60
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer

@@ -60,6 +60,7 @@ int cmd_listen(struct cli *cli, int argc, char *argv[]);
 int cmd_bind(struct cli *cli, int argc, char *argv[]);
 int cmd_release(struct cli *cli, int argc, char *argv[]);
 int cmd_scan(struct cli *cli, int argc, char *argv[]);
+int cmd_doctor(struct cli *cli, int argc, char *argv[]);
 
 /*
  * ADDR as given, or for "name:PATTERN" (a case-insensitive shell glob) the
@@ -101,6 +102,7 @@ void json_begin(struct json *j, const char *event);
 void json_str(struct json *j, const char *key, const char *val);
 void json_int(struct json *j, const char *key, long long val);
 void json_bool(struct json *j, const char *key, bool val);
+void json_null(struct json *j, const char *key);
 /* "key":["a","b"] from a NULL-terminated list. */
 void json_str_array(struct json *j, const char *key, const char *const *vals);
 /* Print the object and a newline on stdout (unless quiet), then free it. */

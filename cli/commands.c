@@ -124,6 +124,29 @@ static const struct cli_command commands[] = {
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
 	{ "release", cmd_release, "release N", "remove /dev/rfcommN",
 	  "Remove /dev/rfcommN, closing its link." },
+	{ "doctor", cmd_doctor,
+	  "doctor [ADDR] [--fix] [--keystore DIR]\n"
+	  "       [--agent-conf FILE]",
+	  "check the whole stack, say the next step, mend what is safe",
+	  "Check, in order, and print one line per check (ok, warn, fail or\n"
+	  "fixed, with the next step where something is wrong): the kernel\n"
+	  "(Bluetooth, mgmt version, RFCOMM); each controller (rfkill, powered,\n"
+	  "connectable, bondable, SSP, a pairing still pending); who else holds\n"
+	  "the management socket, and bluetoothd; the key store (modes, owners,\n"
+	  "files that do not parse, keys loaded into the kernel); the agent\n"
+	  "unit's PIN file; with ADDR the device (stored key, link, page, SDP\n"
+	  "Serial Port channel). Exit 0 when no check fails; else the first\n"
+	  "failure's code: 3 no usable controller, 4 permission, 7 the device\n"
+	  "does not answer, 1 anything else.\n"
+	  "  --fix                mend what is safe: lift a soft rfkill block,\n"
+	  "                       power, connectable and bondable on, cancel a\n"
+	  "                       stale Pair Device, load the stored keys (not\n"
+	  "                       while bluetoothd runs), chmod the key store and\n"
+	  "                       PIN file; never touches bluetoothd\n"
+	  "  --keystore DIR       key store directory (default /var/lib/bluetooth,\n"
+	  "                       or BTPAIR_KEYSTORE)\n"
+	  "  --agent-conf FILE    the agent unit's settings (default\n"
+	  "                       /etc/btpair/agent.conf)" },
 	{ "monitor", cmd_monitor, "monitor [--timeout S]",
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"

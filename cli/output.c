@@ -105,6 +105,12 @@ void json_int(struct json *j, const char *k, long long val)
 	append_str(j, num);
 }
 
+void json_null(struct json *j, const char *k)
+{
+	key(j, k);
+	append_str(j, "null");
+}
+
 void json_bool(struct json *j, const char *k, bool val)
 {
 	key(j, k);

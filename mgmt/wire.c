@@ -144,6 +144,8 @@ const char *mgmt_key_type_str(uint8_t type)
 const char *mgmt_opcode_str(uint16_t opcode)
 {
 	switch ((enum mgmt_opcode)opcode) {
+	case MGMT_OP_READ_VERSION:
+		return "Read Management Version Information";
 	case MGMT_OP_READ_INDEX_LIST: return "Read Index List";
 	case MGMT_OP_READ_INFO: return "Read Controller Information";
 	case MGMT_OP_SET_POWERED: return "Set Powered";
@@ -575,6 +577,16 @@ static int counted_list_decode(const uint8_t *data, size_t len, size_t size,
 		return -EBADMSG;
 	*count = n;
 	*entries = data + 2;
+	return 0;
+}
+
+int mgmt_rp_version_decode(const uint8_t *data, size_t len, uint8_t *version,
+			   uint16_t *revision)
+{
+	if (len < 3)
+		return -EBADMSG;
+	*version = data[0];
+	*revision = mgmt_get_le16(data + 1);
 	return 0;
 }
 

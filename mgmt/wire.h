@@ -133,6 +133,7 @@ const char *mgmt_key_type_str(uint8_t type);
 /* ---- Commands ---------------------------------------------------------- */
 
 enum mgmt_opcode {
+	MGMT_OP_READ_VERSION = 0x0001,
 	MGMT_OP_READ_INDEX_LIST = 0x0003,
 	MGMT_OP_READ_INFO = 0x0004,
 	MGMT_OP_SET_POWERED = 0x0005,
@@ -402,6 +403,9 @@ struct mgmt_controller_info {
 /* Each returns 0 or -EBADMSG when data is too short or inconsistent. */
 int mgmt_rp_read_info_decode(const uint8_t *data, size_t len,
 			     struct mgmt_controller_info *out);
+/* Read Management Version Information: version and revision. */
+int mgmt_rp_version_decode(const uint8_t *data, size_t len, uint8_t *version,
+			   uint16_t *revision);
 int mgmt_rp_settings_decode(const uint8_t *data, size_t len, uint32_t *out);
 int mgmt_rp_addr_decode(const uint8_t *data, size_t len, struct mgmt_addr *out);
 /* On success *count is set and *entries points at count little-endian

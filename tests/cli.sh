@@ -118,6 +118,14 @@ if grep -q SECRET <<<"$out"; then
 else
 	passed=$((passed + 1))
 fi
+# doctor: usage errors before anything is checked.
+expect 0 "^usage: btpair \[GLOBAL OPTIONS\] doctor \[ADDR\] \[--fix\]" doctor --help
+expect 2 "doctor: invalid address 'nonsense'" doctor nonsense
+expect 2 "doctor: too many arguments" doctor 98:D3:31:F5:1A:2B 00:11:22:33:44:55
+expect 2 "unknown option '--fixit'" doctor --fixit
+expect 2 "needs a value" doctor --agent-conf
+expect 2 "invalid controller 'hcix'" -i hcix doctor
+
 # JSON errors carry the documented fields.
 expect 2 '^\{"event":"error","code":"usage","message":"pair: invalid address' \
 	--json pair nonsense
@@ -137,6 +145,16 @@ if no_bluetooth; then
 	expect 3 "list: this kernel has no Bluetooth support" list
 	expect 3 '"code":"no-controller"' --json list
 	expect 3 "no Bluetooth support" pair 98:D3:31:F5:1A:2B --pin 1234
+	# doctor names it as its first check, with the next step, and goes
+	# on with what needs no kernel (exit 3: no usable controller).
+	expect 3 "^fail  bluetooth: this kernel has no Bluetooth support \(no AF_BLUETOOTH\); next: modprobe bluetooth" \
+		doctor --keystore /nonexistent --agent-conf /nonexistent
+	expect 3 "^ok    keystore: /nonexistent does not exist yet" \
+		doctor --keystore /nonexistent --agent-conf /nonexistent
+	expect 3 '^\{"event":"check","index":null,"check":"bluetooth","result":"fail","message":"[^"]*","fix":"modprobe bluetooth' \
+		--json doctor --keystore /nonexistent --agent-conf /nonexistent
+	expect 3 '^\{"event":"check","index":null,"check":"page","result":"fail"' \
+		--json doctor 98:D3:31:F5:1A:2B --keystore /nonexistent
 else
 	echo "note: this kernel has Bluetooth; the no-Bluetooth checks do not apply" >&2
 fi

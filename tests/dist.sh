@@ -247,6 +247,10 @@ expect_completion "btpair unpair --keystore $store " \
 # readline splits at ':': what is offered is the rest after the last one.
 expect_completion "btpair unpair --keystore $store 98:D3" D3:31:F5:1A:2B
 expect_completion "btpair keys " list load remove
+expect_completion "btpair doctor --keystore $store " \
+	00:11:22:33:44:55 98:D3:31:F5:1A:2B
+expect_completion "btpair doctor --agent-conf /nonexistent-dir/ 98:D3:31:F5:1A:2B --f" \
+	--fix
 expect_completion "btpair keys remove --keystore $store " \
 	00:11:22:33:44:55 98:D3:31:F5:1A:2B
 expect_completion "btpair keys --keystore $store list "
