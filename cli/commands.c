@@ -124,6 +124,33 @@ static const struct cli_command commands[] = {
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
 	{ "release", cmd_release, "release N", "remove /dev/rfcommN",
 	  "Remove /dev/rfcommN, closing its link." },
+	{ "status", cmd_status, "status [ADDR] [--keystore DIR] [--config FILE]",
+	  "controllers, connections, keys, bindings, serial devices",
+	  "Show the controllers and their settings, the connected devices, the\n"
+	  "stored keys (never the key), the /dev/rfcommN bindings and their\n"
+	  "state, and the devices declared in serial.conf and whether each is\n"
+	  "up. With ADDR, only what concerns that device.\n"
+	  "  --keystore DIR       key store directory (default /var/lib/bluetooth,\n"
+	  "                       or BTPAIR_KEYSTORE)\n"
+	  "  --config FILE        serial.conf (default /etc/btpair/serial.conf,\n"
+	  "                       or BTPAIR_SERIAL_CONF)" },
+	{ "disconnect", cmd_disconnect, "disconnect ADDR", "drop the link",
+	  "Drop the device's link (its pairing stays). Exits 1 if it was not\n"
+	  "connected." },
+	{ "serial", cmd_serial,
+	  "serial up|down [NAME...] [--config FILE] [--pin PIN|--pin-file FILE]",
+	  "make the devices declared in serial.conf ready, or undo",
+	  "up: make each device declared in serial.conf (all, or those named)\n"
+	  "ready: pair it when no key is stored (with its pin-file), then bind\n"
+	  "/dev/rfcommN (dev=, default the lowest free) or keep a pty open at\n"
+	  "pty=PATH across link drops. Running it again changes nothing. down:\n"
+	  "release the node or stop the pty. One line per device; a malformed\n"
+	  "file is an error naming file and line, and nothing is done.\n"
+	  "  --config FILE        the file (default /etc/btpair/serial.conf, or\n"
+	  "                       BTPAIR_SERIAL_CONF)\n"
+	  "  --pin PIN            PIN for entries without pin-file (repeatable;\n"
+	  "                       BTPAIR_PIN works too)\n"
+	  "  --pin-file FILE      PIN file for entries without pin-file" },
 	{ "monitor", cmd_monitor, "monitor [--timeout S]",
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"

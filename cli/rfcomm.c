@@ -36,8 +36,8 @@ static int split_exec(int argc, char *argv[], char ***exec_argv)
 }
 
 /* The Serial Port channel by SDP, or channel 1 with a note. */
-static int find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
-			const bdaddr_t *addr, int64_t deadline, uint8_t *channel)
+int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
+		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel)
 {
 	char a[BT_ADDR_STRLEN];
 	int ch;
@@ -312,7 +312,7 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 			goto out;
 	}
 	if (!channel) {
-		ret = find_channel(cli, "connect", &local, &addr.bdaddr,
+		ret = cli_find_channel(cli, "connect", &local, &addr.bdaddr,
 				   deadline, &channel);
 		if (ret)
 			goto out;
@@ -481,7 +481,7 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 		return ret;
 	bt_addr_format(&addr.bdaddr, a);
 	if (!ret && !channel)
-		ret = find_channel(cli, "bind", &local, &addr.bdaddr,
+		ret = cli_find_channel(cli, "bind", &local, &addr.bdaddr,
 				   mgmt_deadline_in(CONNECT_DEFAULT_TIMEOUT_S *
 						    1000),
 				   &channel);

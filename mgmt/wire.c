@@ -152,6 +152,7 @@ const char *mgmt_opcode_str(uint16_t opcode)
 	case MGMT_OP_SET_SSP: return "Set Secure Simple Pairing";
 	case MGMT_OP_SET_LOCAL_NAME: return "Set Local Name";
 	case MGMT_OP_LOAD_LINK_KEYS: return "Load Link Keys";
+	case MGMT_OP_DISCONNECT: return "Disconnect";
 	case MGMT_OP_GET_CONNECTIONS: return "Get Connections";
 	case MGMT_OP_PIN_CODE_REPLY: return "PIN Code Reply";
 	case MGMT_OP_PIN_CODE_NEG_REPLY: return "PIN Code Negative Reply";

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -242,6 +243,63 @@ int rfcomm_release_dev(int dev)
 	struct rfcomm_dev_req req = { .dev_id = (int16_t)dev };
 
 	return rfcomm_ctl(RFCOMMRELEASEDEV, &req);
+}
+
+int rfcomm_list_devs(struct rfcomm_dev_state *devs, size_t max, size_t *count)
+{
+	struct rfcomm_dev_list_req *req;
+	size_t n;
+	int err;
+
+	*count = 0;
+	req = calloc(1, sizeof(*req) +
+				RFCOMM_MAX_DEV * sizeof(struct rfcomm_dev_info));
+	if (!req)
+		return -ENOMEM;
+	req->dev_num = RFCOMM_MAX_DEV;
+	err = rfcomm_ctl(RFCOMMGETDEVLIST, req);
+	if (err < 0)
+		goto out;
+	/* The kernel says how many it filled; never trust it past the
+	 * room it was given. */
+	n = req->dev_num < RFCOMM_MAX_DEV ? req->dev_num : RFCOMM_MAX_DEV;
+	for (size_t i = 0; i < n && *count < max; i++) {
+		const struct rfcomm_dev_info *di = &req->dev_info[i];
+		struct rfcomm_dev_state *d = &devs[*count];
+		size_t j;
+
+		if (di->id < 0 || di->id >= RFCOMM_MAX_DEV)
+			continue;
+		/* Insertion by id: the kernel lists them in its own order. */
+		for (j = *count; j > 0 && devs[j - 1].id > di->id; j--)
+			devs[j] = devs[j - 1];
+		d = &devs[j];
+		d->id = di->id;
+		d->state = di->state;
+		bacpy(&d->local, &di->src);
+		bacpy(&d->addr, &di->dst);
+		d->channel = di->channel;
+		(*count)++;
+	}
+out:
+	free(req);
+	return err;
+}
+
+const char *rfcomm_state_str(uint16_t state)
+{
+	switch (state) {
+	case BT_CONNECTED: return "connected";
+	case BT_OPEN: return "open";
+	case BT_BOUND: return "bound";
+	case BT_LISTEN: return "listening";
+	case BT_CONNECT: return "connecting";
+	case BT_CONNECT2: return "connecting";
+	case BT_CONFIG: return "configuring";
+	case BT_DISCONN: return "disconnecting";
+	case BT_CLOSED: return "closed";
+	}
+	return "unknown";
 }
 
 static int write_all(int fd, const char *buf, size_t len)

@@ -60,6 +60,29 @@ int rfcomm_bind_dev(int dev, const bdaddr_t *local, const bdaddr_t *addr,
 		    uint8_t channel);
 int rfcomm_release_dev(int dev);
 
+/* The most /dev/rfcommN nodes the kernel keeps (ids 0 to 255). */
+#define RFCOMM_MAX_DEV 256
+
+/* One /dev/rfcommN as the kernel describes it. state is a BT_* socket
+ * state (BT_BOUND: waiting for an open; BT_CONNECTED: link up). */
+struct rfcomm_dev_state {
+	int id;
+	uint16_t state;
+	bdaddr_t local;
+	bdaddr_t addr;
+	uint8_t channel;
+};
+
+/*
+ * Every bound /dev/rfcommN (RFCOMMGETDEVLIST), sorted by id: up to max
+ * into devs, *count set. Returns 0 or -errno (-EAFNOSUPPORT or
+ * -EPROTONOSUPPORT: no RFCOMM in this kernel).
+ */
+int rfcomm_list_devs(struct rfcomm_dev_state *devs, size_t max, size_t *count);
+
+/* The name of a BT_* state for people ("bound", "connected"). */
+const char *rfcomm_state_str(uint16_t state);
+
 /*
  * Copy in -> sock and sock -> out. RFCOMM has no half-close: when in ends,
  * the copy from the socket goes on until the peer closes the link or sends
