@@ -90,8 +90,8 @@ static const struct cli_command commands[] = {
 	  "  --name PATTERN       stop at the first device whose name matches the\n"
 	  "                       case-insensitive shell glob; exit 7 if none" },
 	{ "connect", cmd_connect,
-	  "connect ADDR [--channel N] [--pin PIN] [--timeout S]\n"
-	  "       [--exec CMD [ARG...]]",
+	  "connect ADDR [--channel N] [--pin PIN] [--timeout S] [--reconnect]\n"
+	  "       [--pty PATH] [--exec CMD [ARG...]]",
 	  "RFCOMM client: a serial link on stdio, or for a command",
 	  "Connect to the device's Serial Port and bridge stdin/stdout (a serial\n"
 	  "console on a terminal: ~. at the start of a line quits), or run CMD\n"
@@ -103,7 +103,17 @@ static const struct cli_command commands[] = {
 	  "                       the PIN requests the connect itself brings;\n"
 	  "                       pair afresh if the device refuses the stored\n"
 	  "                       key (repeatable)\n"
-	  "  --timeout S          give up after S seconds (default 30)\n"
+	  "  --timeout S          give up after S seconds (default 30; each\n"
+	  "                       attempt with --reconnect)\n"
+	  "  --reconnect          after a drop (or a failed attempt), connect\n"
+	  "                       again, waiting 1 s doubling to 30 s with\n"
+	  "                       jitter; each drop and reconnect said on\n"
+	  "                       stderr (JSON events with --exec or --pty);\n"
+	  "                       with --exec, CMD runs again for each link\n"
+	  "  --pty PATH           the link on a pseudo-terminal, symlinked at\n"
+	  "                       PATH and kept open across drops; bytes\n"
+	  "                       written to it while the link is down are\n"
+	  "                       dropped and counted\n"
 	  "  --exec CMD [ARG...]  everything after it is the command\n"
 	  "  --first              with name:PATTERN, take the first match\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },

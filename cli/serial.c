@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -68,11 +70,11 @@ static pid_t read_pid(const char *name)
 	return (pid_t)v;
 }
 
+static bool alive(pid_t pid);
+
 bool cli_serial_pty_running(const char *name)
 {
-	pid_t pid = read_pid(name);
-
-	return pid > 0 && (kill(pid, 0) == 0 || errno == EPERM);
+	return alive(read_pid(name));
 }
 
 int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
@@ -344,7 +346,6 @@ static int entry_up(struct serial_run *r, const struct serial_entry *e)
 
 static int pty_down(struct serial_run *r, const struct serial_entry *e,
 		    const char *what);
-
 static int entry_down(struct serial_run *r, const struct serial_entry *e)
 {
 	struct cli *cli = r->cli;
@@ -374,24 +375,196 @@ static int entry_down(struct serial_run *r, const struct serial_entry *e)
 	return CLI_EXIT_OK;
 }
 
+/* Whether stderr is systemd's journal (a unit's), where the pty process's
+ * log should go too. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+/* Start `btpair connect ADDR --reconnect --pty PATH` in the background, in
+ * a session of its own; its log goes to the journal under systemd, else to
+ * RUN_DIR/NAME.log. Returns its pid or -errno. */
+static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
+		       const char *a, uint8_t channel)
+{
+	char idx[16], ch[8], log[4096];
+	char *args[] = { "btpair", "-i", idx, "connect", (char *)a,
+			 "--channel", ch, "--reconnect", "--pty", e->pty,
+			 NULL };
+	bool journal = stderr_is_journal();
+	pid_t pid;
+
+	snprintf(idx, sizeof(idx), "%u", index);
+	snprintf(ch, sizeof(ch), "%u", channel);
+	if (serial_run_path(log, sizeof(log), e->name, "log") < 0)
+		return -ENAMETOOLONG;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		int fd = journal ? STDERR_FILENO :
+				   open(log, O_WRONLY | O_CREAT | O_APPEND,
+					0644);
+		sigset_t set;
+
+		setsid();
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+		    dup2(null, STDOUT_FILENO) < 0 ||
+		    dup2(fd >= 0 ? fd : null, STDERR_FILENO) < 0)
+			_exit(127);
+		sigemptyset(&set);
+		sigprocmask(SIG_SETMASK, &set, NULL);
+		/* The same binary, whatever PATH holds. */
+		execv("/proc/self/exe", args);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Whether pid runs (a zombie does not). */
+static bool alive(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !(p && p[1] == ' ' && p[2] == 'Z');
+}
+
+static int write_pid(const char *name, pid_t pid)
+{
+	char path[4096], text[32];
+	int fd, len, ret = 0;
+
+	ret = serial_run_path(path, sizeof(path), name, "pid");
+	if (ret)
+		return ret;
+	len = snprintf(text, sizeof(text), "%d\n", (int)pid);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, (size_t)len) != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+static void remove_run_file(const char *name, const char *suffix)
+{
+	char path[4096];
+
+	if (serial_run_path(path, sizeof(path), name, suffix) == 0)
+		unlink(path);
+}
+
+/* How long serial up waits for the pty to appear. */
+#define PTY_START_MS 10000
+
 static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		  const char *what, uint16_t index,
 		  const struct mgmt_addr *addr, uint8_t channel, bool paired)
 {
-	(void)e;
-	(void)index;
-	(void)addr;
-	(void)channel;
-	(void)paired;
-	return cli_fail(r->cli, CLI_EXIT_FAILURE, -1,
-			"%s: pty entries are not supported yet", what);
+	struct cli *cli = r->cli;
+	struct serial_state st = { .addr = addr->bdaddr, .channel = channel,
+				   .dev = -1 };
+	char a[BT_ADDR_STRLEN], log[4096];
+	int64_t until = mgmt_now_ms() + PTY_START_MS;
+	struct stat sb;
+	pid_t pid;
+	int err;
+
+	bt_addr_format(&addr->bdaddr, a);
+	if (mkdir(serial_run_dir(), 0755) < 0 && errno != EEXIST)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s: %s", what,
+				serial_run_dir(), strerror(errno));
+	/* A symlink left by a process that is gone would look ready. */
+	if (lstat(e->pty, &sb) == 0 && S_ISLNK(sb.st_mode))
+		unlink(e->pty);
+	pid = spawn_pty(e, index, a, channel);
+	if (pid < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: cannot start "
+				"the pty process: %s", what, strerror(-pid));
+	err = write_pid(e->name, pid);
+	if (!err)
+		err = serial_state_write(e->name, &st);
+	if (err < 0)
+		cli_warn(cli, "%s: cannot record it under %s: %s", what,
+			 serial_run_dir(), strerror(-err));
+	/* Ready when the symlink leads to the pty. */
+	while (stat(e->pty, &sb) < 0 || !S_ISCHR(sb.st_mode)) {
+		int status;
+
+		if (waitpid(pid, &status, WNOHANG) == pid ||
+		    mgmt_now_ms() > until) {
+			kill(pid, SIGTERM);
+			remove_run_file(e->name, "pid");
+			serial_state_remove(e->name);
+			serial_run_path(log, sizeof(log), e->name, "log");
+			return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+					"%s: the pty process did not make %s "
+					"(see %s or the journal)",
+					what, e->pty, log);
+		}
+		usleep(50 * 1000);
+	}
+	report(cli, e, "up", true, &addr->bdaddr, channel, -1, paired);
+	return CLI_EXIT_OK;
 }
 
 static int pty_down(struct serial_run *r, const struct serial_entry *e,
 		    const char *what)
 {
-	(void)what;
-	report(r->cli, e, "down", false, NULL, 0, -1, false);
+	pid_t pid = read_pid(e->name);
+	int64_t until = mgmt_now_ms() + 5000;
+	struct serial_state st;
+	bool known = serial_state_read(e->name, &st) == 0;
+
+	if (!alive(pid)) {
+		remove_run_file(e->name, "pid");
+		serial_state_remove(e->name);
+		report(r->cli, e, "down", false, NULL, 0, -1, false);
+		return CLI_EXIT_OK;
+	}
+	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+		return cli_fail(r->cli, errno == EPERM ? CLI_EXIT_PERMISSION :
+							 CLI_EXIT_FAILURE,
+				-1, "%s: cannot stop process %d: %s", what,
+				(int)pid, strerror(errno));
+	while (alive(pid) && mgmt_now_ms() < until)
+		usleep(50 * 1000);
+	if (alive(pid)) {
+		kill(pid, SIGKILL);
+		cli_warn(r->cli, "%s: process %d did not stop; killed", what,
+			 (int)pid);
+	}
+	remove_run_file(e->name, "pid");
+	serial_state_remove(e->name);
+	report(r->cli, e, "down", true, known ? &st.addr : NULL,
+	       known ? st.channel : 0, -1, false);
 	return CLI_EXIT_OK;
 }
 

@@ -94,4 +94,29 @@ const char *rfcomm_state_str(uint16_t state);
 int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
 		  int wakeup_fd);
 
+struct rfcomm_bridge_opts {
+	bool escape;
+	int idle_ms;
+	int wakeup_fd;
+	/* out is non-blocking and what it cannot take now is dropped (a pty
+	 * nobody reads), rather than stall the link. */
+	bool drop_full;
+};
+
+struct rfcomm_bridge_result {
+	bool link_lost;		/* the peer closed or the link broke */
+	uint64_t out_dropped;	/* bytes out could not take (drop_full) */
+	uint64_t in_lost;	/* input read but not sent: the link broke */
+};
+
+/*
+ * rfcomm_bridge, saying why it ended: 0 with res->link_lost when the link
+ * went away (closed by the peer, reset, timed out), 0 without it when input
+ * ended and the device went quiet or the escape was typed. res's counters
+ * are added to, not reset.
+ */
+int rfcomm_bridge_link(int sock, int in, int out,
+		       const struct rfcomm_bridge_opts *o,
+		       struct rfcomm_bridge_result *res);
+
 #endif

@@ -153,7 +153,11 @@ make -s install PREFIX="$root/usr" SYSCONFDIR="$root/etc" >/dev/null 2>&1
 units=$root/usr/lib/systemd/system
 ln -s btpair-agent@.service "$units/btpair-agent@hci0.service"
 out=$(MANPATH=$root/usr/share/man systemd-analyze verify \
-XX
+	"$units/btpair-keys.service" "$units/btpair-agent@hci0.service" \
+	"$units/btpair-serial.service" 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
+	record ok "systemd-analyze verify: the three units clean"
 else
 	record fail "systemd-analyze verify (exit $rc)" "$out"
 fi
@@ -240,7 +244,7 @@ expect_completion "btpair " $commands
 expect_completion "btpair pa" pair
 expect_completion "btpair -i " hci0 hci1
 expect_completion "btpair --index hci" hci0 hci1
-expect_completion "btpair -i hci0 se" setup
+expect_completion "btpair -i hci0 se" setup serial
 expect_completion "btpair setup --ssp " on off
 expect_completion "btpair power " on off
 expect_completion "btpair pair 98:D3:31:F5:1A:2B --capability " \

@@ -1,0 +1,110 @@
+# controllers: 2
+# A link that comes back. The device (hci1) powers off for 5 s and returns:
+# connect --reconnect says the link was lost, reconnects, and a line sent
+# after the return gets through; SIGTERM still ends it with 130. Then the
+# same with a serial.conf pty: a reader of the pty sees no hang-up and no
+# end of file across the drop, bytes written during the drop are dropped
+# and counted, and a line after the return gets through.
+. tests/vm/lib.sh
+
+hc05_like 1
+"$BTPAIR" -q setup
+responder 1 --pin 1234 --timeout 300
+expect_exit 0 "pair" "$BTPAIR" pair "$B" --pin 1234
+wait_disconnected 0 200
+# The device answers each line with "ok: LINE" while a link lasts, and takes
+# the next link when one ends.
+background "$WORK/listen.log" "$BTPAIR" -i hci1 listen --channel 1 \
+	--exec sh -c 'while read -r l; do echo "ok: $l"; done'
+listening "$WORK/listen.log"
+
+# The device goes away for 5 s (what a dying battery or a walk out of range
+# does) and comes back.
+drop_device() {
+	btmgmt --index 1 power off >/dev/null
+	sleep 5
+	btmgmt --index 1 power on >/dev/null
+}
+
+# 1. The stdio bridge.
+mkfifo "$WORK/in"
+background "$WORK/conn.out" sh -c "exec '$BTPAIR' connect '$B' --channel 1 \
+	--reconnect <'$WORK/in' 2>'$WORK/conn.err'"
+conn=$!
+exec 7>"$WORK/in"
+check "connected" wait_for "$WORK/conn.err" "connected on channel 1" 300
+echo one >&7
+check "a line before the drop" wait_for "$WORK/conn.out" "^ok: one" 100
+drop_device
+check "the drop is logged" wait_for "$WORK/conn.err" "link lost; reconnecting in" 10
+check "the reconnect is logged" wait_for "$WORK/conn.err" "reconnected on channel 1" 600
+echo two >&7
+check "a line sent after the return arrives" wait_for "$WORK/conn.out" "^ok: two" 200
+check "still running" kill -0 "$conn"
+signal_at TERM "$conn"
+check "SIGTERM still ends it with 130" [ "$RC" -eq 130 ]
+exec 7>&-
+OUT=$(cat "$WORK/conn.err")
+expect_out "retrying in [0-9.]+ s|link lost; reconnecting in [0-9.]+ s" "the waits are said"
+wait_disconnected 0 200
+
+# 2. The pty of a serial.conf entry.
+cat >"$WORK/serial.conf" <<CONF
+logger $B channel=1 pty=/run/btpair/logger
+CONF
+export BTPAIR_SERIAL_CONF=$WORK/serial.conf
+expect_exit 0 "serial up with a pty" "$BTPAIR" serial up
+expect_out "^serial logger up /run/btpair/logger $B channel 1$" "says where"
+check "the pty is there" [ -c /run/btpair/logger ]
+log=/run/btpair/logger.log
+check "its process connected" wait_for "$log" "connected on channel 1" 300
+# A reader that stops at the first hang-up, error or end of file.
+cat >"$WORK/reader.py" <<'PY'
+import os, select, sys
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+out = open(sys.argv[2], "a")
+p = select.poll()
+p.register(fd, select.POLLIN)
+while True:
+    for _, ev in p.poll():
+        if ev & (select.POLLHUP | select.POLLERR):
+            out.write("HANGUP\n"); out.flush(); sys.exit(1)
+        try:
+            data = os.read(fd, 1024)
+        except OSError as e:
+            out.write("ERROR %s\n" % e); out.flush(); sys.exit(1)
+        if not data:
+            out.write("EOF\n"); out.flush(); sys.exit(1)
+        out.write(data.decode(errors="replace")); out.flush()
+PY
+background "$WORK/reader.log" python3 "$WORK/reader.py" /run/btpair/logger "$WORK/reader.out"
+reader=$!
+sleep 1
+printf 'three\n' >/run/btpair/logger
+check "a line through the pty" wait_for "$WORK/reader.out" "^ok: three" 100
+btmgmt --index 1 power off >/dev/null
+check "the pty's drop is logged" wait_for "$log" "link lost; reconnecting in" 50
+printf 'lost\n' >/run/btpair/logger
+sleep 5
+btmgmt --index 1 power on >/dev/null
+check "the pty's reconnect is logged" wait_for "$log" "reconnected on channel 1" 600
+check "which says bytes written meanwhile were dropped" \
+	grep -q "reconnected on channel 1 (bytes written meanwhile were dropped)" "$log"
+printf 'four\n' >/run/btpair/logger
+check "a line sent after the return arrives" wait_for "$WORK/reader.out" "^ok: four" 200
+check "the reader is still there" kill -0 "$reader"
+OUT=$(cat "$WORK/reader.out")
+expect_no_out "HANGUP|EOF|ERROR" "it saw no hang-up, error or end of file"
+expect_no_out "ok: lost" "the line written during the drop was dropped"
+expect_exit 0 "status" "$BTPAIR" status
+expect_out "^serial logger $B channel 1 pty /run/btpair/logger up$" "status: up"
+expect_exit 0 "serial up again" "$BTPAIR" serial up
+expect_out "^serial logger already up /run/btpair/logger $B channel 1$" "nothing to do"
+pid=$(cat /run/btpair/logger.pid)
+expect_exit 0 "serial down" "$BTPAIR" serial down
+expect_out "^serial logger down$" "says so"
+check "its process is gone" sh -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status"
+check "the symlink is gone" [ ! -e /run/btpair/logger ]
+expect_exit 0 "status" "$BTPAIR" status
+expect_out "^serial logger $B channel 1 pty /run/btpair/logger down$" "status: down"
+finish
