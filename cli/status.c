@@ -181,6 +181,21 @@ static int show_keys(struct cli *cli, const char *dir, const bdaddr_t *filter)
 	return CLI_EXIT_OK;
 }
 
+/* A node's state for people: whether its link is up. The kernel says
+ * "open" for a node never used and "closed" for one whose link ended: both
+ * are a node waiting to be opened. */
+static const char *binding_state(uint16_t state)
+{
+	switch (state) {
+	case BT_CONNECTED: return "connected";
+	case BT_CONNECT:
+	case BT_CONNECT2:
+	case BT_CONFIG: return "connecting";
+	case BT_DISCONN: return "disconnecting";
+	}
+	return "idle";
+}
+
 static void show_binding(struct cli *cli, const struct rfcomm_dev_state *d)
 {
 	char a[BT_ADDR_STRLEN], l[BT_ADDR_STRLEN];
@@ -195,11 +210,11 @@ static void show_binding(struct cli *cli, const struct rfcomm_dev_state *d)
 		json_str(&j, "address", a);
 		json_str(&j, "local", l);
 		json_int(&j, "channel", d->channel);
-		json_str(&j, "state", rfcomm_state_str(d->state));
+		json_str(&j, "state", binding_state(d->state));
 		json_end(cli, &j);
 	} else {
 		cli_print(cli, "binding /dev/rfcomm%d %s channel %u %s", d->id,
-			  a, d->channel, rfcomm_state_str(d->state));
+			  a, d->channel, binding_state(d->state));
 	}
 }
 

@@ -286,22 +286,6 @@ out:
 	return err;
 }
 
-const char *rfcomm_state_str(uint16_t state)
-{
-	switch (state) {
-	case BT_CONNECTED: return "connected";
-	case BT_OPEN: return "open";
-	case BT_BOUND: return "bound";
-	case BT_LISTEN: return "listening";
-	case BT_CONNECT: return "connecting";
-	case BT_CONNECT2: return "connecting";
-	case BT_CONFIG: return "configuring";
-	case BT_DISCONN: return "disconnecting";
-	case BT_CLOSED: return "closed";
-	}
-	return "unknown";
-}
-
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {

@@ -64,7 +64,8 @@ int rfcomm_release_dev(int dev);
 #define RFCOMM_MAX_DEV 256
 
 /* One /dev/rfcommN as the kernel describes it. state is a BT_* socket
- * state (BT_BOUND: waiting for an open; BT_CONNECTED: link up). */
+ * state (BT_CONNECTED: link up; BT_OPEN or BT_CLOSED: waiting for an
+ * open). */
 struct rfcomm_dev_state {
 	int id;
 	uint16_t state;
@@ -79,9 +80,6 @@ struct rfcomm_dev_state {
  * -EPROTONOSUPPORT: no RFCOMM in this kernel).
  */
 int rfcomm_list_devs(struct rfcomm_dev_state *devs, size_t max, size_t *count);
-
-/* The name of a BT_* state for people ("bound", "connected"). */
-const char *rfcomm_state_str(uint16_t state);
 
 /*
  * Copy in -> sock and sock -> out. RFCOMM has no half-close: when in ends,

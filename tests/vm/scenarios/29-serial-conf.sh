@@ -98,7 +98,7 @@ assert by["known"]["dev"] == 1 and by["known"]["pty"] is None, by
 check "no PIN asked again" [ "$(answered "$WORK/agent1.log")" -eq "$lab_pins" ]
 expect_exit 0 "status" "$BTPAIR" status
 expect_out "^serial lab name:HC-05-LAB channel 1 /dev/rfcomm0 up$" "status: lab up"
-expect_out "^binding /dev/rfcomm1 $C channel 1 bound$" "status: known's binding"
+expect_out "^binding /dev/rfcomm1 $C channel 1 idle$" "status: known's binding, idle"
 
 expect_exit 0 "serial down" "$BTPAIR" serial down
 expect_out "^serial lab down \(released /dev/rfcomm0\)$" "lab released"
