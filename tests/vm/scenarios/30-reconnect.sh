@@ -1,10 +1,17 @@
 # controllers: 2
-# A link that comes back. The device (hci1) powers off for 5 s and returns:
-# connect --reconnect says the link was lost, reconnects, and a line sent
-# after the return gets through; SIGTERM still ends it with 130. Then the
-# same with a serial.conf pty: a reader of the pty sees no hang-up and no
-# end of file across the drop, bytes written during the drop are dropped
-# and counted, and a line after the return gets through.
+# A link that comes back. The device (hci1) drops the link and is gone for
+# 5 s, then returns: connect --reconnect says the link was lost, retries
+# with growing waits, reconnects, and a line sent after the return gets
+# through; SIGTERM still ends it with 130. Then the same with a serial.conf
+# pty: a reader of the pty sees no hang-up and no end of file across the
+# drop, bytes written during the drop are dropped and counted, and a line
+# after the return gets through.
+#
+# "Gone" is the device dropping the link and refusing every connect for 5 s,
+# not the device powered off: on the 6.1 kernel an RFCOMM connect to a
+# controller that does not answer the page oopses the guest (list
+# corruption in hci_chan_del, any client; 6.12 does not), and every retry
+# during such an outage is one.
 . tests/vm/lib.sh
 
 hc05_like 1
@@ -16,14 +23,21 @@ wait_disconnected 0 200
 # the next link when one ends.
 background "$WORK/listen.log" "$BTPAIR" -i hci1 listen --channel 1 \
 	--exec sh -c 'while read -r l; do echo "ok: $l"; done'
+listener=$!
 listening "$WORK/listen.log"
 
-# The device goes away for 5 s (what a dying battery or a walk out of range
-# does) and comes back.
-drop_device() {
-	btmgmt --index 1 power off >/dev/null
-	sleep 5
-	btmgmt --index 1 power on >/dev/null
+# The device goes away: its serial port closes and it drops the link.
+device_gone() {
+	kill "$listener"
+	wait "$listener" 2>/dev/null
+	"$BTPAIR" -q -i hci1 disconnect "$A"
+}
+# And comes back.
+device_back() {
+	background "$WORK/listen.log" "$BTPAIR" -i hci1 listen --channel 1 \
+		--exec sh -c 'while read -r l; do echo "ok: $l"; done'
+	listener=$!
+	listening "$WORK/listen.log"
 }
 
 # 1. The stdio bridge.
@@ -35,8 +49,12 @@ exec 7>"$WORK/in"
 check "connected" wait_for "$WORK/conn.err" "connected on channel 1" 300
 echo one >&7
 check "a line before the drop" wait_for "$WORK/conn.out" "^ok: one" 100
-drop_device
-check "the drop is logged" wait_for "$WORK/conn.err" "link lost; reconnecting in" 10
+device_gone
+check "the drop is logged" wait_for "$WORK/conn.err" "link lost; reconnecting in" 50
+sleep 5
+check "attempts while it is gone fail and wait longer each time" \
+	grep -q "retrying in" "$WORK/conn.err"
+device_back
 check "the reconnect is logged" wait_for "$WORK/conn.err" "reconnected on channel 1" 600
 echo two >&7
 check "a line sent after the return arrives" wait_for "$WORK/conn.out" "^ok: two" 200
@@ -82,11 +100,11 @@ reader=$!
 sleep 1
 printf 'three\n' >/run/btpair/logger
 check "a line through the pty" wait_for "$WORK/reader.out" "^ok: three" 100
-btmgmt --index 1 power off >/dev/null
+device_gone
 check "the pty's drop is logged" wait_for "$log" "link lost; reconnecting in" 50
 printf 'lost\n' >/run/btpair/logger
 sleep 5
-btmgmt --index 1 power on >/dev/null
+device_back
 check "the pty's reconnect is logged" wait_for "$log" "reconnected on channel 1" 600
 check "which says bytes written meanwhile were dropped" \
 	grep -q "reconnected on channel 1 (bytes written meanwhile were dropped)" "$log"
