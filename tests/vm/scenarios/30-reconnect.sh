@@ -27,10 +27,15 @@ listener=$!
 listening "$WORK/listen.log"
 
 # The device goes away: its serial port closes and it drops the link.
+# (listen passes a SIGTERM on to its command and then accepts the next
+# connection: kill it outright, then the command holding the link.)
 device_gone() {
-	kill "$listener"
+	local children
+	children=$(pgrep -P "$listener")
+	kill -KILL "$listener"
 	wait "$listener" 2>/dev/null
-	"$BTPAIR" -q -i hci1 disconnect "$A"
+	[ -n "$children" ] && kill $children
+	"$BTPAIR" -q -i hci1 disconnect "$A" 2>/dev/null
 }
 # And comes back.
 device_back() {
