@@ -125,10 +125,14 @@ static bool link_down(int sock)
 	       (pfd.revents & (POLLHUP | POLLERR | POLLRDHUP));
 }
 
+/* Whether run_exec passed a SIGINT/SIGTERM on to its command. */
+static bool exec_signalled;
+
 /*
  * Run argv with sock as its stdin and stdout; return its exit status (128 +
- * signal if killed). A SIGINT/SIGTERM to btpair is passed on to it. With
- * lost, *lost says whether the link was gone when the command ended.
+ * signal if killed). A SIGINT/SIGTERM to btpair is passed on to it (and
+ * noted in exec_signalled). With lost, *lost says whether the link was gone
+ * when the command ended.
  */
 static int run_exec(struct cli *cli, int sock, char *argv[], bool *lost)
 {
@@ -197,8 +201,10 @@ static int run_exec(struct cli *cli, int sock, char *argv[], bool *lost)
 			struct signalfd_siginfo si;
 
 			if (read(cli->signal_fd, &si, sizeof(si)) ==
-			    (ssize_t)sizeof(si))
+			    (ssize_t)sizeof(si)) {
 				kill(pid, (int)si.ssi_signo);
+				exec_signalled = true;
+			}
 		}
 	}
 	if (exited >= 0)
@@ -671,6 +677,10 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 			else
 				ret = bridge_stdio(cli, sock, a, channel,
 						   reconnect ? &lost : NULL);
+			/* A signal passed on to the command ended it: told
+			 * to stop, not a drop to come back from. */
+			if (reconnect && exec_signalled)
+				ret = CLI_EXIT_INTERRUPTED;
 			if (!reconnect || !lost ||
 			    ret == CLI_EXIT_INTERRUPTED)
 				break;
