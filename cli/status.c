@@ -88,11 +88,19 @@ static int show_controller(struct cli *cli, uint16_t index,
 		const char *names[33];
 		struct json j;
 
+		char cls[16];
+
+		/* The same key set as list's controller event. */
+		snprintf(cls, sizeof(cls), "0x%02x%02x%02x", info.dev_class[2],
+			 info.dev_class[1], info.dev_class[0]);
 		cli_settings_names(info.current_settings, names);
 		json_begin(&j, "controller");
 		json_int(&j, "index", index);
 		json_str(&j, "address", a);
 		json_str(&j, "name", info.name);
+		json_str(&j, "class", cls);
+		json_int(&j, "version", info.version);
+		json_int(&j, "manufacturer", info.manufacturer);
 		json_str_array(&j, "settings", names);
 		json_end(cli, &j);
 	} else {

@@ -46,6 +46,7 @@ for o in objs:
     kinds.setdefault(o["event"], []).append(o)
 assert [c["index"] for c in kinds["controller"]] == [0, 1], kinds
 assert "powered" in kinds["controller"][0]["settings"]
+assert set(kinds["controller"][0]) == {"event", "index", "address", "name", "class", "version", "manufacturer", "settings"}, kinds
 assert {"index": 0, "address": B, "type": "BR/EDR", "event": "connection"} in kinds["connection"], kinds
 k = [k for k in kinds["key"] if k["controller"] == A and k["address"] == B]
 assert k and k[0]["key_type"] == "combination", kinds
