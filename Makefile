@@ -54,11 +54,12 @@ DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/n
 
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 	mgmt/monitor.c \
-	rfcomm/rfcomm.c rfcomm/sdp.c
+	rfcomm/rfcomm.c rfcomm/sdp.c serial/conf.c
 CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/pin.c \
 	cli/controller.c cli/pair.c cli/monitor.c cli/keystore.c \
-	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c
-TESTS := addr wire client pair cli keystore sdp bridge eir doctor
+	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c \
+	cli/status.c cli/serial.c
+TESTS := addr wire client pair cli keystore sdp bridge eir doctor serial
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -180,7 +181,7 @@ bench: $(BUILD)/btpair $(BUILD)/tests/responder
 # already made in agent.conf are never overwritten.
 SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e '/^@HARDENING@$$/{r dist/systemd/hardening.conf' -e 'd;}'
-UNITS := btpair-keys.service btpair-agent@.service
+UNITS := btpair-keys.service btpair-agent@.service btpair-serial.service
 
 install: $(BUILD)/btpair
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

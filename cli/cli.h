@@ -61,6 +61,35 @@ int cmd_bind(struct cli *cli, int argc, char *argv[]);
 int cmd_release(struct cli *cli, int argc, char *argv[]);
 int cmd_scan(struct cli *cli, int argc, char *argv[]);
 int cmd_doctor(struct cli *cli, int argc, char *argv[]);
+int cmd_status(struct cli *cli, int argc, char *argv[]);
+int cmd_disconnect(struct cli *cli, int argc, char *argv[]);
+int cmd_serial(struct cli *cli, int argc, char *argv[]);
+
+/* The Serial Port channel of addr by SDP, else 1 with a note on stderr
+ * (rfcomm.c). Returns the exit code, reported. */
+int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
+		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel);
+
+/* ---- Declared serial devices (serial.c) ---- */
+struct serial_entry;
+struct serial_state;
+struct serial_conf_error;
+struct rfcomm_dev_state;
+
+/*
+ * The /dev/rfcommN that serves entry e among the kernel's bindings, or -1.
+ * *known says whether st was filled (from what `serial up` recorded, or the
+ * entry's own address).
+ */
+int cli_serial_bound(const struct serial_entry *e,
+		     const struct rfcomm_dev_state *devs, size_t ndevs,
+		     struct serial_state *st, bool *known);
+/* Whether the pty process of the entry called name runs. */
+bool cli_serial_pty_running(const char *name);
+/* Report a serial.conf that could not be loaded (err from
+ * serial_conf_load); returns the exit code. */
+int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
+			 int err, const struct serial_conf_error *cerr);
 
 /*
  * ADDR as given, or for "name:PATTERN" (a case-insensitive shell glob) the
@@ -99,6 +128,7 @@ struct json {
 };
 
 void json_begin(struct json *j, const char *event);
+/* A NULL val is written as null. */
 void json_str(struct json *j, const char *key, const char *val);
 void json_int(struct json *j, const char *key, long long val);
 void json_bool(struct json *j, const char *key, bool val);

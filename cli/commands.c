@@ -90,8 +90,8 @@ static const struct cli_command commands[] = {
 	  "  --name PATTERN       stop at the first device whose name matches the\n"
 	  "                       case-insensitive shell glob; exit 7 if none" },
 	{ "connect", cmd_connect,
-	  "connect ADDR [--channel N] [--pin PIN] [--timeout S]\n"
-	  "       [--exec CMD [ARG...]]",
+	  "connect ADDR [--channel N] [--pin PIN] [--timeout S] [--reconnect]\n"
+	  "       [--pty PATH] [--exec CMD [ARG...]]",
 	  "RFCOMM client: a serial link on stdio, or for a command",
 	  "Connect to the device's Serial Port and bridge stdin/stdout (a serial\n"
 	  "console on a terminal: ~. at the start of a line quits), or run CMD\n"
@@ -103,7 +103,17 @@ static const struct cli_command commands[] = {
 	  "                       the PIN requests the connect itself brings;\n"
 	  "                       pair afresh if the device refuses the stored\n"
 	  "                       key (repeatable)\n"
-	  "  --timeout S          give up after S seconds (default 30)\n"
+	  "  --timeout S          give up after S seconds (default 30; each\n"
+	  "                       attempt with --reconnect)\n"
+	  "  --reconnect          after a drop (or a failed attempt), connect\n"
+	  "                       again, waiting 1 s doubling to 30 s with\n"
+	  "                       jitter; each drop and reconnect said on\n"
+	  "                       stderr (JSON events with --exec or --pty);\n"
+	  "                       with --exec, CMD runs again for each link\n"
+	  "  --pty PATH           the link on a pseudo-terminal, symlinked at\n"
+	  "                       PATH and kept open across drops; bytes\n"
+	  "                       written to it while the link is down are\n"
+	  "                       dropped and counted\n"
 	  "  --exec CMD [ARG...]  everything after it is the command\n"
 	  "  --first              with name:PATTERN, take the first match\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
@@ -147,6 +157,33 @@ static const struct cli_command commands[] = {
 	  "                       or BTPAIR_KEYSTORE)\n"
 	  "  --agent-conf FILE    the agent unit's settings (default\n"
 	  "                       /etc/btpair/agent.conf)" },
+	{ "status", cmd_status, "status [ADDR] [--keystore DIR] [--config FILE]",
+	  "controllers, connections, keys, bindings, serial devices",
+	  "Show the controllers and their settings, the connected devices, the\n"
+	  "stored keys (never the key), the /dev/rfcommN bindings and their\n"
+	  "state, and the devices declared in serial.conf and whether each is\n"
+	  "up. With ADDR, only what concerns that device.\n"
+	  "  --keystore DIR       key store directory (default /var/lib/bluetooth,\n"
+	  "                       or BTPAIR_KEYSTORE)\n"
+	  "  --config FILE        serial.conf (default /etc/btpair/serial.conf,\n"
+	  "                       or BTPAIR_SERIAL_CONF)" },
+	{ "disconnect", cmd_disconnect, "disconnect ADDR", "drop the link",
+	  "Drop the device's link (its pairing stays). Exits 1 if it was not\n"
+	  "connected." },
+	{ "serial", cmd_serial,
+	  "serial up|down [NAME...] [--config FILE] [--pin PIN|--pin-file FILE]",
+	  "make the devices declared in serial.conf ready, or undo",
+	  "up: make each device declared in serial.conf (all, or those named)\n"
+	  "ready: pair it when no key is stored (with its pin-file), then bind\n"
+	  "/dev/rfcommN (dev=, default the lowest free) or keep a pty open at\n"
+	  "pty=PATH across link drops. Running it again changes nothing. down:\n"
+	  "release the node or stop the pty. One line per device; a malformed\n"
+	  "file is an error naming file and line, and nothing is done.\n"
+	  "  --config FILE        the file (default /etc/btpair/serial.conf, or\n"
+	  "                       BTPAIR_SERIAL_CONF)\n"
+	  "  --pin PIN            PIN for entries without pin-file (repeatable;\n"
+	  "                       BTPAIR_PIN works too)\n"
+	  "  --pin-file FILE      PIN file for entries without pin-file" },
 	{ "monitor", cmd_monitor, "monitor [--timeout S]",
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"

@@ -93,7 +93,10 @@ void json_begin(struct json *j, const char *event)
 void json_str(struct json *j, const char *k, const char *val)
 {
 	key(j, k);
-	json_append_escaped(j, val);
+	if (!val)
+		append_str(j, "null");
+	else
+		json_append_escaped(j, val);
 }
 
 void json_int(struct json *j, const char *k, long long val)

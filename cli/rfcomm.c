@@ -1,5 +1,6 @@
 /* connect, listen, bind, release: handing the link to RFCOMM. */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -36,8 +37,8 @@ static int split_exec(int argc, char *argv[], char ***exec_argv)
 }
 
 /* The Serial Port channel by SDP, or channel 1 with a note. */
-static int find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
-			const bdaddr_t *addr, int64_t deadline, uint8_t *channel)
+int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
+		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel)
 {
 	char a[BT_ADDR_STRLEN];
 	int ch;
@@ -123,11 +124,25 @@ static bool is_auth_refusal(int err)
 	return err == -ECONNRESET || err == -ECONNABORTED || err == -EACCES;
 }
 
+/* Whether the link of sock is gone (without taking any data). */
+static bool link_down(int sock)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN | POLLRDHUP };
+
+	return poll(&pfd, 1, 0) > 0 &&
+	       (pfd.revents & (POLLHUP | POLLERR | POLLRDHUP));
+}
+
+/* Whether run_exec passed a SIGINT/SIGTERM on to its command. */
+static bool exec_signalled;
+
 /*
  * Run argv with sock as its stdin and stdout; return its exit status (128 +
- * signal if killed). A SIGINT/SIGTERM to btpair is passed on to it.
+ * signal if killed). A SIGINT/SIGTERM to btpair is passed on to it (and
+ * noted in exec_signalled). With lost, *lost says whether the link was gone
+ * when the command ended.
  */
-static int run_exec(struct cli *cli, int sock, char *argv[])
+static int run_exec(struct cli *cli, int sock, char *argv[], bool *lost)
 {
 	sigset_t set;
 	pid_t pid;
@@ -150,6 +165,7 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 		 * passes them on so that the command ends. */
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
 		sigemptyset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		if (dup2(sock, STDIN_FILENO) < 0 ||
@@ -162,7 +178,8 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 			strerror(errno));
 		_exit(127);
 	}
-	close(sock);
+	if (!lost)
+		close(sock);
 	/* The command's exit ends the wait at once where the kernel has
 	 * pidfds (5.3 on); elsewhere it is looked for every 50 ms. */
 	exited = pidfd_open(pid, 0);
@@ -180,6 +197,8 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 
 			if (exited >= 0)
 				close(exited);
+			if (lost)
+				close(sock);
 			return cli_fail(cli, CLI_EXIT_FAILURE, -1, "waitpid: %s",
 					strerror(err));
 		}
@@ -190,12 +209,18 @@ static int run_exec(struct cli *cli, int sock, char *argv[])
 			struct signalfd_siginfo si;
 
 			if (read(cli->signal_fd, &si, sizeof(si)) ==
-			    (ssize_t)sizeof(si))
+			    (ssize_t)sizeof(si)) {
 				kill(pid, (int)si.ssi_signo);
+				exec_signalled = true;
+			}
 		}
 	}
 	if (exited >= 0)
 		close(exited);
+	if (lost) {
+		*lost = link_down(sock);
+		close(sock);
+	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	return 128 + WTERMSIG(status);
@@ -214,9 +239,13 @@ static void restore_tty(void)
 
 /* A serial console: raw mode on a terminal, restored on every way out. */
 static int bridge_stdio(struct cli *cli, int sock, const char *a,
-			uint8_t channel)
+			uint8_t channel, bool *lost)
 {
 	bool tty = isatty(STDIN_FILENO);
+	struct rfcomm_bridge_opts o = { .escape = tty,
+					.idle_ms = BRIDGE_IDLE_MS,
+					.wakeup_fd = cli->signal_fd };
+	struct rfcomm_bridge_result res = { 0 };
 	int err;
 
 	if (tty && tcgetattr(STDIN_FILENO, &saved_tty) == 0) {
@@ -231,16 +260,293 @@ static int bridge_stdio(struct cli *cli, int sock, const char *a,
 				"start of a line to quit.\r\n",
 			a, channel);
 	}
-	err = rfcomm_bridge(sock, STDIN_FILENO, STDOUT_FILENO, tty,
-			    BRIDGE_IDLE_MS, cli->signal_fd);
+	err = rfcomm_bridge_link(sock, STDIN_FILENO, STDOUT_FILENO, &o, &res);
 	restore_tty();
 	close(sock);
+	if (lost)
+		*lost = !err && res.link_lost;
 	if (err == -EINTR)
 		return CLI_EXIT_INTERRUPTED;
 	if (err < 0)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "connect %s: %s", a,
 				strerror(-err));
 	return CLI_EXIT_OK;
+}
+
+/* Reconnecting: the first wait, the cap of the doubling. */
+#define RECONNECT_FIRST_MS 1000
+#define RECONNECT_CAP_MS 30000
+
+/*
+ * The pseudo-terminal of --pty: btpair holds the master and a descriptor of
+ * the slave too, so that the slave's readers never see a hang-up, and a
+ * slave nobody has open does not make the master report one either.
+ */
+struct pty_end {
+	int master;
+	int slave;
+	const char *path;
+	char name[64];
+	uint64_t dropped; /* written to the pty while the link was down */
+};
+
+static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
+{
+	char tmp[4200];
+	struct termios t;
+	const char *name;
+
+	p->path = path;
+	p->slave = -1;
+	p->master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (p->master < 0 || grantpt(p->master) < 0 ||
+	    unlockpt(p->master) < 0 || !(name = ptsname(p->master)) ||
+	    strlen(name) >= sizeof(p->name))
+		goto fail;
+	strcpy(p->name, name);
+	p->slave = open(p->name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (p->slave < 0)
+		goto fail;
+	/* Bytes as they are: no echo, no line editing, no CR/LF changes. */
+	if (tcgetattr(p->slave, &t) == 0) {
+		cfmakeraw(&t);
+		tcsetattr(p->slave, TCSANOW, &t);
+	}
+	/* A reader that is too slow loses data, the link never stalls. */
+	if (fcntl(p->master, F_SETFL, O_NONBLOCK) < 0)
+		goto fail;
+	/* The symlink replaced atomically: a stale one from a crash goes. */
+	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
+	unlink(tmp);
+	if (symlink(p->name, tmp) < 0)
+		goto fail;
+	if (rename(tmp, path) < 0) {
+		unlink(tmp);
+		goto fail;
+	}
+	return CLI_EXIT_OK;
+fail:
+	{
+		int err = errno;
+
+		if (p->slave >= 0)
+			close(p->slave);
+		if (p->master >= 0)
+			close(p->master);
+		p->master = p->slave = -1;
+		return cli_fail(cli, err == EACCES || err == EPERM ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1, "connect: pty at %s: %s", path,
+				strerror(err));
+	}
+}
+
+static void pty_close(struct pty_end *p)
+{
+	char target[64];
+	ssize_t n;
+
+	if (p->master < 0)
+		return;
+	/* Only our own symlink: another btpair may have taken the path. */
+	n = readlink(p->path, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		if (strcmp(target, p->name) == 0)
+			unlink(p->path);
+	}
+	close(p->slave);
+	close(p->master);
+	p->master = p->slave = -1;
+}
+
+static int bridge_pty(struct cli *cli, int sock, struct pty_end *p,
+		      bool *lost)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = -1,
+					.wakeup_fd = cli->signal_fd,
+					.drop_full = true };
+	struct rfcomm_bridge_result res = { 0 };
+	int err = rfcomm_bridge_link(sock, p->master, p->master, &o, &res);
+
+	close(sock);
+	*lost = !err && res.link_lost;
+	p->dropped += res.in_lost;
+	if (res.out_dropped)
+		fprintf(stderr, "btpair: connect: %llu bytes from the device "
+				"dropped: nobody read %s\n",
+			(unsigned long long)res.out_dropped, p->path);
+	if (err == -EINTR)
+		return CLI_EXIT_INTERRUPTED;
+	if (err < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "connect: %s",
+				strerror(-err));
+	return CLI_EXIT_OK;
+}
+
+/* Drop (and count) what waits in the pty now. */
+static void pty_drain(struct pty_end *p)
+{
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(p->master, buf, sizeof(buf))) > 0)
+		p->dropped += (uint64_t)n;
+}
+
+/*
+ * Wait ms while the link is down; what is written to the pty meanwhile is
+ * read and dropped (counted), so that its writers never block. Returns 0,
+ * or -EINTR on SIGINT/SIGTERM.
+ */
+static int wait_link_down(struct cli *cli, int64_t ms, struct pty_end *p)
+{
+	int64_t until = mgmt_now_ms() + ms;
+
+	for (;;) {
+		int64_t left = until - mgmt_now_ms();
+		struct pollfd pfd[2] = {
+			{ .fd = cli->signal_fd, .events = POLLIN },
+			{ .fd = p ? p->master : -1, .events = POLLIN },
+		};
+		char buf[4096];
+		int r;
+
+		if (left <= 0)
+			return 0;
+		r = poll(pfd, 2, (int)left);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		if (pfd[0].revents & POLLIN)
+			return -EINTR;
+		if (pfd[1].revents & POLLIN) {
+			ssize_t n = read(p->master, buf, sizeof(buf));
+
+			if (n > 0)
+				p->dropped += (uint64_t)n;
+		}
+	}
+}
+
+/* The wait before the next attempt: backoff_ms with jitter, in
+ * [backoff_ms / 2, backoff_ms], so that devices that dropped together do
+ * not all come back at once. */
+static int64_t jittered(int64_t backoff_ms)
+{
+	static unsigned int seed;
+
+	if (!seed)
+		seed = (unsigned int)mgmt_now_ms() ^ (unsigned int)getpid();
+	return backoff_ms / 2 + rand_r(&seed) % (backoff_ms / 2 + 1);
+}
+
+static void log_link(struct cli *cli, const char *event, const char *a,
+		     uint8_t channel, int64_t retry_ms, uint64_t dropped,
+		     bool json_ok)
+{
+	if (cli->json && json_ok) {
+		struct json j;
+
+		json_begin(&j, event);
+		json_str(&j, "address", a);
+		json_int(&j, "channel", channel);
+		if (retry_ms >= 0)
+			json_int(&j, "retry_ms", retry_ms);
+		else
+			json_str(&j, "retry_ms", NULL);
+		json_int(&j, "dropped_bytes", (long long)dropped);
+		json_end(cli, &j);
+		fflush(stdout);
+	}
+	if (strcmp(event, "link-down") == 0)
+		fprintf(stderr, "btpair: connect %s: link lost; reconnecting "
+				"in %.1f s\n",
+			a, (double)retry_ms / 1000);
+	else if (strcmp(event, "retry") == 0)
+		fprintf(stderr, "btpair: connect %s: retrying in %.1f s\n", a,
+			(double)retry_ms / 1000);
+	else if (strcmp(event, "reconnected") == 0)
+		fprintf(stderr, "btpair: connect %s: reconnected on channel %u"
+				"%s\n",
+			a, channel, dropped ? " (bytes written meanwhile were "
+					      "dropped)" :
+					      "");
+	else
+		fprintf(stderr, "btpair: connect %s: connected on channel %u\n",
+			a, channel);
+}
+
+/*
+ * One connect, answering the pairing requests it brings; when the device
+ * refuses the stored key, pair afresh once (with PINs). Returns the socket,
+ * or -1 with *ret the exit code, reported.
+ */
+static int connect_device(struct cli *cli, uint16_t index,
+			  const bdaddr_t *local, const struct mgmt_addr *addr,
+			  uint8_t channel, const struct cli_pins *pins,
+			  bool *already, unsigned long timeout_s, int *ret)
+{
+	int64_t deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+	struct rfcomm_watch watch = { .serve = cli_connect_auth_serve };
+	struct cli_connect_auth *auth;
+	char a[BT_ADDR_STRLEN];
+	int64_t left_s;
+	int sock;
+
+	bt_addr_format(&addr->bdaddr, a);
+	watch.fd = mgmt_client_fd(cli->client);
+again:
+	/* A device that demands an authenticated link makes the connect
+	 * itself ask for a PIN when nothing paired it first: answer (with
+	 * --pin) or at least notice, while connecting. */
+	auth = cli_connect_auth_new(cli, index, local, addr, pins, deadline);
+	if (!auth) {
+		*ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "connect: %s",
+				strerror(ENOMEM));
+		return -1;
+	}
+	watch.data = auth;
+	sock = rfcomm_connect(local, &addr->bdaddr, channel, BT_SECURITY_LOW,
+			      deadline, cli->signal_fd, &watch);
+	*ret = cli_connect_auth_finish(auth, sock);
+	/* The kernel had a key the device refused: it has forgotten the
+	 * pairing (an HC-05 after a reset). Pair afresh, once. */
+	if (*ret < 0 && *already && is_auth_refusal(sock)) {
+		fprintf(stderr, "btpair: connect %s: the device refused the "
+				"stored key; pairing again\n",
+			a);
+		left_s = (deadline - mgmt_now_ms() + 999) / 1000;
+		*ret = cli_pair_for_connect(cli, index, addr, pins,
+					    left_s > 0 ? (unsigned long)left_s :
+							 1,
+					    true, already);
+		if (*ret)
+			return -1;
+		*already = false;
+		goto again;
+	}
+	if (sock < 0) {
+		if (*ret < 0)
+			*ret = connect_fail(cli, sock, a, channel, timeout_s,
+					    pins->count > 0);
+		return -1;
+	}
+	if (*ret) {
+		close(sock);
+		return -1;
+	}
+	return sock;
+}
+
+/* Failures worth another attempt with --reconnect: not a usage error,
+ * not a refusal of permission, not a signal. */
+static bool worth_retrying(int ret)
+{
+	return ret != CLI_EXIT_USAGE && ret != CLI_EXIT_PERMISSION &&
+	       ret != CLI_EXIT_INTERRUPTED;
 }
 
 int cmd_connect(struct cli *cli, int argc, char *argv[])
@@ -250,21 +556,23 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		{ "pin", required_argument, NULL, 'p' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "first", no_argument, NULL, '1' },
+		{ "reconnect", no_argument, NULL, 'r' },
+		{ "pty", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long timeout_s = CONNECT_DEFAULT_TIMEOUT_S;
-	bool first = false;
+	bool first = false, reconnect = false, ever_up = false;
 	struct cli_pins pins = { .count = 0 };
+	struct pty_end pty = { .master = -1, .slave = -1 };
+	const char *pty_path = NULL;
 	uint8_t channel = 0;
 	struct mgmt_addr addr;
-	struct cli_connect_auth *auth;
 	bool already = false;
-	struct rfcomm_watch watch = { .serve = cli_connect_auth_serve };
 	char **exec_argv, a[BT_ADDR_STRLEN];
 	bdaddr_t local;
 	uint16_t index;
-	int64_t deadline, left_s;
-	int opt, ret = CLI_EXIT_USAGE, sock, nargs;
+	int64_t deadline, backoff = RECONNECT_FIRST_MS;
+	int opt, ret = CLI_EXIT_USAGE, sock, nargs, err;
 
 	argc = split_exec(argc, argv, &exec_argv);
 	while ((opt = cli_getopt(cli, "connect", argc, argv, "", opts, &ret)) !=
@@ -292,6 +600,19 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		case '1':
 			first = true;
 			break;
+		case 'r':
+			reconnect = true;
+			break;
+		case 'y':
+			if (optarg[0] != '/') {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "connect: --pty takes an absolute "
+					 "path, not '%s'",
+					 optarg);
+				goto out;
+			}
+			pty_path = optarg;
+			break;
 		}
 	}
 	nargs = argc - optind;
@@ -303,6 +624,11 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		cli_fail(cli, CLI_EXIT_USAGE, -1, "connect: --exec needs a command");
 		goto out;
 	}
+	if (exec_argv && pty_path) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "connect: give --exec or --pty, not both");
+		goto out;
+	}
 	ret = cli_controller(cli, "connect", &index, &local);
 	if (!ret)
 		ret = cli_resolve_addr(cli, "connect", argv[optind], index,
@@ -310,7 +636,16 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 	if (ret)
 		goto out;
 	bt_addr_format(&addr.bdaddr, a);
-	watch.fd = mgmt_client_fd(cli->client);
+	/* The pty is there before the first connect, for programs started
+	 * alongside, and stays until btpair ends. */
+	if (pty_path) {
+		ret = pty_open(cli, pty_path, &pty);
+		if (ret)
+			goto out;
+	}
+	/* A write to a link that just went down must not kill btpair. */
+	if (reconnect)
+		signal(SIGPIPE, SIG_IGN);
 	deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
 	/* Pairing on demand goes through the same code as `pair`. */
 	if (pins.count) {
@@ -320,55 +655,71 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 			goto out;
 	}
 	if (!channel) {
-		ret = find_channel(cli, "connect", &local, &addr.bdaddr,
-				   deadline, &channel);
+		ret = cli_find_channel(cli, "connect", &local, &addr.bdaddr,
+				       deadline, &channel);
 		if (ret)
 			goto out;
 	}
-again:
-	/* A device that demands an authenticated link makes the connect
-	 * itself ask for a PIN when nothing paired it first: answer (with
-	 * --pin) or at least notice, while connecting. */
-	auth = cli_connect_auth_new(cli, index, &local, &addr, &pins, deadline);
-	if (!auth) {
-		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "connect: %s",
-			       strerror(ENOMEM));
-		goto out;
+	for (;;) {
+		bool lost = false;
+
+		sock = connect_device(cli, index, &local, &addr, channel, &pins,
+				      &already, timeout_s, &ret);
+		if (sock >= 0) {
+			/* What was written while the link was down is
+			 * dropped, even what came during the connect. */
+			if (pty_path && ever_up)
+				pty_drain(&pty);
+			if (reconnect)
+				log_link(cli, ever_up ? "reconnected" :
+							"connected",
+					 a, channel, -1, pty.dropped,
+					 exec_argv || pty_path);
+			ever_up = true;
+			backoff = RECONNECT_FIRST_MS;
+			pty.dropped = 0;
+			if (exec_argv)
+				ret = run_exec(cli, sock, exec_argv,
+					       reconnect ? &lost : NULL);
+			else if (pty_path)
+				ret = bridge_pty(cli, sock, &pty, &lost);
+			else
+				ret = bridge_stdio(cli, sock, a, channel,
+						   reconnect ? &lost : NULL);
+			/* A signal passed on to the command ended it: told
+			 * to stop, not a drop to come back from. */
+			if (reconnect && exec_signalled)
+				ret = CLI_EXIT_INTERRUPTED;
+			if (!reconnect || !lost ||
+			    ret == CLI_EXIT_INTERRUPTED)
+				break;
+		} else if (!reconnect || !worth_retrying(ret)) {
+			break;
+		}
+		{
+			int64_t wait = jittered(backoff);
+
+			log_link(cli, sock >= 0 ? "link-down" : "retry", a,
+				 channel, wait, pty.dropped,
+				 exec_argv || pty_path);
+			backoff = backoff * 2 > RECONNECT_CAP_MS ?
+					  RECONNECT_CAP_MS :
+					  backoff * 2;
+			err = wait_link_down(cli, wait,
+					     pty_path ? &pty : NULL);
+		}
+		if (err == -EINTR) {
+			ret = CLI_EXIT_INTERRUPTED;
+			break;
+		}
+		if (err < 0) {
+			ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "connect: %s",
+				       strerror(-err));
+			break;
+		}
 	}
-	watch.data = auth;
-	sock = rfcomm_connect(&local, &addr.bdaddr, channel, BT_SECURITY_LOW,
-			      deadline, cli->signal_fd, &watch);
-	ret = cli_connect_auth_finish(auth, sock);
-	/* The kernel had a key the device refused: it has forgotten the
-	 * pairing (an HC-05 after a reset). Pair afresh, once. */
-	if (ret < 0 && already && is_auth_refusal(sock)) {
-		fprintf(stderr, "btpair: connect %s: the device refused the "
-				"stored key; pairing again\n",
-			a);
-		left_s = (deadline - mgmt_now_ms() + 999) / 1000;
-		ret = cli_pair_for_connect(cli, index, &addr, &pins,
-					   left_s > 0 ? (unsigned long)left_s : 1,
-					   true, &already);
-		if (ret)
-			goto out;
-		already = false;
-		goto again;
-	}
-	if (sock < 0) {
-		if (ret < 0)
-			ret = connect_fail(cli, sock, a, channel, timeout_s,
-					   pins.count > 0);
-		goto out;
-	}
-	if (ret) {
-		close(sock);
-		goto out;
-	}
-	if (exec_argv)
-		ret = run_exec(cli, sock, exec_argv);
-	else
-		ret = bridge_stdio(cli, sock, a, channel);
 out:
+	pty_close(&pty);
 	cli_pins_clear(&pins);
 	return ret;
 }
@@ -435,9 +786,9 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		fprintf(stderr, "btpair: connection from %s\n",
 			bt_addr_format(&peer, a));
 		if (exec_argv)
-			ret = run_exec(cli, sock, exec_argv);
+			ret = run_exec(cli, sock, exec_argv, NULL);
 		else
-			ret = bridge_stdio(cli, sock, a, channel);
+			ret = bridge_stdio(cli, sock, a, channel, NULL);
 	} while (!once && ret != CLI_EXIT_INTERRUPTED);
 	close(lfd);
 	return ret;
@@ -490,7 +841,7 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 		return ret;
 	bt_addr_format(&addr.bdaddr, a);
 	if (!ret && !channel)
-		ret = find_channel(cli, "bind", &local, &addr.bdaddr,
+		ret = cli_find_channel(cli, "bind", &local, &addr.bdaddr,
 				   mgmt_deadline_in(CONNECT_DEFAULT_TIMEOUT_S *
 						    1000),
 				   &channel);

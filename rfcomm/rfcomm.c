@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
@@ -244,6 +245,47 @@ int rfcomm_release_dev(int dev)
 	return rfcomm_ctl(RFCOMMRELEASEDEV, &req);
 }
 
+int rfcomm_list_devs(struct rfcomm_dev_state *devs, size_t max, size_t *count)
+{
+	struct rfcomm_dev_list_req *req;
+	size_t n;
+	int err;
+
+	*count = 0;
+	req = calloc(1, sizeof(*req) +
+				RFCOMM_MAX_DEV * sizeof(struct rfcomm_dev_info));
+	if (!req)
+		return -ENOMEM;
+	req->dev_num = RFCOMM_MAX_DEV;
+	err = rfcomm_ctl(RFCOMMGETDEVLIST, req);
+	if (err < 0)
+		goto out;
+	/* The kernel says how many it filled; never trust it past the
+	 * room it was given. */
+	n = req->dev_num < RFCOMM_MAX_DEV ? req->dev_num : RFCOMM_MAX_DEV;
+	for (size_t i = 0; i < n && *count < max; i++) {
+		const struct rfcomm_dev_info *di = &req->dev_info[i];
+		struct rfcomm_dev_state *d = &devs[*count];
+		size_t j;
+
+		if (di->id < 0 || di->id >= RFCOMM_MAX_DEV)
+			continue;
+		/* Insertion by id: the kernel lists them in its own order. */
+		for (j = *count; j > 0 && devs[j - 1].id > di->id; j--)
+			devs[j] = devs[j - 1];
+		d = &devs[j];
+		d->id = di->id;
+		d->state = di->state;
+		bacpy(&d->local, &di->src);
+		bacpy(&d->addr, &di->dst);
+		d->channel = di->channel;
+		(*count)++;
+	}
+out:
+	free(req);
+	return err;
+}
+
 static int write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
@@ -290,23 +332,55 @@ static int forward_input(int sock, const char *buf, size_t len, bool escape,
 	return write_all(sock, buf, len);
 }
 
-int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
-		  int wakeup_fd)
+/* Errors that mean the link itself is gone, not a fault of btpair's. */
+static bool link_gone(int err)
+{
+	return err == -ECONNRESET || err == -ENOTCONN || err == -EPIPE ||
+	       err == -ETIMEDOUT || err == -EHOSTDOWN || err == -EHOSTUNREACH ||
+	       err == -ECONNABORTED;
+}
+
+/* Write what out takes now; with drop_full, what it cannot take (EAGAIN)
+ * is dropped and counted instead of waited for. */
+static int write_out(int out, const char *buf, size_t len, bool drop_full,
+		     uint64_t *dropped)
+{
+	while (len) {
+		ssize_t n = write(out, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && drop_full && (errno == EAGAIN || errno == EIO)) {
+			*dropped += len;
+			return 0;
+		}
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int rfcomm_bridge_link(int sock, int in, int out,
+		       const struct rfcomm_bridge_opts *o,
+		       struct rfcomm_bridge_result *res)
 {
 	bool in_open = true;
 	int state = 1;
 	char buf[4096];
 
+	res->link_lost = false;
 	for (;;) {
 		struct pollfd pfd[3] = {
 			{ .fd = sock, .events = POLLIN },
 			{ .fd = in_open ? in : -1, .events = POLLIN },
-			{ .fd = wakeup_fd, .events = POLLIN },
+			{ .fd = o->wakeup_fd, .events = POLLIN },
 		};
 		ssize_t n;
 		int err, ready;
 
-		ready = poll(pfd, 3, in_open ? -1 : idle_ms);
+		ready = poll(pfd, 3, in_open ? -1 : o->idle_ms);
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
@@ -315,19 +389,25 @@ int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
 		/* Input is over and the device has gone quiet. */
 		if (ready == 0)
 			return 0;
-		if (wakeup_fd >= 0 && (pfd[2].revents & POLLIN))
+		if (o->wakeup_fd >= 0 && (pfd[2].revents & POLLIN))
 			return -EINTR;
 		if (pfd[0].revents) {
 			n = read(sock, buf, sizeof(buf));
 			if (n < 0 && errno != EINTR && errno != EAGAIN) {
 				/* The peer went away: what it sent is out. */
-				if (errno == ECONNRESET || errno == ENOTCONN)
+				if (link_gone(-errno)) {
+					res->link_lost = true;
 					return 0;
+				}
 				return -errno;
 			}
-			if (n == 0)
+			if (n == 0) {
+				res->link_lost = true;
 				return 0;
-			if (n > 0 && (err = write_all(out, buf, (size_t)n)))
+			}
+			if (n > 0 &&
+			    (err = write_out(out, buf, (size_t)n, o->drop_full,
+					     &res->out_dropped)))
 				return err;
 		}
 		if (in_open && pfd[1].revents) {
@@ -339,13 +419,29 @@ int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
 				 * whole link), so keep listening instead. */
 				in_open = false;
 			} else if (n > 0) {
-				err = forward_input(sock, buf, (size_t)n, escape,
-						    &state);
+				err = forward_input(sock, buf, (size_t)n,
+						    o->escape, &state);
 				if (err == 1)
 					return 0;
+				if (err < 0 && link_gone(err)) {
+					/* Those bytes never left. */
+					res->in_lost += (uint64_t)n;
+					res->link_lost = true;
+					return 0;
+				}
 				if (err < 0)
 					return err;
 			}
 		}
 	}
+}
+
+int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
+		  int wakeup_fd)
+{
+	struct rfcomm_bridge_opts o = { .escape = escape, .idle_ms = idle_ms,
+					.wakeup_fd = wakeup_fd };
+	struct rfcomm_bridge_result res = { 0 };
+
+	return rfcomm_bridge_link(sock, in, out, &o, &res);
 }

@@ -60,6 +60,27 @@ int rfcomm_bind_dev(int dev, const bdaddr_t *local, const bdaddr_t *addr,
 		    uint8_t channel);
 int rfcomm_release_dev(int dev);
 
+/* The most /dev/rfcommN nodes the kernel keeps (ids 0 to 255). */
+#define RFCOMM_MAX_DEV 256
+
+/* One /dev/rfcommN as the kernel describes it. state is a BT_* socket
+ * state (BT_CONNECTED: link up; BT_OPEN or BT_CLOSED: waiting for an
+ * open). */
+struct rfcomm_dev_state {
+	int id;
+	uint16_t state;
+	bdaddr_t local;
+	bdaddr_t addr;
+	uint8_t channel;
+};
+
+/*
+ * Every bound /dev/rfcommN (RFCOMMGETDEVLIST), sorted by id: up to max
+ * into devs, *count set. Returns 0 or -errno (-EAFNOSUPPORT or
+ * -EPROTONOSUPPORT: no RFCOMM in this kernel).
+ */
+int rfcomm_list_devs(struct rfcomm_dev_state *devs, size_t max, size_t *count);
+
 /*
  * Copy in -> sock and sock -> out. RFCOMM has no half-close: when in ends,
  * the copy from the socket goes on until the peer closes the link or sends
@@ -70,5 +91,30 @@ int rfcomm_release_dev(int dev);
  */
 int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
 		  int wakeup_fd);
+
+struct rfcomm_bridge_opts {
+	bool escape;
+	int idle_ms;
+	int wakeup_fd;
+	/* out is non-blocking and what it cannot take now is dropped (a pty
+	 * nobody reads), rather than stall the link. */
+	bool drop_full;
+};
+
+struct rfcomm_bridge_result {
+	bool link_lost;		/* the peer closed or the link broke */
+	uint64_t out_dropped;	/* bytes out could not take (drop_full) */
+	uint64_t in_lost;	/* input read but not sent: the link broke */
+};
+
+/*
+ * rfcomm_bridge, saying why it ended: 0 with res->link_lost when the link
+ * went away (closed by the peer, reset, timed out), 0 without it when input
+ * ended and the device went quiet or the escape was typed. res's counters
+ * are added to, not reset.
+ */
+int rfcomm_bridge_link(int sock, int in, int out,
+		       const struct rfcomm_bridge_opts *o,
+		       struct rfcomm_bridge_result *res);
 
 #endif

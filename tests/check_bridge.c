@@ -1,6 +1,7 @@
 /* The stdio bridge: binary-safe both ways, half-close, the ~. escape. */
 #include <check.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -271,6 +272,85 @@ START_TEST(test_wakeup_interrupts)
 }
 END_TEST
 
+
+/* The peer closing is a lost link; input ending and the device going quiet
+ * is not: --reconnect tells them apart by this. */
+START_TEST(test_link_lost_when_peer_closes)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1 };
+	struct rfcomm_bridge_result res = { 0 };
+	int sv[2], in[2], out[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	ck_assert_int_eq(write(sv[1], "bye\n", 4), 4);
+	close(sv[1]);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	ck_assert(res.link_lost);
+	close(sv[0]);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
+}
+END_TEST
+
+START_TEST(test_input_end_is_not_a_lost_link)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = 100, .wakeup_fd = -1 };
+	struct rfcomm_bridge_result res = { 0 };
+	int sv[2], in[2], out[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	close(in[1]);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	ck_assert(!res.link_lost);
+	close(sv[0]);
+	close(sv[1]);
+	close(in[0]);
+	close(out[0]);
+	close(out[1]);
+}
+END_TEST
+
+/* With drop_full, what a full output cannot take is dropped and counted,
+ * and the bridge goes on (a pty nobody reads must not stall the link). */
+START_TEST(test_full_output_drops_and_counts)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1,
+					.drop_full = true };
+	struct rfcomm_bridge_result res = { 0 };
+	static uint8_t chunk[4096];
+	int sv[2], in[2], out[2];
+	size_t sent = 0;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe2(out, O_NONBLOCK), 0);
+	/* More than the pipe holds, then the close. */
+	ck_assert_int_eq(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+	for (int i = 0; i < 64; i++) {
+		ssize_t n = write(sv[1], chunk, sizeof(chunk));
+
+		if (n > 0)
+			sent += (size_t)n;
+	}
+	close(sv[1]);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	ck_assert(res.link_lost);
+	ck_assert_uint_gt(res.out_dropped, 0);
+	ck_assert_uint_lt(res.out_dropped, sent);
+	close(sv[0]);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
+}
+END_TEST
+
 static Suite *bridge_suite(void)
 {
 	Suite *s = suite_create("bridge");
@@ -284,6 +364,9 @@ static Suite *bridge_suite(void)
 	tcase_add_test(tc, test_escape_at_session_start);
 	tcase_add_test(tc, test_tilde_mid_line_passes);
 	tcase_add_test(tc, test_wakeup_interrupts);
+	tcase_add_test(tc, test_link_lost_when_peer_closes);
+	tcase_add_test(tc, test_input_end_is_not_a_lost_link);
+	tcase_add_test(tc, test_full_output_drops_and_counts);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -141,6 +141,31 @@ except OSError as e:
 sys.exit(1)
 PY
 }
+# status, disconnect, serial: usage, and serial.conf read before anything.
+for cmd in status disconnect serial; do
+	expect 0 "^usage: btpair \[GLOBAL OPTIONS\] $cmd" "$cmd" --help
+done
+expect 2 "invalid address" status 00:11
+expect 2 "too many arguments" status 00:11:22:33:44:55 00:11:22:33:44:56
+expect 2 "invalid address" disconnect nope
+expect 2 "missing argument" disconnect
+expect 2 "missing argument" serial
+expect 2 "expected 'up' or 'down', not 'sideways'" serial sideways
+expect 2 "--pty takes an absolute path" connect 98:D3:31:F5:1A:2B --pty tty0
+expect 2 "give --exec or --pty, not both" \
+	connect 98:D3:31:F5:1A:2B --pty /run/x --exec cat
+conf=$(mktemp)
+printf 'ok 98:D3:31:F5:1A:2B dev=0\n\nbad 98:D3:31:F5:1A:2B dev=1 pty=/run/x\n' >"$conf"
+expect 2 "serial up: $conf:3: dev and pty exclude each other" \
+	serial up --config "$conf"
+BTPAIR_SERIAL_CONF=$conf expect 2 "serial down: $conf:3: dev and pty" \
+	serial down
+printf 'ok 98:D3:31:F5:1A:2B dev=0\n' >"$conf"
+expect 2 "serial: no device 'other' in $conf" serial up other --config "$conf"
+expect 1 "serial up: cannot read /nonexistent/serial.conf: No such file" \
+	serial up --config /nonexistent/serial.conf
+rm -f "$conf"
+
 if no_bluetooth; then
 	expect 3 "list: this kernel has no Bluetooth support" list
 	expect 3 '"code":"no-controller"' --json list

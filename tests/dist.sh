@@ -106,11 +106,12 @@ expected="/opt/bp/bin/btpair
 /opt/bp/etc/btpair/agent.conf
 /opt/bp/lib/systemd/system/btpair-agent@.service
 /opt/bp/lib/systemd/system/btpair-keys.service
+/opt/bp/lib/systemd/system/btpair-serial.service
 /opt/bp/share/bash-completion/completions/btpair
 /opt/bp/share/man/man1/btpair.1"
 got=$(cd "$tmp/d1" && find . ! -type d | sed 's|^\.||' | sort)
 if [ "$got" = "$expected" ]; then
-	record ok "make install: the six files, all under DESTDIR/PREFIX"
+	record ok "make install: the seven files, all under DESTDIR/PREFIX"
 else
 	record fail "make install wrote other files" "$got"
 fi
@@ -152,14 +153,15 @@ make -s install PREFIX="$root/usr" SYSCONFDIR="$root/etc" >/dev/null 2>&1
 units=$root/usr/lib/systemd/system
 ln -s btpair-agent@.service "$units/btpair-agent@hci0.service"
 out=$(MANPATH=$root/usr/share/man systemd-analyze verify \
-	"$units/btpair-keys.service" "$units/btpair-agent@hci0.service" 2>&1)
+	"$units/btpair-keys.service" "$units/btpair-agent@hci0.service" \
+	"$units/btpair-serial.service" 2>&1)
 rc=$?
 if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
-	record ok "systemd-analyze verify: both units clean"
+	record ok "systemd-analyze verify: the three units clean"
 else
 	record fail "systemd-analyze verify (exit $rc)" "$out"
 fi
-for u in btpair-keys.service btpair-agent@.service; do
+for u in btpair-keys.service btpair-agent@.service btpair-serial.service; do
 	for line in 'ProtectSystem=strict' \
 		'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' \
 		'NoNewPrivileges=yes' 'RestrictAddressFamilies=AF_BLUETOOTH AF_UNIX' \
@@ -169,7 +171,7 @@ for u in btpair-keys.service btpair-agent@.service; do
 	grep -q '^PrivateNetwork=yes' "$units/$u" &&
 		record fail "$u: PrivateNetwork hides AF_BLUETOOTH"
 done
-record ok "both units hardened"
+record ok "the units hardened"
 check "the agent may write the key store" \
 	grep -qx 'ReadWritePaths=/var/lib/bluetooth' "$units/btpair-agent@.service"
 check "the keys service is ordered after hci0 and before bluetooth.target" \
@@ -177,6 +179,11 @@ check "the keys service is ordered after hci0 and before bluetooth.target" \
 		grep -q '^Before=bluetooth.target' '$units/btpair-keys.service'"
 check "the agent runs after the keys are loaded" \
 	grep -q '^After=.*btpair-keys.service' "$units/btpair-agent@.service"
+check "the serial unit runs serial up after the keys unit, serial down to stop" \
+	bash -c "grep -q '^After=.*btpair-keys.service' '$units/btpair-serial.service' &&
+		grep -qx 'ExecStart=$root/usr/bin/btpair serial up' '$units/btpair-serial.service' &&
+		grep -qx 'ExecStop=$root/usr/bin/btpair serial down' '$units/btpair-serial.service' &&
+		grep -qx 'ReadWritePaths=/var/lib/bluetooth' '$units/btpair-serial.service'"
 
 # 4. The bash completion, called the way bash calls it.
 completion=$root/usr/share/bash-completion/completions/btpair
@@ -237,7 +244,7 @@ expect_completion "btpair " $commands
 expect_completion "btpair pa" pair
 expect_completion "btpair -i " hci0 hci1
 expect_completion "btpair --index hci" hci0 hci1
-expect_completion "btpair -i hci0 se" setup
+expect_completion "btpair -i hci0 se" setup serial
 expect_completion "btpair setup --ssp " on off
 expect_completion "btpair power " on off
 expect_completion "btpair pair 98:D3:31:F5:1A:2B --capability " \
@@ -288,6 +295,7 @@ else
 		./usr/share/bash-completion/completions/btpair \
 		./lib/systemd/system/btpair-keys.service \
 		./lib/systemd/system/btpair-agent@.service \
+		./lib/systemd/system/btpair-serial.service \
 		./etc/btpair/agent.conf; do
 		grep -qx -- "$f" <<<"$contents" || record fail "the .deb lacks $f"
 	done

@@ -1,11 +1,16 @@
 #!/usr/bin/python3
 """One line of text over RFCOMM, as a PyBluez-style program sends it.
 
-  rfcomm_line.py serve ADAPTER_ADDR CHANNEL   answer each line with "ok: LINE"
+  rfcomm_line.py serve ADAPTER_ADDR CHANNEL [hold]
+                                              answer each line with "ok: LINE"
   rfcomm_line.py send ADDR CHANNEL TEXT       send TEXT, print the answer
   rfcomm_line.py send-on-go ADDR CHANNEL TEXT the same once a line comes on
                                               stdin: started early, it
                                               connects the moment it is told
+
+With hold, the server keeps each connection until the peer closes it (or
+10 s pass): a client on a bound /dev/rfcommN loses what the TTY still holds
+when the link closes under it (the hang-up flushes its input).
 
 The server asks for an authenticated link, as an HC-05 does, so a peer that
 is not paired cannot get through. Debian's python3 (not a venv's) has
@@ -20,7 +25,7 @@ BT_SECURITY = 4
 BT_SECURITY_MEDIUM = 2
 
 
-def serve(local, channel):
+def serve(local, channel, hold=False):
     srv = socket.socket(socket.AF_BLUETOOTH, socket.SOCK_STREAM,
                         socket.BTPROTO_RFCOMM)
     srv.setsockopt(SOL_BLUETOOTH, BT_SECURITY,
@@ -40,6 +45,13 @@ def serve(local, channel):
             text = data.decode(errors="replace").strip()
             print("received from %s: %s" % (peer[0], text), flush=True)
             conn.sendall(("ok: %s\n" % text).encode())
+            if hold:
+                conn.settimeout(10)
+                try:
+                    while conn.recv(1024):
+                        pass
+                except OSError:
+                    pass
 
 
 def send(addr, channel, text):
@@ -59,8 +71,9 @@ def send(addr, channel, text):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 4 and sys.argv[1] == "serve":
-        serve(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) in (4, 5) and sys.argv[1] == "serve":
+        serve(sys.argv[2], int(sys.argv[3]),
+              len(sys.argv) == 5 and sys.argv[4] == "hold")
     elif len(sys.argv) == 5 and sys.argv[1] == "send":
         send(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif len(sys.argv) == 5 and sys.argv[1] == "send-on-go":

@@ -1,0 +1,669 @@
+/* serial up|down: the devices declared in serial.conf, made ready. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/keystore.h"
+#include "mgmt/addr.h"
+#include "rfcomm/rfcomm.h"
+#include "serial/conf.h"
+
+#define SERIAL_PAIR_TIMEOUT_S 30
+
+int cli_serial_bound(const struct serial_entry *e,
+		     const struct rfcomm_dev_state *devs, size_t ndevs,
+		     struct serial_state *st, bool *known)
+{
+	*known = false;
+	if (serial_state_read(e->name, st) == 0) {
+		*known = true;
+		for (size_t i = 0; !e->pty && i < ndevs; i++)
+			if (devs[i].id == st->dev &&
+			    bt_addr_equal(&devs[i].addr, &st->addr))
+				return devs[i].id;
+		return -1;
+	}
+	if (e->by_name)
+		return -1;
+	/* Not recorded (bound by hand, or before a crash): a binding to the
+	 * entry's address and channel is the entry's. */
+	*known = true;
+	st->addr = e->addr;
+	st->channel = e->channel;
+	st->dev = e->dev;
+	for (size_t i = 0; !e->pty && i < ndevs; i++)
+		if ((e->dev < 0 || devs[i].id == e->dev) &&
+		    bt_addr_equal(&devs[i].addr, &e->addr) &&
+		    (!e->channel || devs[i].channel == e->channel))
+			return devs[i].id;
+	return -1;
+}
+
+/* The pid in NAME.pid, or 0. */
+static pid_t read_pid(const char *name)
+{
+	char path[4096], buf[32];
+	unsigned long v;
+	ssize_t n;
+	int fd;
+
+	if (serial_run_path(path, sizeof(path), name, "pid") < 0)
+		return 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!cli_parse_uint(buf, 2, 0x3fffffff, &v))
+		return 0;
+	return (pid_t)v;
+}
+
+static bool alive(pid_t pid);
+
+bool cli_serial_pty_running(const char *name)
+{
+	return alive(read_pid(name));
+}
+
+int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
+			 int err, const struct serial_conf_error *cerr)
+{
+	if (err == -EINVAL && cerr->line)
+		return cli_fail(cli, CLI_EXIT_USAGE, -1, "%s: %s:%u: %s", cmd,
+				path, cerr->line, cerr->msg);
+	if (err == -EFBIG)
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"%s: %s is not a regular file of at most %d "
+				"bytes",
+				cmd, path, SERIAL_CONF_MAX_SIZE);
+	return cli_fail(cli, err == -EACCES || err == -EPERM ?
+				     CLI_EXIT_PERMISSION :
+				     CLI_EXIT_FAILURE,
+			-1, "%s: cannot read %s: %s", cmd, path,
+			strerror(-err));
+}
+
+struct serial_run {
+	struct cli *cli;
+	const struct serial_conf *conf;
+	struct rfcomm_dev_state devs[RFCOMM_MAX_DEV];
+	size_t ndevs;
+	/* PINs from the command line, for entries without pin-file. */
+	const struct cli_pins *pins;
+	const char *pin_file;
+};
+
+static void report(struct cli *cli, const struct serial_entry *e,
+		   const char *state, bool changed, const bdaddr_t *addr,
+		   int channel, int dev, bool paired)
+{
+	char a[BT_ADDR_STRLEN] = "";
+
+	if (addr)
+		bt_addr_format(addr, a);
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "serial");
+		json_str(&j, "name", e->name);
+		json_str(&j, "state", state);
+		json_bool(&j, "changed", changed);
+		json_str(&j, "address", addr ? a : NULL);
+		if (channel > 0)
+			json_int(&j, "channel", channel);
+		else
+			json_str(&j, "channel", NULL);
+		if (dev >= 0)
+			json_int(&j, "dev", dev);
+		else
+			json_str(&j, "dev", NULL);
+		json_str(&j, "pty", e->pty);
+		json_bool(&j, "paired", paired);
+		json_end(cli, &j);
+		return;
+	}
+	if (strcmp(state, "down") == 0) {
+		if (!changed)
+			cli_print(cli, "serial %s already down", e->name);
+		else if (dev >= 0)
+			cli_print(cli, "serial %s down (released /dev/rfcomm%d)",
+				  e->name, dev);
+		else
+			cli_print(cli, "serial %s down", e->name);
+		return;
+	}
+	if (e->pty)
+		cli_print(cli, "serial %s %sup %s %s channel %d%s", e->name,
+			  changed ? "" : "already ", e->pty, a, channel,
+			  paired ? " (paired)" : "");
+	else
+		cli_print(cli, "serial %s %sup /dev/rfcomm%d %s channel %d%s",
+			  e->name, changed ? "" : "already ", dev, a, channel,
+			  paired ? " (paired)" : "");
+}
+
+/* Whether some entry asks for /dev/rfcomm<dev> by number. */
+static bool dev_reserved(const struct serial_conf *conf, int dev)
+{
+	for (size_t i = 0; i < conf->count; i++)
+		if (conf->entries[i].dev == dev)
+			return true;
+	return false;
+}
+
+static const struct rfcomm_dev_state *find_dev(const struct serial_run *r,
+					       int dev)
+{
+	for (size_t i = 0; i < r->ndevs; i++)
+		if (r->devs[i].id == dev)
+			return &r->devs[i];
+	return NULL;
+}
+
+/* The controller of an entry: its own, else -i's or the first. */
+static int entry_controller(struct cli *cli, const char *what,
+			    const struct serial_entry *e, uint16_t *index,
+			    bdaddr_t *local)
+{
+	const char *saved = cli->index_arg;
+	char arg[16];
+	int ret;
+
+	if (e->controller >= 0) {
+		snprintf(arg, sizeof(arg), "%d", e->controller);
+		cli->index_arg = arg;
+	}
+	ret = cli_controller(cli, what, index, local);
+	cli->index_arg = saved;
+	return ret;
+}
+
+/* Whether the key store holds a key of ctrl for addr. */
+static bool key_stored(struct cli *cli, const bdaddr_t *ctrl,
+		       const bdaddr_t *addr)
+{
+	struct keystore_entry *list = NULL;
+	size_t n = 0;
+	bool found = false;
+
+	if (keystore_list(keystore_dir(NULL), ctrl, &list, &n, NULL, cli) < 0)
+		return false;
+	for (size_t i = 0; i < n && !found; i++)
+		found = bt_addr_equal(&list[i].key.addr.bdaddr, addr);
+	keystore_entries_free(list, n);
+	return found;
+}
+
+/* Pair when no key is stored: PINs from the entry's pin-file, else from
+ * the command line or BTPAIR_PIN. */
+static int ensure_paired(struct serial_run *r, const struct serial_entry *e,
+			 const char *what, uint16_t index,
+			 const bdaddr_t *local, const struct mgmt_addr *addr,
+			 bool *paired)
+{
+	struct cli *cli = r->cli;
+	struct cli_pins pins = { .count = 0 };
+	const char *file = e->pin_file ? e->pin_file : r->pin_file;
+	const char *env = getenv("BTPAIR_PIN");
+	bool already = false;
+	int ret = CLI_EXIT_OK;
+
+	*paired = false;
+	if (key_stored(cli, local, &addr->bdaddr))
+		return CLI_EXIT_OK;
+	if (file) {
+		ret = cli_pins_from_file(cli, &pins, what, file, &addr->bdaddr);
+	} else if (r->pins->count) {
+		for (size_t i = 0; i < r->pins->count && !ret; i++)
+			if (!cli_pins_add(cli, &pins, what, r->pins->pins[i]))
+				ret = CLI_EXIT_USAGE;
+	} else if (env && *env && !cli_pins_add(cli, &pins, what, env)) {
+		ret = CLI_EXIT_USAGE;
+	}
+	if (!ret)
+		ret = cli_pair_for_connect(cli, index, addr, &pins,
+					   SERIAL_PAIR_TIMEOUT_S, false,
+					   &already);
+	cli_pins_clear(&pins);
+	if (!ret)
+		*paired = !already;
+	return ret;
+}
+
+static int pty_up(struct serial_run *r, const struct serial_entry *e,
+		  const char *what, uint16_t index,
+		  const struct mgmt_addr *addr, uint8_t channel, bool paired);
+
+static int entry_up(struct serial_run *r, const struct serial_entry *e)
+{
+	struct cli *cli = r->cli;
+	struct serial_state st;
+	struct mgmt_addr addr = { .type = MGMT_ADDR_BREDR };
+	char what[64], a[BT_ADDR_STRLEN];
+	bool known, paired = false;
+	uint8_t channel;
+	bdaddr_t local;
+	uint16_t index;
+	int dev, ret, err;
+
+	snprintf(what, sizeof(what), "serial up %s", e->name);
+	dev = cli_serial_bound(e, r->devs, r->ndevs, &st, &known);
+	if (e->pty && cli_serial_pty_running(e->name)) {
+		report(cli, e, "up", false, known ? &st.addr : NULL,
+		       known ? st.channel : e->channel, -1, false);
+		return CLI_EXIT_OK;
+	}
+	if (dev >= 0) {
+		report(cli, e, "up", false, &st.addr, st.channel, dev, false);
+		return CLI_EXIT_OK;
+	}
+	ret = entry_controller(cli, what, e, &index, &local);
+	if (ret)
+		return ret;
+	if (known) {
+		addr.bdaddr = st.addr;
+	} else {
+		char target[80];
+
+		snprintf(target, sizeof(target), "name:%s", e->pattern);
+		ret = cli_resolve_addr(cli, what, target, index, false, &addr);
+		if (ret)
+			return ret;
+	}
+	bt_addr_format(&addr.bdaddr, a);
+	if (e->dev >= 0) {
+		const struct rfcomm_dev_state *d = find_dev(r, e->dev);
+
+		if (d)
+			return cli_fail(cli, CLI_EXIT_BUSY, -1,
+					"%s: /dev/rfcomm%d is already bound to "
+					"%s",
+					what, e->dev,
+					bt_addr_format(&d->addr, a));
+	}
+	ret = ensure_paired(r, e, what, index, &local, &addr, &paired);
+	if (ret)
+		return ret;
+	channel = e->channel;
+	if (!channel && known && st.channel)
+		channel = st.channel;
+	if (!channel) {
+		ret = cli_find_channel(cli, what, &local, &addr.bdaddr,
+				       mgmt_deadline_in(SERIAL_PAIR_TIMEOUT_S *
+							1000),
+				       &channel);
+		if (ret)
+			return ret;
+	}
+	if (e->pty)
+		return pty_up(r, e, what, index, &addr, channel, paired);
+
+	dev = e->dev;
+	/* The lowest number nobody holds or asks for by number. */
+	for (int i = 0; dev < 0 && i < RFCOMM_MAX_DEV; i++)
+		if (!find_dev(r, i) && !dev_reserved(r->conf, i))
+			dev = i;
+	if (dev < 0)
+		return cli_fail(cli, CLI_EXIT_BUSY, -1,
+				"%s: no free /dev/rfcomm number", what);
+	err = rfcomm_bind_dev(dev, &local, &addr.bdaddr, channel);
+	if (err == -EADDRINUSE || err == -EBUSY)
+		return cli_fail(cli, CLI_EXIT_BUSY, -1,
+				"%s: /dev/rfcomm%d is already bound", what, dev);
+	if (err < 0)
+		return cli_fail(cli, err == -EPERM || err == -EACCES ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1, "%s: bind /dev/rfcomm%d: %s", what, dev,
+				strerror(-err));
+	/* Known to the next entry's choice of a free number. */
+	if (r->ndevs < RFCOMM_MAX_DEV)
+		r->devs[r->ndevs++] = (struct rfcomm_dev_state){
+			.id = dev, .state = 0, .local = local,
+			.addr = addr.bdaddr, .channel = channel
+		};
+	st = (struct serial_state){ .addr = addr.bdaddr, .channel = channel,
+				    .dev = dev };
+	err = serial_state_write(e->name, &st);
+	if (err < 0)
+		cli_warn(cli, "%s: cannot record it under %s: %s", what,
+			 serial_run_dir(), strerror(-err));
+	report(cli, e, "up", true, &addr.bdaddr, channel, dev, paired);
+	return CLI_EXIT_OK;
+}
+
+static int pty_down(struct serial_run *r, const struct serial_entry *e,
+		    const char *what);
+static int entry_down(struct serial_run *r, const struct serial_entry *e)
+{
+	struct cli *cli = r->cli;
+	struct serial_state st;
+	char what[64];
+	bool known;
+	int dev, err;
+
+	snprintf(what, sizeof(what), "serial down %s", e->name);
+	if (e->pty)
+		return pty_down(r, e, what);
+	dev = cli_serial_bound(e, r->devs, r->ndevs, &st, &known);
+	if (dev < 0) {
+		serial_state_remove(e->name);
+		report(cli, e, "down", false, NULL, 0, -1, false);
+		return CLI_EXIT_OK;
+	}
+	err = rfcomm_release_dev(dev);
+	if (err < 0 && err != -ENODEV)
+		return cli_fail(cli, err == -EPERM || err == -EACCES ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1, "%s: release /dev/rfcomm%d: %s", what, dev,
+				strerror(-err));
+	serial_state_remove(e->name);
+	report(cli, e, "down", true, &st.addr, st.channel, dev, false);
+	return CLI_EXIT_OK;
+}
+
+/* Whether stderr is systemd's journal (a unit's), where the pty process's
+ * log should go too. */
+static bool stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	return js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(STDERR_FILENO, &st) == 0 &&
+	       (unsigned long long)st.st_dev == dev &&
+	       (unsigned long long)st.st_ino == ino;
+}
+
+/* Start `btpair connect ADDR --reconnect --pty PATH` in the background, in
+ * a session of its own; its log goes to the journal under systemd, else to
+ * RUN_DIR/NAME.log. Returns its pid or -errno. */
+static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
+		       const char *a, uint8_t channel)
+{
+	char idx[16], ch[8], log[4096];
+	char *args[] = { "btpair", "-i", idx, "connect", (char *)a,
+			 "--channel", ch, "--reconnect", "--pty", e->pty,
+			 NULL };
+	bool journal = stderr_is_journal();
+	pid_t pid;
+
+	snprintf(idx, sizeof(idx), "%u", index);
+	snprintf(ch, sizeof(ch), "%u", channel);
+	if (serial_run_path(log, sizeof(log), e->name, "log") < 0)
+		return -ENAMETOOLONG;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDWR);
+		int fd = journal ? STDERR_FILENO :
+				   open(log, O_WRONLY | O_CREAT | O_APPEND,
+					0644);
+		sigset_t set;
+
+		setsid();
+		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
+		    dup2(null, STDOUT_FILENO) < 0 ||
+		    dup2(fd >= 0 ? fd : null, STDERR_FILENO) < 0)
+			_exit(127);
+		sigemptyset(&set);
+		sigprocmask(SIG_SETMASK, &set, NULL);
+		/* The same binary, whatever PATH holds. */
+		execv("/proc/self/exe", args);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Whether pid runs (a zombie does not). */
+static bool alive(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	ssize_t n;
+	int fd;
+
+	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !(p && p[1] == ' ' && p[2] == 'Z');
+}
+
+static int write_pid(const char *name, pid_t pid)
+{
+	char path[4096], text[32];
+	int fd, len, ret = 0;
+
+	ret = serial_run_path(path, sizeof(path), name, "pid");
+	if (ret)
+		return ret;
+	len = snprintf(text, sizeof(text), "%d\n", (int)pid);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, (size_t)len) != len)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+static void remove_run_file(const char *name, const char *suffix)
+{
+	char path[4096];
+
+	if (serial_run_path(path, sizeof(path), name, suffix) == 0)
+		unlink(path);
+}
+
+/* How long serial up waits for the pty to appear. */
+#define PTY_START_MS 10000
+
+static int pty_up(struct serial_run *r, const struct serial_entry *e,
+		  const char *what, uint16_t index,
+		  const struct mgmt_addr *addr, uint8_t channel, bool paired)
+{
+	struct cli *cli = r->cli;
+	struct serial_state st = { .addr = addr->bdaddr, .channel = channel,
+				   .dev = -1 };
+	char a[BT_ADDR_STRLEN], log[4096];
+	int64_t until = mgmt_now_ms() + PTY_START_MS;
+	struct stat sb;
+	pid_t pid;
+	int err;
+
+	bt_addr_format(&addr->bdaddr, a);
+	if (mkdir(serial_run_dir(), 0755) < 0 && errno != EEXIST)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s: %s", what,
+				serial_run_dir(), strerror(errno));
+	/* A symlink left by a process that is gone would look ready. */
+	if (lstat(e->pty, &sb) == 0 && S_ISLNK(sb.st_mode))
+		unlink(e->pty);
+	pid = spawn_pty(e, index, a, channel);
+	if (pid < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: cannot start "
+				"the pty process: %s", what, strerror(-pid));
+	err = write_pid(e->name, pid);
+	if (!err)
+		err = serial_state_write(e->name, &st);
+	if (err < 0)
+		cli_warn(cli, "%s: cannot record it under %s: %s", what,
+			 serial_run_dir(), strerror(-err));
+	/* Ready when the symlink leads to the pty. */
+	while (stat(e->pty, &sb) < 0 || !S_ISCHR(sb.st_mode)) {
+		int status;
+
+		if (waitpid(pid, &status, WNOHANG) == pid ||
+		    mgmt_now_ms() > until) {
+			kill(pid, SIGTERM);
+			remove_run_file(e->name, "pid");
+			serial_state_remove(e->name);
+			serial_run_path(log, sizeof(log), e->name, "log");
+			return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+					"%s: the pty process did not make %s "
+					"(see %s or the journal)",
+					what, e->pty, log);
+		}
+		usleep(50 * 1000);
+	}
+	report(cli, e, "up", true, &addr->bdaddr, channel, -1, paired);
+	return CLI_EXIT_OK;
+}
+
+static int pty_down(struct serial_run *r, const struct serial_entry *e,
+		    const char *what)
+{
+	pid_t pid = read_pid(e->name);
+	int64_t until = mgmt_now_ms() + 5000;
+	struct serial_state st;
+	bool known = serial_state_read(e->name, &st) == 0;
+
+	if (!alive(pid)) {
+		remove_run_file(e->name, "pid");
+		serial_state_remove(e->name);
+		report(r->cli, e, "down", false, NULL, 0, -1, false);
+		return CLI_EXIT_OK;
+	}
+	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+		return cli_fail(r->cli, errno == EPERM ? CLI_EXIT_PERMISSION :
+							 CLI_EXIT_FAILURE,
+				-1, "%s: cannot stop process %d: %s", what,
+				(int)pid, strerror(errno));
+	while (alive(pid) && mgmt_now_ms() < until)
+		usleep(50 * 1000);
+	if (alive(pid)) {
+		kill(pid, SIGKILL);
+		cli_warn(r->cli, "%s: process %d did not stop; killed", what,
+			 (int)pid);
+	}
+	remove_run_file(e->name, "pid");
+	serial_state_remove(e->name);
+	report(r->cli, e, "down", true, known ? &st.addr : NULL,
+	       known ? st.channel : 0, -1, false);
+	return CLI_EXIT_OK;
+}
+
+int cmd_serial(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'f' },
+		{ "pin", required_argument, NULL, 'p' },
+		{ "pin-file", required_argument, NULL, 'P' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct serial_run r;
+	struct cli_pins pins = { .count = 0 };
+	struct serial_conf conf = { NULL, 0 };
+	struct serial_conf_error cerr;
+	const char *conf_opt = NULL, *path, *verb;
+	bool up;
+	int opt, ret = CLI_EXIT_USAGE, first_fail = CLI_EXIT_OK, err;
+
+	memset(&r, 0, sizeof(r));
+	while ((opt = cli_getopt(cli, "serial", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		switch (opt) {
+		case CLI_OPT_EXIT:
+			goto out;
+		case 'f':
+			conf_opt = optarg;
+			break;
+		case 'p':
+			if (!cli_pins_add(cli, &pins, "serial", optarg))
+				goto out;
+			break;
+		case 'P':
+			r.pin_file = optarg;
+			break;
+		}
+	}
+	if (!cli_check_args(cli, "serial", argc - optind, 1, 1 + 256))
+		goto out;
+	verb = argv[optind++];
+	if (strcmp(verb, "up") != 0 && strcmp(verb, "down") != 0) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "serial: expected 'up' or 'down', not '%s'", verb);
+		goto out;
+	}
+	up = verb[0] == 'u';
+	if (pins.count && r.pin_file) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "serial: give --pin or --pin-file, not both");
+		goto out;
+	}
+	path = serial_conf_path(conf_opt);
+	err = serial_conf_load(path, &conf, &cerr);
+	if (err < 0) {
+		ret = cli_serial_conf_fail(cli, up ? "serial up" : "serial down",
+					   path, err, &cerr);
+		goto out;
+	}
+	/* Every NAME asked for must be declared, before anything is done. */
+	for (int i = optind; i < argc; i++) {
+		if (!serial_conf_find(&conf, argv[i])) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "serial: no device '%s' in %s", argv[i], path);
+			goto out;
+		}
+	}
+	err = rfcomm_list_devs(r.devs, RFCOMM_MAX_DEV, &r.ndevs);
+	if (err == -EAFNOSUPPORT || err == -EPROTONOSUPPORT) {
+		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+			       "serial: this kernel has no RFCOMM support");
+		goto out;
+	}
+	if (err < 0) {
+		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1,
+			       "serial: RFCOMM bindings: %s", strerror(-err));
+		goto out;
+	}
+	r.cli = cli;
+	r.conf = &conf;
+	r.pins = &pins;
+	for (size_t i = 0; i < conf.count; i++) {
+		const struct serial_entry *e = &conf.entries[i];
+		bool wanted = optind == argc;
+
+		for (int k = optind; k < argc && !wanted; k++)
+			wanted = strcmp(argv[k], e->name) == 0;
+		if (!wanted)
+			continue;
+		ret = up ? entry_up(&r, e) : entry_down(&r, e);
+		if (ret == CLI_EXIT_INTERRUPTED) {
+			first_fail = ret;
+			break;
+		}
+		if (ret && !first_fail)
+			first_fail = ret;
+	}
+	ret = first_fail;
+out:
+	serial_conf_free(&conf);
+	cli_pins_clear(&pins);
+	return ret;
+}

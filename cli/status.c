@@ -1,0 +1,409 @@
+/* status and disconnect: what is paired, connected, bound and declared. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/keystore.h"
+#include "mgmt/addr.h"
+#include "rfcomm/rfcomm.h"
+#include "serial/conf.h"
+
+static int cmp_index(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static void warn_file(void *data, const char *path, const char *why)
+{
+	cli_warn(data, "skipping %s: %s", path, why);
+}
+
+/* The controllers in index order (all, or -i's). */
+static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
+{
+	uint8_t rp[2 + 2 * 1024], status;
+	const uint8_t *entries;
+	size_t rp_len;
+	uint16_t n, wanted;
+	int err;
+
+	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
+			       MGMT_INDEX_NONE, NULL, 0,
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, "status");
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, "status");
+	if (rp_len > sizeof(rp))
+		rp_len = sizeof(rp);
+	if (mgmt_rp_index_list_decode(rp, rp_len, &n, &entries) < 0)
+		return cli_client_fail(cli, -EBADMSG, "status");
+	*count = 0;
+	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"invalid controller '%s' (expected hciN or N)",
+				cli->index_arg);
+	for (uint16_t i = 0; i < n && i < 1024; i++) {
+		uint16_t index = mgmt_get_le16(entries + 2 * i);
+
+		if (!cli->index_arg || index == wanted)
+			indexes[(*count)++] = index;
+	}
+	if (cli->index_arg && !*count)
+		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				"status: no controller hci%u", wanted);
+	qsort(indexes, *count, sizeof(indexes[0]), cmp_index);
+	return CLI_EXIT_OK;
+}
+
+static const char *addr_type_str(uint8_t type)
+{
+	switch (type) {
+	case MGMT_ADDR_BREDR: return "BR/EDR";
+	case MGMT_ADDR_LE_PUBLIC: return "LE public";
+	case MGMT_ADDR_LE_RANDOM: return "LE random";
+	}
+	return "unknown";
+}
+
+static int show_controller(struct cli *cli, uint16_t index,
+			   const bdaddr_t *filter)
+{
+	struct mgmt_controller_info info;
+	uint8_t rp[2 + 7 * 512], status;
+	const uint8_t *entries;
+	char a[BT_ADDR_STRLEN], what[32];
+	uint16_t n;
+	size_t rp_len;
+	int ret, err;
+
+	ret = cli_read_info(cli, "status", index, &info);
+	if (ret)
+		return ret;
+	bt_addr_format(&info.bdaddr, a);
+	if (cli->json) {
+		const char *names[33];
+		struct json j;
+
+		char cls[16];
+
+		/* The same key set as list's controller event. */
+		snprintf(cls, sizeof(cls), "0x%02x%02x%02x", info.dev_class[2],
+			 info.dev_class[1], info.dev_class[0]);
+		cli_settings_names(info.current_settings, names);
+		json_begin(&j, "controller");
+		json_int(&j, "index", index);
+		json_str(&j, "address", a);
+		json_str(&j, "name", info.name);
+		json_str(&j, "class", cls);
+		json_int(&j, "version", info.version);
+		json_int(&j, "manufacturer", info.manufacturer);
+		json_str_array(&j, "settings", names);
+		json_end(cli, &j);
+	} else {
+		char settings[400];
+
+		cli_settings_str(info.current_settings, settings,
+				 sizeof(settings));
+		cli_print(cli, "controller hci%u %s \"%s\" %s", index, a,
+			  info.name, settings);
+	}
+	snprintf(what, sizeof(what), "status hci%u", index);
+	err = mgmt_client_call(cli->client, MGMT_OP_GET_CONNECTIONS, index,
+			       NULL, 0, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	/* A controller that is off has no connections to list. */
+	if (status == MGMT_STATUS_NOT_POWERED)
+		return CLI_EXIT_OK;
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, what);
+	if (rp_len > sizeof(rp))
+		return cli_client_fail(cli, -EBADMSG, what);
+	if (mgmt_rp_connections_decode(rp, rp_len, &n, &entries) < 0)
+		return cli_client_fail(cli, -EBADMSG, what);
+	for (uint16_t i = 0; i < n; i++) {
+		struct mgmt_addr peer;
+		char d[BT_ADDR_STRLEN];
+
+		if (mgmt_rp_addr_decode(entries + 7 * i, 7, &peer) < 0)
+			return cli_client_fail(cli, -EBADMSG, what);
+		if (filter && !bt_addr_equal(filter, &peer.bdaddr))
+			continue;
+		bt_addr_format(&peer.bdaddr, d);
+		if (cli->json) {
+			struct json j;
+
+			json_begin(&j, "connection");
+			json_int(&j, "index", index);
+			json_str(&j, "address", d);
+			json_str(&j, "type", addr_type_str(peer.type));
+			json_end(cli, &j);
+		} else {
+			cli_print(cli, "connection hci%u %s %s", index, d,
+				  addr_type_str(peer.type));
+		}
+	}
+	return CLI_EXIT_OK;
+}
+
+static int show_keys(struct cli *cli, const char *dir, const bdaddr_t *filter)
+{
+	struct keystore_entry *list = NULL;
+	size_t n = 0;
+	int err;
+
+	err = keystore_list(dir, NULL, &list, &n, warn_file, cli);
+	if (err < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"status: cannot read %s: %s", dir,
+				strerror(-err));
+	for (size_t i = 0; i < n; i++) {
+		const struct keystore_entry *e = &list[i];
+		const char *type = mgmt_key_type_str(e->key.type);
+		char c[BT_ADDR_STRLEN], d[BT_ADDR_STRLEN];
+
+		if (filter && !bt_addr_equal(filter, &e->key.addr.bdaddr))
+			continue;
+		bt_addr_format(&e->controller, c);
+		bt_addr_format(&e->key.addr.bdaddr, d);
+		if (cli->json) {
+			struct json j;
+
+			json_begin(&j, "key");
+			json_str(&j, "controller", c);
+			json_str(&j, "address", d);
+			json_str(&j, "key_type", type ? type : "unknown");
+			json_int(&j, "pin_length", e->key.pin_len);
+			json_end(cli, &j);
+		} else {
+			cli_print(cli, "key %s %s %s", c, d,
+				  type ? type : "unknown");
+		}
+	}
+	keystore_entries_free(list, n);
+	return CLI_EXIT_OK;
+}
+
+/* A node's state for people: whether its link is up. The kernel says
+ * "open" for a node never used and "closed" for one whose link ended: both
+ * are a node waiting to be opened. */
+static const char *binding_state(uint16_t state)
+{
+	switch (state) {
+	case BT_CONNECTED: return "connected";
+	case BT_CONNECT:
+	case BT_CONNECT2:
+	case BT_CONFIG: return "connecting";
+	case BT_DISCONN: return "disconnecting";
+	}
+	return "idle";
+}
+
+static void show_binding(struct cli *cli, const struct rfcomm_dev_state *d)
+{
+	char a[BT_ADDR_STRLEN], l[BT_ADDR_STRLEN];
+
+	bt_addr_format(&d->addr, a);
+	bt_addr_format(&d->local, l);
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "binding");
+		json_int(&j, "dev", d->id);
+		json_str(&j, "address", a);
+		json_str(&j, "local", l);
+		json_int(&j, "channel", d->channel);
+		json_str(&j, "state", binding_state(d->state));
+		json_end(cli, &j);
+	} else {
+		cli_print(cli, "binding /dev/rfcomm%d %s channel %u %s", d->id,
+			  a, d->channel, binding_state(d->state));
+	}
+}
+
+static void show_entry(struct cli *cli, const struct serial_entry *e,
+		       const struct rfcomm_dev_state *devs, size_t ndevs)
+{
+	struct serial_state st;
+	char a[BT_ADDR_STRLEN] = "", target[64], ch[8];
+	bool known = false;
+	int dev = cli_serial_bound(e, devs, ndevs, &st, &known);
+	bool up = e->pty ? cli_serial_pty_running(e->name) : dev >= 0;
+
+	if (e->by_name)
+		snprintf(target, sizeof(target), "name:%.40s", e->pattern);
+	else
+		bt_addr_format(&e->addr, target);
+	if (known)
+		bt_addr_format(&st.addr, a);
+	else if (!e->by_name)
+		bt_addr_format(&e->addr, a);
+	snprintf(ch, sizeof(ch), "%u", e->channel);
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "serial-entry");
+		json_str(&j, "name", e->name);
+		json_str(&j, "target", target);
+		json_str(&j, "address", *a ? a : NULL);
+		if (e->channel)
+			json_int(&j, "channel", e->channel);
+		else
+			json_str(&j, "channel", "auto");
+		if (dev >= 0)
+			json_int(&j, "dev", dev);
+		else if (e->dev >= 0)
+			json_int(&j, "dev", e->dev);
+		else
+			json_str(&j, "dev", NULL);
+		json_str(&j, "pty", e->pty);
+		json_bool(&j, "up", up);
+		json_end(cli, &j);
+		return;
+	}
+	if (e->pty)
+		cli_print(cli, "serial %s %s channel %s pty %s %s", e->name,
+			  target, e->channel ? ch : "auto", e->pty,
+			  up ? "up" : "down");
+	else if (dev >= 0)
+		cli_print(cli, "serial %s %s channel %s /dev/rfcomm%d up",
+			  e->name, target, e->channel ? ch : "auto", dev);
+	else
+		cli_print(cli, "serial %s %s channel %s down", e->name, target,
+			  e->channel ? ch : "auto");
+}
+
+int cmd_status(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "keystore", required_argument, NULL, 'k' },
+		{ "config", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static struct rfcomm_dev_state devs[RFCOMM_MAX_DEV];
+	const char *dir = NULL, *conf_opt = NULL, *path;
+	struct serial_conf conf = { NULL, 0 };
+	struct serial_conf_error cerr;
+	uint16_t indexes[1024], count = 0;
+	struct mgmt_addr filter;
+	const bdaddr_t *f = NULL;
+	size_t ndevs = 0;
+	int opt, ret = CLI_EXIT_OK, err;
+
+	while ((opt = cli_getopt(cli, "status", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		switch (opt) {
+		case CLI_OPT_EXIT:
+			return ret;
+		case 'k':
+			dir = optarg;
+			break;
+		case 'f':
+			conf_opt = optarg;
+			break;
+		}
+	}
+	if (!cli_check_args(cli, "status", argc - optind, 0, 1))
+		return CLI_EXIT_USAGE;
+	if (argc - optind == 1 &&
+	    !cli_parse_addr(cli, "status", argv[optind], &filter))
+		return CLI_EXIT_USAGE;
+	if (argc - optind == 1)
+		f = &filter.bdaddr;
+
+	ret = cli_open(cli, "status");
+	if (!ret)
+		ret = controllers(cli, indexes, &count);
+	for (uint16_t i = 0; !ret && i < count; i++)
+		ret = show_controller(cli, indexes[i], f);
+	if (!ret)
+		ret = show_keys(cli, keystore_dir(dir), f);
+	if (ret)
+		return ret;
+
+	err = rfcomm_list_devs(devs, RFCOMM_MAX_DEV, &ndevs);
+	if (err < 0 && err != -EAFNOSUPPORT && err != -EPROTONOSUPPORT)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"status: RFCOMM bindings: %s", strerror(-err));
+	for (size_t i = 0; i < ndevs; i++)
+		if (!f || bt_addr_equal(f, &devs[i].addr))
+			show_binding(cli, &devs[i]);
+
+	path = serial_conf_path(conf_opt);
+	err = serial_conf_load(path, &conf, &cerr);
+	if (err == -ENOENT && !conf_opt && !getenv("BTPAIR_SERIAL_CONF"))
+		return CLI_EXIT_OK;
+	if (err < 0)
+		return cli_serial_conf_fail(cli, "status", path, err, &cerr);
+	for (size_t i = 0; i < conf.count; i++) {
+		const struct serial_entry *e = &conf.entries[i];
+		struct serial_state st;
+		bool known = false;
+
+		if (f) {
+			cli_serial_bound(e, devs, ndevs, &st, &known);
+			if (!(known && bt_addr_equal(f, &st.addr)) &&
+			    (e->by_name || !bt_addr_equal(f, &e->addr)))
+				continue;
+		}
+		show_entry(cli, e, devs, ndevs);
+	}
+	serial_conf_free(&conf);
+	return CLI_EXIT_OK;
+}
+
+int cmd_disconnect(struct cli *cli, int argc, char *argv[])
+{
+	uint8_t cp[7], rp[7], status;
+	struct mgmt_addr addr;
+	char a[BT_ADDR_STRLEN], what[64];
+	uint16_t index;
+	size_t rp_len;
+	int opt, ret = CLI_EXIT_OK, err;
+
+	while ((opt = cli_getopt(cli, "disconnect", argc, argv, "", NULL,
+				 &ret)) != -1)
+		if (opt == CLI_OPT_EXIT)
+			return ret;
+	if (!cli_check_args(cli, "disconnect", argc - optind, 1, 1) ||
+	    !cli_parse_addr(cli, "disconnect", argv[optind], &addr))
+		return CLI_EXIT_USAGE;
+	ret = cli_open(cli, "disconnect");
+	if (!ret)
+		ret = cli_resolve_index(cli, "disconnect", &index);
+	if (ret)
+		return ret;
+	bt_addr_format(&addr.bdaddr, a);
+	snprintf(what, sizeof(what), "disconnect %s", a);
+	addr.type = MGMT_ADDR_BREDR;
+	err = mgmt_client_call(cli->client, MGMT_OP_DISCONNECT, index, cp,
+			       mgmt_cmd_addr(cp, &addr),
+			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       &status, rp, sizeof(rp), &rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	/* Kernels answer Not Connected or Disconnected for a device with no
+	 * link. */
+	if (status == MGMT_STATUS_NOT_CONNECTED ||
+	    status == MGMT_STATUS_DISCONNECTED)
+		return cli_fail(cli, CLI_EXIT_FAILURE, status,
+				"%s: not connected", what);
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, status, what);
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "disconnected");
+		json_int(&j, "index", index);
+		json_str(&j, "address", a);
+		json_end(cli, &j);
+	} else {
+		cli_print(cli, "disconnected %s", a);
+	}
+	return CLI_EXIT_OK;
+}

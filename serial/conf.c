@@ -1,0 +1,467 @@
+#include "serial/conf.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mgmt/addr.h"
+
+/* Room for the tokens of one line: NAME, TARGET and the five keys. */
+#define MAX_TOKENS 8
+
+const char *serial_conf_path(const char *opt)
+{
+	const char *env;
+
+	if (opt && *opt)
+		return opt;
+	env = getenv("BTPAIR_SERIAL_CONF");
+	if (env && *env)
+		return env;
+	return SERIAL_CONF_DEFAULT_PATH;
+}
+
+bool serial_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > SERIAL_NAME_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static int fail(struct serial_conf_error *err, unsigned int line,
+		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(struct serial_conf_error *err, unsigned int line,
+		const char *fmt, ...)
+{
+	va_list ap;
+
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* A decimal number in [min, max], nothing else (no sign, no spaces). */
+static bool parse_num(const char *s, long min, long max, long *out)
+{
+	long v = 0;
+
+	if (!*s || strlen(s) > 6)
+		return false;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (v < min || v > max)
+		return false;
+	*out = v;
+	return true;
+}
+
+static void entry_free(struct serial_entry *e)
+{
+	free(e->pattern);
+	free(e->pin_file);
+	free(e->pty);
+}
+
+void serial_conf_free(struct serial_conf *conf)
+{
+	for (size_t i = 0; i < conf->count; i++)
+		entry_free(&conf->entries[i]);
+	free(conf->entries);
+	conf->entries = NULL;
+	conf->count = 0;
+}
+
+/* One KEY=VALUE of an entry; seen[] catches a key given twice. */
+static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
+		     bool seen[5], struct serial_conf_error *err)
+{
+	static const char *const keys[] = { "channel", "pin-file", "dev",
+					     "pty", "controller" };
+	char *eq = strchr(tok, '=');
+	const char *val;
+	size_t k;
+	long v;
+
+	if (!eq || eq == tok)
+		return fail(err, line, "malformed option '%.40s' (expected "
+				       "KEY=VALUE)", tok);
+	*eq = '\0';
+	val = eq + 1;
+	for (k = 0; k < 5; k++)
+		if (strcmp(tok, keys[k]) == 0)
+			break;
+	if (k == 5)
+		return fail(err, line, "unknown key '%.40s' (channel, "
+				       "pin-file, dev, pty or controller)", tok);
+	if (seen[k])
+		return fail(err, line, "%s given twice", keys[k]);
+	seen[k] = true;
+	if (!*val)
+		return fail(err, line, "%s needs a value", keys[k]);
+	switch (k) {
+	case 0:
+		if (strcmp(val, "auto") == 0)
+			e->channel = 0;
+		else if (parse_num(val, 1, 30, &v))
+			e->channel = (uint8_t)v;
+		else
+			return fail(err, line, "bad channel '%.40s' (1 to 30 "
+					       "or auto)", val);
+		break;
+	case 1:
+		e->pin_file = strdup(val);
+		if (!e->pin_file)
+			return -ENOMEM;
+		break;
+	case 2:
+		if (!parse_num(val, 0, 255, &v))
+			return fail(err, line, "bad dev '%.40s' (0 to 255)",
+				    val);
+		e->dev = (int)v;
+		break;
+	case 3:
+		if (val[0] != '/')
+			return fail(err, line, "pty needs an absolute path, "
+					       "not '%.40s'", val);
+		e->pty = strdup(val);
+		if (!e->pty)
+			return -ENOMEM;
+		break;
+	case 4:
+		if (strncmp(val, "hci", 3) == 0)
+			val += 3;
+		if (!parse_num(val, 0, 0xfffe, &v))
+			return fail(err, line, "bad controller '%.40s' (hciN "
+					       "or N)", eq + 1);
+		e->controller = (int)v;
+		break;
+	}
+	return 0;
+}
+
+/* One line's entry, tokens already split. */
+static int parse_entry(struct serial_entry *e, char **tok, size_t n,
+		       unsigned int line, struct serial_conf_error *err)
+{
+	bool seen[5] = { false };
+	int ret;
+
+	memset(e, 0, sizeof(*e));
+	e->line = line;
+	e->dev = -1;
+	e->controller = -1;
+	if (n < 2)
+		return fail(err, line, "malformed line (expected NAME TARGET "
+				       "[KEY=VALUE...])");
+	if (!serial_name_valid(tok[0]))
+		return fail(err, line, "bad NAME '%.40s' (1 to %d of "
+				       "A-Z a-z 0-9 _ -)",
+			    tok[0], SERIAL_NAME_MAX);
+	strcpy(e->name, tok[0]);
+	if (strncmp(tok[1], "name:", 5) == 0) {
+		if (!tok[1][5])
+			return fail(err, line, "name: needs a pattern");
+		e->by_name = true;
+		e->pattern = strdup(tok[1] + 5);
+		if (!e->pattern)
+			return -ENOMEM;
+	} else if (bt_addr_parse(tok[1], &e->addr) < 0) {
+		return fail(err, line, "bad target '%.40s' (an address "
+				       "XX:XX:XX:XX:XX:XX or name:PATTERN)",
+			    tok[1]);
+	}
+	for (size_t i = 2; i < n; i++) {
+		ret = parse_key(e, tok[i], line, seen, err);
+		if (ret < 0)
+			return ret;
+	}
+	if (e->pty && e->dev >= 0)
+		return fail(err, line, "dev and pty exclude each other");
+	return 0;
+}
+
+/* Another entry's clash with e (same NAME, dev or pty). */
+static int check_unique(const struct serial_conf *conf,
+			const struct serial_entry *e,
+			struct serial_conf_error *err)
+{
+	for (size_t i = 0; i < conf->count; i++) {
+		const struct serial_entry *o = &conf->entries[i];
+
+		if (strcmp(o->name, e->name) == 0)
+			return fail(err, e->line, "duplicate NAME '%s' (first "
+						  "on line %u)",
+				    e->name, o->line);
+		if (e->dev >= 0 && o->dev == e->dev)
+			return fail(err, e->line, "dev=%d already taken by "
+						  "'%s' on line %u",
+				    e->dev, o->name, o->line);
+		if (e->pty && o->pty && strcmp(e->pty, o->pty) == 0)
+			return fail(err, e->line, "pty %.40s already taken by "
+						  "'%s' on line %u",
+				    e->pty, o->name, o->line);
+	}
+	return 0;
+}
+
+int serial_conf_parse(const char *text, size_t len, struct serial_conf *conf,
+		      struct serial_conf_error *err)
+{
+	char *copy, *line, *next;
+	unsigned int lineno = 0;
+	size_t cap = 0;
+	int ret = 0;
+
+	conf->entries = NULL;
+	conf->count = 0;
+	err->line = 0;
+	err->msg[0] = '\0';
+	if (memchr(text, '\0', len)) {
+		const char *nul = memchr(text, '\0', len);
+		unsigned int at = 1;
+
+		for (const char *p = text; p < nul; p++)
+			at += *p == '\n';
+		return fail(err, at, "malformed line (a NUL byte)");
+	}
+	copy = malloc(len + 1);
+	if (!copy)
+		return -ENOMEM;
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	for (line = copy; line; line = next) {
+		char *tok[MAX_TOKENS + 1], *save = NULL, *t;
+		struct serial_entry e;
+		size_t n = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		/* A comment runs from a '#' that starts a word. */
+		for (char *p = line; *p; p++) {
+			if (*p == '#' && (p == line || p[-1] == ' ' ||
+					  p[-1] == '\t')) {
+				*p = '\0';
+				break;
+			}
+		}
+		for (t = strtok_r(line, " \t\r", &save); t;
+		     t = strtok_r(NULL, " \t\r", &save)) {
+			if (n == MAX_TOKENS) {
+				ret = fail(err, lineno, "malformed line (too "
+							"many words)");
+				goto out;
+			}
+			tok[n++] = t;
+		}
+		if (n == 0)
+			continue;
+		ret = parse_entry(&e, tok, n, lineno, err);
+		if (!ret)
+			ret = check_unique(conf, &e, err);
+		if (ret) {
+			entry_free(&e);
+			goto out;
+		}
+		if (conf->count == cap) {
+			struct serial_entry *grown;
+
+			cap = cap ? 2 * cap : 8;
+			grown = realloc(conf->entries, cap * sizeof(*grown));
+			if (!grown) {
+				entry_free(&e);
+				ret = -ENOMEM;
+				goto out;
+			}
+			conf->entries = grown;
+		}
+		conf->entries[conf->count++] = e;
+	}
+out:
+	free(copy);
+	if (ret)
+		serial_conf_free(conf);
+	return ret;
+}
+
+int serial_conf_load(const char *path, struct serial_conf *conf,
+		     struct serial_conf_error *err)
+{
+	struct stat st;
+	char *data;
+	size_t got = 0;
+	int fd, ret;
+
+	conf->entries = NULL;
+	conf->count = 0;
+	err->line = 0;
+	err->msg[0] = '\0';
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > SERIAL_CONF_MAX_SIZE) {
+		close(fd);
+		return -EFBIG;
+	}
+	data = malloc((size_t)st.st_size + 1);
+	if (!data) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* Read to the end, bounded: the file may change under us. */
+	for (;;) {
+		ssize_t n = read(fd, data + got, (size_t)st.st_size + 1 - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+		if (got > (size_t)st.st_size) {
+			ret = -EFBIG;
+			goto out;
+		}
+	}
+	ret = serial_conf_parse(data, got, conf, err);
+out:
+	free(data);
+	close(fd);
+	return ret;
+}
+
+const struct serial_entry *serial_conf_find(const struct serial_conf *conf,
+					    const char *name)
+{
+	for (size_t i = 0; i < conf->count; i++)
+		if (strcmp(conf->entries[i].name, name) == 0)
+			return &conf->entries[i];
+	return NULL;
+}
+
+const char *serial_run_dir(void)
+{
+	const char *env = getenv("BTPAIR_RUN_DIR");
+
+	return env && *env ? env : SERIAL_RUN_DIR;
+}
+
+int serial_run_path(char *buf, size_t size, const char *name,
+		    const char *suffix)
+{
+	int n = snprintf(buf, size, "%s/%s.%s", serial_run_dir(), name,
+			 suffix);
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int serial_state_read(const char *name, struct serial_state *st)
+{
+	char path[4096], buf[256], a[BT_ADDR_STRLEN] = "";
+	long ch = -1, dev = -2;
+	ssize_t n;
+	int fd, ret;
+
+	ret = serial_run_path(path, sizeof(path), name, "state");
+	if (ret)
+		return ret;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	ret = n < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	buf[n] = '\0';
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(l, "address=", 8) == 0 &&
+		    strlen(l + 8) == BT_ADDR_STRLEN - 1)
+			strcpy(a, l + 8);
+		else if (strncmp(l, "channel=", 8) == 0 &&
+			 !parse_num(l + 8, 1, 30, &ch))
+			ch = -1;
+		else if (strcmp(l, "dev=-1") == 0)
+			dev = -1;
+		else if (strncmp(l, "dev=", 4) == 0 &&
+			 !parse_num(l + 4, 0, 255, &dev))
+			dev = -2;
+	}
+	if (bt_addr_parse(a, &st->addr) < 0 || ch < 0 || dev < -1)
+		return -EBADMSG;
+	st->channel = (uint8_t)ch;
+	st->dev = (int)dev;
+	return 0;
+}
+
+int serial_state_write(const char *name, const struct serial_state *st)
+{
+	char path[4096], tmp[4096 + 8], text[96], a[BT_ADDR_STRLEN];
+	int fd, ret, len;
+
+	ret = serial_run_path(path, sizeof(path), name, "state");
+	if (ret)
+		return ret;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (mkdir(serial_run_dir(), 0755) < 0 && errno != EEXIST)
+		return -errno;
+	len = snprintf(text, sizeof(text), "address=%s\nchannel=%u\ndev=%d\n",
+		       bt_addr_format(&st->addr, a), st->channel, st->dev);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, (size_t)len) != len)
+		ret = errno ? -errno : -EIO;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+int serial_state_remove(const char *name)
+{
+	char path[4096];
+	int ret = serial_run_path(path, sizeof(path), name, "state");
+
+	if (ret)
+		return ret;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}

@@ -1,0 +1,270 @@
+/* serial.conf: the declared serial devices, parsed; every way to get it
+ * wrong names its line and applies nothing. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "mgmt/addr.h"
+#include "serial/conf.h"
+
+static int parse(const char *text, struct serial_conf *conf,
+		 struct serial_conf_error *err)
+{
+	return serial_conf_parse(text, strlen(text), conf, err);
+}
+
+START_TEST(test_parse_example)
+{
+	static const char text[] =
+		"# NAME   TARGET                KEY=VALUE...\n"
+		"hc05     98:D3:31:F5:1A:2B     channel=1 pin-file=/etc/btpair/pins dev=0\n"
+		"\n"
+		"   # an indented comment\n"
+		"logger\tname:HC-05-LAB\tpty=/run/btpair/logger # trailing\r\n"
+		"x_y-Z9 aa:bb:cc:dd:ee:ff channel=auto controller=hci1\n";
+	struct serial_conf conf;
+	struct serial_conf_error err;
+	const struct serial_entry *e;
+	bdaddr_t want;
+
+	ck_assert_int_eq(parse(text, &conf, &err), 0);
+	ck_assert_uint_eq(conf.count, 3);
+
+	e = serial_conf_find(&conf, "hc05");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->line, 2);
+	ck_assert(!e->by_name);
+	bt_addr_parse("98:D3:31:F5:1A:2B", &want);
+	ck_assert(bt_addr_equal(&e->addr, &want));
+	ck_assert_uint_eq(e->channel, 1);
+	ck_assert_str_eq(e->pin_file, "/etc/btpair/pins");
+	ck_assert_int_eq(e->dev, 0);
+	ck_assert_ptr_null(e->pty);
+	ck_assert_int_eq(e->controller, -1);
+
+	e = serial_conf_find(&conf, "logger");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->line, 5);
+	ck_assert(e->by_name);
+	ck_assert_str_eq(e->pattern, "HC-05-LAB");
+	ck_assert_uint_eq(e->channel, 0);
+	ck_assert_int_eq(e->dev, -1);
+	ck_assert_str_eq(e->pty, "/run/btpair/logger");
+	ck_assert_ptr_null(e->pin_file);
+
+	e = serial_conf_find(&conf, "x_y-Z9");
+	ck_assert_ptr_nonnull(e);
+	ck_assert_uint_eq(e->channel, 0);
+	ck_assert_int_eq(e->controller, 1);
+	ck_assert_ptr_null(serial_conf_find(&conf, "nobody"));
+	serial_conf_free(&conf);
+	ck_assert_uint_eq(conf.count, 0);
+}
+END_TEST
+
+START_TEST(test_parse_empty)
+{
+	struct serial_conf conf;
+	struct serial_conf_error err;
+
+	ck_assert_int_eq(parse("", &conf, &err), 0);
+	ck_assert_uint_eq(conf.count, 0);
+	ck_assert_int_eq(parse("# only a comment\n\n \t\n", &conf, &err), 0);
+	ck_assert_uint_eq(conf.count, 0);
+	serial_conf_free(&conf);
+}
+END_TEST
+
+/* Each bad file: the line the error must name and words its message has. */
+static const struct {
+	const char *text;
+	unsigned int line;
+	const char *says;
+} bad[] = {
+	/* unknown key */
+	{ "a 00:11:22:33:44:55 speed=9600\n", 1, "unknown key 'speed'" },
+	{ "a 00:11:22:33:44:55\nb 00:11:22:33:44:56 Channel=1\n", 2,
+	  "unknown key 'Channel'" },
+	/* duplicate NAME */
+	{ "a 00:11:22:33:44:55\n# c\nb 00:11:22:33:44:56\na name:X\n", 4,
+	  "duplicate NAME 'a' (first on line 1)" },
+	/* malformed lines */
+	{ "a\n", 1, "malformed line" },
+	{ "ok 00:11:22:33:44:55\n\nlonely\n", 3, "malformed line" },
+	{ "a 00:11:22:33:44:55 channel\n", 1, "malformed option 'channel'" },
+	{ "a 00:11:22:33:44:55 =1\n", 1, "malformed option" },
+	{ "a 00:11:22:33:44:55 channel=\n", 1, "channel needs a value" },
+	{ "a 00:11:22:33:44:55 channel=1 channel=2\n", 1, "channel given twice" },
+	{ "a 00:11:22:33:44:55 dev=0 dev=1\n", 1, "dev given twice" },
+	{ "a 00:11:22:33:44:55 a=1 b=2 c=3 d=4 e=5 f=6 g=7\n", 1,
+	  "too many words" },
+	{ "a 00:11:22:33:44:5\n", 1, "bad target '00:11:22:33:44:5'" },
+	{ "a 00-11-22-33-44-55\n", 1, "bad target" },
+	{ "a name:\n", 1, "name: needs a pattern" },
+	{ "a 00:11:22:33:44:55\nb 00:11:22:33:44:55\0 x\n", 2, "NUL byte" },
+	/* dev and pty both */
+	{ "a 00:11:22:33:44:55 dev=0 pty=/run/btpair/a\n", 1,
+	  "dev and pty exclude each other" },
+	{ "a 00:11:22:33:44:55 pty=/run/x dev=3\n", 1,
+	  "dev and pty exclude each other" },
+	/* bad NAME characters */
+	{ "a.b 00:11:22:33:44:55\n", 1, "bad NAME 'a.b'" },
+	{ "a/b 00:11:22:33:44:55\n", 1, "bad NAME" },
+	{ "\xc3\xa9t\xc3\xa9 00:11:22:33:44:55\n", 1, "bad NAME" },
+	{ "a=1 00:11:22:33:44:55\n", 1, "bad NAME" },
+	{ "abcdefghijabcdefghijabcdefghijabc 00:11:22:33:44:55\n", 1,
+	  "bad NAME" },
+	/* bad channel */
+	{ "a 00:11:22:33:44:55 channel=0\n", 1, "bad channel '0'" },
+	{ "a 00:11:22:33:44:55 channel=31\n", 1, "bad channel '31'" },
+	{ "a 00:11:22:33:44:55 channel=-1\n", 1, "bad channel" },
+	{ "a 00:11:22:33:44:55 channel=1x\n", 1, "bad channel" },
+	{ "a 00:11:22:33:44:55 channel=99999999999\n", 1, "bad channel" },
+	{ "a 00:11:22:33:44:55 channel=AUTO\n", 1, "bad channel" },
+	/* the other values */
+	{ "a 00:11:22:33:44:55 dev=256\n", 1, "bad dev '256'" },
+	{ "a 00:11:22:33:44:55 dev=x\n", 1, "bad dev" },
+	{ "a 00:11:22:33:44:55 pty=run/a\n", 1, "absolute path" },
+	{ "a 00:11:22:33:44:55 controller=hcix\n", 1, "bad controller 'hcix'" },
+	{ "a 00:11:22:33:44:55 controller=65535\n", 1, "bad controller" },
+	{ "a 00:11:22:33:44:55 dev=1\nb name:X dev=1\n", 2,
+	  "dev=1 already taken by 'a' on line 1" },
+	{ "a name:X pty=/run/p\nb name:Y pty=/run/p\n", 2,
+	  "already taken by 'a'" },
+};
+
+START_TEST(test_parse_rejects)
+{
+	struct serial_conf conf = { (void *)1, 7 };
+	struct serial_conf_error err;
+	const char *text = bad[_i].text;
+	size_t len = strlen(text);
+
+	/* The NUL case runs on past its NUL. */
+	if (strstr(bad[_i].says, "NUL"))
+		len += strlen(text + len + 1) + 1;
+	ck_assert_int_eq(serial_conf_parse(text, len, &conf, &err), -EINVAL);
+	ck_assert_msg(err.line == bad[_i].line, "case %d: line %u, wanted %u",
+		      _i, err.line, bad[_i].line);
+	ck_assert_msg(strstr(err.msg, bad[_i].says), "case %d: '%s' lacks '%s'",
+		      _i, err.msg, bad[_i].says);
+	/* Nothing is handed out from a file that failed. */
+	ck_assert_ptr_null(conf.entries);
+	ck_assert_uint_eq(conf.count, 0);
+}
+END_TEST
+
+START_TEST(test_name_valid)
+{
+	ck_assert(serial_name_valid("a"));
+	ck_assert(serial_name_valid("HC-05_lab"));
+	ck_assert(serial_name_valid("abcdefghijabcdefghijabcdefghijab"));
+	ck_assert(!serial_name_valid(""));
+	ck_assert(!serial_name_valid("a b"));
+	ck_assert(!serial_name_valid(".."));
+	ck_assert(!serial_name_valid("abcdefghijabcdefghijabcdefghijabc"));
+}
+END_TEST
+
+START_TEST(test_path)
+{
+	unsetenv("BTPAIR_SERIAL_CONF");
+	ck_assert_str_eq(serial_conf_path(NULL), "/etc/btpair/serial.conf");
+	setenv("BTPAIR_SERIAL_CONF", "/tmp/s.conf", 1);
+	ck_assert_str_eq(serial_conf_path(NULL), "/tmp/s.conf");
+	ck_assert_str_eq(serial_conf_path("/x"), "/x");
+	unsetenv("BTPAIR_SERIAL_CONF");
+}
+END_TEST
+
+START_TEST(test_load)
+{
+	char dir[] = "/tmp/check_serial.XXXXXX", path[64];
+	struct serial_conf conf;
+	struct serial_conf_error err;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/serial.conf", dir);
+	ck_assert_int_eq(serial_conf_load(path, &conf, &err), -ENOENT);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("a 00:11:22:33:44:55 dev=2\nb name:Lab*\n", f);
+	fclose(f);
+	ck_assert_int_eq(serial_conf_load(path, &conf, &err), 0);
+	ck_assert_uint_eq(conf.count, 2);
+	serial_conf_free(&conf);
+	f = fopen(path, "w");
+	fputs("a 00:11:22:33:44:55\nb 00:11:22:33:44:55 bogus=1\n", f);
+	fclose(f);
+	ck_assert_int_eq(serial_conf_load(path, &conf, &err), -EINVAL);
+	ck_assert_uint_eq(err.line, 2);
+	ck_assert_uint_eq(conf.count, 0);
+	/* A directory is not a file to read. */
+	ck_assert_int_eq(serial_conf_load(dir, &conf, &err), -EFBIG);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
+START_TEST(test_state_round_trip)
+{
+	char dir[] = "/tmp/check_serial_run.XXXXXX", path[96];
+	struct serial_state st = { .channel = 3, .dev = 2 }, got;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("BTPAIR_RUN_DIR", dir, 1);
+	ck_assert_int_eq(serial_state_read("hc05", &got), -ENOENT);
+	bt_addr_parse("98:D3:31:F5:1A:2B", &st.addr);
+	ck_assert_int_eq(serial_state_write("hc05", &st), 0);
+	ck_assert_int_eq(serial_state_read("hc05", &got), 0);
+	ck_assert(bt_addr_equal(&got.addr, &st.addr));
+	ck_assert_uint_eq(got.channel, 3);
+	ck_assert_int_eq(got.dev, 2);
+	/* A file that is not ours is refused, not half read. */
+	snprintf(path, sizeof(path), "%s/bad.state", dir);
+	f = fopen(path, "w");
+	fputs("address=98:D3:31:F5:1A:2B\nchannel=99\ndev=1\n", f);
+	fclose(f);
+	ck_assert_int_eq(serial_state_read("bad", &got), -EBADMSG);
+	ck_assert_int_eq(serial_state_remove("hc05"), 0);
+	ck_assert_int_eq(serial_state_remove("hc05"), 0);
+	ck_assert_int_eq(serial_state_read("hc05", &got), -ENOENT);
+	unlink(path);
+	rmdir(dir);
+	unsetenv("BTPAIR_RUN_DIR");
+}
+END_TEST
+
+static Suite *serial_suite(void)
+{
+	Suite *s = suite_create("serial");
+	TCase *tc = tcase_create("serial.conf");
+
+	tcase_add_test(tc, test_parse_example);
+	tcase_add_test(tc, test_parse_empty);
+	tcase_add_loop_test(tc, test_parse_rejects, 0,
+			    sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, test_name_valid);
+	tcase_add_test(tc, test_path);
+	tcase_add_test(tc, test_load);
+	tcase_add_test(tc, test_state_round_trip);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(serial_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
