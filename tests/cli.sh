@@ -91,7 +91,7 @@ expect 0 "^00:AA:01:00:00:00 98:D3:31:F5:1A:2B combination key, PIN length 4$" \
 	keys list --keystore "$store"
 expect 0 "skipping $store/00:AA:01:00:00:00/11:22:33:44:55:66/info: malformed" \
 	keys list --keystore "$store"
-expect 0 '^\{"event":"key","controller":"00:AA:01:00:00:00","address":"98:D3:31:F5:1A:2B","key_type":"combination","pin_length":4\}$' \
+expect 0 '^\{"event":"key","index":null,"controller":"00:AA:01:00:00:00","address":"98:D3:31:F5:1A:2B","name":"HC-05","key_type":"combination","pin_length":4\}$' \
 	--json keys list --keystore "$store"
 out=$(BTPAIR_KEYSTORE="$store" "$BTPAIR" keys list 2>&1)
 if grep -q 00112233 <<<"$out" || ! grep -q 98:D3:31:F5:1A:2B <<<"$out"; then
@@ -119,7 +119,7 @@ else
 	passed=$((passed + 1))
 fi
 # JSON errors carry the documented fields.
-expect 2 '^\{"event":"error","code":"usage","message":"pair: invalid address' \
+expect 2 '^\{"event":"error","code":"usage","status":null,"message":"pair: invalid address' \
 	--json pair nonsense
 
 # On a kernel without AF_BLUETOOTH (build machines), the message says so.
