@@ -114,7 +114,7 @@ static int stored_keys(struct cli *cli, const char *cmd, const char *dir,
 static int keys_list(struct cli *cli, const char *dir)
 {
 	struct keystore_entry *list = NULL;
-	uint16_t index;
+	uint16_t index = MGMT_INDEX_NONE;
 	size_t n = 0;
 	int ret;
 
@@ -147,6 +147,15 @@ static int keys_list(struct cli *cli, const char *dir)
 			cli_print(cli, "%s %s %s key, PIN length %u", c, d,
 				  type ? type : "unknown", e->key.pin_len);
 		}
+	}
+	/* The end of the list, so that an empty store still answers. */
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "keys-listed");
+		json_index(&j, cli->index_arg ? index : MGMT_INDEX_NONE);
+		json_int(&j, "count", (long long)n);
+		json_end(cli, &j);
 	}
 	keystore_entries_free(list, n);
 	return CLI_EXIT_OK;
