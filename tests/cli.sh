@@ -202,6 +202,36 @@ bad_line "not an object" "not a JSON object" '[1]'
 bad_line "NaN" "NaN is not JSON" '{"event":"released","dev":NaN}'
 bad_line "invalid UTF-8" "not valid UTF-8" "$(printf '{"event":"version","version":"\xff"}')"
 bad_line "empty line" "an empty line" ''
+# The VM suite's hook (tests/vm/lib.sh, tests/vm/btpair-json): what
+# "$BTPAIR" -j prints in a scenario is collected and checked by finish; a
+# bad line fails the scenario and is named.
+vm_hook() { # EXTRA-LINE: a scenario of one check, run here on the host
+	BTPAIR=$BTPAIR EXTRA=$1 bash -c '
+		. tests/vm/lib.sh
+		"$BTPAIR" -j -V >/dev/null
+		"$BTPAIR" -q -j pair nonsense 2>/dev/null
+		"$BTPAIR" -V >/dev/null
+		[ -n "$EXTRA" ] && printf "%s\n" "$EXTRA" >>"$BTPAIR_JSON_LOG"
+		check "a check of its own" true
+		finish
+		rc=$?
+		rm -rf "$WORK"
+		exit $rc' 2>&1
+}
+out=$(vm_hook '')
+if [ $? -eq 0 ] && grep -q "ok   each of the 2 JSON line(s) btpair printed fits the schema" <<<"$out" &&
+	grep -q '^BTPAIR-JSON: {"event":"version"' <<<"$out"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: the VM JSON hook on good lines:" >&2; sed 's/^/    /' <<<"$out" >&2
+fi
+out=$(vm_hook '{"event":"paired","index":0}')
+if [ $? -ne 0 ] && grep -q "FAIL JSON lines that do not fit the schema" <<<"$out" &&
+	grep -q 'json.lines:3: paired: missing key(s) address' <<<"$out"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: the VM JSON hook passed a bad line:" >&2; sed 's/^/    /' <<<"$out" >&2
+fi
 out=$(printf '{"event":"released","dev":0}\n' | python3 tests/json-check.py - 2>&1) &&
 	passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the checker refused a good line: $out" >&2; }
 
