@@ -78,6 +78,49 @@ expect 2 "duration takes 1 to 3600" scan --duration 0
 expect 2 "too many arguments" scan extra
 expect 2 "missing argument" release
 
+# One way to give a PIN everywhere: --pin, --pin-file (a file, a pipe or
+# -), BTPAIR_PIN; every PIN file problem is exit 2 before anything opens.
+D=98:D3:31:F5:1A:2B
+expect 2 "connect: --pin-file - needs --exec" connect $D --pin-file -
+expect 2 "cannot open PIN file /nonexistent" connect $D --pin-file /nonexistent
+expect 2 "not both" connect $D --pin 1 --pin-file /nonexistent
+expect 2 "cannot open PIN file /nonexistent" bind $D --pin-file /nonexistent
+expect 2 "not both" bind $D --pin 1 --pin-file /nonexistent
+expect 2 "a PIN is 1 to 16 bytes" bind $D --pin 12345678901234567
+expect 2 "timeout takes" bind $D --timeout 0
+expect 2 "pair: no PIN for $D in /dev/fd/[0-9]+ \(add an 'ADDR PIN' or '\* PIN' line\)" \
+	pair $D --pin-file <(printf '00:11:22:33:44:55 1234\n')
+expect 2 "connect: PIN file /dev/fd/[0-9]+ line 2: a PIN alone must be" \
+	connect $D --pin-file <(printf '* 1234\n0000\n')
+expect 2 "bind: PIN file /dev/fd/[0-9]+ line 3: invalid address" \
+	bind $D --pin-file <(printf '# pins\n\n98:D3 1234\n')
+out=$("$BTPAIR" pair $D --pin-file - 2>&1 <<<'98:D3:31:F5:1A:2B 1234 5678')
+if [ $? -eq 2 ] && grep -q "pair: PIN file (standard input) line 1: expected" <<<"$out"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: --pin-file - with a bad line: $out" >&2
+fi
+BTPAIR_PIN=12345678901234567 expect 2 "connect \(BTPAIR_PIN\): a PIN is 1 to 16 bytes" connect $D
+BTPAIR_PIN=12345678901234567 expect 2 "bind \(BTPAIR_PIN\): a PIN is 1 to 16 bytes" bind $D
+expect 2 "agent: cannot open PIN file /nonexistent" agent --pin-file /nonexistent --allow-any
+expect 2 "agent: PIN file /dev/fd/[0-9]+ line 1: a PIN is 1 to 16 bytes" \
+	agent --allow-any --pin-file <(printf '* 12345678901234567\n')
+expect 2 "agent: PIN file /dev/fd/[0-9]+ has no PIN" agent --allow-any --pin-file <(printf '# nothing\n')
+expect 2 "agent: --allow name:PATTERN needs a pattern" agent --allow name:
+pins=$(mktemp)
+printf '* 1234\n' >"$pins"
+chmod 644 "$pins"
+out=$("$BTPAIR" pair $D --pin-file "$pins" 2>&1)
+if grep -q "warning: PIN file $pins can be read by others" <<<"$out" && ! grep -q 1234 <<<"$out"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: no warning for a PIN file others can read: $out" >&2
+fi
+rm -f "$pins"
+expect 0 "--pin-file FILE" connect --help
+expect 0 "--pin-file FILE" bind --help
+expect 0 "name:PATTERN" unpair --help
+
 # The key store needs no kernel to be listed: a store in bluetoothd's
 # layout, one good file kept with bluetoothd's other groups, one malformed.
 store=$(mktemp -d)
