@@ -285,10 +285,14 @@ static int on_pin_request(struct agent *ag, const struct mgmt_event *ev,
 		char buf[249];
 		const char *name = device_name(ag, ev->index, &addr->bdaddr,
 					       buf, sizeof(buf));
+		bool json = ag->cli->json;
 		int ret;
 
 		/* A regular file is read afresh each time, so that an edit
-		 * takes effect; a pipe was read once, at start. */
+		 * takes effect; a pipe was read once, at start. What is
+		 * wrong with it goes to the log: the agent goes on, so it is
+		 * no error event on stdout. */
+		ag->cli->json = false;
 		if (ag->pin_text.data)
 			ret = cli_pin_file_parse(ag->cli, &file_pins, "agent",
 						 ag->pin_file, &ag->pin_text,
@@ -297,6 +301,7 @@ static int on_pin_request(struct agent *ag, const struct mgmt_event *ev,
 			ret = cli_pins_from_file(ag->cli, &file_pins, "agent",
 						 ag->pin_file, &addr->bdaddr,
 						 name);
+		ag->cli->json = json;
 		if (ret) {
 			agent_log(ag, "hci%u %s: refused PIN request: no PIN "
 				      "from %s (see above)",

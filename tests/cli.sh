@@ -245,7 +245,7 @@ bad_line "not an object" "not a JSON object" '[1]'
 bad_line "NaN" "NaN is not JSON" '{"event":"released","dev":NaN}'
 bad_line "invalid UTF-8" "not valid UTF-8" "$(printf '{"event":"version","version":"\xff"}')"
 bad_line "empty line" "an empty line" ''
-# The VM suite's hook (tests/vm/lib.sh, tests/vm/btpair-json): what
+# The VM suite's hook (tests/vm/lib.sh, tests/vm/json-hook/btpair): what
 # "$BTPAIR" -j prints in a scenario is collected and checked by finish; a
 # bad line fails the scenario and is named.
 vm_hook() { # EXTRA-LINE: a scenario of one check, run here on the host

@@ -13,7 +13,7 @@ export HOME=/root TMPDIR=/tmp
 export BTVIRT_COUNT=$controllers
 cd "$checkout" || exit 100
 # The guest's /dev is a bare devtmpfs: give it what udev would, so that a
-# scenario's (and tests/vm/btpair-json's) <(...) and >(...) work.
+# scenario's (and tests/vm/json-hook/btpair's) <(...) and >(...) work.
 [ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 
 args=()

@@ -23,14 +23,14 @@ WORK=$(mktemp -d /tmp/scenario.XXXXXX)
 export ASAN_OPTIONS="log_path=$WORK/asan:exitcode=86"
 export UBSAN_OPTIONS="exitcode=86:print_stacktrace=1"
 # Every JSON line btpair prints in a scenario goes to $BTPAIR_JSON_LOG too
-# (tests/vm/btpair-json runs it), and finish checks each against the
+# (tests/vm/json-hook/btpair runs it), and finish checks each against the
 # schema. BTPAIR_JSON_HOOK=0 runs btpair bare (the benchmarks do: no
 # wrapper in what they time).
 if [ "${BTPAIR_JSON_HOOK:-1}" != 0 ]; then
 	export BTPAIR_REAL=$BTPAIR
 	export BTPAIR_JSON_LOG=$WORK/json.lines
 	: >"$BTPAIR_JSON_LOG"
-	BTPAIR=$PWD/tests/vm/btpair-json
+	BTPAIR=$PWD/tests/vm/json-hook/btpair
 fi
 OUT=
 RC=
