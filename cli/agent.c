@@ -139,10 +139,13 @@ static void note_name(struct agent *ag, const struct mgmt_event *ev)
 	if (eir_parse(ev->connected.eir, ev->connected.eir_len, &eir) < 0 ||
 	    !eir.has_name || !eir.name[0])
 		return;
-	for (size_t i = 0; i < AGENT_MAX_DEVICES && !d; i++)
-		if (ag->names[i].used && ag->names[i].index == ev->index &&
-		    bt_addr_equal(&ag->names[i].dev, &ev->connected.addr.bdaddr))
-			d = &ag->names[i];
+	for (size_t i = 0; i < AGENT_MAX_DEVICES && !d; i++) {
+		struct device_name *n = &ag->names[i];
+
+		if (n->used && n->index == ev->index &&
+		    bt_addr_equal(&n->dev, &ev->connected.addr.bdaddr))
+			d = n;
+	}
 	if (!d) {
 		/* The oldest gives way. */
 		d = &ag->names[ag->next_name++ % AGENT_MAX_DEVICES];

@@ -58,11 +58,11 @@ static void find_present(struct cli *cli, struct present *p)
 		uint8_t info[sizeof(struct mgmt_rp_read_info)];
 		struct mgmt_controller_info ci;
 		uint16_t index = mgmt_get_le16(entries + 2 * i);
+		int64_t deadline = mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS);
 
 		if (mgmt_client_call(cli->client, MGMT_OP_READ_INFO, index,
-				     NULL, 0,
-				     mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-				     &status, info, sizeof(info), &rp_len) < 0 ||
+				     NULL, 0, deadline, &status, info,
+				     sizeof(info), &rp_len) < 0 ||
 		    status != MGMT_STATUS_SUCCESS ||
 		    mgmt_rp_read_info_decode(info, rp_len, &ci) < 0)
 			continue;
@@ -139,7 +139,8 @@ static int keys_list(struct cli *cli, const char *dir)
 			json_index(&j, present_index(&present, &e->controller));
 			json_str(&j, "controller", c);
 			json_str(&j, "address", d);
-			json_str_or_null(&j, "name", e->name[0] ? e->name : NULL);
+			json_str_or_null(&j, "name",
+					 e->name[0] ? e->name : NULL);
 			json_str(&j, "key_type", type ? type : "unknown");
 			json_int(&j, "pin_length", e->key.pin_len);
 			json_end(cli, &j);

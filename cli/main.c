@@ -85,6 +85,10 @@ int main(int argc, char *argv[])
 		return CLI_EXIT_OK;
 	}
 	if (optind >= argc) {
+		/* With --json a script still gets its error event. */
+		if (cli.json)
+			return cli_fail(&cli, CLI_EXIT_USAGE, -1,
+					"no command (see btpair --help)");
 		cli_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}

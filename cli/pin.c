@@ -243,8 +243,8 @@ int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins,
 		}
 		if (fields != 2) {
 			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "%s: PIN file %s line %zu: expected 'ADDR PIN', "
-				 "'NAME PIN' or '* PIN'",
+				 "%s: PIN file %s line %zu: expected "
+				 "'ADDR PIN', 'NAME PIN' or '* PIN'",
 				 cmd, shown, lineno);
 			goto out;
 		}

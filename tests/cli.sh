@@ -209,6 +209,7 @@ json pair 98:D3:31:F5:1A:2B --pin-file /nonexistent
 json release 7
 json connect 98:D3:31:F5:1A:2B --channel 99
 json keys list --keystore /nonexistent
+json
 json -V
 check_ok "every JSON line printed here fits the schema" python3 tests/json-check.py "$jsonl"
 [ "$(wc -l <"$jsonl")" -ge 8 ] && passed=$((passed + 1)) ||
