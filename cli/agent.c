@@ -5,11 +5,13 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fnmatch.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/keystore.h"
 #include "mgmt/addr.h"
+#include "mgmt/eir.h"
 
 #define AGENT_MAX_ALLOW 64
 #define AGENT_MAX_CONTROLLERS 16
@@ -29,12 +31,28 @@ struct attempts {
 	unsigned int failures;
 };
 
+/* A device's name, as its Device Connected event brought it. */
+struct device_name {
+	bool used;
+	uint16_t index;
+	bdaddr_t dev;
+	char name[249];
+};
+
 struct agent {
 	struct cli *cli;
 	struct cli_pins pins;
 	const char *pin_file;
+	/* A PIN file that is not a regular file (a pipe) is read once, at
+	 * start; a regular one again for each request. */
+	struct cli_pin_text pin_text;
 	bdaddr_t allow[AGENT_MAX_ALLOW];
 	size_t nallow;
+	/* --allow name:PATTERN */
+	const char *allow_names[AGENT_MAX_ALLOW];
+	size_t nallow_names;
+	struct device_name names[AGENT_MAX_DEVICES];
+	unsigned int next_name;
 	bool allow_any;
 	bool confirm;
 	bool once;
@@ -96,12 +114,65 @@ static struct attempts *find_tries(struct agent *ag, uint16_t index,
 	return free_slot;
 }
 
-static bool allowed(const struct agent *ag, const bdaddr_t *dev)
+/* The device's name: from its Device Connected event, else the key
+ * store's; NULL when neither has one. */
+static const char *device_name(struct agent *ag, uint16_t index,
+			       const bdaddr_t *dev, char *buf, size_t size)
 {
+	for (size_t i = 0; i < AGENT_MAX_DEVICES; i++) {
+		struct device_name *d = &ag->names[i];
+
+		if (d->used && d->index == index && bt_addr_equal(&d->dev, dev))
+			return d->name;
+	}
+	if (cli_stored_name(keystore_dir(ag->keystore), dev, buf, size))
+		return buf;
+	return NULL;
+}
+
+/* Keep the name a Device Connected event carries in its EIR. */
+static void note_name(struct agent *ag, const struct mgmt_event *ev)
+{
+	struct device_name *d = NULL;
+	struct eir_info eir;
+
+	if (eir_parse(ev->connected.eir, ev->connected.eir_len, &eir) < 0 ||
+	    !eir.has_name || !eir.name[0])
+		return;
+	for (size_t i = 0; i < AGENT_MAX_DEVICES && !d; i++) {
+		struct device_name *n = &ag->names[i];
+
+		if (n->used && n->index == ev->index &&
+		    bt_addr_equal(&n->dev, &ev->connected.addr.bdaddr))
+			d = n;
+	}
+	if (!d) {
+		/* The oldest gives way. */
+		d = &ag->names[ag->next_name++ % AGENT_MAX_DEVICES];
+		d->used = true;
+		d->index = ev->index;
+		d->dev = ev->connected.addr.bdaddr;
+	}
+	snprintf(d->name, sizeof(d->name), "%s", eir.name);
+}
+
+static bool allowed(struct agent *ag, uint16_t index, const bdaddr_t *dev)
+{
+	char buf[249];
+	const char *name;
+
 	if (ag->allow_any)
 		return true;
 	for (size_t i = 0; i < ag->nallow; i++)
 		if (bt_addr_equal(&ag->allow[i], dev))
+			return true;
+	if (!ag->nallow_names)
+		return false;
+	/* A name is what the device says it is: weaker than an address,
+	 * which is no secret either. */
+	name = device_name(ag, index, dev, buf, sizeof(buf));
+	for (size_t i = 0; name && i < ag->nallow_names; i++)
+		if (fnmatch(ag->allow_names[i], name, FNM_CASEFOLD) == 0)
 			return true;
 	return false;
 }
@@ -181,6 +252,17 @@ static int adopt(struct agent *ag, uint16_t index)
 		  info.current_settings & MGMT_SETTING_POWERED ?
 			  "" :
 			  "; it is powered off (btpair setup powers it)");
+	if (ag->cli->json) {
+		struct json j;
+
+		json_begin(&j, "serving");
+		json_int(&j, "index", index);
+		json_str(&j, "address", a);
+		json_str(&j, "capability", mgmt_io_cap_str(ag->cap));
+		json_bool(&j, "powered",
+			  info.current_settings & MGMT_SETTING_POWERED);
+		json_end(ag->cli, &j);
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -196,17 +278,39 @@ static int on_pin_request(struct agent *ag, const struct mgmt_event *ev,
 	size_t len;
 	int err;
 
-	if (!allowed(ag, &addr->bdaddr)) {
+	if (!allowed(ag, ev->index, &addr->bdaddr)) {
 		agent_log(ag, "hci%u %s: refused PIN request: not allowed "
 			      "(--allow %s or --allow-any)",
 			  ev->index, a, a);
 		goto refuse;
 	}
 	if (ag->pin_file) {
-		/* Read afresh each time: an edited file takes effect. */
-		if (cli_pins_from_file(ag->cli, &file_pins, "agent",
-				       ag->pin_file, &addr->bdaddr))
+		char buf[249];
+		const char *name = device_name(ag, ev->index, &addr->bdaddr,
+					       buf, sizeof(buf));
+		bool json = ag->cli->json;
+		int ret;
+
+		/* A regular file is read afresh each time, so that an edit
+		 * takes effect; a pipe was read once, at start. What is
+		 * wrong with it goes to the log: the agent goes on, so it is
+		 * no error event on stdout. */
+		ag->cli->json = false;
+		if (ag->pin_text.data)
+			ret = cli_pin_file_parse(ag->cli, &file_pins, "agent",
+						 ag->pin_file, &ag->pin_text,
+						 &addr->bdaddr, name);
+		else
+			ret = cli_pins_from_file(ag->cli, &file_pins, "agent",
+						 ag->pin_file, &addr->bdaddr,
+						 name);
+		ag->cli->json = json;
+		if (ret) {
+			agent_log(ag, "hci%u %s: refused PIN request: no PIN "
+				      "from %s (see above)",
+				  ev->index, a, ag->pin_file);
 			goto refuse;
+		}
 		pins = &file_pins;
 	}
 	t = find_tries(ag, ev->index, &addr->bdaddr, true);
@@ -250,7 +354,7 @@ static int on_confirm_request(struct agent *ag, const struct mgmt_event *ev,
 	uint8_t cp[sizeof(struct mgmt_wire_addr)];
 	bool accept = false;
 
-	if (!allowed(ag, &addr->bdaddr))
+	if (!allowed(ag, ev->index, &addr->bdaddr))
 		agent_log(ag, "hci%u %s: refused confirmation: not allowed "
 			      "(--allow %s or --allow-any)",
 			  ev->index, a, a);
@@ -306,6 +410,7 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 		json_str(&j, "address", a);
 		json_str(&j, "key_type", type ? type : "unknown");
 		json_bool(&j, "stored", stored);
+		json_bool(&j, "already_paired", false);
 		json_end(ag->cli, &j);
 	}
 	return 0;
@@ -336,6 +441,10 @@ static int handle(struct agent *ag, const struct mgmt_event *ev)
 		}
 		return 0;
 	}
+	case MGMT_EV_DEVICE_CONNECTED:
+		if (find_ctrl(ag, ev->index))
+			note_name(ag, ev);
+		return 0;
 	case MGMT_EV_PIN_CODE_REQUEST:
 		addr = &ev->pin_request.addr;
 		break;
@@ -463,6 +572,19 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 			ag->pin_file = optarg;
 			break;
 		case 'a':
+			if (strncmp(optarg, "name:", 5) == 0) {
+				if (!optarg[5] ||
+				    ag->nallow_names == AGENT_MAX_ALLOW) {
+					cli_fail(cli, CLI_EXIT_USAGE, -1,
+						 "agent: --allow name:PATTERN "
+						 "needs a pattern (at most %d)",
+						 AGENT_MAX_ALLOW);
+					goto out;
+				}
+				ag->allow_names[ag->nallow_names++] =
+					optarg + 5;
+				break;
+			}
 			if (!cli_parse_addr(cli, "agent", optarg, &addr))
 				goto out;
 			if (ag->nallow == AGENT_MAX_ALLOW) {
@@ -511,6 +633,21 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 			 "agent: give --pin or --pin-file, not both");
 		goto out;
 	}
+	/* The PIN file is checked now, whole: missing, unreadable or
+	 * malformed is a usage error at start, not a refusal later. */
+	if (ag->pin_file) {
+		ret = cli_pin_file_read(cli, "agent", ag->pin_file,
+					&ag->pin_text);
+		if (!ret)
+			ret = cli_pin_file_parse(cli, &ag->pins, "agent",
+						 ag->pin_file, &ag->pin_text,
+						 NULL, NULL);
+		if (ret)
+			goto out;
+		if (ag->pin_text.regular)
+			cli_pin_text_free(&ag->pin_text);
+		ret = CLI_EXIT_USAGE;
+	}
 	if (!ag->pins.count && !ag->pin_file &&
 	    (env_pin = getenv("BTPAIR_PIN")) && *env_pin &&
 	    !cli_pins_add(cli, &ag->pins, "agent (BTPAIR_PIN)", env_pin))
@@ -524,7 +661,7 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 		}
 		ag->only_one = true;
 	}
-	if (!ag->allow_any && !ag->nallow)
+	if (!ag->allow_any && !ag->nallow && !ag->nallow_names)
 		cli_warn(cli, "agent: no --allow and no --allow-any: every "
 			      "request will be refused");
 	if (cli_bluetoothd_running())
@@ -582,8 +719,17 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
+	if (ret == CLI_EXIT_OK && cli->json) {
+		struct json j;
+
+		json_begin(&j, "stopped");
+		json_str(&j, "command", "agent");
+		json_int(&j, "paired", ag->paired);
+		json_end(cli, &j);
+	}
 out:
 	cli_pins_clear(&ag->pins);
+	cli_pin_text_free(&ag->pin_text);
 	free(ag);
 	return ret;
 }

@@ -62,6 +62,20 @@ int cmd_release(struct cli *cli, int argc, char *argv[]);
 int cmd_scan(struct cli *cli, int argc, char *argv[]);
 int cmd_doctor(struct cli *cli, int argc, char *argv[]);
 int cmd_status(struct cli *cli, int argc, char *argv[]);
+
+/* The controllers present, by address, so that an event about a stored key
+ * names its controller by index like every other event (keys.c). */
+#define CLI_MAX_CONTROLLERS 16
+struct cli_present {
+	size_t n;
+	uint16_t index[CLI_MAX_CONTROLLERS];
+	bdaddr_t addr[CLI_MAX_CONTROLLERS];
+};
+/* Fill p with the controllers the kernel has; quietly none when it cannot
+ * be asked (no Bluetooth, no permission): a key store needs no kernel. */
+void cli_find_present(struct cli *cli, struct cli_present *p);
+/* The index of the controller at addr, or MGMT_INDEX_NONE. */
+uint16_t cli_present_index(const struct cli_present *p, const bdaddr_t *addr);
 int cmd_disconnect(struct cli *cli, int argc, char *argv[]);
 int cmd_serial(struct cli *cli, int argc, char *argv[]);
 
@@ -98,6 +112,25 @@ int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
  */
 int cli_resolve_addr(struct cli *cli, const char *cmd, const char *arg,
 		     uint16_t index, bool first, struct mgmt_addr *out);
+/* The same, and for a name:PATTERN the name found into name (size bytes;
+ * "" for an address). */
+int cli_resolve_addr_name(struct cli *cli, const char *cmd, const char *arg,
+			  uint16_t index, bool first, struct mgmt_addr *out,
+			  char *name, size_t size);
+
+/*
+ * For "name:PATTERN" (a case-insensitive shell glob), the one device of the
+ * key store in dir (of the controller ctrl, or of any when NULL) whose
+ * stored name matches: none is exit 1, several exit 2. Returns the exit
+ * code after reporting. (keys.c)
+ */
+int cli_stored_name_addr(struct cli *cli, const char *cmd, const char *dir,
+			 const bdaddr_t *ctrl, const char *arg, bdaddr_t *dev);
+
+/* The device's name in the key store in dir (of any controller): false
+ * when it has none there. (keys.c) */
+bool cli_stored_name(const char *dir, const bdaddr_t *dev, char *name,
+		     size_t size);
 
 /* ---- Errors and output (output.c) ---- */
 
@@ -133,11 +166,20 @@ void json_str(struct json *j, const char *key, const char *val);
 void json_int(struct json *j, const char *key, long long val);
 void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
+/* A string, or null when val is NULL. */
+void json_str_or_null(struct json *j, const char *key, const char *val);
+/* "index": the controller's index, or null for MGMT_INDEX_NONE. */
+void json_index(struct json *j, uint16_t index);
 /* "key":["a","b"] from a NULL-terminated list. */
 void json_str_array(struct json *j, const char *key, const char *const *vals);
 /* Print the object and a newline on stdout (unless quiet), then free it. */
 void json_end(struct cli *cli, struct json *j);
-/* The escaped form of s, for tests and for the writer: appends to j. */
+/*
+ * The escaped form of s, for tests and for the writer: appends to j. Control
+ * bytes are escaped, and each byte that does not start well-formed UTF-8
+ * becomes U+FFFD: whatever bytes a device name brought, the line is valid
+ * UTF-8 JSON.
+ */
 void json_append_escaped(struct json *j, const char *s);
 
 /* A result line on stdout in text mode (nothing with --quiet). */
@@ -233,6 +275,15 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 			 bool afresh, bool *already);
 
 /*
+ * The PINs for pairing addr before connect or bind: --pin (in pins), else
+ * pin_file, else BTPAIR_PIN; found_name is the name a scan found, if any
+ * (else the key store's is used). Returns the exit code. (pair.c)
+ */
+int cli_pair_gather_pins(struct cli *cli, struct cli_pins *pins,
+			 const char *cmd, const char *pin_file,
+			 const struct mgmt_addr *addr, const char *found_name);
+
+/*
  * Answering the pairing requests an RFCOMM connect triggers, for the device
  * at addr (pair.c). With PINs they are answered as `pair` would, and a new
  * key is stored once the link is up; without, they are only noted, since an
@@ -266,13 +317,53 @@ struct cli_pins {
  * when it is empty, over 16 bytes, or one too many. */
 bool cli_pins_add(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		  const char *pin);
+
+/* A PIN file is small; anything bigger is not one. */
+#define CLI_PIN_FILE_MAX 65536
+
+/* A PIN file's bytes, read once; regular when it can be read again. */
+struct cli_pin_text {
+	char *data;
+	size_t len;
+	bool regular;
+};
+
 /*
- * Read the PINs for addr from a PIN file: either one PIN on the first line,
- * or lines "ADDR PIN" / "* PIN", '#' comments. Returns CLI_EXIT_OK or
- * the exit code after reporting. Warns if group or others can read it.
+ * Read a PIN file whole: path, or "-" for standard input; a regular file or
+ * a pipe (so that --pin-file <(command) works), at most CLI_PIN_FILE_MAX
+ * bytes. Warns when group or others can read it. Returns CLI_EXIT_OK, or
+ * the exit code (2) after reporting. Free t with cli_pin_text_free.
  */
+int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
+		      struct cli_pin_text *t);
+void cli_pin_text_free(struct cli_pin_text *t);
+/*
+ * Parse a PIN file's text: either one PIN alone (the file's only line), or
+ * lines "ADDR PIN", "NAME PIN" (a Bluetooth name, a case-insensitive glob;
+ * "double quoted" if it has blanks) and "* PIN", with '#' comment lines and
+ * blank lines. Every line is checked; one that does not parse is an error
+ * naming path and line. With addr, the device's PINs are added to pins:
+ * its address's lines, then those whose NAME matches name (when known),
+ * then '*' lines; none is an error ("no PIN for ADDR in FILE"). Without
+ * addr, the file is only checked. Returns CLI_EXIT_OK or 2 after
+ * reporting.
+ */
+int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins,
+		       const char *cmd, const char *path,
+		       const struct cli_pin_text *t, const bdaddr_t *addr,
+		       const char *name);
+/* Read and parse in one. */
 int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
-		       const char *path, const bdaddr_t *addr);
+		       const char *path, const bdaddr_t *addr,
+		       const char *name);
+/*
+ * The PINs for a device, from the one source given: --pin (already in pins),
+ * else the PIN file, else BTPAIR_PIN; none at all is no error. --pin and
+ * --pin-file together are a usage error. Returns the exit code.
+ */
+int cli_pins_gather(struct cli *cli, struct cli_pins *pins, const char *cmd,
+		    const char *pin_file, const bdaddr_t *addr,
+		    const char *name);
 /* Wipe and free. */
 void cli_pins_clear(struct cli_pins *pins);
 

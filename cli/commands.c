@@ -28,9 +28,10 @@ static const struct cli_command commands[] = {
 	  "passkey requests for it. Exits 0 if the device is already paired.\n"
 	  "  --pin PIN            legacy PIN, 1 to 16 bytes; repeat to try several\n"
 	  "                       in turn (--pin 1234 --pin 0000)\n"
-	  "  --pin-file FILE      one PIN on the first line, or 'ADDR PIN' and\n"
-	  "                       '* PIN' lines; the environment variable\n"
-	  "                       BTPAIR_PIN works too. PINs are never printed.\n"
+	  "  --pin-file FILE      a file, a pipe or - (stdin): one PIN alone, or\n"
+	  "                       'ADDR PIN', 'NAME PIN' and '* PIN' lines;\n"
+	  "                       the environment variable BTPAIR_PIN works\n"
+	  "                       too. PINs are never printed.\n"
 	  "  --passkey N          answer a passkey request with N (0-999999)\n"
 	  "  --confirm            accept numeric comparison (otherwise asked on a\n"
 	  "                       terminal, refused elsewhere)\n"
@@ -47,7 +48,9 @@ static const struct cli_command commands[] = {
 	  "Remove the pairing from the kernel and the key store, disconnecting\n"
 	  "the device.\n"
 	  "  --keystore DIR       key store directory (default /var/lib/bluetooth,\n"
-	  "                       or BTPAIR_KEYSTORE)" },
+	  "                       or BTPAIR_KEYSTORE)\n"
+	  "ADDR may be name:PATTERN (a case-insensitive glob): the device whose\n"
+	  "name in the key store matches." },
 	{ "agent", cmd_agent,
 	  "agent [--pin PIN|--pin-file FILE] [--allow ADDR]... [--allow-any]\n"
 	  "       [--confirm] [--capability CAP] [--once] [--timeout S]\n"
@@ -60,8 +63,11 @@ static const struct cli_command commands[] = {
 	  "stderr.\n"
 	  "  --pin PIN            the PIN to answer with (repeat: the next is used\n"
 	  "                       after a failed attempt); BTPAIR_PIN works too\n"
-	  "  --pin-file FILE      one PIN, or 'ADDR PIN' and '* PIN' lines\n"
-	  "  --allow ADDR         answer this device (repeatable)\n"
+	  "  --pin-file FILE      one PIN, or 'ADDR PIN', 'NAME PIN' and '* PIN'\n"
+	  "                       lines; checked at start, read again for each\n"
+	  "                       request (a pipe or -: read once)\n"
+	  "  --allow ADDR         answer this device (repeatable); name:PATTERN\n"
+	  "                       matches the device's Bluetooth name\n"
 	  "  --allow-any          answer every device\n"
 	  "  --confirm            accept numeric comparison (Just Works is\n"
 	  "                       always accepted for allowed devices)\n"
@@ -80,7 +86,9 @@ static const struct cli_command commands[] = {
 	  "                       kernel in one command (it replaces the kernel's\n"
 	  "                       list): run it at boot\n"
 	  "  remove ADDR          remove the device's stored key (of every\n"
-	  "                       controller, or only -i's)" },
+	  "                       controller, or only -i's); ADDR may be\n"
+	  "                       name:PATTERN, matched against the names in\n"
+	  "                       the store" },
 	{ "scan", cmd_scan, "scan [--duration S] [--name PATTERN]",
 	  "discover devices with names, class and RSSI",
 	  "Discover BR/EDR devices: address, name (asked of devices that do not\n"
@@ -90,8 +98,8 @@ static const struct cli_command commands[] = {
 	  "  --name PATTERN       stop at the first device whose name matches the\n"
 	  "                       case-insensitive shell glob; exit 7 if none" },
 	{ "connect", cmd_connect,
-	  "connect ADDR [--channel N] [--pin PIN] [--timeout S] [--reconnect]\n"
-	  "       [--pty PATH] [--exec CMD [ARG...]]",
+	  "connect ADDR [--channel N] [--pin PIN|--pin-file FILE] [--timeout S]\n"
+	  "       [--reconnect] [--pty PATH] [--exec CMD [ARG...]]",
 	  "RFCOMM client: a serial link on stdio, or for a command",
 	  "Connect to the device's Serial Port and bridge stdin/stdout (a serial\n"
 	  "console on a terminal: ~. at the start of a line quits), or run CMD\n"
@@ -102,7 +110,9 @@ static const struct cli_command commands[] = {
 	  "  --pin PIN            pair first if needed, as `pair` does, and answer\n"
 	  "                       the PIN requests the connect itself brings;\n"
 	  "                       pair afresh if the device refuses the stored\n"
-	  "                       key (repeatable)\n"
+	  "                       key (repeatable); BTPAIR_PIN works too\n"
+	  "  --pin-file FILE      the PIN from a file, a pipe or - (with --exec),\n"
+	  "                       as pair reads it\n"
 	  "  --timeout S          give up after S seconds (default 30; each\n"
 	  "                       attempt with --reconnect)\n"
 	  "  --reconnect          after a drop (or a failed attempt), connect\n"
@@ -124,12 +134,18 @@ static const struct cli_command commands[] = {
 	  "  --channel N          channel to listen on (default 1)\n"
 	  "  --once               exit after the first connection\n"
 	  "  --exec CMD [ARG...]  everything after it is the command" },
-	{ "bind", cmd_bind, "bind ADDR [--channel N] [--dev N]",
+	{ "bind", cmd_bind,
+	  "bind ADDR [--channel N] [--dev N] [--pin PIN|--pin-file FILE]\n"
+	  "       [--timeout S]",
 	  "create /dev/rfcommN for the device",
 	  "Create /dev/rfcommN for programs that only know serial devices; the\n"
 	  "link comes up when the device node is opened.\n"
 	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
 	  "  --dev N              device number (default 0)\n"
+	  "  --pin PIN            pair first if not paired yet, as pair does\n"
+	  "                       (repeatable); BTPAIR_PIN works too\n"
+	  "  --pin-file FILE      the PIN from a file or a pipe, as pair reads it\n"
+	  "  --timeout S          for the pairing and SDP (default 30)\n"
 	  "  --first              with name:PATTERN, take the first match\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
 	{ "release", cmd_release, "release N", "remove /dev/rfcommN",

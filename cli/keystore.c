@@ -241,6 +241,38 @@ int keystore_parse(const char *text, size_t len, struct mgmt_link_key *key)
 	return 0;
 }
 
+int keystore_parse_name(const char *text, size_t len, char *name,
+			size_t size)
+{
+	const struct line *found = NULL;
+	struct line *lines;
+	bool in = false;
+	int n;
+
+	if (!size)
+		return -EINVAL;
+	name[0] = '\0';
+	n = split_lines(text, len, &lines);
+	if (n < 0)
+		return n;
+	for (int i = 0; i < n; i++) {
+		if (lines[i].kind == LINE_GROUP)
+			in = named(&lines[i], "General");
+		else if (in && lines[i].kind == LINE_KEY &&
+			 named(&lines[i], "Name"))
+			found = &lines[i];
+	}
+	if (found) {
+		size_t l = found->value_len < size - 1 ? found->value_len :
+							 size - 1;
+
+		memcpy(name, found->value, l);
+		name[l] = '\0';
+	}
+	free(lines);
+	return found ? 0 : -ENOENT;
+}
+
 struct buf {
 	char *data;
 	size_t len, cap;
@@ -671,6 +703,8 @@ static int list_device(const char *cdir, const bdaddr_t *ctrl,
 		return 0;
 	}
 	err = keystore_parse(text, len, &e.key);
+	if (err == 0)
+		keystore_parse_name(text, len, e.name, sizeof(e.name));
 	explicit_bzero(text, len);
 	free(text);
 	if (err == -ENOENT)

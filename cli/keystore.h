@@ -44,6 +44,14 @@ char *keystore_update_text(const char *text, size_t len,
  * had none). */
 char *keystore_remove_text(const char *text, size_t len, size_t *out_len);
 
+/*
+ * The device's name in an info file's text ([General] Name=, the last if
+ * several) into name (cut to size - 1 bytes). Returns 0, -ENOENT when there
+ * is none, or -EBADMSG when the text is not an INI file.
+ */
+int keystore_parse_name(const char *text, size_t len, char *name,
+			size_t size);
+
 /* Store key (its addr says which device) for the controller ctrl. */
 int keystore_save(const char *dir, const bdaddr_t *ctrl,
 		  const struct mgmt_link_key *key);
@@ -60,6 +68,9 @@ typedef void (*keystore_warn_fn)(void *data, const char *path,
 struct keystore_entry {
 	bdaddr_t controller;
 	struct mgmt_link_key key;
+	/* [General] Name=, the device's name as bluetoothd or btpair saw
+	 * it; "" when the file has none. */
+	char name[249];
 };
 
 /*

@@ -36,6 +36,7 @@ int main(int argc, char *argv[])
 	};
 	struct cli cli = { .prog = "btpair", .signal_fd = -1 };
 	const struct cli_command *cmd;
+	bool version = false;
 	int opt, ret;
 
 	opterr = 0;
@@ -57,8 +58,8 @@ int main(int argc, char *argv[])
 			cli_usage(stdout);
 			return CLI_EXIT_OK;
 		case 'V':
-			printf("btpair %s\n", BTPAIR_VERSION);
-			return CLI_EXIT_OK;
+			version = true;
+			break;
 		case ':':
 			return cli_fail(&cli, CLI_EXIT_USAGE, -1,
 					"option '%s' needs an argument",
@@ -69,7 +70,25 @@ int main(int argc, char *argv[])
 					argv[optind - 1]);
 		}
 	}
+	/* After every option: -V -j prints JSON like everything else. */
+	if (version) {
+		if (cli.json) {
+			struct json j;
+
+			json_begin(&j, "version");
+			json_str(&j, "version", BTPAIR_VERSION);
+			cli.quiet = false;
+			json_end(&cli, &j);
+		} else {
+			printf("btpair %s\n", BTPAIR_VERSION);
+		}
+		return CLI_EXIT_OK;
+	}
 	if (optind >= argc) {
+		/* With --json a script still gets its error event. */
+		if (cli.json)
+			return cli_fail(&cli, CLI_EXIT_USAGE, -1,
+					"no command (see btpair --help)");
 		cli_usage(stderr);
 		return CLI_EXIT_USAGE;
 	}

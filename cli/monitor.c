@@ -50,8 +50,18 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 		char line[512];
 
 		err = mgmt_client_next(cli->client, deadline, &msg);
-		if (err == -ETIMEDOUT)
+		if (err == -ETIMEDOUT) {
+			/* The end of a quiet watch still prints something. */
+			if (cli->json) {
+				struct json j;
+
+				json_begin(&j, "stopped");
+				json_str(&j, "command", "monitor");
+				json_null(&j, "paired");
+				json_end(cli, &j);
+			}
 			return CLI_EXIT_OK;
+		}
 		if (err == -EINTR)
 			return CLI_EXIT_INTERRUPTED;
 		if (err < 0)

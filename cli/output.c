@@ -49,26 +49,76 @@ static void append_str(struct json *j, const char *s)
 	append(j, s, strlen(s));
 }
 
+/*
+ * The length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
+ * forms, no surrogates, nothing above U+10FFFF), or 0 when there is none.
+ */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0; /* a continuation byte, or 0xc0, 0xc1, 0xf5.. */
+	}
+	/* A NUL ends the string early: it fails the continuation test. */
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
 void json_append_escaped(struct json *j, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s;
+
 	append(j, "\"", 1);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	while (*p) {
 		char esc[8];
+		size_t n;
 
 		switch (*p) {
-		case '"': append(j, "\\\"", 2); break;
-		case '\\': append(j, "\\\\", 2); break;
-		case '\n': append(j, "\\n", 2); break;
-		case '\r': append(j, "\\r", 2); break;
-		case '\t': append(j, "\\t", 2); break;
+		case '"': append(j, "\\\"", 2); p++; continue;
+		case '\\': append(j, "\\\\", 2); p++; continue;
+		case '\n': append(j, "\\n", 2); p++; continue;
+		case '\r': append(j, "\\r", 2); p++; continue;
+		case '\t': append(j, "\\t", 2); p++; continue;
 		default:
-			if (*p < 0x20 || *p == 0x7f) {
-				snprintf(esc, sizeof(esc), "\\u%04x", *p);
-				append_str(j, esc);
-			} else {
-				append(j, (const char *)p, 1);
-			}
+			break;
 		}
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(esc, sizeof(esc), "\\u%04x", *p);
+			append_str(j, esc);
+			p++;
+			continue;
+		}
+		/* Bytes from the air need not be UTF-8: each byte that does
+		 * not start a well-formed sequence becomes U+FFFD, so that
+		 * every line stays valid JSON. */
+		n = utf8_len(p);
+		if (!n) {
+			append_str(j, "\\ufffd");
+			p++;
+			continue;
+		}
+		append(j, (const char *)p, n);
+		p += n;
 	}
 	append(j, "\"", 1);
 }
@@ -99,6 +149,28 @@ void json_str(struct json *j, const char *k, const char *val)
 		json_append_escaped(j, val);
 }
 
+void json_null(struct json *j, const char *k)
+{
+	key(j, k);
+	append_str(j, "null");
+}
+
+void json_str_or_null(struct json *j, const char *k, const char *val)
+{
+	if (val)
+		json_str(j, k, val);
+	else
+		json_null(j, k);
+}
+
+void json_index(struct json *j, uint16_t index)
+{
+	if (index == MGMT_INDEX_NONE)
+		json_null(j, "index");
+	else
+		json_int(j, "index", index);
+}
+
 void json_int(struct json *j, const char *k, long long val)
 {
 	char num[32];
@@ -106,12 +178,6 @@ void json_int(struct json *j, const char *k, long long val)
 	key(j, k);
 	snprintf(num, sizeof(num), "%lld", val);
 	append_str(j, num);
-}
-
-void json_null(struct json *j, const char *k)
-{
-	key(j, k);
-	append_str(j, "null");
 }
 
 void json_bool(struct json *j, const char *k, bool val)
@@ -168,6 +234,8 @@ int cli_fail(struct cli *cli, int code, int status, const char *fmt, ...)
 		json_str(&j, "code", cli_exit_code_name(code));
 		if (status >= 0)
 			json_int(&j, "status", status);
+		else
+			json_null(&j, "status");
 		json_str(&j, "message", msg);
 		cli->quiet = false;
 		json_end(cli, &j);

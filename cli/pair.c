@@ -16,6 +16,7 @@
 
 struct pair_ctx {
 	struct cli *cli;
+	uint16_t index; /* the controller pairing, for what is printed */
 	bool store;
 	const char *keystore;
 	/* connect: stdout carries the device's data, so nothing else may go
@@ -46,6 +47,7 @@ static void on_passkey_notify(void *data, const struct mgmt_addr *addr,
 		struct json j;
 
 		json_begin(&j, "passkey");
+		json_int(&j, "index", ctx->index);
 		json_str(&j, "address", a);
 		json_int(&j, "passkey", passkey);
 		json_end(ctx->cli, &j);
@@ -138,9 +140,10 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 	return CLI_EXIT_OK;
 }
 
-/* Whether the store already holds a key for the device. */
+/* Whether the store already holds a key for the device; *type gets its
+ * type when it does. */
 static bool key_in_store(const char *dir, const bdaddr_t *controller,
-			 const bdaddr_t *dev)
+			 const bdaddr_t *dev, uint8_t *type)
 {
 	struct keystore_entry *list;
 	bool found = false;
@@ -148,8 +151,11 @@ static bool key_in_store(const char *dir, const bdaddr_t *controller,
 
 	if (keystore_list(dir, controller, &list, &n, NULL, NULL) < 0)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		found = found || bt_addr_equal(&list[i].key.addr.bdaddr, dev);
+	for (size_t i = 0; i < n && !found; i++) {
+		found = bt_addr_equal(&list[i].key.addr.bdaddr, dev);
+		if (found)
+			*type = list[i].key.type;
+	}
 	keystore_entries_free(list, n);
 	return found;
 }
@@ -255,22 +261,26 @@ static int report_failure(struct cli *cli, const char *a,
 	}
 }
 
+/* type: the key's type, or -1 when unknown (already paired, not in the
+ * store). */
 static void report_success(struct cli *cli, uint16_t index, const char *a,
-			   const struct pair_result *res, bool stored)
+			   const struct pair_result *res, int type,
+			   bool stored)
 {
-	const char *type = res->key_received ?
-				   mgmt_key_type_str(res->key_type) :
-				   NULL;
+	const char *name = type < 0 ? NULL : mgmt_key_type_str((uint8_t)type);
 	bool already = res->outcome == PAIR_OUTCOME_ALREADY_PAIRED;
 
+	if (type >= 0 && !name)
+		name = "unknown";
 	if (cli->json) {
 		struct json j;
 
 		json_begin(&j, "paired");
 		json_int(&j, "index", index);
 		json_str(&j, "address", a);
-		if (res->key_received)
-			json_str(&j, "key_type", type ? type : "unknown");
+		/* Always there: null when the kernel kept the key to itself
+		 * (already paired, and not in the store). */
+		json_str_or_null(&j, "key_type", name);
 		json_bool(&j, "stored", stored);
 		json_bool(&j, "already_paired", already);
 		json_end(cli, &j);
@@ -278,9 +288,9 @@ static void report_success(struct cli *cli, uint16_t index, const char *a,
 	}
 	if (already)
 		cli_print(cli, "paired %s (already paired)", a);
-	else if (res->key_received)
-		cli_print(cli, "paired %s (%s key%s)", a,
-			  type ? type : "unknown", stored ? ", stored" : "");
+	else if (name)
+		cli_print(cli, "paired %s (%s key%s)", a, name,
+			  stored ? ", stored" : "");
 	else
 		cli_print(cli, "paired %s", a);
 }
@@ -300,6 +310,7 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 	int ret = CLI_EXIT_FAILURE, err;
 
 	bt_addr_format(&p->addr.bdaddr, a);
+	ctx->index = p->index;
 	p->deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
 	err = pair_prepare_controller(cli->client, p->index, p->deadline, &status,
 				      &info);
@@ -326,16 +337,22 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 	case PAIR_OUTCOME_PAIRED:
 		ret = store_key(ctx, a, &info.bdaddr, &stored);
 		if (ret == CLI_EXIT_OK && !ctx->data_on_stdout)
-			report_success(cli, p->index, a, &res, stored);
+			report_success(cli, p->index, a, &res,
+				       res.key_received ? res.key_type : -1,
+				       stored);
 		break;
-	case PAIR_OUTCOME_ALREADY_PAIRED:
+	case PAIR_OUTCOME_ALREADY_PAIRED: {
+		uint8_t type = 0;
+
 		ctx->already_paired = true;
 		stored = key_in_store(keystore_dir(ctx->keystore), &info.bdaddr,
-				      &p->addr.bdaddr);
+				      &p->addr.bdaddr, &type);
 		if (!ctx->data_on_stdout)
-			report_success(cli, p->index, a, &res, stored);
+			report_success(cli, p->index, a, &res,
+				       stored ? type : -1, stored);
 		ret = CLI_EXIT_OK;
 		break;
+	}
 	case PAIR_OUTCOME_FAILED:
 		ret = report_failure(cli, a, &res, p->pin_count);
 		break;
@@ -363,19 +380,29 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 	return ret;
 }
 
-/* The PINs for addr: --pin as given, else --pin-file, else BTPAIR_PIN. */
+/* The PINs for addr: --pin as given, else --pin-file, else BTPAIR_PIN. A
+ * PIN file may name the device by its Bluetooth name: the one a scan found
+ * (name:PATTERN), else the one in the key store. */
 static int gather_pins(struct cli *cli, struct cli_pins *pins,
-		       const char *pin_file, const struct mgmt_addr *addr)
+		       const char *cmd, const char *pin_file,
+		       const char *keystore, const struct mgmt_addr *addr,
+		       const char *found_name)
 {
-	const char *env_pin = getenv("BTPAIR_PIN");
+	char stored[249];
+	const char *name = found_name && *found_name ? found_name : NULL;
 
-	if (pin_file)
-		return cli_pins_from_file(cli, pins, "pair", pin_file,
-					  &addr->bdaddr);
-	if (!pins->count && env_pin && *env_pin &&
-	    !cli_pins_add(cli, pins, "pair (BTPAIR_PIN)", env_pin))
-		return CLI_EXIT_USAGE;
-	return CLI_EXIT_OK;
+	if (!name && pin_file &&
+	    cli_stored_name(keystore_dir(keystore), &addr->bdaddr, stored,
+			    sizeof(stored)))
+		name = stored;
+	return cli_pins_gather(cli, pins, cmd, pin_file, &addr->bdaddr, name);
+}
+
+int cli_pair_gather_pins(struct cli *cli, struct cli_pins *pins,
+			 const char *cmd, const char *pin_file,
+			 const struct mgmt_addr *addr, const char *found_name)
+{
+	return gather_pins(cli, pins, cmd, pin_file, NULL, addr, found_name);
 }
 
 int cmd_pair(struct cli *cli, int argc, char *argv[])
@@ -404,7 +431,7 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	struct cli_pins pins = { .count = 0 };
 	const char *pin_file = NULL;
 	unsigned long timeout_s = PAIR_DEFAULT_TIMEOUT_S, v;
-	char a[BT_ADDR_STRLEN];
+	char a[BT_ADDR_STRLEN], found[249];
 	int opt, ret = CLI_EXIT_USAGE;
 
 	while ((opt = cli_getopt(cli, "pair", argc, argv, "", opts, &ret)) !=
@@ -474,16 +501,19 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	by_name = strncmp(argv[optind], "name:", 5) == 0;
 	/* With an address, a bad PIN source is a usage error before any
 	 * kernel is asked; a name has to be found first. */
-	if (!by_name && (ret = gather_pins(cli, &pins, pin_file, &p.addr)))
+	if (!by_name && (ret = gather_pins(cli, &pins, "pair", pin_file,
+					   ctx.keystore, &p.addr, NULL)))
 		goto out;
 	ret = cli_open(cli, "pair");
 	if (!ret)
 		ret = cli_resolve_index(cli, "pair", &p.index);
 	if (!ret && by_name)
-		ret = cli_resolve_addr(cli, "pair", argv[optind], p.index, first,
-				       &p.addr);
+		ret = cli_resolve_addr_name(cli, "pair", argv[optind], p.index,
+					    first, &p.addr, found,
+					    sizeof(found));
 	if (!ret && by_name)
-		ret = gather_pins(cli, &pins, pin_file, &p.addr);
+		ret = gather_pins(cli, &pins, "pair", pin_file, ctx.keystore,
+				  &p.addr, found);
 	if (ret)
 		goto out;
 	bt_addr_format(&p.addr.bdaddr, a);
@@ -511,7 +541,7 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	struct mgmt_controller_info info;
 	const char *keystore = NULL, *dir;
 	char a[BT_ADDR_STRLEN], what[64];
-	bool in_kernel, in_store;
+	bool in_kernel, in_store, by_name;
 	struct mgmt_addr addr;
 	uint16_t index;
 	int opt, ret = CLI_EXIT_OK, err;
@@ -523,11 +553,11 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		if (opt == 'K')
 			keystore = optarg;
 	}
-	if (!cli_check_args(cli, "unpair", argc - optind, 1, 1) ||
-	    !cli_parse_addr(cli, "unpair", argv[optind], &addr))
+	if (!cli_check_args(cli, "unpair", argc - optind, 1, 1))
 		return CLI_EXIT_USAGE;
-	bt_addr_format(&addr.bdaddr, a);
-	snprintf(what, sizeof(what), "unpair %s", a);
+	by_name = strncmp(argv[optind], "name:", 5) == 0;
+	if (!by_name && !cli_parse_addr(cli, "unpair", argv[optind], &addr))
+		return CLI_EXIT_USAGE;
 	dir = keystore_dir(keystore);
 
 	ret = cli_open(cli, "unpair");
@@ -535,8 +565,16 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		ret = cli_resolve_index(cli, "unpair", &index);
 	if (!ret)
 		ret = cli_read_info(cli, "unpair", index, &info);
+	/* A name is looked up in the store: the kernel keeps no names. */
+	if (!ret && by_name) {
+		addr.type = MGMT_ADDR_BREDR;
+		ret = cli_stored_name_addr(cli, "unpair", dir, &info.bdaddr,
+					   argv[optind], &addr.bdaddr);
+	}
 	if (ret)
 		return ret;
+	bt_addr_format(&addr.bdaddr, a);
+	snprintf(what, sizeof(what), "unpair %s", a);
 	err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
 			       mgmt_cmd_unpair_device(cp, &addr, true),
 			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
@@ -564,7 +602,7 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		struct json j;
 
 		json_begin(&j, "unpaired");
-		json_int(&j, "index", index);
+		json_index(&j, index);
 		json_str(&j, "address", a);
 		json_bool(&j, "kernel", in_kernel);
 		json_bool(&j, "stored", in_store);

@@ -1,5 +1,8 @@
+/* PINs: from the command line, a PIN file (or pipe), or BTPAIR_PIN. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +11,6 @@
 
 #include "cli/cli.h"
 #include "mgmt/addr.h"
-
-/* A PIN file is small; anything bigger is not one. */
-#define PIN_FILE_MAX 65536
 
 bool cli_pins_add(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		  const char *pin)
@@ -48,122 +48,321 @@ void cli_pins_clear(struct cli_pins *pins)
 	pins->count = 0;
 }
 
-/* Split line into at most two whitespace-separated fields; returns how
- * many it found, or 3 when there are more. */
-static int split(char *line, char **a, char **b)
+void cli_pin_text_free(struct cli_pin_text *t)
 {
-	char *save, *extra;
-
-	*a = strtok_r(line, " \t", &save);
-	if (!*a)
-		return 0;
-	*b = strtok_r(NULL, " \t", &save);
-	if (!*b)
-		return 1;
-	extra = strtok_r(NULL, " \t", &save);
-	return extra ? 3 : 2;
+	if (t->data) {
+		explicit_bzero(t->data, t->len);
+		free(t->data);
+	}
+	t->data = NULL;
+	t->len = 0;
 }
 
-int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
-		       const char *path, const bdaddr_t *addr)
+int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
+		      struct cli_pin_text *t)
 {
-	char *data = NULL, *line, *next, *wild[CLI_MAX_PINS];
-	size_t nwild = 0, lineno = 0;
-	bool first = true, single = false;
-	int ret = CLI_EXIT_USAGE, fd;
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *shown = is_stdin ? "(standard input)" : path;
+	int fd, ret = CLI_EXIT_OK;
 	struct stat st;
 	ssize_t n;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	t->data = NULL;
+	t->len = 0;
+	t->regular = false;
+	fd = is_stdin ? STDIN_FILENO :
+			open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"%s: cannot open PIN file %s: %s", cmd, path,
 				strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    st.st_size > PIN_FILE_MAX) {
-		close(fd);
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"%s: PIN file %s is not a regular file of at "
-				"most %d bytes",
-				cmd, path, PIN_FILE_MAX);
+	if (fstat(fd, &st) < 0 ||
+	    !(S_ISREG(st.st_mode) || S_ISFIFO(st.st_mode) ||
+	      (is_stdin && !isatty(fd)))) {
+		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+			       "%s: PIN file %s is not a regular file or a "
+			       "pipe",
+			       cmd, shown);
+		goto out;
 	}
-	if (st.st_mode & 077)
+	t->regular = S_ISREG(st.st_mode) && !is_stdin;
+	if (S_ISREG(st.st_mode) && (st.st_mode & 077))
 		cli_warn(cli, "PIN file %s can be read by others (chmod 600 it)",
-			 path);
-	data = calloc(1, (size_t)st.st_size + 1);
-	if (!data) {
+			 shown);
+	/* One byte more than allowed tells a file that is too big. */
+	t->data = calloc(1, CLI_PIN_FILE_MAX + 2);
+	if (!t->data) {
+		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: out of memory",
+			       cmd);
+		goto out;
+	}
+	while (t->len <= CLI_PIN_FILE_MAX) {
+		n = read(fd, t->data + t->len, CLI_PIN_FILE_MAX + 1 - t->len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+				       "%s: cannot read PIN file %s: %s", cmd,
+				       shown, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		t->len += (size_t)n;
+	}
+	if (t->len > CLI_PIN_FILE_MAX) {
+		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+			       "%s: PIN file %s is over %d bytes: not a PIN "
+			       "file",
+			       cmd, shown, CLI_PIN_FILE_MAX);
+		goto out;
+	}
+	if (memchr(t->data, '\0', t->len))
+		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+			       "%s: PIN file %s holds a NUL byte", cmd, shown);
+out:
+	if (!is_stdin)
 		close(fd);
+	if (ret)
+		cli_pin_text_free(t);
+	return ret;
+}
+
+/* What the first field of a line names. */
+enum pin_key {
+	PIN_KEY_ADDR,
+	PIN_KEY_NAME,
+	PIN_KEY_ANY,
+};
+
+/*
+ * Split one line (NUL-terminated, no newline) into KEY and PIN. KEY may be
+ * "double quoted" to hold blanks (a name). Returns the number of fields: 1
+ * (a PIN alone, in *pin), 2, or 0 for a blank line; -1 when it does not
+ * parse.
+ */
+static int split_line(char *line, char **key, bool *quoted, char **pin)
+{
+	char *p = line + strspn(line, " \t"), *end;
+
+	*key = *pin = NULL;
+	*quoted = false;
+	if (!*p)
+		return 0;
+	if (*p == '"') {
+		end = strchr(p + 1, '"');
+		if (!end || end == p + 1)
+			return -1;
+		*key = p + 1;
+		*end = '\0';
+		*quoted = true;
+		p = end + 1;
+		if (*p != ' ' && *p != '\t')
+			return -1;
+	} else {
+		*key = p;
+		p += strcspn(p, " \t");
+		if (!*p) {
+			*pin = *key; /* one field: a PIN alone */
+			*key = NULL;
+			return 1;
+		}
+		*p++ = '\0';
+	}
+	p += strspn(p, " \t");
+	if (!*p)
+		return -1;
+	*pin = p;
+	p += strcspn(p, " \t");
+	end = p + strspn(p, " \t");
+	if (*end)
+		return -1; /* a third field */
+	*p = '\0';
+	return 2;
+}
+
+/* An address-like key (hex digits and colons) must be a valid one. */
+static bool looks_like_addr(const char *s)
+{
+	if (!strchr(s, ':'))
+		return false;
+	for (; *s; s++)
+		if (!isxdigit((unsigned char)*s) && *s != ':')
+			return false;
+	return true;
+}
+
+int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins,
+		       const char *cmd, const char *path,
+		       const struct cli_pin_text *t, const bdaddr_t *addr,
+		       const char *name)
+{
+	const char *shown = strcmp(path, "-") == 0 ? "(standard input)" : path;
+	char *copy, *line, *next, *alone = NULL;
+	/* The PINs for the device in the order they are tried: its address's
+	 * lines, then those of its name, then '*'. */
+	char *by_kind[3][CLI_MAX_PINS];
+	size_t count[3] = { 0 }, lineno = 0, entries = 0, alone_line = 0;
+	int ret = CLI_EXIT_USAGE;
+
+	copy = malloc(t->len + 1);
+	if (!copy)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: out of memory",
 				cmd);
-	}
-	n = read(fd, data, (size_t)st.st_size);
-	close(fd);
-	if (n < 0 || n != st.st_size) {
-		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-			       "%s: cannot read PIN file %s", cmd, path);
-		goto out;
-	}
-	if (memchr(data, '\0', (size_t)n)) {
-		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-			       "%s: PIN file %s holds a NUL byte", cmd, path);
-		goto out;
-	}
+	memcpy(copy, t->data, t->len);
+	copy[t->len] = '\0';
 
 	/* Line by line, blank ones included, so that a message names the line
-	 * an editor shows. */
-	for (line = data; line; line = next) {
-		char *a, *b;
+	 * an editor shows. Every line is checked, whichever device is asked
+	 * for: a mistake is found the first time the file is read. */
+	for (line = copy; line; line = next) {
+		char *key, *pin;
+		bool quoted;
 		bdaddr_t entry;
+		enum pin_key kind;
+		size_t len;
 		int fields;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
+		if (!next && !*line)
+			break; /* after the last newline */
 		lineno++;
 		line[strcspn(line, "\r")] = '\0';
 		if (line[strspn(line, " \t")] == '#')
 			continue;
-		fields = split(line, &a, &b);
+		fields = split_line(line, &key, &quoted, &pin);
 		if (fields == 0)
 			continue;
-		if (fields == 1 && first) {
-			/* One PIN for every device. */
-			single = true;
-			if (!cli_pins_add(cli, pins, cmd, a))
-				goto out;
-			break;
-		}
-		first = false;
-		if (fields != 2) {
-			ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-				       "%s: PIN file %s line %zu: expected "
-				       "'ADDR PIN' or '* PIN'",
-				       cmd, path, lineno);
-			goto out;
-		}
-		if (strcmp(a, "*") == 0) {
-			if (nwild < CLI_MAX_PINS)
-				wild[nwild++] = b;
+		entries++;
+		if (fields == 1 && !alone) {
+			alone = pin;
+			alone_line = lineno;
 			continue;
 		}
-		if (bt_addr_parse(a, &entry) < 0) {
-			ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-				       "%s: PIN file %s line %zu: invalid "
-				       "address",
-				       cmd, path, lineno);
+		if (fields != 2) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "%s: PIN file %s line %zu: expected "
+				 "'ADDR PIN', 'NAME PIN' or '* PIN'",
+				 cmd, shown, lineno);
 			goto out;
 		}
-		if (addr && bt_addr_equal(&entry, addr) &&
-		    !cli_pins_add(cli, pins, cmd, b))
+		len = strlen(pin);
+		if (len > MGMT_PIN_MAX_LEN) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "%s: PIN file %s line %zu: a PIN is 1 to 16 "
+				 "bytes (this one has %zu)",
+				 cmd, shown, lineno, len);
 			goto out;
+		}
+		if (!quoted && strcmp(key, "*") == 0) {
+			kind = PIN_KEY_ANY;
+		} else if (!quoted && looks_like_addr(key)) {
+			if (bt_addr_parse(key, &entry) < 0) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "%s: PIN file %s line %zu: invalid "
+					 "address (expected "
+					 "XX:XX:XX:XX:XX:XX)",
+					 cmd, shown, lineno);
+				goto out;
+			}
+			kind = PIN_KEY_ADDR;
+			if (!addr || !bt_addr_equal(&entry, addr))
+				continue;
+		} else {
+			/* A device's Bluetooth name, a glob as in
+			 * name:PATTERN. */
+			kind = PIN_KEY_NAME;
+			if (!name || fnmatch(key, name, FNM_CASEFOLD) != 0)
+				continue;
+		}
+		if (count[kind] < CLI_MAX_PINS)
+			by_kind[kind][count[kind]++] = pin;
 	}
-	/* The device's own PINs first, then those for any device. */
-	for (size_t i = 0; !single && i < nwild; i++)
-		if (!cli_pins_add(cli, pins, cmd, wild[i]))
-			goto out;
+	/* A stray word must never become every device's PIN: a PIN alone is
+	 * the whole file or an error. */
+	if (alone && entries > 1) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "%s: PIN file %s line %zu: a PIN alone must be the "
+			 "file's only line; expected 'ADDR PIN', 'NAME PIN' or "
+			 "'* PIN'",
+			 cmd, shown, alone_line);
+		goto out;
+	}
+	if (alone && strlen(alone) > MGMT_PIN_MAX_LEN) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "%s: PIN file %s line %zu: a PIN is 1 to 16 bytes "
+			 "(this one has %zu)",
+			 cmd, shown, alone_line, strlen(alone));
+		goto out;
+	}
+	if (!entries) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1, "%s: PIN file %s has no PIN",
+			 cmd, shown);
+		goto out;
+	}
+	if (!addr) {
+		ret = CLI_EXIT_OK; /* only checked */
+		goto out;
+	}
+	if (alone) {
+		ret = cli_pins_add(cli, pins, cmd, alone) ? CLI_EXIT_OK :
+							    CLI_EXIT_USAGE;
+		goto out;
+	}
+	/* In the file's order within each kind. */
+	for (int kind = PIN_KEY_ADDR; kind <= PIN_KEY_ANY; kind++)
+		for (size_t i = 0; i < count[kind]; i++)
+			if (!cli_pins_add(cli, pins, cmd, by_kind[kind][i]))
+				goto out;
+	if (!pins->count) {
+		char a[BT_ADDR_STRLEN];
+
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "%s: no PIN for %s%s%s%s in %s (add an 'ADDR PIN' or "
+			 "'* PIN' line)",
+			 cmd, bt_addr_format(addr, a), name ? " (\"" : "",
+			 name ? name : "", name ? "\")" : "", shown);
+		goto out;
+	}
 	ret = CLI_EXIT_OK;
 out:
-	explicit_bzero(data, (size_t)st.st_size);
-	free(data);
+	if (ret)
+		cli_pins_clear(pins);
+	explicit_bzero(copy, t->len + 1);
+	free(copy);
 	return ret;
+}
+
+int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
+		       const char *path, const bdaddr_t *addr,
+		       const char *name)
+{
+	struct cli_pin_text t;
+	int ret = cli_pin_file_read(cli, cmd, path, &t);
+
+	if (!ret)
+		ret = cli_pin_file_parse(cli, pins, cmd, path, &t, addr, name);
+	cli_pin_text_free(&t);
+	return ret;
+}
+
+int cli_pins_gather(struct cli *cli, struct cli_pins *pins, const char *cmd,
+		    const char *pin_file, const bdaddr_t *addr,
+		    const char *name)
+{
+	const char *env_pin = getenv("BTPAIR_PIN");
+	char what[64];
+
+	if (pins->count && pin_file)
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"%s: give --pin or --pin-file, not both", cmd);
+	if (pin_file)
+		return cli_pins_from_file(cli, pins, cmd, pin_file, addr, name);
+	snprintf(what, sizeof(what), "%s (BTPAIR_PIN)", cmd);
+	if (!pins->count && env_pin && *env_pin &&
+	    !cli_pins_add(cli, pins, what, env_pin))
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_OK;
 }

@@ -226,6 +226,22 @@ static int run_exec(struct cli *cli, int sock, char *argv[], bool *lost)
 	return 128 + WTERMSIG(status);
 }
 
+/* With --exec, stdout is btpair's own: the link is announced there. (Without
+ * it stdout carries the device's data, and nothing else may go there.) */
+static void print_link(struct cli *cli, uint16_t index, const char *a,
+		       uint8_t channel)
+{
+	struct json j;
+
+	if (!cli->json)
+		return;
+	json_begin(&j, "rfcomm-connected");
+	json_int(&j, "index", index);
+	json_str(&j, "address", a);
+	json_int(&j, "channel", channel);
+	json_end(cli, &j);
+}
+
 static struct termios saved_tty;
 static bool tty_raw;
 
@@ -443,14 +459,15 @@ static int64_t jittered(int64_t backoff_ms)
 	return backoff_ms / 2 + rand_r(&seed) % (backoff_ms / 2 + 1);
 }
 
-static void log_link(struct cli *cli, const char *event, const char *a,
-		     uint8_t channel, int64_t retry_ms, uint64_t dropped,
-		     bool json_ok)
+static void log_link(struct cli *cli, const char *event, uint16_t index,
+		     const char *a, uint8_t channel, int64_t retry_ms,
+		     uint64_t dropped, bool json_ok)
 {
 	if (cli->json && json_ok) {
 		struct json j;
 
 		json_begin(&j, event);
+		json_int(&j, "index", index);
 		json_str(&j, "address", a);
 		json_int(&j, "channel", channel);
 		if (retry_ms >= 0)
@@ -554,6 +571,7 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
 		{ "pin", required_argument, NULL, 'p' },
+		{ "pin-file", required_argument, NULL, 'f' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "first", no_argument, NULL, '1' },
 		{ "reconnect", no_argument, NULL, 'r' },
@@ -561,7 +579,9 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long timeout_s = CONNECT_DEFAULT_TIMEOUT_S;
-	bool first = false, reconnect = false, ever_up = false;
+	const char *pin_file = NULL;
+	char found[249];
+	bool first = false, reconnect = false, ever_up = false, by_name;
 	struct cli_pins pins = { .count = 0 };
 	struct pty_end pty = { .master = -1, .slave = -1 };
 	const char *pty_path = NULL;
@@ -587,6 +607,9 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		case 'p':
 			if (!cli_pins_add(cli, &pins, "connect", optarg))
 				goto out;
+			break;
+		case 'f':
+			pin_file = optarg;
 			break;
 		case 't':
 			if (!cli_parse_uint(optarg, 1, 86400, &timeout_s)) {
@@ -629,10 +652,26 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 			 "connect: give --exec or --pty, not both");
 		goto out;
 	}
+	/* Without --exec, standard input is the link's. */
+	if (pin_file && strcmp(pin_file, "-") == 0 && !exec_argv) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "connect: --pin-file - needs --exec: standard input "
+			 "carries the link");
+		goto out;
+	}
+	by_name = strncmp(argv[optind], "name:", 5) == 0;
+	/* With an address, a bad PIN source is a usage error before
+	 * anything is opened. */
+	if (!by_name && (ret = cli_pair_gather_pins(cli, &pins, "connect",
+						    pin_file, &addr, NULL)))
+		goto out;
 	ret = cli_controller(cli, "connect", &index, &local);
 	if (!ret)
-		ret = cli_resolve_addr(cli, "connect", argv[optind], index,
-				       first, &addr);
+		ret = cli_resolve_addr_name(cli, "connect", argv[optind], index,
+					    first, &addr, found, sizeof(found));
+	if (!ret && by_name)
+		ret = cli_pair_gather_pins(cli, &pins, "connect", pin_file,
+					   &addr, found);
 	if (ret)
 		goto out;
 	bt_addr_format(&addr.bdaddr, a);
@@ -672,15 +711,17 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 				pty_drain(&pty);
 			if (reconnect)
 				log_link(cli, ever_up ? "reconnected" :
-							"connected",
-					 a, channel, -1, pty.dropped,
+							"link-up",
+					 index, a, channel, -1, pty.dropped,
 					 exec_argv || pty_path);
 			ever_up = true;
 			backoff = RECONNECT_FIRST_MS;
 			pty.dropped = 0;
-			if (exec_argv)
+			if (exec_argv) {
+				print_link(cli, index, a, channel);
 				ret = run_exec(cli, sock, exec_argv,
 					       reconnect ? &lost : NULL);
+			}
 			else if (pty_path)
 				ret = bridge_pty(cli, sock, &pty, &lost);
 			else
@@ -699,8 +740,8 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 		{
 			int64_t wait = jittered(backoff);
 
-			log_link(cli, sock >= 0 ? "link-down" : "retry", a,
-				 channel, wait, pty.dropped,
+			log_link(cli, sock >= 0 ? "link-down" : "retry", index,
+				 a, channel, wait, pty.dropped,
 				 exec_argv || pty_path);
 			backoff = backoff * 2 > RECONNECT_CAP_MS ?
 					  RECONNECT_CAP_MS :
@@ -785,8 +826,10 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		}
 		fprintf(stderr, "btpair: connection from %s\n",
 			bt_addr_format(&peer, a));
-		if (exec_argv)
+		if (exec_argv) {
+			print_link(cli, index, a, channel);
 			ret = run_exec(cli, sock, exec_argv, NULL);
+		}
 		else
 			ret = bridge_stdio(cli, sock, a, channel, NULL);
 	} while (!once && ret != CLI_EXIT_INTERRUPTED);
@@ -799,65 +842,105 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
 		{ "dev", required_argument, NULL, 'd' },
+		{ "pin", required_argument, NULL, 'p' },
+		{ "pin-file", required_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "first", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long dev = 0;
-	bool first = false;
+	unsigned long dev = 0, timeout_s = CONNECT_DEFAULT_TIMEOUT_S;
+	struct cli_pins pins = { .count = 0 };
+	const char *pin_file = NULL;
+	bool first = false, by_name, already;
 	uint8_t channel = 0;
 	struct mgmt_addr addr;
-	char a[BT_ADDR_STRLEN];
+	char a[BT_ADDR_STRLEN], found[249];
 	bdaddr_t local;
 	uint16_t index;
-	int opt, ret = CLI_EXIT_OK, err;
+	int opt, ret = CLI_EXIT_USAGE, err;
 
 	while ((opt = cli_getopt(cli, "bind", argc, argv, "", opts, &ret)) != -1) {
 		switch (opt) {
 		case CLI_OPT_EXIT:
-			return ret;
+			goto out;
 		case 'c':
 			if (!cli_parse_channel(cli, "bind", optarg, &channel))
-				return CLI_EXIT_USAGE;
+				goto out;
 			break;
 		case 'd':
-			if (!cli_parse_uint(optarg, 0, 255, &dev))
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"bind: --dev takes 0 to 255");
+			if (!cli_parse_uint(optarg, 0, 255, &dev)) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "bind: --dev takes 0 to 255");
+				goto out;
+			}
+			break;
+		case 'p':
+			if (!cli_pins_add(cli, &pins, "bind", optarg))
+				goto out;
+			break;
+		case 'f':
+			pin_file = optarg;
+			break;
+		case 't':
+			if (!cli_parse_uint(optarg, 1, 86400, &timeout_s)) {
+				cli_fail(cli, CLI_EXIT_USAGE, -1,
+					 "bind: --timeout takes 1 to 86400 "
+					 "seconds, not '%s'",
+					 optarg);
+				goto out;
+			}
 			break;
 		case '1':
 			first = true;
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "bind", argc - optind, 1, 1) ||
-	    (strncmp(argv[optind], "name:", 5) != 0 &&
-	     !cli_parse_addr(cli, "bind", argv[optind], &addr)))
-		return CLI_EXIT_USAGE;
+	ret = CLI_EXIT_USAGE;
+	if (!cli_check_args(cli, "bind", argc - optind, 1, 1))
+		goto out;
+	by_name = strncmp(argv[optind], "name:", 5) == 0;
+	if (!by_name && !cli_parse_addr(cli, "bind", argv[optind], &addr))
+		goto out;
+	if (!by_name && (ret = cli_pair_gather_pins(cli, &pins, "bind",
+						    pin_file, &addr, NULL)))
+		goto out;
 	ret = cli_controller(cli, "bind", &index, &local);
 	if (!ret)
-		ret = cli_resolve_addr(cli, "bind", argv[optind], index, first,
-				       &addr);
+		ret = cli_resolve_addr_name(cli, "bind", argv[optind], index,
+					    first, &addr, found, sizeof(found));
+	if (!ret && by_name)
+		ret = cli_pair_gather_pins(cli, &pins, "bind", pin_file, &addr,
+					   found);
+	/* With a PIN, pair now (if not yet): whoever opens the device node
+	 * later finds the link key there, with nobody to answer a PIN. */
+	if (!ret && pins.count)
+		ret = cli_pair_for_connect(cli, index, &addr, &pins, timeout_s,
+					   false, &already);
 	if (ret)
-		return ret;
+		goto out;
 	bt_addr_format(&addr.bdaddr, a);
-	if (!ret && !channel)
+	if (!channel)
 		ret = cli_find_channel(cli, "bind", &local, &addr.bdaddr,
-				   mgmt_deadline_in(CONNECT_DEFAULT_TIMEOUT_S *
-						    1000),
+				       mgmt_deadline_in((int64_t)timeout_s * 1000),
 				   &channel);
 	if (ret)
-		return ret;
+		goto out;
 	err = rfcomm_bind_dev((int)dev, &local, &addr.bdaddr, channel);
-	if (err == -EADDRINUSE || err == -EBUSY)
-		return cli_fail(cli, CLI_EXIT_BUSY, -1,
-				"bind: /dev/rfcomm%lu is already bound", dev);
-	if (err < 0)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"bind /dev/rfcomm%lu: %s", dev, strerror(-err));
+	if (err == -EADDRINUSE || err == -EBUSY) {
+		ret = cli_fail(cli, CLI_EXIT_BUSY, -1,
+			       "bind: /dev/rfcomm%lu is already bound", dev);
+		goto out;
+	}
+	if (err < 0) {
+		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1,
+			       "bind /dev/rfcomm%lu: %s", dev, strerror(-err));
+		goto out;
+	}
 	if (cli->json) {
 		struct json j;
 
 		json_begin(&j, "bound");
+		json_int(&j, "index", index);
 		json_str(&j, "address", a);
 		json_int(&j, "channel", channel);
 		json_int(&j, "dev", (long long)dev);
@@ -866,7 +949,10 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 		cli_print(cli, "bound /dev/rfcomm%lu to %s channel %u", dev, a,
 			  channel);
 	}
-	return CLI_EXIT_OK;
+	ret = CLI_EXIT_OK;
+out:
+	cli_pins_clear(&pins);
+	return ret;
 }
 
 int cmd_release(struct cli *cli, int argc, char *argv[])
@@ -898,6 +984,14 @@ int cmd_release(struct cli *cli, int argc, char *argv[])
 					     CLI_EXIT_FAILURE,
 				-1, "release /dev/rfcomm%lu: %s", dev,
 				strerror(-err));
-	cli_print(cli, "released /dev/rfcomm%lu", dev);
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "released");
+		json_int(&j, "dev", (long long)dev);
+		json_end(cli, &j);
+	} else {
+		cli_print(cli, "released /dev/rfcomm%lu", dev);
+	}
 	return CLI_EXIT_OK;
 }

@@ -200,7 +200,8 @@ static int ready(struct scan *sc, const char *cmd)
 	return CLI_EXIT_OK;
 }
 
-static void print_device(struct cli *cli, const struct found *f)
+static void print_device(struct cli *cli, uint16_t index,
+			 const struct found *f)
 {
 	char a[BT_ADDR_STRLEN], cls[16] = "";
 
@@ -218,14 +219,14 @@ static void print_device(struct cli *cli, const struct found *f)
 		}
 		uuids[f->uuid16_count] = NULL;
 		json_begin(&j, "device");
+		json_int(&j, "index", index);
 		json_str(&j, "address", a);
-		if (f->has_name)
-			json_str(&j, "name", f->name);
-		if (f->has_class) {
-			json_str(&j, "class", cls);
-			json_str(&j, "class_name",
-				 eir_major_class_str(f->dev_class));
-		}
+		json_str_or_null(&j, "name", f->has_name ? f->name : NULL);
+		json_str_or_null(&j, "class", f->has_class ? cls : NULL);
+		json_str_or_null(&j, "class_name",
+				 f->has_class ?
+					 eir_major_class_str(f->dev_class) :
+					 NULL);
 		json_int(&j, "rssi", f->rssi);
 		json_str_array(&j, "uuids", uuids);
 		json_end(cli, &j);
@@ -252,7 +253,7 @@ static bool scan_update(struct scan *sc, const struct found *f, void *data)
 {
 	struct scan_opts *o = data;
 
-	print_device(sc->cli, f);
+	print_device(sc->cli, sc->index, f);
 	if (o->pattern && name_matches(f, o->pattern)) {
 		o->match = f;
 		return true;
@@ -305,6 +306,15 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
 				"scan: no device named '%s' found in %lu s",
 				o.pattern, duration);
+	/* The end, so that a scan that found nothing still says so. */
+	if (!ret && cli->json) {
+		struct json j;
+
+		json_begin(&j, "scan-done");
+		json_int(&j, "index", sc.index);
+		json_int(&j, "count", (long long)sc.n);
+		json_end(cli, &j);
+	}
 	return ret;
 }
 
@@ -324,6 +334,13 @@ static bool resolve_update(struct scan *sc, const struct found *f, void *data)
 int cli_resolve_addr(struct cli *cli, const char *cmd, const char *arg,
 		     uint16_t index, bool first, struct mgmt_addr *out)
 {
+	return cli_resolve_addr_name(cli, cmd, arg, index, first, out, NULL, 0);
+}
+
+int cli_resolve_addr_name(struct cli *cli, const char *cmd, const char *arg,
+			  uint16_t index, bool first, struct mgmt_addr *out,
+			  char *name, size_t size)
+{
 	static struct scan sc;
 	struct resolve r = { .pattern = arg + 5, .first = first };
 	const struct found *match = NULL;
@@ -331,6 +348,8 @@ int cli_resolve_addr(struct cli *cli, const char *cmd, const char *arg,
 	size_t matches = 0, used = 0;
 	int ret;
 
+	if (name && size)
+		name[0] = '\0';
 	if (strncmp(arg, "name:", 5) != 0)
 		return cli_parse_addr(cli, cmd, arg, out) ? CLI_EXIT_OK :
 							    CLI_EXIT_USAGE;
@@ -373,5 +392,7 @@ int cli_resolve_addr(struct cli *cli, const char *cmd, const char *arg,
 				cmd, matches, r.pattern, list);
 	out->bdaddr = match->addr.bdaddr;
 	out->type = MGMT_ADDR_BREDR;
+	if (name && size)
+		snprintf(name, size, "%s", match->name);
 	return CLI_EXIT_OK;
 }

@@ -224,7 +224,8 @@ static int ensure_paired(struct serial_run *r, const struct serial_entry *e,
 	if (key_stored(cli, local, &addr->bdaddr))
 		return CLI_EXIT_OK;
 	if (file) {
-		ret = cli_pins_from_file(cli, &pins, what, file, &addr->bdaddr);
+		ret = cli_pins_from_file(cli, &pins, what, file, &addr->bdaddr,
+					 NULL);
 	} else if (r->pins->count) {
 		for (size_t i = 0; i < r->pins->count && !ret; i++)
 			if (!cli_pins_add(cli, &pins, what, r->pins->pins[i]))

@@ -162,6 +162,10 @@ static int show_keys(struct cli *cli, const char *dir, const bdaddr_t *filter)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"status: cannot read %s: %s", dir,
 				strerror(-err));
+	struct cli_present present = { .n = 0 };
+
+	if (cli->json)
+		cli_find_present(cli, &present);
 	for (size_t i = 0; i < n; i++) {
 		const struct keystore_entry *e = &list[i];
 		const char *type = mgmt_key_type_str(e->key.type);
@@ -175,8 +179,11 @@ static int show_keys(struct cli *cli, const char *dir, const bdaddr_t *filter)
 			struct json j;
 
 			json_begin(&j, "key");
+			json_index(&j, cli_present_index(&present,
+							 &e->controller));
 			json_str(&j, "controller", c);
 			json_str(&j, "address", d);
+			json_str_or_null(&j, "name", e->name[0] ? e->name : NULL);
 			json_str(&j, "key_type", type ? type : "unknown");
 			json_int(&j, "pin_length", e->key.pin_len);
 			json_end(cli, &j);
@@ -251,10 +258,11 @@ static void show_entry(struct cli *cli, const struct serial_entry *e,
 		json_str(&j, "name", e->name);
 		json_str(&j, "target", target);
 		json_str(&j, "address", *a ? a : NULL);
+		/* null: found by SDP when the link comes up */
 		if (e->channel)
 			json_int(&j, "channel", e->channel);
 		else
-			json_str(&j, "channel", "auto");
+			json_null(&j, "channel");
 		if (dev >= 0)
 			json_int(&j, "dev", dev);
 		else if (e->dev >= 0)
@@ -401,6 +409,9 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 		json_begin(&j, "disconnected");
 		json_int(&j, "index", index);
 		json_str(&j, "address", a);
+		/* The link was ended from here, as Device Disconnected
+		 * says "local host" for monitor. */
+		json_str(&j, "reason", "local host");
 		json_end(cli, &j);
 	} else {
 		cli_print(cli, "disconnected %s", a);

@@ -3,6 +3,7 @@
 
 #include "cli/cli.h"
 #include "mgmt/addr.h"
+#include "mgmt/eir.h"
 
 const char *cli_event_name(uint16_t code)
 {
@@ -168,8 +169,9 @@ void cli_event_json(const struct mgmt_event *ev, struct json *j)
 	const struct mgmt_addr *addr = event_addr(ev);
 	char a[BT_ADDR_STRLEN];
 
-	if (ev->index != MGMT_INDEX_NONE)
-		json_int(j, "index", ev->index);
+	/* Every event type has one key set: index always (null for events
+	 * about no controller), address for those about a device. */
+	json_index(j, ev->index);
 	if (addr)
 		json_str(j, "address", bt_addr_format(&addr->bdaddr, a));
 
@@ -216,11 +218,25 @@ void cli_event_json(const struct mgmt_event *ev, struct json *j)
 	case MGMT_EV_DISCOVERING:
 		json_bool(j, "discovering", ev->discovering.discovering);
 		break;
+	case MGMT_EV_DEVICE_UNPAIRED:
+		/* The same keys as the unpair command's event: the kernel
+		 * dropped it; the store is not its business. */
+		json_bool(j, "kernel", true);
+		json_null(j, "stored");
+		break;
+	case MGMT_EV_DEVICE_CONNECTED: {
+		struct eir_info eir;
+
+		if (eir_parse(ev->connected.eir, ev->connected.eir_len, &eir) ||
+		    !eir.has_name)
+			json_null(j, "name");
+		else
+			json_str(j, "name", eir.name);
+		break;
+	}
 	case MGMT_EV_INDEX_ADDED:
 	case MGMT_EV_INDEX_REMOVED:
-	case MGMT_EV_DEVICE_CONNECTED:
 	case MGMT_EV_USER_PASSKEY_REQUEST:
-	case MGMT_EV_DEVICE_UNPAIRED:
 		break;
 	}
 }

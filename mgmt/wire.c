@@ -457,6 +457,8 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 		get_addr(p, &ev->connected.addr);
 		ev->connected.flags = mgmt_get_le32(
 			p + offsetof(struct mgmt_ev_device_connected, flags));
+		ev->connected.eir = p + need;
+		ev->connected.eir_len = eir_len;
 		break;
 	}
 	case MGMT_EV_DEVICE_DISCONNECTED:

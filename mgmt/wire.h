@@ -332,6 +332,10 @@ struct mgmt_event {
 		struct {
 			struct mgmt_addr addr;
 			uint32_t flags;
+			/* EIR data (the name, often); points into the
+			 * message. */
+			const uint8_t *eir;
+			size_t eir_len;
 		} connected;
 		struct {
 			struct mgmt_addr addr;

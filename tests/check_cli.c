@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -39,7 +41,43 @@ static int read_for(const char *addr_text)
 	bdaddr_t addr;
 
 	ck_assert_int_eq(bt_addr_parse(addr_text, &addr), 0);
-	return cli_pins_from_file(&cli, &pins, "pair", path, &addr);
+	return cli_pins_from_file(&cli, &pins, "pair", path, &addr, NULL);
+}
+
+static int read_named(const char *addr_text, const char *name)
+{
+	bdaddr_t addr;
+
+	ck_assert_int_eq(bt_addr_parse(addr_text, &addr), 0);
+	return cli_pins_from_file(&cli, &pins, "pair", path, &addr, name);
+}
+
+/* Run the parser on text for addr (name may be NULL) with stderr caught in
+ * err: returns its exit code. */
+static int parse_caught(const char *text, const char *addr_text,
+			const char *name, char *err, size_t size)
+{
+	char err_path[] = "/tmp/btpair-stderr-XXXXXX";
+	int fd = mkstemp(err_path), saved, ret;
+	ssize_t n;
+
+	ck_assert_int_ge(fd, 0);
+	write_file(text, 0600);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fd, STDERR_FILENO), 0);
+	ret = addr_text ? read_named(addr_text, name) :
+			  cli_pins_from_file(&cli, &pins, "agent", path, NULL,
+					     NULL);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	n = pread(fd, err, size - 1, 0);
+	close(fd);
+	unlink(err_path);
+	err[n > 0 ? n : 0] = '\0';
+	return ret;
 }
 
 START_TEST(test_single_pin_file)
@@ -77,11 +115,237 @@ START_TEST(test_unknown_device_gets_wildcard_only)
 }
 END_TEST
 
-START_TEST(test_no_match_no_pins)
+/* A file with no entry for the device is an error up front, naming both. */
+START_TEST(test_no_match_is_an_error)
 {
-	write_file("98:D3:31:F5:1A:2B 1234\n", 0600);
-	ck_assert_int_eq(read_for("AA:BB:CC:DD:EE:FF"), CLI_EXIT_OK);
+	char err[512];
+
+	ck_assert_int_eq(parse_caught("98:D3:31:F5:1A:2B 1234\n",
+				      "AA:BB:CC:DD:EE:FF", NULL, err,
+				      sizeof(err)),
+			 CLI_EXIT_USAGE);
 	ck_assert_uint_eq(pins.count, 0);
+	ck_assert_msg(strstr(err, "no PIN for AA:BB:CC:DD:EE:FF in /tmp/"),
+		      "got: %s", err);
+	ck_assert_ptr_null(strstr(err, "1234"));
+}
+END_TEST
+
+/* Today's bug: a stray first word became every device's PIN. */
+START_TEST(test_pin_alone_must_be_the_only_line)
+{
+	char err[512];
+
+	ck_assert_int_eq(parse_caught("# old\n1234\n98:D3:31:F5:1A:2B 0000\n",
+				      "AA:BB:CC:DD:EE:FF", NULL, err,
+				      sizeof(err)),
+			 CLI_EXIT_USAGE);
+	ck_assert_uint_eq(pins.count, 0);
+	ck_assert_msg(strstr(err, " line 2: a PIN alone must be"), "got: %s",
+		      err);
+}
+END_TEST
+
+START_TEST(test_names_and_order)
+{
+	/* Address lines first, then the name's, then '*', each in the
+	 * file's order; a name is a case-insensitive glob, quoted when it
+	 * has blanks. */
+	write_file("* 0000\n"
+		   "HC-05* 1111\n"
+		   "\"Lab Logger\" 2222\n"
+		   "98:D3:31:F5:1A:2B 3333\n"
+		   "other 4444\n",
+		   0600);
+	ck_assert_int_eq(read_named("98:D3:31:F5:1A:2B", "hc-05-lab"),
+			 CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 3);
+	ck_assert_str_eq(pins.pins[0], "3333");
+	ck_assert_str_eq(pins.pins[1], "1111");
+	ck_assert_str_eq(pins.pins[2], "0000");
+	cli_pins_clear(&pins);
+	ck_assert_int_eq(read_named("00:11:22:33:44:55", "lab logger"),
+			 CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 2);
+	ck_assert_str_eq(pins.pins[0], "2222");
+	ck_assert_str_eq(pins.pins[1], "0000");
+	cli_pins_clear(&pins);
+	/* Name unknown: only the address's and '*' lines can apply. */
+	ck_assert_int_eq(read_named("00:11:22:33:44:55", NULL), CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 1);
+	ck_assert_str_eq(pins.pins[0], "0000");
+}
+END_TEST
+
+START_TEST(test_name_only_file)
+{
+	char err[512];
+
+	ck_assert_int_eq(parse_caught("HC-05 1234\n", "00:11:22:33:44:55",
+				      "HC-05", err, sizeof(err)),
+			 CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 1);
+	teardown();
+	ck_assert_int_eq(parse_caught("HC-05 1234\n", "00:11:22:33:44:55",
+				      "HC-06", err, sizeof(err)),
+			 CLI_EXIT_USAGE);
+	ck_assert_msg(strstr(err, "no PIN for 00:11:22:33:44:55 (\"HC-06\")"),
+		      "got: %s", err);
+}
+END_TEST
+
+/* Every error names the file's line, and never shows a PIN. */
+START_TEST(test_each_error_names_its_line)
+{
+	static const struct {
+		const char *text, *want;
+	} cases[] = {
+		{ "* 0000\n\n98:D3:31:F5:1A 1234\n",
+		  " line 3: invalid address" },
+		{ "98:D3:31:F5:1A:2B 1234 extra\n", " line 1: expected" },
+		{ "# c\n* 12345678901234567\n",
+		  " line 2: a PIN is 1 to 16 bytes (this one has 17)" },
+		{ "12345678901234567\n",
+		  " line 1: a PIN is 1 to 16 bytes (this one has 17)" },
+		{ "\"unterminated 1234\n", " line 1: expected" },
+		{ "\"\" 1234\n", " line 1: expected" },
+		{ "\"name\"1234\n", " line 1: expected" },
+		{ "* 0000\r\n1234\r\n", " line 2: a PIN alone" },
+		{ "# only a comment\n\n", "has no PIN" },
+		{ "", "has no PIN" },
+	};
+	char err[512];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_int_eq(parse_caught(cases[i].text,
+					      "98:D3:31:F5:1A:2B", NULL, err,
+					      sizeof(err)),
+				 CLI_EXIT_USAGE);
+		ck_assert_msg(strstr(err, cases[i].want), "case %zu: got: %s",
+			      i, err);
+		ck_assert_msg(strstr(err, path), "case %zu: no file: %s", i,
+			      err);
+		ck_assert_ptr_null(strstr(err, "1234\""));
+		ck_assert_uint_eq(pins.count, 0);
+		teardown();
+	}
+}
+END_TEST
+
+/* Without an address (the agent at start) the whole file is checked. */
+START_TEST(test_check_only)
+{
+	char err[512];
+
+	ck_assert_int_eq(parse_caught("HC-05 1234\n* 0000\n", NULL, NULL, err,
+				      sizeof(err)),
+			 CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 0);
+	teardown();
+	ck_assert_int_eq(parse_caught("HC-05 1234\n* 0000 0\n", NULL, NULL,
+				      err, sizeof(err)),
+			 CLI_EXIT_USAGE);
+	ck_assert_msg(strstr(err, " line 2: expected"), "got: %s", err);
+}
+END_TEST
+
+/* A writer on the far end of a pipe, as <(command) gives. */
+static pid_t pipe_writer(int *rfd, const char *text, size_t repeat)
+{
+	int p[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(p[0]);
+		for (size_t i = 0; i < repeat; i++)
+			if (write(p[1], text, strlen(text)) < 0)
+				_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	*rfd = p[0];
+	return pid;
+}
+
+START_TEST(test_pipe_and_stdin)
+{
+	char fdpath[64];
+	bdaddr_t addr;
+	int rfd, status, saved;
+	pid_t pid;
+
+	ck_assert_int_eq(bt_addr_parse("98:D3:31:F5:1A:2B", &addr), 0);
+	/* A pipe by path (/dev/fd/N, what <(...) gives). */
+	pid = pipe_writer(&rfd, "98:D3:31:F5:1A:2B 1234\n", 1);
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", rfd);
+	ck_assert_int_eq(cli_pins_from_file(&cli, &pins, "pair", fdpath, &addr,
+					    NULL),
+			 CLI_EXIT_OK);
+	close(rfd);
+	waitpid(pid, &status, 0);
+	ck_assert_uint_eq(pins.count, 1);
+	ck_assert_str_eq(pins.pins[0], "1234");
+	cli_pins_clear(&pins);
+
+	/* "-": standard input. */
+	pid = pipe_writer(&rfd, "4321\n", 1);
+	saved = dup(STDIN_FILENO);
+	ck_assert_int_ge(dup2(rfd, STDIN_FILENO), 0);
+	close(rfd);
+	ck_assert_int_eq(cli_pins_from_file(&cli, &pins, "pair", "-", &addr,
+					    NULL),
+			 CLI_EXIT_OK);
+	dup2(saved, STDIN_FILENO);
+	close(saved);
+	waitpid(pid, &status, 0);
+	ck_assert_uint_eq(pins.count, 1);
+	ck_assert_str_eq(pins.pins[0], "4321");
+	cli_pins_clear(&pins);
+
+	/* A pipe that never ends is cut at the bound: an error, no hang. */
+	pid = pipe_writer(&rfd, "# a comment line, over and over\n", 4096);
+	snprintf(fdpath, sizeof(fdpath), "/dev/fd/%d", rfd);
+	ck_assert_int_eq(cli_pins_from_file(&cli, &pins, "pair", fdpath, &addr,
+					    NULL),
+			 CLI_EXIT_USAGE);
+	close(rfd);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	ck_assert_uint_eq(pins.count, 0);
+}
+END_TEST
+
+START_TEST(test_gather_sources)
+{
+	bdaddr_t addr;
+
+	ck_assert_int_eq(bt_addr_parse("98:D3:31:F5:1A:2B", &addr), 0);
+	setenv("BTPAIR_PIN", "5678", 1);
+	ck_assert_int_eq(cli_pins_gather(&cli, &pins, "connect", NULL, &addr,
+					 NULL),
+			 CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 1);
+	ck_assert_str_eq(pins.pins[0], "5678");
+	cli_pins_clear(&pins);
+	/* --pin wins over the environment; with --pin-file it is an error. */
+	ck_assert(cli_pins_add(&cli, &pins, "connect", "1111"));
+	ck_assert_int_eq(cli_pins_gather(&cli, &pins, "connect", NULL, &addr,
+					 NULL),
+			 CLI_EXIT_OK);
+	ck_assert_uint_eq(pins.count, 1);
+	ck_assert_str_eq(pins.pins[0], "1111");
+	ck_assert_int_eq(cli_pins_gather(&cli, &pins, "connect", "/dev/null",
+					 &addr, NULL),
+			 CLI_EXIT_USAGE);
+	cli_pins_clear(&pins);
+	setenv("BTPAIR_PIN", "12345678901234567", 1);
+	ck_assert_int_eq(cli_pins_gather(&cli, &pins, "bind", NULL, &addr,
+					 NULL),
+			 CLI_EXIT_USAGE);
+	unsetenv("BTPAIR_PIN");
 }
 END_TEST
 
@@ -151,7 +415,8 @@ START_TEST(test_directory_is_not_a_pin_file)
 {
 	bdaddr_t addr = { { 0 } };
 
-	ck_assert_int_eq(cli_pins_from_file(&cli, &pins, "pair", "/tmp", &addr),
+	ck_assert_int_eq(cli_pins_from_file(&cli, &pins, "pair", "/tmp", &addr,
+					    NULL),
 			 CLI_EXIT_USAGE);
 }
 END_TEST
@@ -231,6 +496,82 @@ START_TEST(test_json_escaping)
 	ck_assert_str_eq(j.buf, "{\"event\":\"x\",\"name\":\"a\\\"b\\\\c\\nd"
 				"\\u0001\",\"n\":-5,\"b\":true,"
 				"\"l\":[\"p\",\"q\"]");
+	free(j.buf);
+}
+END_TEST
+
+/* The escaped form of s as a NUL-terminated string (free it). */
+static char *escaped(const char *s)
+{
+	struct json j = { .first = true };
+
+	json_append_escaped(&j, s);
+	ck_assert(!j.failed);
+	return j.buf;
+}
+
+/*
+ * Whatever bytes a device name brings, the output is valid UTF-8 JSON:
+ * invalid sequences, overlong forms, surrogates and code points past
+ * U+10FFFF become U+FFFD, one per byte; control bytes are escaped; valid
+ * UTF-8 of every length passes as it is.
+ */
+START_TEST(test_json_utf8)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "HC-05", "\"HC-05\"" },
+		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+		  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
+		/* a lone continuation byte, a cut sequence, 0xff */
+		{ "a\x80" "b", "\"a\\ufffdb\"" },
+		{ "\xc3", "\"\\ufffd\"" },
+		{ "\xe2\x82", "\"\\ufffd\\ufffd\"" },
+		{ "\xff\xfe", "\"\\ufffd\\ufffd\"" },
+		/* overlong '/' (2 and 3 bytes), overlong NUL */
+		{ "\xc0\xaf", "\"\\ufffd\\ufffd\"" },
+		{ "\xe0\x80\xaf", "\"\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xc0\x80", "\"\\ufffd\\ufffd\"" },
+		{ "\xf0\x82\x82\xac", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		/* surrogates U+D800 and U+DFFF as UTF-8 (CESU) */
+		{ "\xed\xa0\x80", "\"\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xed\xbf\xbf", "\"\\ufffd\\ufffd\\ufffd\"" },
+		/* U+110000, and the last valid code point U+10FFFF */
+		{ "\xf4\x90\x80\x80", "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" },
+		{ "\xf4\x8f\xbf\xbf", "\"\xf4\x8f\xbf\xbf\"" },
+		/* control bytes, DEL, quotes and backslashes */
+		{ "a\x01\x1f\x7f", "\"a\\u0001\\u001f\\u007f\"" },
+		{ "tab\tnl\ncr\r", "\"tab\\tnl\\ncr\\r\"" },
+		{ "say \"hi\" \\o/", "\"say \\\"hi\\\" \\\\o/\"" },
+		/* a control byte inside a cut sequence */
+		{ "\xe2\x0a", "\"\\ufffd\\n\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = escaped(cases[i].in);
+
+		ck_assert_msg(strcmp(got, cases[i].out) == 0,
+			      "case %zu: got %s, wanted %s", i, got,
+			      cases[i].out);
+		free(got);
+	}
+}
+END_TEST
+
+/* Every event type has its keys always: null where unknown. */
+START_TEST(test_json_null_and_index)
+{
+	struct json j;
+
+	json_begin(&j, "x");
+	json_index(&j, MGMT_INDEX_NONE);
+	json_index(&j, 2);
+	json_str_or_null(&j, "name", NULL);
+	json_str_or_null(&j, "key_type", "combination");
+	ck_assert_str_eq(j.buf, "{\"event\":\"x\",\"index\":null,"
+				"\"index\":2,\"name\":null,"
+				"\"key_type\":\"combination\"");
 	free(j.buf);
 }
 END_TEST
@@ -348,7 +689,14 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_single_pin_file);
 	tcase_add_test(tc, test_per_device_then_wildcard);
 	tcase_add_test(tc, test_unknown_device_gets_wildcard_only);
-	tcase_add_test(tc, test_no_match_no_pins);
+	tcase_add_test(tc, test_no_match_is_an_error);
+	tcase_add_test(tc, test_pin_alone_must_be_the_only_line);
+	tcase_add_test(tc, test_names_and_order);
+	tcase_add_test(tc, test_name_only_file);
+	tcase_add_test(tc, test_each_error_names_its_line);
+	tcase_add_test(tc, test_check_only);
+	tcase_add_test(tc, test_pipe_and_stdin);
+	tcase_add_test(tc, test_gather_sources);
 	tcase_add_test(tc, test_malformed_lines);
 	tcase_add_test(tc, test_error_names_the_line_an_editor_shows);
 	tcase_add_test(tc, test_nul_byte_rejected);
@@ -359,6 +707,8 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_parse_uint);
 	tcase_add_test(tc, test_parse_index);
 	tcase_add_test(tc, test_json_escaping);
+	tcase_add_test(tc, test_json_utf8);
+	tcase_add_test(tc, test_json_null_and_index);
 	tcase_add_test(tc, test_exit_code_names);
 	tcase_add_test(tc, test_status_exit_mapping);
 	tcase_add_test(tc, test_settings_names);

@@ -78,6 +78,49 @@ expect 2 "duration takes 1 to 3600" scan --duration 0
 expect 2 "too many arguments" scan extra
 expect 2 "missing argument" release
 
+# One way to give a PIN everywhere: --pin, --pin-file (a file, a pipe or
+# -), BTPAIR_PIN; every PIN file problem is exit 2 before anything opens.
+D=98:D3:31:F5:1A:2B
+expect 2 "connect: --pin-file - needs --exec" connect $D --pin-file -
+expect 2 "cannot open PIN file /nonexistent" connect $D --pin-file /nonexistent
+expect 2 "not both" connect $D --pin 1 --pin-file /nonexistent
+expect 2 "cannot open PIN file /nonexistent" bind $D --pin-file /nonexistent
+expect 2 "not both" bind $D --pin 1 --pin-file /nonexistent
+expect 2 "a PIN is 1 to 16 bytes" bind $D --pin 12345678901234567
+expect 2 "timeout takes" bind $D --timeout 0
+expect 2 "pair: no PIN for $D in /dev/fd/[0-9]+ \(add an 'ADDR PIN' or '\* PIN' line\)" \
+	pair $D --pin-file <(printf '00:11:22:33:44:55 1234\n')
+expect 2 "connect: PIN file /dev/fd/[0-9]+ line 2: a PIN alone must be" \
+	connect $D --pin-file <(printf '* 1234\n0000\n')
+expect 2 "bind: PIN file /dev/fd/[0-9]+ line 3: invalid address" \
+	bind $D --pin-file <(printf '# pins\n\n98:D3 1234\n')
+out=$("$BTPAIR" pair $D --pin-file - 2>&1 <<<'98:D3:31:F5:1A:2B 1234 5678')
+if [ $? -eq 2 ] && grep -q "pair: PIN file (standard input) line 1: expected" <<<"$out"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: --pin-file - with a bad line: $out" >&2
+fi
+BTPAIR_PIN=12345678901234567 expect 2 "connect \(BTPAIR_PIN\): a PIN is 1 to 16 bytes" connect $D
+BTPAIR_PIN=12345678901234567 expect 2 "bind \(BTPAIR_PIN\): a PIN is 1 to 16 bytes" bind $D
+expect 2 "agent: cannot open PIN file /nonexistent" agent --pin-file /nonexistent --allow-any
+expect 2 "agent: PIN file /dev/fd/[0-9]+ line 1: a PIN is 1 to 16 bytes" \
+	agent --allow-any --pin-file <(printf '* 12345678901234567\n')
+expect 2 "agent: PIN file /dev/fd/[0-9]+ has no PIN" agent --allow-any --pin-file <(printf '# nothing\n')
+expect 2 "agent: --allow name:PATTERN needs a pattern" agent --allow name:
+pins=$(mktemp)
+printf '* 1234\n' >"$pins"
+chmod 644 "$pins"
+out=$("$BTPAIR" pair $D --pin-file "$pins" 2>&1)
+if grep -q "warning: PIN file $pins can be read by others" <<<"$out" && ! grep -q 1234 <<<"$out"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: no warning for a PIN file others can read: $out" >&2
+fi
+rm -f "$pins"
+expect 0 "--pin-file FILE" connect --help
+expect 0 "--pin-file FILE" bind --help
+expect 0 "name:PATTERN" unpair --help
+
 # The key store needs no kernel to be listed: a store in bluetoothd's
 # layout, one good file kept with bluetoothd's other groups, one malformed.
 store=$(mktemp -d)
@@ -91,7 +134,9 @@ expect 0 "^00:AA:01:00:00:00 98:D3:31:F5:1A:2B combination key, PIN length 4$" \
 	keys list --keystore "$store"
 expect 0 "skipping $store/00:AA:01:00:00:00/11:22:33:44:55:66/info: malformed" \
 	keys list --keystore "$store"
-expect 0 '^\{"event":"key","controller":"00:AA:01:00:00:00","address":"98:D3:31:F5:1A:2B","key_type":"combination","pin_length":4\}$' \
+expect 0 '^\{"event":"keys-listed","index":null,"count":1\}$' \
+	--json keys list --keystore "$store"
+expect 0 '^\{"event":"key","index":null,"controller":"00:AA:01:00:00:00","address":"98:D3:31:F5:1A:2B","name":"HC-05","key_type":"combination","pin_length":4\}$' \
 	--json keys list --keystore "$store"
 out=$(BTPAIR_KEYSTORE="$store" "$BTPAIR" keys list 2>&1)
 if grep -q 00112233 <<<"$out" || ! grep -q 98:D3:31:F5:1A:2B <<<"$out"; then
@@ -127,8 +172,120 @@ expect 2 "needs a value" doctor --agent-conf
 expect 2 "invalid controller 'hcix'" -i hcix doctor
 
 # JSON errors carry the documented fields.
-expect 2 '^\{"event":"error","code":"usage","message":"pair: invalid address' \
+expect 2 '^\{"event":"error","code":"usage","status":null,"message":"pair: invalid address' \
 	--json pair nonsense
+
+# JSON: every line btpair prints here is checked against the schema
+# (tests/json-schema.json), which the man page and doc/json.md list alike.
+jsonl=$(mktemp)
+# json ARGS...: run btpair --json ARGS, keeping its stdout lines.
+json() { "$BTPAIR" --json "$@" 2>/dev/null </dev/null >>"$jsonl"; }
+check_ok() { # DESCRIPTION CMD...
+	local desc=$1 out
+	shift
+	if out=$("$@" 2>&1); then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: $desc" >&2
+		sed 's/^/    /' <<<"$out" >&2
+	fi
+}
+check_ok "doc/json.md and the man page list the schema's events and keys" \
+	python3 tests/json-check.py --doc doc/json.md --man doc/btpair.1
+expect 0 '^\{"event":"version","version":"[0-9.]+"\}$' -j -V
+expect 0 '^\{"event":"version"' -V --json
+# A device name with bytes that are not UTF-8, control bytes, quotes and
+# backslashes: the line stays valid UTF-8 JSON.
+store=$(mktemp -d)
+mkdir -p "$store/00:AA:01:00:00:00/98:D3:31:F5:1A:2B"
+printf '[General]\nName=\xff\xc0\xafHC\x01-05 "q" \\ \xed\xa0\x80\xc3\xa9\n\n[LinkKey]\nKey=00112233445566778899AABBCCDDEEFF\nType=0\nPINLength=4\n' \
+	>"$store/00:AA:01:00:00:00/98:D3:31:F5:1A:2B/info"
+json keys list --keystore "$store"
+name=$(grep '"event":"key",' "$jsonl" | python3 -c 'import json,sys; print(ascii(json.loads(sys.stdin.buffer.read().decode("utf-8"))["name"]))')
+if [ "$name" = "'\ufffd\ufffd\ufffdHC\x01-05 \"q\" \\\\ \ufffd\ufffd\ufffd\xe9'" ]; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: a name's bad bytes in JSON: got $name" >&2
+fi
+json keys remove 'name:*hc*' --keystore "$store"
+grep -q '"event":"key-removed","index":null,"controller":"00:AA:01:00:00:00","address":"98:D3:31:F5:1A:2B"' "$jsonl" &&
+	passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: keys remove name: (JSON)" >&2; }
+rm -rf "$store"
+json pair nonsense
+json pair 98:D3:31:F5:1A:2B --pin-file /nonexistent
+json release 7
+json connect 98:D3:31:F5:1A:2B --channel 99
+json keys list --keystore /nonexistent
+json
+json -V
+check_ok "every JSON line printed here fits the schema" python3 tests/json-check.py "$jsonl"
+[ "$(wc -l <"$jsonl")" -ge 8 ] && passed=$((passed + 1)) ||
+	{ failed=$((failed + 1)); echo "FAIL: too few JSON lines collected" >&2; }
+rm -f "$jsonl"
+
+# The checker fails on a planted bad line and names it.
+bad_line() { # DESCRIPTION WHY-REGEX LINE
+	local out rc
+	out=$(printf '{"event":"released","dev":0}\n%s\n' "$3" |
+		python3 tests/json-check.py - 2>&1)
+	rc=$?
+	if [ "$rc" -ne 0 ] && grep -Eq -- "^-:2: $2" <<<"$out"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "FAIL: the checker passed a bad line ($1): exit $rc" >&2
+		sed 's/^/    /' <<<"$out" >&2
+	fi
+}
+bad_line "not JSON" "not JSON" '{"event":"released","dev":0'
+bad_line "missing key" "paired: missing key\(s\) already_paired" \
+	'{"event":"paired","index":0,"address":"98:D3:31:F5:1A:2B","key_type":null,"stored":true}'
+bad_line "extra key" "released: undocumented key\(s\) extra" '{"event":"released","dev":0,"extra":1}'
+bad_line "wrong type" "released: dev is \"0\", not int" '{"event":"released","dev":"0"}'
+bad_line "bool for int" "released: dev is true, not int" '{"event":"released","dev":true}'
+bad_line "null where none" "power: powered is null, not bool" '{"event":"power","index":0,"powered":null}'
+bad_line "bad address" "passkey: address is" \
+	'{"event":"passkey","index":0,"address":"98:d3:31:f5:1a:2b","passkey":1}'
+bad_line "unknown event" "undocumented event type 'frob'" '{"event":"frob"}'
+bad_line "unknown code" "error: code is" '{"event":"error","code":"oops","status":null,"message":"m"}'
+bad_line "duplicate key" "duplicate key 'dev'" '{"event":"released","dev":0,"dev":1}'
+bad_line "not an object" "not a JSON object" '[1]'
+bad_line "NaN" "NaN is not JSON" '{"event":"released","dev":NaN}'
+bad_line "invalid UTF-8" "not valid UTF-8" "$(printf '{"event":"version","version":"\xff"}')"
+bad_line "empty line" "an empty line" ''
+# The VM suite's hook (tests/vm/lib.sh, tests/vm/json-hook/btpair): what
+# "$BTPAIR" -j prints in a scenario is collected and checked by finish; a
+# bad line fails the scenario and is named.
+vm_hook() { # EXTRA-LINE: a scenario of one check, run here on the host
+	BTPAIR=$BTPAIR EXTRA=$1 bash -c '
+		. tests/vm/lib.sh
+		"$BTPAIR" -j -V >/dev/null
+		"$BTPAIR" -q -j pair nonsense 2>/dev/null
+		"$BTPAIR" -V >/dev/null
+		[ -n "$EXTRA" ] && printf "%s\n" "$EXTRA" >>"$BTPAIR_JSON_LOG"
+		check "a check of its own" true
+		finish
+		rc=$?
+		rm -rf "$WORK"
+		exit $rc' 2>&1
+}
+out=$(vm_hook '')
+if [ $? -eq 0 ] && grep -q "ok   each of the 2 JSON line(s) btpair printed fits the schema" <<<"$out" &&
+	grep -q '^BTPAIR-JSON: {"event":"version"' <<<"$out"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: the VM JSON hook on good lines:" >&2; sed 's/^/    /' <<<"$out" >&2
+fi
+out=$(vm_hook '{"event":"paired","index":0}')
+if [ $? -ne 0 ] && grep -q "FAIL JSON lines that do not fit the schema" <<<"$out" &&
+	grep -q 'json.lines:[0-9]*: paired: missing key(s) address' <<<"$out"; then
+	passed=$((passed + 1))
+else
+	failed=$((failed + 1)); echo "FAIL: the VM JSON hook passed a bad line:" >&2; sed 's/^/    /' <<<"$out" >&2
+fi
+out=$(printf '{"event":"released","dev":0}\n' | python3 tests/json-check.py - 2>&1) &&
+	passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the checker refused a good line: $out" >&2; }
 
 # On a kernel without AF_BLUETOOTH (build machines), the message says so.
 no_bluetooth() {

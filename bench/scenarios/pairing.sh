@@ -3,6 +3,8 @@
 # RFCOMM byte, footprint and throughput, btpair against BlueZ's tools. The
 # figures go to the console as BENCH lines (bench/bench.py).
 #   ARGS: [GROUP...] [BENCH_NAME=VALUE...]
+# Timed: btpair runs bare, without the JSON check's wrapper.
+BTPAIR_JSON_HOOK=0
 . tests/vm/lib.sh
 
 vars=()

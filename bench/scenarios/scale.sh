@@ -3,6 +3,8 @@
 # pairing at once, and 8 devices paired in sequence, btpair against
 # btmgmt. The figures go to the console as BENCH lines (bench/bench.py).
 #   ARGS: [GROUP...] [BENCH_NAME=VALUE...]
+# Timed: btpair runs bare, without the JSON check's wrapper.
+BTPAIR_JSON_HOOK=0
 . tests/vm/lib.sh
 
 vars=()

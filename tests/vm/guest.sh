@@ -12,6 +12,9 @@ export HOME=/root TMPDIR=/tmp
 # Scenarios that size their work by the controllers they have read this.
 export BTVIRT_COUNT=$controllers
 cd "$checkout" || exit 100
+# The guest's /dev is a bare devtmpfs: give it what udev would, so that a
+# scenario's (and tests/vm/json-hook/btpair's) <(...) and >(...) work.
+[ -e /dev/fd ] || ln -s /proc/self/fd /dev/fd
 
 args=()
 if [ -n "$argsfile" ]; then

@@ -22,6 +22,16 @@ WORK=$(mktemp -d /tmp/scenario.XXXXXX)
 # not checked; UBSan's go to stderr. Both exit 86, no code of the contract.
 export ASAN_OPTIONS="log_path=$WORK/asan:exitcode=86"
 export UBSAN_OPTIONS="exitcode=86:print_stacktrace=1"
+# Every JSON line btpair prints in a scenario goes to $BTPAIR_JSON_LOG too
+# (tests/vm/json-hook/btpair runs it), and finish checks each against the
+# schema. BTPAIR_JSON_HOOK=0 runs btpair bare (the benchmarks do: no
+# wrapper in what they time).
+if [ "${BTPAIR_JSON_HOOK:-1}" != 0 ]; then
+	export BTPAIR_REAL=$BTPAIR
+	export BTPAIR_JSON_LOG=$WORK/json.lines
+	: >"$BTPAIR_JSON_LOG"
+	BTPAIR=$PWD/tests/vm/json-hook/btpair
+fi
 OUT=
 RC=
 _passed=0
@@ -136,11 +146,34 @@ listening() {
 # Count the mgmt requests a responder saw.
 pin_requests() { grep -c 'pin request' "$WORK/responder-$1.log" 2>/dev/null || true; }
 
+# Check every JSON line the scenario's btpair printed; print them for the
+# host (tests/vm/run.sh keeps them in tests/vm/.out/NAME.json).
+_check_json() {
+	local log=${BTPAIR_JSON_LOG:-} out n
+	[ -n "$log" ] && [ -e "$log" ] || return 0
+	# The copies are written by tee processes that may outlive btpair
+	# for a moment.
+	for _ in $(seq 50); do
+		pgrep -f "tee -p -a $log" >/dev/null || break
+		sleep 0.1
+	done
+	n=$(wc -l <"$log")
+	[ "$n" -gt 0 ] || return 0
+	sed 's/^/BTPAIR-JSON: /' "$log"
+	if out=$(python3 tests/json-check.py "$log" 2>&1); then
+		_record ok "each of the $n JSON line(s) btpair printed fits the schema"
+	else
+		OUT=$out
+		_record fail "JSON lines that do not fit the schema (doc/json.md)"
+	fi
+}
+
 finish() {
 	for pid in "${_bg_pids[@]}"; do
 		kill "$pid" 2>/dev/null
 	done
 	wait 2>/dev/null
+	_check_json
 	for f in "$WORK"/asan.*; do
 		[ -e "$f" ] || continue
 		_failed=$((_failed + 1))

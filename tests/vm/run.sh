@@ -5,7 +5,8 @@
 # The scenario's header line "# controllers: N" (default 2) says how many
 # controllers btvirt makes; ARGS are passed to it. Prints one PASS/FAIL line
 # and exits with the scenario's status; the guest's console goes to
-# tests/vm/.out/NAME.log. A guest that prints no result line (crash, hang past
+# tests/vm/.out/NAME.log, the JSON lines btpair printed in it to
+# tests/vm/.out/NAME.json. A guest that prints no result line (crash, hang past
 # VM_TIMEOUT seconds) is a failure.
 set -euo pipefail
 
@@ -78,7 +79,7 @@ fi
 show_console() {
 	if [ "${VM_CONSOLE:-0}" = 1 ]; then
 		tee "$log" | tr -d '\r' | sed -u -n '/^Booting from ROM/,$p' |
-			sed -u -e '1d' -e 's/^.*\x1b\[2J//' -e '/BTPAIR-VM-RESULT/d' \
+			sed -u -e '1d' -e 's/^.*\x1b\[2J//' -e '/BTPAIR-VM-RESULT/d' -e '/^BTPAIR-JSON: /d' \
 				-e '/reboot: Power down/d'
 	else
 		cat >"$log"
@@ -100,6 +101,10 @@ timeout --foreground --kill-after=5 "$timeout" qemu-system-x86_64 \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	</dev/null 2>&1 | show_console || qemu_rc=${PIPESTATUS[0]}
 elapsed=$(($(date +%s) - start))
+
+# The JSON lines btpair printed in the scenario, as the guest listed them
+# (it checked them against the schema itself).
+tr -d '\r' <"$log" | sed -n 's/^BTPAIR-JSON: //p' >"$out/$name.json" || true
 
 # The log as text: without the firmware's terminal resets and line ends.
 console_text() {

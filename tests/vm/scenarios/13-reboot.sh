@@ -42,6 +42,8 @@ expect_exit 0 "keys load on hci0" "$BTPAIR" -i hci0 keys load
 expect_out "^hci0 loaded 1 key$" "one key for hci0"
 expect_exit 0 "keys load on hci1" "$BTPAIR" -i hci1 keys load
 expect_out "^hci1 loaded 1 key$" "one key for hci1"
+expect_exit 0 "keys load -j, again" "$BTPAIR" -j -i hci1 keys load
+expect_out '^\{"event":"keys-loaded","index":1,"count":1\}$' "keys-loaded in JSON"
 background "$WORK/server2.log" rctest -r -E -i hci1 -P 1
 sleep 1
 expect_exit 0 "with the keys loaded: RFCOMM connects" \

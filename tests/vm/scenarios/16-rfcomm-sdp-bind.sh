@@ -1,7 +1,7 @@
 # controllers: 2
 # The channel found by SDP (a Serial Port record on channel 3, served by
 # bluetoothd's SDP server, registered with sdptool), and /dev/rfcommN for
-# programs that only know serial devices.
+# programs that only know serial devices, bind pairing first with a PIN.
 . tests/vm/lib.sh
 
 "$BTPAIR" -q setup
@@ -51,4 +51,17 @@ expect_exit 0 "release" "$BTPAIR" release 0
 check "/dev/rfcomm0 is gone" sh -c '! test -e /dev/rfcomm0'
 expect_exit 1 "release again" "$BTPAIR" release 0
 expect_out "not bound" "says it is not bound"
+
+# bind with a PIN from a pipe pairs first, so that whoever opens the node
+# later needs nobody to answer; JSON names the controller.
+responder 1 --pin 1234
+info=/var/lib/bluetooth/$A/$B/info
+check "not paired yet" [ ! -e "$info" ]
+OUT=$("$BTPAIR" -j bind "$B" --channel 2 --dev 1 --pin-file <(printf '* 1234\n') 2>&1)
+RC=$?
+check "bind --pin-file: exit 0 (got $RC)" [ "$RC" -eq 0 ]
+expect_out '^\{"event":"bound","index":0,"address":"'"$B"'","channel":2,"dev":1\}$' "bind -j: bound"
+check "bind --pin-file paired first: the key is stored" [ -f "$info" ]
+OUT=$("$BTPAIR" -j release 1 2>&1)
+expect_out '^\{"event":"released","dev":1\}$' "release -j: released"
 finish

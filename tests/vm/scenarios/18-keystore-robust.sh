@@ -2,7 +2,8 @@
 # The key store among other people's files: bluetoothd's file of another
 # device survives pair/unpair untouched; corrupt files are reported and
 # skipped while the good key still loads; kill -9 in the middle of pair and
-# unpair never leaves a partial info file.
+# unpair never leaves a partial info file; keys remove name:PATTERN by the
+# name bluetoothd stored.
 . tests/vm/lib.sh
 
 hc05_like 1
@@ -53,6 +54,21 @@ for i in 1 2 3 4 5; do
 done
 check "and left as they were" grep -q 0011223344 "$store/00:00:00:00:00:01/info"
 rm -rf "$store"/00:00:00:00:00:0?
+
+# keys list -j names the controller by index too (it is present), with the
+# stored name; keys remove name:PATTERN removes by that name, keeping the
+# file's other groups.
+OUT=$("$BTPAIR" -j keys list 2>/dev/null)
+expect_out '^\{"event":"key","index":0,"controller":"'"$A"'","address":"11:22:33:44:55:66","name":"Other","key_type":"[^"]+","pin_length":0\}$' \
+	"keys list -j: index, controller, name"
+expect_out '^\{"event":"keys-listed","index":null,"count":[0-9]+\}$' "keys list -j: ends with keys-listed"
+expect_exit 1 "keys remove name: with no match" "$BTPAIR" keys remove "name:nobody*"
+expect_out "no stored device named 'nobody\*'" "says so"
+expect_exit 0 "keys remove name:oth*" "$BTPAIR" -j keys remove "name:oth*"
+expect_out '^\{"event":"key-removed","index":0,"controller":"'"$A"'","address":"11:22:33:44:55:66"\}$' \
+	"keys remove -j: key-removed with the index"
+check "its key is gone, its other groups kept" \
+	sh -c "! grep -q LinkKey '$store/11:22:33:44:55:66/info' && grep -q '^Name=Other' '$store/11:22:33:44:55:66/info' && grep -q DeviceID '$store/11:22:33:44:55:66/info'"
 
 # kill -9 at random moments of pair and unpair: every info file left is
 # whole (parses) at every point.

@@ -17,10 +17,14 @@ run "$BTPAIR" --json scan
 check "JSON: device objects with address, name, rssi" /usr/bin/python3 -c '
 import json, sys
 objs = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
-named = {o["address"]: o for o in objs if o["event"] == "device" and "name" in o}
+devs = [o for o in objs if o["event"] == "device"]
+named = {o["address"]: o for o in devs if o["name"] is not None}
 assert named[sys.argv[2]]["name"] == "Modern One", named
 assert named[sys.argv[3]]["name"] == "HC-05 Legacy", named
-assert all(isinstance(o["rssi"], int) for o in objs)
+assert all(isinstance(o["rssi"], int) and o["index"] == 0 for o in devs)
+# Unknown is null, never a missing key; the scan ends with scan-done.
+assert any(o["address"] == sys.argv[3] and o["name"] is None for o in devs)
+assert objs[-1]["event"] == "scan-done" and objs[-1]["count"] >= 2, objs[-1]
 ' "$OUT" "$B" "$C"
 
 expect_exit 0 "scan --name stops at the first match" "$BTPAIR" scan --name "hc-05*" --duration 30

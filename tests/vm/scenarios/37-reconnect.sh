@@ -95,11 +95,11 @@ check "the command ran again on the new link" sh -c '
 check "a reconnected event" wait_for "$WORK/exec.json" '"event":"reconnected"' 100
 signal_at TERM "$execer"
 check "SIGTERM ends it with 130" [ "$RC" -eq 130 ]
-check "JSON: connected, link-down, reconnected events" python3 -c '
+check "JSON: link-up, link-down, reconnected events" python3 -c '
 import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 names = [e["event"] for e in evs]
-assert names[0] == "connected", names
+assert names[0] == "link-up", names
 assert "link-down" in names and "reconnected" in names, names
 d = evs[names.index("link-down")]
 assert d["address"] == sys.argv[2] and d["channel"] == 1 and 500 <= d["retry_ms"] <= 1000, d
