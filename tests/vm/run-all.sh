@@ -108,7 +108,7 @@ for k in "${kernels[@]}"; do
 	echo "vm [$k, $rel]: ${passed[$k]} passed, ${failed[$k]} failed," \
 		"${oopsed[$k]} known kernel oops; guests ran ${seconds[$k]}s"
 done
-echo "vm: ${wall}s wall time, $jobs guests at a time;" \
+echo "vm: ${wall}s wall time (VM_JOBS=$jobs);" \
 	"$total_oops known kernel oops, neither passed nor failed"
 echo "vm: $total_passed passed, $total_failed failed"
 [ "$total_failed" -eq 0 ] && [ "$total_passed" -gt 0 ]
