@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prepare what the VM suite boots: qemu, busybox, BlueZ's test tools, and
-# Debian's packaged kernel unpacked into tests/vm/.cache, plus an initramfs
-# with the Bluetooth modules. Idempotent and cheap when nothing changed; fails
+# Debian's packaged kernels (KERNEL=6.1|6.12|all, default all) each unpacked
+# into tests/vm/.cache/LABEL, with an initramfs of its Bluetooth modules. Idempotent and cheap when nothing changed; fails
 # loudly when anything is missing, so a machine that cannot run the suite
 # never looks like a pass.
 #
