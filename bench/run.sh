@@ -14,7 +14,11 @@ here=$(cd "$(dirname "$0")" && pwd -P)
 checkout=$(dirname "$here")
 cd "$checkout"
 report=${BENCH_OUT:-$here/results.md}
-out=$checkout/tests/vm/.out
+# One kernel: KERNEL=6.12 benches that one; the default (and "all") is 6.1.
+kernel=${KERNEL:-6.1}
+[ "$kernel" = all ] && kernel=6.1
+export KERNEL=$kernel
+out=$checkout/tests/vm/.out/$kernel
 
 "$here/deps.sh"
 tests/vm/setup.sh >/dev/null

@@ -143,4 +143,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 	echo "tests/deps.sh: installed ${missing[*]}"
 fi
 
-[ "$only" = 1 ] || tests/vm/setup.sh
+# The VM suite's kernels: make demo boots one (6.1 unless KERNEL=6.12),
+# make check both.
+if [ "$only" != 1 ]; then
+	if [ "$profile" = demo ]; then
+		k=${KERNEL:-6.1}
+		[ "$k" = all ] && k=6.1
+		KERNEL=$k tests/vm/setup.sh
+	else
+		tests/vm/setup.sh
+	fi
+fi

@@ -15,6 +15,10 @@ C=00:AA:01:02:00:02
 # An address nobody answers on.
 NOBODY=00:AA:01:7F:7F:7F
 
+# The kernel line the guest runs, "6.1" or "6.12": where the two kernels
+# differ (tests/vm/KERNELS.md), a scenario checks each one's own behaviour.
+KERNEL_LINE=$(uname -r | cut -d. -f1,2)
+
 WORK=$(mktemp -d /tmp/scenario.XXXXXX)
 # With a sanitized btpair (BTPAIR=build-san/btpair) AddressSanitizer and
 # LeakSanitizer reports go to files here, which finish prints and counts as

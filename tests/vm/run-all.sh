@@ -1,11 +1,20 @@
 #!/bin/bash
-# Run every scenario in tests/vm/scenarios (or those given), up to one guest
-# per core at a time (VM_JOBS overrides), and close with a tally. Fails if any
-# failed or none ran.
+# Run every scenario in tests/vm/scenarios (or those given) on each kernel
+# KERNEL names (6.1, 6.12 or all, the default), up to one guest per core at a
+# time (VM_JOBS overrides), and close with a tally per kernel and in all.
+# Both kernels' runs share one pool, scenario by scenario, so the slow
+# scenarios of each start early. A known kernel oops (see run.sh and
+# tests/vm/KERNELS.md) is counted on its own: neither passed nor failed.
+# Fails if any failed or none passed.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-"$here/setup.sh"
+case ${KERNEL:-all} in
+all) kernels=(6.1 6.12) ;;
+6.1 | 6.12) kernels=("$KERNEL") ;;
+*) echo "tests/vm: KERNEL=$KERNEL: say 6.1, 6.12 or all" >&2; exit 2 ;;
+esac
+KERNEL=${KERNEL:-all} "$here/setup.sh"
 
 if [ $# -gt 0 ]; then
 	scenarios=("$@")
@@ -22,10 +31,19 @@ fi
 jobs=${VM_JOBS:-$(nproc)}
 [ -n "${BTPAIR:-}" ] && echo "tests/vm: testing $BTPAIR"
 
+# One run per scenario and kernel, "KERNEL SCENARIO", the kernels of one
+# scenario next to each other.
+runs=()
+for s in "${scenarios[@]}"; do
+	for k in "${kernels[@]}"; do
+		runs+=("$k $s")
+	done
+done
+
 results=$(mktemp -d)
 # Each run is a session of its own, so an interrupt here can stop its whole
 # tree (run.sh, timeout, qemu) without touching whatever started this script.
-declare -A running=() # pid -> scenario
+declare -A running=() # pid -> run
 cleanup() {
 	for pid in "${!running[@]}"; do
 		kill -- "-$pid" 2>/dev/null || true
@@ -35,37 +53,62 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+key() { # RUN: a file name for it
+	local k=${1%% *} s=${1#* }
+	echo "$k-$(basename "$s")"
+}
+
 # reap: wait for any run to end, record its status and print its lines whole,
 # never interleaved with another's.
 reap() {
 	local pid rc=0 key
 	wait -n -p pid "${!running[@]}" || rc=$?
-	key=$(basename "${running[$pid]}")
+	key=$(key "${running[$pid]}")
 	unset "running[$pid]"
 	echo "$rc" >"$results/$key.rc"
 	cat "$results/$key.out"
 }
 
-for s in "${scenarios[@]}"; do
+start=$(date +%s)
+for r in "${runs[@]}"; do
 	while [ ${#running[@]} -ge "$jobs" ]; do
 		reap
 	done
-	setsid "$here/run.sh" "$s" >"$results/$(basename "$s").out" 2>&1 &
-	running[$!]=$s
+	KERNEL=${r%% *} setsid "$here/run.sh" "${r#* }" \
+		>"$results/$(key "$r").out" 2>&1 &
+	running[$!]=$r
 done
 while [ ${#running[@]} -gt 0 ]; do
 	reap
 done
+wall=$(($(date +%s) - start))
 
-passed=0
-failed=0
-for s in "${scenarios[@]}"; do
-	rc=$(cat "$results/$(basename "$s").rc" 2>/dev/null || echo 1)
-	if [ "$rc" -eq 0 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-	fi
+# run.sh exits 0 on a pass, 3 on a known kernel oops, anything else on a
+# failure.
+declare -A passed=() failed=() oopsed=() seconds=()
+total_passed=0 total_failed=0 total_oops=0
+for k in "${kernels[@]}"; do
+	passed[$k]=0 failed[$k]=0 oopsed[$k]=0 seconds[$k]=0
 done
-echo "vm: $passed passed, $failed failed"
-[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
+for r in "${runs[@]}"; do
+	k=${r%% *}
+	rc=$(cat "$results/$(key "$r").rc" 2>/dev/null || echo 1)
+	# The guest's own time, from run.sh's verdict line: "... Ns)".
+	t=$(grep -m1 -E '^(PASS|FAIL|OOPS) ' "$results/$(key "$r").out" |
+		sed -n 's/.*[^0-9]\([0-9][0-9]*\)s)$/\1/p')
+	seconds[$k]=$((seconds[$k] + ${t:-0}))
+	case $rc in
+	0) passed[$k]=$((passed[$k] + 1)) total_passed=$((total_passed + 1)) ;;
+	3) oopsed[$k]=$((oopsed[$k] + 1)) total_oops=$((total_oops + 1)) ;;
+	*) failed[$k]=$((failed[$k] + 1)) total_failed=$((total_failed + 1)) ;;
+	esac
+done
+for k in "${kernels[@]}"; do
+	rel=$(cat "$here/.cache/$k/release" 2>/dev/null || echo "$k")
+	echo "vm [$k, $rel]: ${passed[$k]} passed, ${failed[$k]} failed," \
+		"${oopsed[$k]} known kernel oops; guests ran ${seconds[$k]}s"
+done
+echo "vm: ${wall}s wall time (VM_JOBS=$jobs);" \
+	"$total_oops known kernel oops, neither passed nor failed"
+echo "vm: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ] && [ "$total_passed" -gt 0 ]

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Prepare what the VM suite boots: qemu, busybox, BlueZ's test tools, and
-# Debian's packaged kernel unpacked into tests/vm/.cache, plus an initramfs
-# with the Bluetooth modules. Idempotent and cheap when nothing changed; fails
+# Debian's packaged kernels (KERNEL=6.1|6.12|all, default all) each unpacked
+# into tests/vm/.cache/LABEL, with an initramfs of its Bluetooth modules. Idempotent and cheap when nothing changed; fails
 # loudly when anything is missing, so a machine that cannot run the suite
 # never looks like a pass.
 #
@@ -108,108 +108,161 @@ if ! is_static "$busybox"; then
 	is_static "$busybox" || die "no static busybox in busybox-static"
 fi
 
-# The kernel: whatever linux-image-amd64 currently depends on.
-kernel_pkg() {
-	apt-cache depends linux-image-amd64 2>/dev/null |
-		awk '/Depends: linux-image-[0-9]/ { print $2; exit }'
+# The kernels: Debian 12's default line (linux-image-amd64, 6.1) and its
+# second line (linux-image-6.12-amd64, the 6.12 series Raspberry Pi OS runs).
+# KERNEL=6.1|6.12|all (default all) says which to prepare. Each lives in a
+# folder of its own, .cache/LABEL: the unpacked package, vmlinuz (a link into
+# it) and initramfs.cpio.gz.
+kernel_meta() { # LABEL: the metapackage that names the current kernel
+	case $1 in
+	6.1) echo linux-image-amd64 ;;
+	6.12) echo linux-image-6.12-amd64 ;;
+	*) return 1 ;;
+	esac
 }
-kpkg=$(kernel_pkg)
-if [ -z "$kpkg" ]; then
-	apt_update || die "apt-get update failed"
-	kpkg=$(kernel_pkg)
-fi
-[ -n "$kpkg" ] || die "cannot tell which kernel package linux-image-amd64 needs"
-kdir=$cache/$kpkg
-if [ ! -f "$kdir/.unpacked" ]; then
-	dl=$(mktemp -d "$cache/dl.XXXXXX")
-	echo "tests/vm: downloading $kpkg (about 70 MB, once)" >&2
-	apt_fetch "$kpkg" "$dl" || die "cannot download $kpkg"
-	rm -rf "$kdir"
-	dpkg -x "$dl"/"$kpkg"_*.deb "$kdir" || die "cannot unpack $kpkg"
-	rm -rf "$dl"
-	touch "$kdir/.unpacked"
-	# An older kernel left from a previous Debian point release is 400 MB.
-	for old in "$cache"/linux-image-*; do
-		[ "$old" = "$kdir" ] || rm -rf "$old"
-	done
-fi
-kver=${kpkg#linux-image-}
-vmlinuz=$kdir/boot/vmlinuz-$kver
-moddir=$kdir/lib/modules/$kver
-[ -f "$vmlinuz" ] || die "no kernel image in $kpkg"
-[ -d "$moddir/kernel" ] || die "no modules in $kpkg"
-
-initramfs=$cache/initramfs.cpio.gz
-ln -sfn "$vmlinuz" "$cache/vmlinuz"
-# Rebuilt only when something that goes into it changed.
-fresh=1
-[ -f "$initramfs" ] || fresh=0
-for input in "$here/init" "$here/setup.sh" "$kdir/.unpacked" "$busybox"; do
-	[ "$input" -nt "$initramfs" ] && fresh=0
-done
-if [ "$fresh" = 1 ]; then
-	echo "tests/vm: kernel $kver ready"
-	exit 0
-fi
+case ${KERNEL:-all} in
+all) labels="6.1 6.12" ;;
+6.1 | 6.12) labels=$KERNEL ;;
+*) die "KERNEL=$KERNEL: say 6.1, 6.12 or all" ;;
+esac
 
 # What the guest needs: virtio-9p to see the host, the kernel crypto user API
 # (btvirt's emulated controllers open AF_ALG sockets for AES and CMAC; ecb and
 # cmac are only ever requested by name, so they are named here), and the
 # Bluetooth core, the vhci driver btvirt uses, and RFCOMM. Their own
-# dependencies come from the modules themselves.
+# dependencies come from the modules themselves (modinfo), so a kernel whose
+# modules depend on others (6.12's bluetooth needs no ecdh_generic, say)
+# gets exactly its own list.
 roots="virtio_pci 9pnet_virtio 9p af_alg algif_hash algif_skcipher ecb cmac
 bluetooth hci_vhci rfcomm"
 
-# Module file by name; names use '_' where file names may use '-'.
-declare -A ko
-while IFS= read -r f; do
-	n=${f##*/}
-	n=${n%%.ko*}
-	ko[${n//-/_}]=$f
-done < <(find "$moddir/kernel" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz')
-
-# Dependencies first: insmod, unlike modprobe, loads exactly what it is given.
-order=()
-declare -A seen
-visit() {
-	local m=$1 d deps
-	[ -n "${seen[$m]:-}" ] && return 0
-	seen[$m]=1
-	if [ -z "${ko[$m]:-}" ]; then
-		# Built into this kernel: nothing to load.
-		grep -q "/${m//_/[-_]}\.ko" "$moddir/modules.builtin" 2>/dev/null && return 0
-		die "module $m not found in $kpkg"
+# prepare LABEL: download and unpack LABEL's kernel into .cache/LABEL if it is
+# not there yet, and (re)build its initramfs when an input changed.
+prepare() {
+	local label=$1 meta kpkg kdir kver vmlinuz moddir initramfs fresh input
+	local dl old kcache=$cache/$1
+	meta=$(kernel_meta "$label")
+	mkdir -p "$kcache"
+	kpkg=$(apt-cache depends "$meta" 2>/dev/null |
+		awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+	if [ -z "$kpkg" ]; then
+		apt_update || die "apt-get update failed"
+		kpkg=$(apt-cache depends "$meta" 2>/dev/null |
+			awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
 	fi
-	deps=$(modinfo -F depends "${ko[$m]}") || die "modinfo failed on ${ko[$m]}"
-	for d in ${deps//,/ }; do
-		visit "${d//-/_}"
-	done
-	order+=("$m")
-}
-for m in $roots; do
-	visit "$m"
-done
+	[ -n "$kpkg" ] || die "cannot tell which kernel package $meta needs"
+	kdir=$kcache/$kpkg
+	# A cache laid out before there were two kernels: keep its download.
+	if [ "$label" = 6.1 ] && [ ! -f "$kdir/.unpacked" ] &&
+		[ -f "$cache/$kpkg/.unpacked" ]; then
+		rm -rf "$kdir"
+		mv "$cache/$kpkg" "$kdir"
+		rm -f "$cache/vmlinuz" "$cache/initramfs.cpio.gz"
+	fi
+	if [ ! -f "$kdir/.unpacked" ]; then
+		dl=$(mktemp -d "$cache/dl.XXXXXX")
+		echo "tests/vm: downloading $kpkg (about 70-100 MB, once)" >&2
+		apt_fetch "$kpkg" "$dl" || die "cannot download $kpkg"
+		rm -rf "$kdir"
+		dpkg -x "$dl"/"$kpkg"_*.deb "$kdir" || die "cannot unpack $kpkg"
+		rm -rf "$dl"
+		touch "$kdir/.unpacked"
+		# An older kernel left from a previous Debian point release is
+		# 400 MB.
+		for old in "$kcache"/linux-image-*; do
+			[ "$old" = "$kdir" ] || rm -rf "$old"
+		done
+	fi
+	kver=${kpkg#linux-image-}
+	vmlinuz=$kdir/boot/vmlinuz-$kver
+	moddir=$kdir/lib/modules/$kver
+	[ -f "$vmlinuz" ] || die "no kernel image in $kpkg"
+	[ -d "$moddir/kernel" ] || die "no modules in $kpkg"
 
-stage=$(mktemp -d "$cache/initramfs.XXXXXX")
-trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage"/{bin,dev,proc,sys,host,modules}
-cp "$busybox" "$stage/bin/busybox"
-# busybox's insmod reads only plain modules: unpack compressed ones here.
-for m in "${order[@]}"; do
-	f=${ko[$m]}
-	case $f in
-	*.xz) command -v xz >/dev/null || die "$f is xz-compressed: install xz-utils"
-		xz -dc "$f" >"$stage/modules/$m.ko" ;;
-	*.zst) command -v zstd >/dev/null || die "$f is zstd-compressed: install zstd"
-		zstd -qdc "$f" >"$stage/modules/$m.ko" ;;
-	*.gz) gzip -dc "$f" >"$stage/modules/$m.ko" ;;
-	*) cp "$f" "$stage/modules/$m.ko" ;;
-	esac
+	initramfs=$kcache/initramfs.cpio.gz
+	ln -sfn "$vmlinuz" "$kcache/vmlinuz"
+	echo "$kver" >"$kcache/release.new"
+	if cmp -s "$kcache/release.new" "$kcache/release" 2>/dev/null; then
+		rm -f "$kcache/release.new"
+	else
+		mv "$kcache/release.new" "$kcache/release"
+	fi
+	# Rebuilt only when something that goes into it changed.
+	fresh=1
+	[ -f "$initramfs" ] || fresh=0
+	for input in "$here/init" "$here/setup.sh" "$kdir/.unpacked" "$busybox"; do
+		[ "$input" -nt "$initramfs" ] && fresh=0
+	done
+	if [ "$fresh" = 1 ]; then
+		echo "tests/vm: kernel $kver ready"
+		return 0
+	fi
+	build_initramfs "$kpkg" "$moddir" "$initramfs"
+	echo "tests/vm: kernel $kver ready (modules: ${order[*]})"
+}
+
+# build_initramfs KPKG MODDIR OUTPUT
+stage=
+trap '[ -z "$stage" ] || rm -rf "$stage" "$stage.cpio.gz"' EXIT
+build_initramfs() {
+	local kpkg=$1 moddir=$2 initramfs=$3 f n m
+	# Module file by name; names use '_' where file names may use '-'.
+	unset ko seen
+	declare -gA ko=() seen=()
+	order=()
+	while IFS= read -r f; do
+		n=${f##*/}
+		n=${n%%.ko*}
+		ko[${n//-/_}]=$f
+	done < <(find "$moddir/kernel" -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz')
+
+	# Dependencies first: insmod, unlike modprobe, loads exactly what it
+	# is given.
+	visit() {
+		local m=$1 d deps
+		[ -n "${seen[$m]:-}" ] && return 0
+		seen[$m]=1
+		if [ -z "${ko[$m]:-}" ]; then
+			# Built into this kernel: nothing to load.
+			grep -q "/${m//_/[-_]}\.ko" "$moddir/modules.builtin" 2>/dev/null && return 0
+			die "module $m not found in $kpkg"
+		fi
+		deps=$(modinfo -F depends "${ko[$m]}") || die "modinfo failed on ${ko[$m]}"
+		for d in ${deps//,/ }; do
+			visit "${d//-/_}"
+		done
+		order+=("$m")
+	}
+	for m in $roots; do
+		visit "$m"
+	done
+
+	stage=$(mktemp -d "$cache/initramfs.XXXXXX")
+	mkdir -p "$stage"/{bin,dev,proc,sys,host,modules}
+	cp "$busybox" "$stage/bin/busybox"
+	# busybox's insmod reads only plain modules: unpack compressed ones
+	# here.
+	for m in "${order[@]}"; do
+		f=${ko[$m]}
+		case $f in
+		*.xz) command -v xz >/dev/null || die "$f is xz-compressed: install xz-utils"
+			xz -dc "$f" >"$stage/modules/$m.ko" ;;
+		*.zst) command -v zstd >/dev/null || die "$f is zstd-compressed: install zstd"
+			zstd -qdc "$f" >"$stage/modules/$m.ko" ;;
+		*.gz) gzip -dc "$f" >"$stage/modules/$m.ko" ;;
+		*) cp "$f" "$stage/modules/$m.ko" ;;
+		esac
+	done
+	printf '%s\n' "${order[@]}" >"$stage/modules/order"
+	cp "$here/init" "$stage/init"
+	chmod 0755 "$stage/init"
+	(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
+	rm -rf "$stage"
+	# Atomic: a run already booting keeps the file it opened.
+	mv "$stage.cpio.gz" "$initramfs"
+	stage=
+}
+
+for label in $labels; do
+	prepare "$label"
 done
-printf '%s\n' "${order[@]}" >"$stage/modules/order"
-cp "$here/init" "$stage/init"
-chmod 0755 "$stage/init"
-(cd "$stage" && find . | cpio -o -H newc --quiet | gzip -1) >"$stage.cpio.gz"
-# Atomic: a run already booting keeps the file it opened.
-mv "$stage.cpio.gz" "$initramfs"
-echo "tests/vm: kernel $kver ready (modules: ${order[*]})"

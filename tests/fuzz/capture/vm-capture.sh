@@ -6,8 +6,8 @@
 # asks bluetoothd's SDP server for the Serial Port channel; bluetoothd then
 # rewrites the key files in its own way. The capture and the key store are
 # printed base64-encoded between marker lines for tests/fuzz/capture/seeds.py.
-#   VM_JOBS=1 tests/vm/run-all.sh tests/fuzz/capture/vm-capture.sh
-#   tests/fuzz/capture/seeds.py tests/vm/.out/vm-capture.log
+#   KERNEL=6.1 VM_JOBS=1 tests/vm/run-all.sh tests/fuzz/capture/vm-capture.sh
+#   tests/fuzz/capture/seeds.py tests/vm/.out/6.1/vm-capture.log
 . tests/vm/lib.sh
 
 dump() { # NAME FILE
