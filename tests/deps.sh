@@ -49,7 +49,7 @@ check_pkgs=(check
 	libc6-dev-arm64-cross libc6-dev-armhf-cross
 	qemu-user file check:arm64 check:armhf
 	groff man-db bash-completion systemd dbus-daemon
-	dpkg-dev debhelper fakeroot lintian
+	dpkg-dev build-essential debhelper fakeroot lintian
 	valgrind clang libclang-rt-14-dev clang-format)
 
 if [ "$only" = 1 ]; then
