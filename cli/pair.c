@@ -511,7 +511,7 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	struct mgmt_controller_info info;
 	const char *keystore = NULL, *dir;
 	char a[BT_ADDR_STRLEN], what[64];
-	bool in_kernel, in_store;
+	bool in_kernel, in_store, lost = false;
 	struct mgmt_addr addr;
 	uint16_t index;
 	int opt, ret = CLI_EXIT_OK, err;
@@ -537,15 +537,25 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		ret = cli_read_info(cli, "unpair", index, &info);
 	if (ret)
 		return ret;
-	err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
-			       mgmt_cmd_unpair_device(cp, &addr, true),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
+	for (int tries = 1;; tries++) {
+		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
+				       index, cp,
+				       mgmt_cmd_unpair_device(cp, &addr, true),
+				       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       &status, NULL, 0, NULL);
+		/* The reply lost to a full receive buffer (-ENOMEM): the
+		 * kernel unpaired, or refused at once. Asking again tells:
+		 * Not Paired now means the device is not paired, as asked. */
+		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
+			break;
+		lost = true;
+	}
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
 	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
 		return cli_status_fail(cli, status, what);
-	in_kernel = status == MGMT_STATUS_SUCCESS;
+	in_kernel = status == MGMT_STATUS_SUCCESS ||
+		    (lost && status == MGMT_STATUS_NOT_PAIRED);
 
 	err = keystore_remove(dir, &info.bdaddr, &addr.bdaddr);
 	if (err < 0 && err != -ENOENT)

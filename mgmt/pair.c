@@ -97,7 +97,11 @@ static int send_reply(struct pairing *pg, uint16_t opcode, const uint8_t *param,
 	err = mgmt_client_call(pg->c, opcode, pg->p->index, param, len,
 			       earlier(pg->p->deadline, REPLY_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
-	if (err == -EBADMSG)
+	/* A reply to a request that lost its own reply (-ENOMEM: the
+	 * receive buffer was full) was taken or refused at once; sending it
+	 * again cannot be taken. Either way Pair Device's reply, or the
+	 * events, tell how the pairing ends. */
+	if (err == -EBADMSG || err == -ENOMEM)
 		return 0;
 	if (err < 0)
 		return err;
@@ -183,13 +187,27 @@ static int answer_passkey(struct pairing *pg)
 static int start_pairing(struct pairing *pg)
 {
 	uint8_t cp[sizeof(struct mgmt_cp_pair_device)];
+	size_t len = mgmt_cmd_pair_device(cp, &pg->p->addr, pg->p->io_cap);
+	int err;
 
 	pg->started = true;
 	pg->link_down = false;
 	pg->restart_pending = false;
-	return mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE, pg->p->index, cp,
-				mgmt_cmd_pair_device(cp, &pg->p->addr,
-						     pg->p->io_cap));
+	/*
+	 * Pair Device that goes on to page and pair replies later, when the
+	 * pairing ends: its send() succeeds. Its send() fails with ENOMEM
+	 * only when the kernel answered at once (Already Paired, Busy, Not
+	 * Powered, a link that could not even be started) and could not
+	 * queue that answer, the receive buffer being full. No pairing is
+	 * under way then, and the answer depends only on the state, so the
+	 * same command, sent once the buffer is read, gets it again.
+	 */
+	for (int tries = 1;; tries++) {
+		err = mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE,
+				       pg->p->index, cp, len);
+		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
+			return err;
+	}
 }
 
 /* Cancel Pair Device, waiting briefly for its reply; the wakeup fd is set
