@@ -140,6 +140,22 @@ bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 		  struct mgmt_controller_info *info);
 
+/*
+ * Whether this process has CAP_NET_ADMIN, which the kernel checks when a
+ * management socket is bound: without it the socket may read controllers
+ * but is sent no pairing events and may change nothing. True when it cannot
+ * tell.
+ */
+bool cli_has_net_admin(void);
+/* Whether -errno err is a refused permission (EPERM, EACCES). */
+bool cli_permission_error(int err);
+/*
+ * Report a failed system call (-errno) on a socket, file or directory for
+ * what: a refused permission is exit 4 with the message every permission
+ * failure gives ("needs root or CAP_NET_ADMIN"), anything else exit 1.
+ */
+int cli_errno_fail(struct cli *cli, int err, const char *what);
+
 /* The exit code for a failed mgmt status. */
 int cli_status_exit(uint8_t status);
 /* Report a failed mgmt status for what, naming the status. */

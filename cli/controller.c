@@ -132,8 +132,10 @@ static int set_mode(struct cli *cli, const char *cmd, uint16_t index,
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
 	if (status != MGMT_STATUS_SUCCESS) {
-		/* A controller that will not power up is "unavailable". */
-		if (opcode == MGMT_OP_SET_POWERED && on)
+		/* A controller that will not power up is "unavailable";
+		 * one that a user may not power is a permission matter. */
+		if (opcode == MGMT_OP_SET_POWERED && on &&
+		    status != MGMT_STATUS_PERMISSION_DENIED)
 			return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
 					"%s: cannot be powered (%s)", what,
 					mgmt_status_str(status) ?

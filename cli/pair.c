@@ -130,10 +130,17 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 				"(fix or remove it, then pair again)",
 				a, dir);
 	if (err < 0)
-		return cli_fail(ctx->cli, CLI_EXIT_FAILURE, -1,
+		return cli_fail(ctx->cli, cli_permission_error(err) ?
+					  CLI_EXIT_PERMISSION :
+					  CLI_EXIT_FAILURE,
+				-1,
 				"pair %s: paired, but the key was not stored "
 				"in %s: %s",
-				a, dir, strerror(-err));
+				a, dir,
+				cli_permission_error(err) ?
+					"permission denied: needs root or "
+					"CAP_NET_ADMIN" :
+					strerror(-err));
 	*stored = true;
 	return CLI_EXIT_OK;
 }
@@ -559,12 +566,18 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 
 	err = keystore_remove(dir, &info.bdaddr, &addr.bdaddr);
 	if (err < 0 && err != -ENOENT)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+		return cli_fail(cli, cli_permission_error(err) ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1,
 				"unpair %s: %s the key in %s could not be "
 				"removed: %s",
 				a, in_kernel ? "unpaired, but" : "",
 				dir, err == -EBADMSG ? "its file is malformed" :
-						       strerror(-err));
+				cli_permission_error(err) ?
+					"permission denied: needs root or "
+					"CAP_NET_ADMIN" :
+					strerror(-err));
 	in_store = err == 0;
 	if (!in_kernel && !in_store)
 		return cli_fail(cli, CLI_EXIT_FAILURE, status,

@@ -75,6 +75,13 @@ int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
 	ssize_t n;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* A file this user may not read is a permission matter (4), like
+	 * every other; one that is not there is a bad argument (2). */
+	if (fd < 0 && cli_permission_error(-errno))
+		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
+				"%s: cannot open PIN file %s: permission "
+				"denied: needs root or CAP_NET_ADMIN",
+				cmd, path);
 	if (fd < 0)
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"%s: cannot open PIN file %s: %s", cmd, path,

@@ -102,7 +102,9 @@ static int connect_fail(struct cli *cli, int err, const char *a,
 				"connect %s: interrupted", a);
 	case -EPERM:
 		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
-				"connect %s: permission denied", a);
+				"connect %s: permission denied: needs root or "
+				"CAP_NET_ADMIN",
+				a);
 	default:
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
 				"connect %s: %s", a, strerror(-err));
@@ -404,9 +406,14 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 	lfd = rfcomm_listen(&local, channel, BT_SECURITY_LOW);
 	if (lfd < 0)
 		return cli_fail(cli, lfd == -EADDRINUSE ? CLI_EXIT_BUSY :
+				     cli_permission_error(lfd) ?
+							  CLI_EXIT_PERMISSION :
 							  CLI_EXIT_FAILURE,
 				-1, "listen: channel %u: %s", channel,
-				strerror(-lfd));
+				cli_permission_error(lfd) ?
+					"permission denied: needs root or "
+					"CAP_NET_ADMIN" :
+					strerror(-lfd));
 	fprintf(stderr, "btpair: listening on hci%u channel %u\n", index,
 		channel);
 	do {
@@ -491,9 +498,12 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 	if (err == -EADDRINUSE || err == -EBUSY)
 		return cli_fail(cli, CLI_EXIT_BUSY, -1,
 				"bind: /dev/rfcomm%lu is already bound", dev);
-	if (err < 0)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"bind /dev/rfcomm%lu: %s", dev, strerror(-err));
+	if (err < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "bind /dev/rfcomm%lu", dev);
+		return cli_errno_fail(cli, err, what);
+	}
 	if (cli->json) {
 		struct json j;
 
@@ -532,12 +542,12 @@ int cmd_release(struct cli *cli, int argc, char *argv[])
 	if (err == -ENODEV)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"release: /dev/rfcomm%lu is not bound", dev);
-	if (err < 0)
-		return cli_fail(cli, err == -EPERM || err == -EACCES ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
-				-1, "release /dev/rfcomm%lu: %s", dev,
-				strerror(-err));
+	if (err < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "release /dev/rfcomm%lu", dev);
+		return cli_errno_fail(cli, err, what);
+	}
 	cli_print(cli, "released /dev/rfcomm%lu", dev);
 	return CLI_EXIT_OK;
 }

@@ -194,6 +194,8 @@ static int ready(struct scan *sc, const char *cmd)
 			       rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(sc->cli, err, cmd);
+	if (status == MGMT_STATUS_PERMISSION_DENIED)
+		return cli_status_fail(sc->cli, status, cmd);
 	if (status != MGMT_STATUS_SUCCESS)
 		return cli_fail(sc->cli, CLI_EXIT_NO_CONTROLLER, status,
 				"%s: hci%u cannot be powered", cmd, sc->index);

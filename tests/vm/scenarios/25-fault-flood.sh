@@ -5,8 +5,22 @@
 # replies and succeed, and btpair's peak memory (VmHWM) must stay bounded:
 # within 4 MiB of the same pairing without the flood. The agent, which runs
 # for months, pairs a device through a second flood and its VmHWM grows by
-# less than 1 MiB.
+# less than 1 MiB. A sanitized btpair (BTPAIR=build-san/btpair) keeps
+# shadow memory and a quarantine of freed blocks, so its VmHWM says nothing
+# about btpair's: there, and only there, the two memory bounds are skipped
+# (and the output says so); everything else is checked the same.
 . tests/vm/lib.sh
+
+sanitized=false
+grep -qa AddressSanitizer "$BTPAIR" && sanitized=true
+# memory_bound DESCRIPTION CMD...: check, unless the build is sanitized.
+memory_bound() {
+	if $sanitized; then
+		echo "  skip $1 (sanitized build: VmHWM is ASan's, not btpair's)"
+	else
+		check "$@"
+	fi
+}
 
 hc05_like 1
 "$BTPAIR" -q setup
@@ -52,7 +66,7 @@ check "flooded: the flood ran through the pairing" \
 	sh -c "! grep -q 'flood of' '$WORK/flood.log'"
 check "flooded: btpair read thousands of hci2 events ($EVENTS)" \
 	[ "$EVENTS" -ge 2000 ]
-check "flooded: VmHWM ${HWM} kB, within 4096 kB of ${quiet_hwm} kB" \
+memory_bound "flooded: VmHWM ${HWM} kB, within 4096 kB of ${quiet_hwm} kB" \
 	[ "$HWM" -le $((quiet_hwm + 4096)) ]
 echo "  (flooded pairing: ${elapsed} ms)"
 wait_for "$WORK/flood.log" "flood of" 600
@@ -77,7 +91,7 @@ check "flooded: the agent answered" \
 	wait_for "$WORK/agent.log" "hci1 $A: paired \(combination key, stored\)" 50
 check "the second flood ends" wait_for "$WORK/flood2.log" "flood of" 600
 after=$(hwm "$agent")
-check "the agent's VmHWM grew from ${before} kB to ${after} kB (bound +1024)" \
+memory_bound "the agent's VmHWM grew from ${before} kB to ${after} kB (bound +1024)" \
 	[ "$after" -le $((before + 1024)) ]
 check "the agent runs on" kill -0 "$agent"
 finish
