@@ -24,6 +24,10 @@ struct mgmt_client {
 	struct queued *head, *tail;
 	size_t queued;
 	unsigned long dropped;
+	/* The last read found a message: the socket may hold more. */
+	bool backlog;
+	/* Messages read since the last poll. */
+	unsigned int unpolled;
 	uint8_t buf[MGMT_HDR_SIZE + MGMT_MAX_PARAM_LEN];
 };
 
@@ -353,17 +357,36 @@ int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
 	return 0;
 }
 
+/* Reads in a row without a poll. Behind a backlog a poll per message
+ * doubles the system calls, and a reader slower than a flood of events
+ * falls further behind; the deadline and the wakeup fd are still looked at
+ * every so often. */
+#define READS_PER_POLL 64
+
 static int receive(struct mgmt_client *c, int64_t deadline,
 		   struct mgmt_msg **msg)
 {
 	for (;;) {
-		int err = mgmt_wait_fd(c->fd, POLLIN, deadline, c->wakeup_fd);
+		unsigned long dropped = c->dropped;
+		int err;
 
+		if (!c->backlog || c->unpolled >= READS_PER_POLL) {
+			err = mgmt_wait_fd(c->fd, POLLIN, deadline,
+					   c->wakeup_fd);
+			if (err < 0)
+				return err;
+			c->unpolled = 0;
+		}
+		err = read_one(c, msg);
 		if (err < 0)
 			return err;
-		err = read_one(c, msg);
-		if (err != 0)
-			return err < 0 ? err : 0;
+		if (err == 1) {
+			c->backlog = true;
+			c->unpolled++;
+			return 0;
+		}
+		/* A malformed one dropped: more may follow. */
+		c->backlog = c->dropped != dropped;
 	}
 }
 
