@@ -140,6 +140,7 @@ int cli_fail(struct cli *cli, int code, int status, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
+	cli_progress_end();
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -171,6 +172,7 @@ void cli_warn(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_progress_end();
 	fprintf(stderr, "%s: warning: ", cli->prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -182,6 +184,7 @@ void cli_print(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_progress_end();
 	if (cli->quiet || cli->json)
 		return;
 	va_start(ap, fmt);

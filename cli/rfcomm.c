@@ -43,8 +43,11 @@ static int find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 	int ch;
 
 	bt_addr_format(addr, a);
+	cli_progress(cli, deadline, "asking %s for its Serial Port channel (SDP)",
+		     a);
 	ch = sdp_lookup_rfcomm_channel(local, addr, SDP_UUID_SERIAL_PORT,
 				       deadline, cli->signal_fd);
+	cli_progress_end();
 	if (ch > 0) {
 		if (cli->verbose)
 			fprintf(stderr, "%s: %s has Serial Port on channel %d\n",
@@ -330,8 +333,11 @@ again:
 		goto out;
 	}
 	watch.data = auth;
+	cli_progress(cli, deadline, "connecting to %s channel %u", a, channel);
 	sock = rfcomm_connect(&local, &addr.bdaddr, channel, BT_SECURITY_LOW,
 			      deadline, cli->signal_fd, &watch);
+	/* Connected or not, that wait is over: the device's data may come. */
+	cli_progress_end();
 	ret = cli_connect_auth_finish(auth, sock);
 	/* The kernel had a key the device refused: it has forgotten the
 	 * pairing (an HC-05 after a reset). Pair afresh, once. */

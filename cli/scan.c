@@ -124,6 +124,9 @@ static int scan_run(struct scan *sc, int64_t deadline)
 {
 	int ret = discovery(sc, MGMT_OP_START_DISCOVERY);
 
+	if (ret == CLI_EXIT_OK)
+		cli_progress(sc->cli, deadline, "scanning on hci%u", sc->index);
+
 	while (ret == CLI_EXIT_OK) {
 		struct mgmt_msg *msg;
 		struct mgmt_event ev;

@@ -75,6 +75,12 @@ struct pairing {
 	bool stale_retried;   /* a Disconnected failure was retried once */
 };
 
+static void phase(const struct pairing *pg, enum pair_phase ph)
+{
+	if (pg->p->cb && pg->p->cb->phase)
+		pg->p->cb->phase(pg->p->cb_data, ph);
+}
+
 /* Whether a request event is about the device being paired. */
 static bool is_ours(const struct pairing *pg, uint16_t index,
 		    const struct mgmt_addr *addr)
@@ -205,6 +211,8 @@ static int start_pairing(struct pairing *pg)
 	for (int tries = 1;; tries++) {
 		err = mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE,
 				       pg->p->index, cp, len);
+		if (err == 0)
+			phase(pg, PAIR_PHASE_CONNECTING);
 		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
 			return err;
 	}
@@ -291,6 +299,14 @@ static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
 	return 1;
 }
 
+/* A request was answered (err from the answer): the result comes next. */
+static int answered(struct pairing *pg, int err)
+{
+	if (err == 0)
+		phase(pg, PAIR_PHASE_ANSWERED);
+	return err;
+}
+
 /* Handle one event. Returns 1 when the pairing is over, 0 to go on, or
  * -errno. */
 static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
@@ -307,15 +323,15 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 	case MGMT_EV_PIN_CODE_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->pin_request.addr))
 			return 0;
-		return answer_pin(pg, ev);
+		return answered(pg, answer_pin(pg, ev));
 	case MGMT_EV_USER_CONFIRM_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->confirm_request.addr))
 			return 0;
-		return answer_confirm(pg, ev);
+		return answered(pg, answer_confirm(pg, ev));
 	case MGMT_EV_USER_PASSKEY_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->passkey_request.addr))
 			return 0;
-		return answer_passkey(pg);
+		return answered(pg, answer_passkey(pg));
 	case MGMT_EV_PASSKEY_NOTIFY:
 		if (is_ours(pg, ev->index, &ev->passkey_notify.addr) && p->cb &&
 		    p->cb->passkey_notify)
@@ -355,9 +371,12 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 		res->outcome = PAIR_OUTCOME_ERROR;
 		res->err = -ENODEV;
 		return 1;
+	case MGMT_EV_DEVICE_CONNECTED:
+		if (pg->started && is_ours(pg, ev->index, &ev->connected.addr))
+			phase(pg, PAIR_PHASE_CONNECTED);
+		return 0;
 	case MGMT_EV_INDEX_ADDED:
 	case MGMT_EV_NEW_SETTINGS:
-	case MGMT_EV_DEVICE_CONNECTED:
 	case MGMT_EV_CONNECT_FAILED:
 	case MGMT_EV_DEVICE_UNPAIRED:
 	case MGMT_EV_DEVICE_FOUND:
