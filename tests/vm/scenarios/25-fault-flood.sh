@@ -12,7 +12,7 @@
 . tests/vm/lib.sh
 
 sanitized=false
-grep -qa AddressSanitizer "$BTPAIR" && sanitized=true
+grep -qa __asan_init "$BTPAIR" && sanitized=true
 # memory_bound DESCRIPTION CMD...: check, unless the build is sanitized.
 memory_bound() {
 	if $sanitized; then
