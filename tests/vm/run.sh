@@ -3,7 +3,8 @@
 # scenario in it:
 #   tests/vm/run.sh tests/vm/scenarios/01-legacy-pin.sh [ARGS...]
 # The scenario's header line "# controllers: N" (default 2) says how many
-# controllers btvirt makes; ARGS are passed to it. Prints one PASS/FAIL line
+# controllers btvirt makes, "# timeout: S" how long the guest may run (default
+# 180 s; VM_TIMEOUT overrides both); ARGS are passed to it. Prints one PASS/FAIL line
 # and exits with the scenario's status; the guest's console goes to
 # tests/vm/.out/NAME.log. A guest that prints no result line (crash, hang past
 # VM_TIMEOUT seconds) is a failure.
@@ -47,6 +48,10 @@ command -v qemu-system-x86_64 >/dev/null ||
 
 controllers=$(sed -n 's/^# controllers: *\([0-9]*\).*/\1/p' "$scenario" | head -n1)
 controllers=${controllers:-2}
+if [ -z "${VM_TIMEOUT:-}" ]; then
+	timeout=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$scenario" | head -n1)
+	timeout=${timeout:-180}
+fi
 mkdir -p "$out"
 log=$out/$name.log
 
