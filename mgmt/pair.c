@@ -73,6 +73,7 @@ struct pairing {
 	bool restart_pending; /* pair again once the link is down */
 	int64_t restart_at;   /* ... or at this time, whichever comes first */
 	bool stale_retried;   /* a Disconnected failure was retried once */
+	bool answered;	      /* a request of this attempt was answered */
 };
 
 static void phase(const struct pairing *pg, enum pair_phase ph)
@@ -197,6 +198,7 @@ static int start_pairing(struct pairing *pg)
 	int err;
 
 	pg->started = true;
+	pg->answered = false;
 	pg->link_down = false;
 	pg->restart_pending = false;
 	/*
@@ -302,8 +304,10 @@ static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
 /* A request was answered (err from the answer): the result comes next. */
 static int answered(struct pairing *pg, int err)
 {
-	if (err == 0)
+	if (err == 0) {
+		pg->answered = true;
 		phase(pg, PAIR_PHASE_ANSWERED);
+	}
 	return err;
 }
 
@@ -372,7 +376,10 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 		res->err = -ENODEV;
 		return 1;
 	case MGMT_EV_DEVICE_CONNECTED:
-		if (pg->started && is_ours(pg, ev->index, &ev->connected.addr))
+		/* The event may come after the first request: then the
+		 * pairing is past waiting for one. */
+		if (pg->started && !pg->answered &&
+		    is_ours(pg, ev->index, &ev->connected.addr))
 			phase(pg, PAIR_PHASE_CONNECTED);
 		return 0;
 	case MGMT_EV_INDEX_ADDED:
