@@ -11,9 +11,9 @@
  * Prints one line per request it answers, flushes, and runs until the
  * timeout (default 60 s) or SIGTERM. --silent notes each request and
  * answers none (a device whose owner never types the PIN); --delay waits
- * before each answer; --after-events N waits, before each answer, until it
- * has seen N messages about other controllers since it started (an event
- * flood that surely ran through the pairing, however fast it runs). --pair
+ * before each answer; --after-events N waits, before each answer, until N
+ * more messages about other controllers have come since the request (an
+ * event flood that surely runs through the pairing, however fast it runs). --pair
  * starts a pairing with ADDR from INDEX (a
  * device that pairs on its own), with IO capability N (default 3,
  * NoInputNoOutput), and reports Pair Device's status. --flood sends N Set
@@ -55,7 +55,8 @@ static void reply(struct mgmt_client *c, uint16_t op, uint16_t index,
 	}
 	if (delay_ms)
 		nanosleep(&pause, NULL);
-	while (others_seen < after_events) {
+	for (unsigned long target = others_seen + after_events;
+	     others_seen < target;) {
 		struct mgmt_msg *m;
 
 		if (mgmt_client_next(c, mgmt_deadline_in(60000), &m) < 0)
@@ -65,9 +66,9 @@ static void reply(struct mgmt_client *c, uint16_t op, uint16_t index,
 		free(m);
 	}
 	if (after_events) {
-		printf("responder: answering after %lu events of other "
+		printf("responder: answering after %lu more events of other "
 		       "controllers\n",
-		       others_seen);
+		       after_events);
 		fflush(stdout);
 	}
 	err = mgmt_client_call(c, op, index, cp, len, mgmt_deadline_in(5000),
