@@ -6,14 +6,16 @@
 # btpair a terminal; its output is the terminal's.
 . tests/vm/lib.sh
 
-# on_tty LOG CMD: run the shell command CMD on a terminal, its exit status
-# in $RC and the terminal's output in LOG and $OUT. The input stays open
-# (answers typed ahead wait in the terminal) until CMD ends.
+# on_tty LOG CMD [INPUT]: run the shell command CMD on a terminal, INPUT
+# typed ahead (it waits in the terminal until read), its exit status in $RC
+# and the terminal's output in LOG and $OUT. The input stays open until CMD
+# ends (script ends at the end of its input).
 on_tty() {
 	local log=$1 cmd=$2 input=${3:-}
-	(printf '%s' "$input"; sleep 60) | script -qfec "$cmd" /dev/null \
-		>"$log" 2>&1
+	script -qfec "$cmd" /dev/null \
+		< <(printf '%s' "$input"; exec sleep 120) >"$log" 2>&1
 	RC=$?
+	kill $! 2>/dev/null
 	OUT=$(tr -d '\r' <"$log")
 }
 
@@ -27,7 +29,7 @@ forget() {
 hc05_like 1
 "$BTPAIR" -q setup --ssp off
 # The device answers its PIN after 3 s: a wait worth a line.
-responder 1 --pin 1234 --delay 3000
+responder 1 --pin 1234 --delay 3000 --timeout 900
 
 on_tty "$WORK/tty.log" "$BTPAIR pair $B --pin 1234 --timeout 30"
 check "on a terminal: paired (exit $RC)" [ "$RC" -eq 0 ]
@@ -63,7 +65,7 @@ pkill -f "$RESPONDER 1"
 # pairings, since btvirt keeps SSP on once it was.
 "$BTPAIR" -q -i hci0 setup --ssp on --capability DisplayYesNo
 "$BTPAIR" -q -i hci1 setup --ssp on --capability DisplayYesNo
-responder 1
+responder 1 --timeout 900
 
 on_tty "$WORK/ask.log" "$BTPAIR pair $B --capability DisplayYesNo" "y
 "
