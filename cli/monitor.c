@@ -43,8 +43,8 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 	if (!cli_has_net_admin())
 		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
 				"monitor: permission denied: needs root or "
-				"CAP_NET_ADMIN (the kernel sends pairing events "
-				"to no one else)");
+				"CAP_NET_ADMIN (the kernel sends pairing "
+				"events to no one else)");
 	ret = cli_open(cli, "monitor");
 	if (ret)
 		return ret;

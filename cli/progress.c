@@ -30,20 +30,24 @@ bool cli_progress_enabled(const struct cli *cli)
 static void show(void)
 {
 	char out[sizeof(line) + 64];
+	size_t len;
 	int n;
 
 	if (deadline >= 0) {
 		int64_t left = deadline - mgmt_now_ms();
 
-		n = snprintf(out, sizeof(out), "btpair: %s (gives up in %lld s)\n",
-			     line, (long long)(left > 0 ? (left + 999) / 1000 : 0));
+		left = left > 0 ? (left + 999) / 1000 : 0;
+		n = snprintf(out, sizeof(out),
+			     "btpair: %s (gives up in %lld s)\n", line,
+			     (long long)left);
 	} else {
 		n = snprintf(out, sizeof(out), "btpair: %s\n", line);
 	}
+	if (n <= 0)
+		return;
+	len = (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1;
 	/* Nothing to do about a terminal that cannot be written. */
-	if (n > 0 && write(STDERR_FILENO, out,
-			   (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1) <
-			     0)
+	if (write(STDERR_FILENO, out, len) < 0)
 		return;
 }
 

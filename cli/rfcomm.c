@@ -43,8 +43,8 @@ static int find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 	int ch;
 
 	bt_addr_format(addr, a);
-	cli_progress(cli, deadline, "asking %s for its Serial Port channel (SDP)",
-		     a);
+	cli_progress(cli, deadline,
+		     "asking %s for its Serial Port channel (SDP)", a);
 	ch = sdp_lookup_rfcomm_channel(local, addr, SDP_UUID_SERIAL_PORT,
 				       deadline, cli->signal_fd);
 	cli_progress_end();

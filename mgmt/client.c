@@ -342,8 +342,8 @@ int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
 	if (len)
 		memcpy(buf + MGMT_HDR_SIZE, param, len);
 	if (c->trace)
-		c->trace(c->trace_data, true, opcode, index, buf + MGMT_HDR_SIZE,
-			 len);
+		c->trace(c->trace_data, true, opcode, index,
+			 buf + MGMT_HDR_SIZE, len);
 	do {
 		n = send(c->fd, buf, MGMT_HDR_SIZE + len, MSG_NOSIGNAL);
 	} while (n < 0 && errno == EINTR);

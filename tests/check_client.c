@@ -563,7 +563,7 @@ START_TEST(test_lost_reply_to_a_mode_that_took_is_read_back)
 }
 END_TEST
 
-START_TEST(test_lost_reply_to_a_mode_that_did_not_take_is_sent_again)
+START_TEST(test_lost_reply_to_a_mode_not_taken_is_sent_again)
 {
 	struct fk_step steps[] = {
 		FK_EXPECT_BYTES(OP_BONDABLE, 0, 0x01), /* its reply lost */
@@ -614,7 +614,7 @@ START_TEST(test_lost_replies_give_up_after_the_tries)
 }
 END_TEST
 
-START_TEST(test_lost_reply_to_pair_device_is_left_to_the_caller)
+START_TEST(test_lost_reply_to_pair_device_is_the_callers)
 {
 	const struct fk_step steps[] = {
 		FK_EXPECT_CMD(OP_PAIR, 0),
@@ -688,10 +688,9 @@ static Suite *client_suite(void)
 	tcase_add_test(tc, test_events_are_read_before_a_command_is_sent);
 	tcase_add_test(tc, test_lost_reply_to_a_read_is_asked_again);
 	tcase_add_test(tc, test_lost_reply_to_a_mode_that_took_is_read_back);
-	tcase_add_test(tc,
-		       test_lost_reply_to_a_mode_that_did_not_take_is_sent_again);
+	tcase_add_test(tc, test_lost_reply_to_a_mode_not_taken_is_sent_again);
 	tcase_add_test(tc, test_lost_replies_give_up_after_the_tries);
-	tcase_add_test(tc, test_lost_reply_to_pair_device_is_left_to_the_caller);
+	tcase_add_test(tc, test_lost_reply_to_pair_device_is_the_callers);
 	tcase_add_test(tc, test_receive_buffer_grows);
 	suite_add_tcase(s, tc);
 	return s;

@@ -12,8 +12,8 @@
  * timeout (default 60 s) or SIGTERM. --silent notes each request and
  * answers none (a device whose owner never types the PIN); --delay waits
  * before each answer; --after-events N waits, before each answer, until N
- * more messages about other controllers have come since the request (an
- * event flood that surely runs through the pairing, however fast it runs). --pair
+ * more messages about other controllers have come since the request (a
+ * flood that surely runs through the pairing, however fast it runs). --pair
  * starts a pairing with ADDR from INDEX (a
  * device that pairs on its own), with IO capability N (default 3,
  * NoInputNoOutput), and reports Pair Device's status. --flood sends N Set
