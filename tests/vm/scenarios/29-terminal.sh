@@ -11,11 +11,15 @@
 # and the terminal's output in LOG and $OUT. The input stays open until CMD
 # ends (script ends at the end of its input).
 on_tty() {
-	local log=$1 cmd=$2 input=${3:-}
-	script -qfec "$cmd" /dev/null \
-		< <(printf '%s' "$input"; exec sleep 120) >"$log" 2>&1
+	local log=$1 cmd=$2 input=${3:-} typist
+	rm -f "$WORK/typed"
+	mkfifo "$WORK/typed"
+	(printf '%s' "$input"; exec sleep 120) >"$WORK/typed" &
+	typist=$!
+	script -qfec "$cmd" /dev/null <"$WORK/typed" >"$log" 2>&1
 	RC=$?
-	kill $! 2>/dev/null
+	kill "$typist" 2>/dev/null
+	wait "$typist" 2>/dev/null
 	OUT=$(tr -d '\r' <"$log")
 }
 
@@ -27,7 +31,7 @@ forget() {
 }
 
 hc05_like 1
-"$BTPAIR" -q setup --ssp off
+"$BTPAIR" -q setup
 # The device answers its PIN after 3 s: a wait worth a line.
 responder 1 --pin 1234 --delay 3000 --timeout 900
 
