@@ -44,6 +44,8 @@ override CFLAGS += -std=gnu11 -Wall -Wextra -Wundef -Wstrict-prototypes \
 	-Wmissing-prototypes -Wswitch-enum -Wformat=2 -Wshadow \
 	-Wno-missing-field-initializers -fno-common -MMD -MP
 CPPFLAGS += -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DBTPAIR_VERSION='"$(VERSION)"' -I.
+# The progress line's timer thread (libc itself on glibc >= 2.34).
+LDLIBS += -pthread
 ifneq ($(CI),)
 override CFLAGS += -Werror
 endif
@@ -58,7 +60,7 @@ MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/pin.c \
 	cli/controller.c cli/pair.c cli/monitor.c cli/keystore.c \
 	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c \
-	cli/status.c cli/serial.c
+	cli/status.c cli/serial.c cli/progress.c
 TESTS := addr wire client pair cli keystore sdp bridge eir doctor serial
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)

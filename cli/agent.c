@@ -187,7 +187,13 @@ static int reply(struct agent *ag, uint16_t index, uint16_t opcode,
 	err = mgmt_client_call(ag->cli->client, opcode, index, cp, len,
 			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
-	if (err < 0 && err != -EBADMSG)
+	/* -ENOMEM: the kernel took or refused the reply at once and had no
+	 * room to say which; sending it again cannot be taken. */
+	if (err == -ENOMEM)
+		agent_log(ag, "hci%u %s: %s sent, its answer lost (event "
+			      "flood?)",
+			  index, a, mgmt_opcode_str(opcode));
+	if (err < 0 && err != -EBADMSG && err != -ENOMEM)
 		return err;
 	if (err == 0 && status != MGMT_STATUS_SUCCESS)
 		agent_log(ag, "hci%u %s: %s not taken (%s): another program "

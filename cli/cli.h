@@ -186,6 +186,23 @@ void json_append_escaped(struct json *j, const char *s);
 void cli_print(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* ---- Progress (progress.c) ---- */
+
+/* Whether progress lines are shown: stderr a terminal, neither -q nor
+ * --json. */
+bool cli_progress_enabled(const struct cli *cli);
+/*
+ * Say what btpair now waits for ("connecting to ADDR"), on stderr as
+ * "btpair: ...", if the wait is still going on a second from now; with a
+ * deadline (not -1) the time left is added. Replaces what was pending.
+ * Nothing at all unless cli_progress_enabled().
+ */
+void cli_progress(const struct cli *cli, int64_t deadline, const char *fmt,
+		  ...) __attribute__((format(printf, 3, 4)));
+/* The wait is over: nothing pending is printed any more. Every result,
+ * warning and error line calls it first. */
+void cli_progress_end(void);
+
 /* ---- Helpers (common.c) ---- */
 
 /* Parse ADDR; on failure report a usage error and return false. */
@@ -213,6 +230,22 @@ bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 /* Read Controller Information; reports failures. */
 int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 		  struct mgmt_controller_info *info);
+
+/*
+ * Whether this process has CAP_NET_ADMIN, which the kernel checks when a
+ * management socket is bound: without it the socket may read controllers
+ * but is sent no pairing events and may change nothing. True when it cannot
+ * tell.
+ */
+bool cli_has_net_admin(void);
+/* Whether -errno err is a refused permission (EPERM, EACCES). */
+bool cli_permission_error(int err);
+/*
+ * Report a failed system call (-errno) on a socket, file or directory for
+ * what: a refused permission is exit 4 with the message every permission
+ * failure gives ("needs root or CAP_NET_ADMIN"), anything else exit 1.
+ */
+int cli_errno_fail(struct cli *cli, int err, const char *what);
 
 /* The exit code for a failed mgmt status. */
 int cli_status_exit(uint8_t status);

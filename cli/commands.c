@@ -33,8 +33,8 @@ static const struct cli_command commands[] = {
 	  "                       the environment variable BTPAIR_PIN works\n"
 	  "                       too. PINs are never printed.\n"
 	  "  --passkey N          answer a passkey request with N (0-999999)\n"
-	  "  --confirm            accept numeric comparison (otherwise asked on a\n"
-	  "                       terminal, refused elsewhere)\n"
+	  "  --confirm            accept numeric comparison (otherwise asked when\n"
+	  "                       stdin and stderr are terminals, else refused)\n"
 	  "  --capability CAP     IO capability for this pairing\n"
 	  "                       (default NoInputNoOutput)\n"
 	  "  --timeout S          give up and cancel after S seconds (default 30)\n"
@@ -204,6 +204,8 @@ static const struct cli_command commands[] = {
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"
 	  "pairing requests, new keys (never the key), authentication failures.\n"
+	  "Needs root or CAP_NET_ADMIN (else exit 4): the kernel sends pairing\n"
+	  "events to no one else.\n"
 	  "  --timeout S          stop after S seconds (exit 0)" },
 };
 
@@ -237,7 +239,7 @@ void cli_usage(FILE *out)
 		"  -j, --json           one JSON object per line on stdout\n"
 		"  -v, --verbose        trace mgmt commands and events on stderr\n"
 		"                       (-vv: with hex; PINs and keys never shown)\n"
-		"  -q, --quiet          print nothing on success\n"
+		"  -q, --quiet          print nothing on success (no progress lines)\n"
 		"  -h, --help           this help; 'btpair COMMAND --help' for one\n"
 		"  -V, --version        version\n"
 		"\n"
@@ -247,8 +249,10 @@ void cli_usage(FILE *out)
 			commands[i].summary);
 	fprintf(out,
 		"\n"
-		"ADDR is XX:XX:XX:XX:XX:XX. Exit codes: 0 ok, 1 failure, 2 usage,\n"
-		"3 no controller, 4 permission denied, 5 timeout, 6 authentication\n"
+		"ADDR is XX:XX:XX:XX:XX:XX. On a terminal, a wait of over a second\n"
+		"says on stderr what it waits for (not with -q or --json).\n"
+		"Exit codes: 0 ok, 1 failure, 2 usage, 3 no controller, 4 permission\n"
+		"denied (needs root or CAP_NET_ADMIN), 5 timeout, 6 authentication\n"
 		"failed or refused, 7 device unreachable, 8 busy, 130 interrupted.\n");
 }
 

@@ -83,6 +83,43 @@ int cli_open(struct cli *cli, const char *cmd)
 	return CLI_EXIT_OK;
 }
 
+bool cli_has_net_admin(void)
+{
+	char line[256];
+	bool yes = true;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	/* Without /proc, let the kernel say no itself. */
+	if (!f)
+		return true;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long caps;
+
+		if (sscanf(line, "CapEff: %llx", &caps) == 1) {
+			yes = caps & (1ULL << 12); /* CAP_NET_ADMIN */
+			break;
+		}
+	}
+	fclose(f);
+	return yes;
+}
+
+bool cli_permission_error(int err)
+{
+	return err == -EPERM || err == -EACCES;
+}
+
+int cli_errno_fail(struct cli *cli, int err, const char *what)
+{
+	if (cli_permission_error(err))
+		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
+				"%s: permission denied: needs root or "
+				"CAP_NET_ADMIN",
+				what);
+	return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s", what,
+			strerror(-err));
+}
+
 int cli_status_exit(uint8_t status)
 {
 	switch ((enum mgmt_status)status) {

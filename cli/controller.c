@@ -125,15 +125,21 @@ static int set_mode(struct cli *cli, const char *cmd, uint16_t index,
 
 	snprintf(what, sizeof(what), "%s hci%u: %s %s", cmd, index,
 		 mgmt_opcode_str(opcode), on ? "on" : "off");
+	if (opcode == MGMT_OP_SET_POWERED)
+		cli_progress(cli, -1, "waiting for hci%u to power %s", index,
+			     on ? "on" : "off");
 	err = mgmt_client_call(cli->client, opcode, index, mode,
 			       mgmt_cmd_mode(mode, on),
 			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
+	cli_progress_end();
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
 	if (status != MGMT_STATUS_SUCCESS) {
-		/* A controller that will not power up is "unavailable". */
-		if (opcode == MGMT_OP_SET_POWERED && on)
+		/* A controller that will not power up is "unavailable";
+		 * one that a user may not power is a permission matter. */
+		if (opcode == MGMT_OP_SET_POWERED && on &&
+		    status != MGMT_STATUS_PERMISSION_DENIED)
 			return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
 					"%s: cannot be powered (%s)", what,
 					mgmt_status_str(status) ?

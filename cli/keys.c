@@ -1,6 +1,7 @@
 /* keys list|load|remove: the stored link keys. */
 #include <errno.h>
 #include <fnmatch.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,10 +90,12 @@ static int stored_keys(struct cli *cli, const char *cmd, const char *dir,
 			return ret;
 	}
 	err = keystore_list(dir, one ? &ctrl : NULL, list, n, warn_file, cli);
-	if (err < 0)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"%s: cannot read %s: %s", cmd, dir,
-				strerror(-err));
+	if (err < 0) {
+		char what[PATH_MAX + 64];
+
+		snprintf(what, sizeof(what), "%s: cannot read %s", cmd, dir);
+		return cli_errno_fail(cli, err, what);
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -332,10 +335,11 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 			continue;
 		err = keystore_remove(dir, &list[i].controller, &dev.bdaddr);
 		if (err < 0) {
+			char what[64];
+
 			keystore_entries_free(list, n);
-			return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-					"keys remove %s: %s", a,
-					strerror(-err));
+			snprintf(what, sizeof(what), "keys remove %s", a);
+			return cli_errno_fail(cli, err, what);
 		}
 		removed++;
 		bt_addr_format(&list[i].controller, c);

@@ -37,6 +37,7 @@ int main(int argc, char *argv[])
 	struct cli cli = { .prog = "btpair", .signal_fd = -1 };
 	const struct cli_command *cmd;
 	bool version = false;
+	uint16_t index;
 	int opt, ret;
 
 	opterr = 0;
@@ -97,6 +98,12 @@ int main(int argc, char *argv[])
 		return cli_fail(&cli, CLI_EXIT_USAGE, -1,
 				"unknown command '%s' (see btpair --help)",
 				argv[optind]);
+	/* A malformed -i is a usage error before anything is opened. */
+	if (cli.index_arg && !cli_parse_index(cli.index_arg, &index))
+		return cli_fail(&cli, CLI_EXIT_USAGE, -1,
+				"-i: invalid controller '%s' (expected hciN or "
+				"N)",
+				cli.index_arg);
 
 	cli.signal_fd = setup_signals();
 	if (cli.signal_fd < 0)

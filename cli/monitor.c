@@ -38,6 +38,13 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"invalid controller '%s' (expected hciN or N)",
 				cli->index_arg);
+	/* The kernel would let a user's socket in and then show it nothing
+	 * of pairing: a monitor that watches in vain must say so. */
+	if (!cli_has_net_admin())
+		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
+				"monitor: permission denied: needs root or "
+				"CAP_NET_ADMIN (the kernel sends pairing "
+				"events to no one else)");
 	ret = cli_open(cli, "monitor");
 	if (ret)
 		return ret;

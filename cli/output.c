@@ -215,6 +215,7 @@ int cli_fail(struct cli *cli, int code, int status, const char *fmt, ...)
 	char msg[1024];
 	va_list ap;
 
+	cli_progress_end();
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -248,6 +249,7 @@ void cli_warn(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_progress_end();
 	fprintf(stderr, "%s: warning: ", cli->prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -259,6 +261,7 @@ void cli_print(struct cli *cli, const char *fmt, ...)
 {
 	va_list ap;
 
+	cli_progress_end();
 	if (cli->quiet || cli->json)
 		return;
 	va_start(ap, fmt);

@@ -24,6 +24,10 @@ struct pair_ctx {
 	bool data_on_stdout;
 	/* Set by run_pairing when Pair Device said Already Paired. */
 	bool already_paired;
+	/* For the progress lines. */
+	char addr[BT_ADDR_STRLEN];
+	int64_t deadline;
+	bool have_pins;
 	/* The last key the kernel handed over, kept until the pairing ends. */
 	bool have_key;
 	uint8_t store_hint;
@@ -59,7 +63,10 @@ static void on_passkey_notify(void *data, const struct mgmt_addr *addr,
 	}
 }
 
-/* Ask on the terminal whether the numbers match, until the deadline. */
+/*
+ * Ask whether the numbers match, until the deadline: on stderr, the answer
+ * read from stdin (both terminals, or it is not asked: see cmd_pair).
+ */
 static bool on_ask_confirm(void *data, const struct mgmt_addr *addr,
 			   uint32_t value, int64_t deadline)
 {
@@ -67,16 +74,14 @@ static bool on_ask_confirm(void *data, const struct mgmt_addr *addr,
 	char a[BT_ADDR_STRLEN], answer[16] = "";
 	size_t got = 0;
 	bool yes = false;
-	int fd;
 
-	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return false;
-	dprintf(fd, "Does %s show %06u? Confirm pairing [y/N]: ",
+	cli_progress_end();
+	fprintf(stderr, "Does %s show %06u? Confirm pairing [y/N]: ",
 		bt_addr_format(&addr->bdaddr, a), value);
+	fflush(stderr);
 	while (got < sizeof(answer) - 1) {
 		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = POLLIN },
+			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = ctx->cli->signal_fd, .events = POLLIN },
 		};
 		int64_t left = deadline < 0 ? 60000 : deadline - mgmt_now_ms();
@@ -85,17 +90,40 @@ static bool on_ask_confirm(void *data, const struct mgmt_addr *addr,
 		if (left <= 0 || poll(pfd, 2, (int)(left > 60000 ? 60000 : left)) <= 0 ||
 		    (pfd[1].revents & POLLIN))
 			break;
-		n = read(fd, answer + got, 1);
+		n = read(STDIN_FILENO, answer + got, 1);
 		if (n <= 0 || answer[got] == '\n')
 			break;
 		got++;
 	}
 	answer[got] = '\0';
 	yes = answer[0] == 'y' || answer[0] == 'Y';
-	if (!yes)
-		dprintf(fd, "\n");
-	close(fd);
+	if (!yes && (got == 0 || answer[got - 1] != '\n'))
+		fputc('\n', stderr);
 	return yes;
+}
+
+/* Say on a terminal what the pairing now waits for. */
+static void on_phase(void *data, enum pair_phase phase)
+{
+	struct pair_ctx *ctx = data;
+	struct cli *cli = ctx->cli;
+
+	switch (phase) {
+	case PAIR_PHASE_CONNECTING:
+		cli_progress(cli, ctx->deadline, "connecting to %s", ctx->addr);
+		break;
+	case PAIR_PHASE_CONNECTED:
+		cli_progress(cli, ctx->deadline,
+			     "connected to %s; waiting for the device's %s "
+			     "request",
+			     ctx->addr, ctx->have_pins ? "PIN" : "pairing");
+		break;
+	case PAIR_PHASE_ANSWERED:
+		cli_progress(cli, ctx->deadline,
+			     "answered; waiting for %s to finish pairing",
+			     ctx->addr);
+		break;
+	}
 }
 
 static void on_new_link_key(void *data, uint16_t index,
@@ -132,10 +160,17 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 				"(fix or remove it, then pair again)",
 				a, dir);
 	if (err < 0)
-		return cli_fail(ctx->cli, CLI_EXIT_FAILURE, -1,
+		return cli_fail(ctx->cli, cli_permission_error(err) ?
+					  CLI_EXIT_PERMISSION :
+					  CLI_EXIT_FAILURE,
+				-1,
 				"pair %s: paired, but the key was not stored "
 				"in %s: %s",
-				a, dir, strerror(-err));
+				a, dir,
+				cli_permission_error(err) ?
+					"permission denied: needs root or "
+					"CAP_NET_ADMIN" :
+					strerror(-err));
 	*stored = true;
 	return CLI_EXIT_OK;
 }
@@ -161,6 +196,7 @@ static bool key_in_store(const char *dir, const bdaddr_t *controller,
 }
 
 static const struct pair_callbacks pair_callbacks = {
+	.phase = on_phase,
 	.passkey_notify = on_passkey_notify,
 	.ask_confirm = on_ask_confirm,
 	.new_link_key = on_new_link_key,
@@ -312,6 +348,9 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 	bt_addr_format(&p->addr.bdaddr, a);
 	ctx->index = p->index;
 	p->deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+	memcpy(ctx->addr, a, sizeof(ctx->addr));
+	ctx->deadline = p->deadline;
+	ctx->have_pins = p->pin_count > 0;
 	err = pair_prepare_controller(cli->client, p->index, p->deadline, &status,
 				      &info);
 	if (err < 0) {
@@ -423,8 +462,12 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	bool first = false, by_name;
 	struct pair_params p = {
 		.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
-		.confirm = isatty(STDIN_FILENO) ? PAIR_CONFIRM_ASK :
-						  PAIR_CONFIRM_REFUSE,
+		/* Asked only of a person at a terminal, never through
+		 * /dev/tty behind a script's redirections (ssh -t gives
+		 * the script one all the same). */
+		.confirm = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) ?
+				   PAIR_CONFIRM_ASK :
+				   PAIR_CONFIRM_REFUSE,
 		.cb = &pair_callbacks,
 		.cb_data = &ctx,
 	};
@@ -541,7 +584,7 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	struct mgmt_controller_info info;
 	const char *keystore = NULL, *dir;
 	char a[BT_ADDR_STRLEN], what[64];
-	bool in_kernel, in_store, by_name;
+	bool in_kernel, in_store, by_name, lost = false;
 	struct mgmt_addr addr;
 	uint16_t index;
 	int opt, ret = CLI_EXIT_OK, err;
@@ -575,24 +618,42 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		return ret;
 	bt_addr_format(&addr.bdaddr, a);
 	snprintf(what, sizeof(what), "unpair %s", a);
-	err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
-			       mgmt_cmd_unpair_device(cp, &addr, true),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
+	cli_progress(cli, -1, "unpairing %s (and disconnecting it)", a);
+	for (int tries = 1;; tries++) {
+		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
+				       index, cp,
+				       mgmt_cmd_unpair_device(cp, &addr, true),
+				       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       &status, NULL, 0, NULL);
+		/* The reply lost to a full receive buffer (-ENOMEM): the
+		 * kernel unpaired, or refused at once. Asking again tells:
+		 * Not Paired now means the device is not paired, as asked. */
+		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
+			break;
+		lost = true;
+	}
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
 	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
 		return cli_status_fail(cli, status, what);
-	in_kernel = status == MGMT_STATUS_SUCCESS;
+	cli_progress_end();
+	in_kernel = status == MGMT_STATUS_SUCCESS ||
+		    (lost && status == MGMT_STATUS_NOT_PAIRED);
 
 	err = keystore_remove(dir, &info.bdaddr, &addr.bdaddr);
 	if (err < 0 && err != -ENOENT)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+		return cli_fail(cli, cli_permission_error(err) ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1,
 				"unpair %s: %s the key in %s could not be "
 				"removed: %s",
 				a, in_kernel ? "unpaired, but" : "",
 				dir, err == -EBADMSG ? "its file is malformed" :
-						       strerror(-err));
+				cli_permission_error(err) ?
+					"permission denied: needs root or "
+					"CAP_NET_ADMIN" :
+					strerror(-err));
 	in_store = err == 0;
 	if (!in_kernel && !in_store)
 		return cli_fail(cli, CLI_EXIT_FAILURE, status,
@@ -622,7 +683,9 @@ static void connect_pairing(struct cli *cli, uint16_t index,
 			    struct pair_params *p)
 {
 	*ctx = (struct pair_ctx){ .cli = cli, .store = true,
-				  .data_on_stdout = true };
+				  .data_on_stdout = true, .deadline = -1,
+				  .have_pins = pins->count > 0 };
+	bt_addr_format(&addr->bdaddr, ctx->addr);
 	*p = (struct pair_params){
 		.index = index,
 		.addr = *addr,
@@ -692,6 +755,7 @@ struct cli_connect_auth *cli_connect_auth_new(struct cli *cli, uint16_t index,
 		return NULL;
 	connect_pairing(cli, index, addr, pins, &ca->ctx, &ca->params);
 	ca->params.deadline = deadline;
+	ca->ctx.deadline = deadline;
 	ca->answer = pins->count > 0;
 	bacpy(&ca->controller, controller);
 	return ca;

@@ -72,6 +72,13 @@ int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 	t->regular = false;
 	fd = is_stdin ? STDIN_FILENO :
 			open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* A file this user may not read is a permission matter (4), like
+	 * every other; one that is not there is a bad argument (2). */
+	if (fd < 0 && cli_permission_error(-errno))
+		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
+				"%s: cannot open PIN file %s: permission "
+				"denied: needs root or CAP_NET_ADMIN",
+				cmd, path);
 	if (fd < 0)
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"%s: cannot open PIN file %s: %s", cmd, path,

@@ -44,8 +44,11 @@ int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 	int ch;
 
 	bt_addr_format(addr, a);
+	cli_progress(cli, deadline,
+		     "asking %s for its Serial Port channel (SDP)", a);
 	ch = sdp_lookup_rfcomm_channel(local, addr, SDP_UUID_SERIAL_PORT,
 				       deadline, cli->signal_fd);
+	cli_progress_end();
 	if (ch > 0) {
 		if (cli->verbose)
 			fprintf(stderr, "%s: %s has Serial Port on channel %d\n",
@@ -111,7 +114,9 @@ static int connect_fail(struct cli *cli, int err, const char *a,
 				"connect %s: interrupted", a);
 	case -EPERM:
 		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
-				"connect %s: permission denied", a);
+				"connect %s: permission denied: needs root or "
+				"CAP_NET_ADMIN",
+				a);
 	default:
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
 				"connect %s: %s", a, strerror(-err));
@@ -526,8 +531,11 @@ again:
 		return -1;
 	}
 	watch.data = auth;
+	cli_progress(cli, deadline, "connecting to %s channel %u", a, channel);
 	sock = rfcomm_connect(local, &addr->bdaddr, channel, BT_SECURITY_LOW,
 			      deadline, cli->signal_fd, &watch);
+	/* Connected or not, that wait is over: the device's data may come. */
+	cli_progress_end();
 	*ret = cli_connect_auth_finish(auth, sock);
 	/* The kernel had a key the device refused: it has forgotten the
 	 * pairing (an HC-05 after a reset). Pair afresh, once. */
@@ -805,9 +813,14 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 	lfd = rfcomm_listen(&local, channel, BT_SECURITY_LOW);
 	if (lfd < 0)
 		return cli_fail(cli, lfd == -EADDRINUSE ? CLI_EXIT_BUSY :
+				     cli_permission_error(lfd) ?
+							  CLI_EXIT_PERMISSION :
 							  CLI_EXIT_FAILURE,
 				-1, "listen: channel %u: %s", channel,
-				strerror(-lfd));
+				cli_permission_error(lfd) ?
+					"permission denied: needs root or "
+					"CAP_NET_ADMIN" :
+					strerror(-lfd));
 	fprintf(stderr, "btpair: listening on hci%u channel %u\n", index,
 		channel);
 	do {
@@ -932,8 +945,10 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	if (err < 0) {
-		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1,
-			       "bind /dev/rfcomm%lu: %s", dev, strerror(-err));
+		char what[64];
+
+		snprintf(what, sizeof(what), "bind /dev/rfcomm%lu", dev);
+		ret = cli_errno_fail(cli, err, what);
 		goto out;
 	}
 	if (cli->json) {
@@ -978,12 +993,12 @@ int cmd_release(struct cli *cli, int argc, char *argv[])
 	if (err == -ENODEV)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"release: /dev/rfcomm%lu is not bound", dev);
-	if (err < 0)
-		return cli_fail(cli, err == -EPERM || err == -EACCES ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
-				-1, "release /dev/rfcomm%lu: %s", dev,
-				strerror(-err));
+	if (err < 0) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "release /dev/rfcomm%lu", dev);
+		return cli_errno_fail(cli, err, what);
+	}
 	if (cli->json) {
 		struct json j;
 

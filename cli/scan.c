@@ -124,6 +124,9 @@ static int scan_run(struct scan *sc, int64_t deadline)
 {
 	int ret = discovery(sc, MGMT_OP_START_DISCOVERY);
 
+	if (ret == CLI_EXIT_OK)
+		cli_progress(sc->cli, deadline, "scanning on hci%u", sc->index);
+
 	while (ret == CLI_EXIT_OK) {
 		struct mgmt_msg *msg;
 		struct mgmt_event ev;
@@ -194,6 +197,8 @@ static int ready(struct scan *sc, const char *cmd)
 			       rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(sc->cli, err, cmd);
+	if (status == MGMT_STATUS_PERMISSION_DENIED)
+		return cli_status_fail(sc->cli, status, cmd);
 	if (status != MGMT_STATUS_SUCCESS)
 		return cli_fail(sc->cli, CLI_EXIT_NO_CONTROLLER, status,
 				"%s: hci%u cannot be powered", cmd, sc->index);

@@ -24,6 +24,10 @@ struct mgmt_client {
 	struct queued *head, *tail;
 	size_t queued;
 	unsigned long dropped;
+	/* The last read found a message: the socket may hold more. */
+	bool backlog;
+	/* Messages read since the last poll. */
+	unsigned int unpolled;
 	uint8_t buf[MGMT_HDR_SIZE + MGMT_MAX_PARAM_LEN];
 };
 
@@ -79,6 +83,18 @@ int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
 	}
 }
 
+int mgmt_socket_grow_rcvbuf(int fd, int bytes)
+{
+	/* SO_RCVBUFFORCE passes rmem_max, but only with CAP_NET_ADMIN;
+	 * without, SO_RCVBUF gets what rmem_max allows. */
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes,
+		       sizeof(bytes)) == 0)
+		return 0;
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
+		return -errno;
+	return 0;
+}
+
 int mgmt_open_control_socket(void)
 {
 	struct sockaddr_hci addr = {
@@ -96,6 +112,9 @@ int mgmt_open_control_socket(void)
 		close(fd);
 		return err;
 	}
+	/* Too small a buffer is no reason to fail: the default works, only
+	 * less well under a flood. */
+	mgmt_socket_grow_rcvbuf(fd, MGMT_CLIENT_RCVBUF);
 	return fd;
 }
 
@@ -144,52 +163,6 @@ void mgmt_client_set_trace(struct mgmt_client *c, mgmt_trace_fn fn, void *data)
 unsigned long mgmt_client_dropped(const struct mgmt_client *c)
 {
 	return c->dropped;
-}
-
-/* How often a send the kernel refuses for lack of memory is tried again,
- * 20 ms more apart each time. */
-#define SEND_RETRIES 5
-
-int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
-		     const void *param, size_t len)
-{
-	uint8_t *buf = c->buf;
-	ssize_t n;
-
-	if (len > MGMT_MAX_PARAM_LEN)
-		return -EMSGSIZE;
-	mgmt_put_le16(buf, opcode);
-	mgmt_put_le16(buf + 2, index);
-	mgmt_put_le16(buf + 4, (uint16_t)len);
-	if (len)
-		memcpy(buf + MGMT_HDR_SIZE, param, len);
-	if (c->trace)
-		c->trace(c->trace_data, true, opcode, index, buf + MGMT_HDR_SIZE,
-			 len);
-	for (int tries = 0;;) {
-		n = send(c->fd, buf, MGMT_HDR_SIZE + len, MSG_NOSIGNAL);
-		if (n >= 0 || errno == EINTR) {
-			if (n >= 0)
-				break;
-			continue;
-		}
-		/* The kernel short of memory for a moment (seen under a flood
-		 * of events queued to every socket) runs nothing of the
-		 * command: it is safe to send again, shortly. */
-		if ((errno != ENOMEM && errno != ENOBUFS) ||
-		    ++tries > SEND_RETRIES)
-			break;
-		struct timespec ts = { 0, tries * 20 * 1000000L };
-
-		nanosleep(&ts, NULL);
-	}
-	/* The secret bytes of a PIN reply must not linger in the buffer. */
-	explicit_bzero(buf + MGMT_HDR_SIZE, len);
-	/* A command the kernel refuses at once (an unprivileged socket's,
-	 * say) "sends" 0 bytes; its Command Status follows all the same. */
-	if (n < 0)
-		return -errno;
-	return 0;
 }
 
 /*
@@ -327,17 +300,93 @@ static struct mgmt_msg *dequeue(struct mgmt_client *c)
 	return m;
 }
 
+/* Most messages one drain reads: a socket that never runs dry (a flood
+ * faster than btpair) must not keep a command from being sent. */
+#define DRAIN_MAX (4 * MGMT_CLIENT_QUEUE_MAX)
+
+/* Queue what the socket holds now, without waiting. */
+static void drain(struct mgmt_client *c)
+{
+	for (int i = 0; i < DRAIN_MAX; i++) {
+		unsigned long dropped = c->dropped;
+		struct mgmt_msg *m;
+		int err = read_one(c, &m);
+
+		if (err < 0)
+			return;
+		if (err == 0) {
+			/* Nothing dropped: nothing was there. */
+			if (c->dropped == dropped)
+				return;
+			continue;
+		}
+		enqueue(c, m);
+	}
+}
+
+int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
+		     const void *param, size_t len)
+{
+	uint8_t *buf;
+	ssize_t n;
+
+	if (len > MGMT_MAX_PARAM_LEN)
+		return -EMSGSIZE;
+	/* The kernel queues an immediate reply on this socket from within
+	 * send(): make room for it by reading what waits there first. */
+	drain(c);
+	buf = c->buf;
+	mgmt_put_le16(buf, opcode);
+	mgmt_put_le16(buf + 2, index);
+	mgmt_put_le16(buf + 4, (uint16_t)len);
+	if (len)
+		memcpy(buf + MGMT_HDR_SIZE, param, len);
+	if (c->trace)
+		c->trace(c->trace_data, true, opcode, index,
+			 buf + MGMT_HDR_SIZE, len);
+	do {
+		n = send(c->fd, buf, MGMT_HDR_SIZE + len, MSG_NOSIGNAL);
+	} while (n < 0 && errno == EINTR);
+	/* The secret bytes of a PIN reply must not linger in the buffer. */
+	explicit_bzero(buf + MGMT_HDR_SIZE, len);
+	/* A command the kernel refuses at once (an unprivileged socket's,
+	 * say) "sends" 0 bytes; its Command Status follows all the same.
+	 * ENOBUFS is ENOMEM by another name. */
+	if (n < 0)
+		return errno == ENOBUFS ? -ENOMEM : -errno;
+	return 0;
+}
+
+/* Reads in a row without a poll. Behind a backlog a poll per message
+ * doubles the system calls, and a reader slower than a flood of events
+ * falls further behind; the deadline and the wakeup fd are still looked at
+ * every so often. */
+#define READS_PER_POLL 64
+
 static int receive(struct mgmt_client *c, int64_t deadline,
 		   struct mgmt_msg **msg)
 {
 	for (;;) {
-		int err = mgmt_wait_fd(c->fd, POLLIN, deadline, c->wakeup_fd);
+		unsigned long dropped = c->dropped;
+		int err;
 
+		if (!c->backlog || c->unpolled >= READS_PER_POLL) {
+			err = mgmt_wait_fd(c->fd, POLLIN, deadline,
+					   c->wakeup_fd);
+			if (err < 0)
+				return err;
+			c->unpolled = 0;
+		}
+		err = read_one(c, msg);
 		if (err < 0)
 			return err;
-		err = read_one(c, msg);
-		if (err != 0)
-			return err < 0 ? err : 0;
+		if (err == 1) {
+			c->backlog = true;
+			c->unpolled++;
+			return 0;
+		}
+		/* A malformed one dropped: more may follow. */
+		c->backlog = c->dropped != dropped;
 	}
 }
 
@@ -353,18 +402,14 @@ static bool is_reply_to(const struct mgmt_msg *m, uint16_t opcode,
 	return m->index == index && mgmt_get_le16(m->param) == opcode;
 }
 
-int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
-			uint16_t index, const void *param, size_t len,
-			int64_t deadline, struct mgmt_msg **reply)
+/* Wait for the reply to opcode on index, queueing everything else. */
+static int await_reply(struct mgmt_client *c, uint16_t opcode, uint16_t index,
+		       int64_t deadline, struct mgmt_msg **reply)
 {
-	int err = mgmt_client_send(c, opcode, index, param, len);
-
-	if (err < 0)
-		return err;
 	for (;;) {
 		struct mgmt_msg *m;
+		int err = receive(c, deadline, &m);
 
-		err = receive(c, deadline, &m);
 		if (err < 0)
 			return err;
 		if (is_reply_to(m, opcode, index)) {
@@ -372,6 +417,139 @@ int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
 			return 0;
 		}
 		enqueue(c, m);
+	}
+}
+
+/*
+ * What a reply lost to a full receive buffer means, command by command.
+ * The kernel runs the command inside send() and then fails to queue its
+ * immediate reply (send() returns ENOMEM): the command has run, so sending
+ * it again is right only where running it twice does what running it once
+ * does.
+ */
+enum lost_reply {
+	/* Let the caller decide: the command changes something, or its
+	 * immediate reply is itself the answer (Pair Device, Unpair Device,
+	 * replies to pairing requests, discovery). */
+	LOST_REPLY_CALLER,
+	/* Reads, and commands that set a state the kernel cannot read
+	 * back (IO capability, name, the key list): ask again. */
+	LOST_REPLY_RESEND,
+	/* A mode switch: Read Controller Information tells whether the
+	 * setting took; only if it did not is the command sent again. */
+	LOST_REPLY_READ_SETTINGS,
+};
+
+static enum lost_reply lost_reply_action(uint16_t opcode, uint32_t *setting)
+{
+	switch ((enum mgmt_opcode)opcode) {
+	case MGMT_OP_READ_INDEX_LIST:
+	case MGMT_OP_READ_INFO:
+	case MGMT_OP_SET_LOCAL_NAME:
+	case MGMT_OP_LOAD_LINK_KEYS:
+	case MGMT_OP_GET_CONNECTIONS:
+	case MGMT_OP_READ_VERSION:
+	case MGMT_OP_SET_IO_CAPABILITY:
+		return LOST_REPLY_RESEND;
+	case MGMT_OP_SET_POWERED:
+		*setting = MGMT_SETTING_POWERED;
+		return LOST_REPLY_READ_SETTINGS;
+	case MGMT_OP_SET_CONNECTABLE:
+		*setting = MGMT_SETTING_CONNECTABLE;
+		return LOST_REPLY_READ_SETTINGS;
+	case MGMT_OP_SET_BONDABLE:
+		*setting = MGMT_SETTING_BONDABLE;
+		return LOST_REPLY_READ_SETTINGS;
+	case MGMT_OP_SET_SSP:
+		*setting = MGMT_SETTING_SSP;
+		return LOST_REPLY_READ_SETTINGS;
+	case MGMT_OP_DISCONNECT:
+	case MGMT_OP_PIN_CODE_REPLY:
+	case MGMT_OP_PIN_CODE_NEG_REPLY:
+	case MGMT_OP_PAIR_DEVICE:
+	case MGMT_OP_CANCEL_PAIR_DEVICE:
+	case MGMT_OP_UNPAIR_DEVICE:
+	case MGMT_OP_USER_CONFIRM_REPLY:
+	case MGMT_OP_USER_CONFIRM_NEG_REPLY:
+	case MGMT_OP_USER_PASSKEY_REPLY:
+	case MGMT_OP_USER_PASSKEY_NEG_REPLY:
+	case MGMT_OP_START_DISCOVERY:
+	case MGMT_OP_STOP_DISCOVERY:
+	case MGMT_OP_CONFIRM_NAME:
+		return LOST_REPLY_CALLER;
+	}
+	return LOST_REPLY_CALLER;
+}
+
+/*
+ * After a mode switch lost its reply: if Read Controller Information shows
+ * the setting as asked, make the reply the kernel would have sent (its
+ * current settings) and return 1; 0 when it does not show it; or -errno.
+ */
+static int settings_reply(struct mgmt_client *c, uint16_t opcode,
+			  uint16_t index, const void *param, size_t len,
+			  uint32_t setting, int64_t deadline,
+			  struct mgmt_msg **reply)
+{
+	struct mgmt_controller_info info;
+	struct mgmt_msg *m;
+	struct mgmt_event ev;
+	bool on;
+	int err;
+
+	if (len != 1)
+		return 0;
+	on = *(const uint8_t *)param != 0;
+	err = mgmt_client_request(c, MGMT_OP_READ_INFO, index, NULL, 0,
+				  deadline, &m);
+	if (err < 0)
+		return err;
+	err = mgmt_event_decode(m, &ev);
+	if (err == 0 && (ev.cmd.status != MGMT_STATUS_SUCCESS ||
+			 mgmt_rp_read_info_decode(ev.cmd.data, ev.cmd.len,
+						  &info) < 0))
+		err = 1; /* no answer there: send the command again */
+	free(m);
+	if (err)
+		return err < 0 ? err : 0;
+	if (!!(info.current_settings & setting) != on)
+		return 0;
+	m = malloc(sizeof(*m) + 7);
+	if (!m)
+		return -ENOMEM;
+	m->code = MGMT_EV_CMD_COMPLETE;
+	m->index = index;
+	m->len = 7;
+	mgmt_put_le16(m->param, opcode);
+	m->param[2] = MGMT_STATUS_SUCCESS;
+	mgmt_put_le32(m->param + 3, info.current_settings);
+	*reply = m;
+	return 1;
+}
+
+int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
+			uint16_t index, const void *param, size_t len,
+			int64_t deadline, struct mgmt_msg **reply)
+{
+	uint32_t setting = 0;
+	enum lost_reply action = lost_reply_action(opcode, &setting);
+	int err;
+
+	for (int tries = 1;; tries++) {
+		err = mgmt_client_send(c, opcode, index, param, len);
+		if (err == 0)
+			return await_reply(c, opcode, index, deadline, reply);
+		if (err != -ENOMEM || action == LOST_REPLY_CALLER ||
+		    tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
+			return err;
+		if (deadline >= 0 && mgmt_now_ms() >= deadline)
+			return -ETIMEDOUT;
+		if (action == LOST_REPLY_READ_SETTINGS) {
+			err = settings_reply(c, opcode, index, param, len,
+					     setting, deadline, reply);
+			if (err != 0)
+				return err < 0 ? err : 0;
+		}
 	}
 }
 

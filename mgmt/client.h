@@ -29,6 +29,17 @@ struct mgmt_client;
  * names, discovery) rather than be dropped. */
 #define MGMT_CLIENT_QUEUE_MAX 4096
 
+/* The receive buffer asked for on the management socket. Every socket gets
+ * every event of every controller; when its buffer is full the kernel drops
+ * events (a PIN request too) and cannot queue a command's immediate reply.
+ * 8 MiB holds some ten thousand events: several seconds of a flood that
+ * btpair reads more slowly than it comes. */
+#define MGMT_CLIENT_RCVBUF (8 << 20)
+
+/* How often a command whose reply was lost is sent, at most (see
+ * mgmt_client_request). */
+#define MGMT_CLIENT_LOST_REPLY_TRIES 3
+
 /* Now on CLOCK_MONOTONIC, in milliseconds. */
 int64_t mgmt_now_ms(void);
 /* now + ms, or -1 (forever) when ms is negative. */
@@ -49,8 +60,16 @@ int mgmt_poll(struct pollfd *fds, nfds_t n, int64_t deadline);
 int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd);
 
 /*
+ * Ask for a receive buffer of bytes on fd: SO_RCVBUFFORCE, which needs
+ * CAP_NET_ADMIN, else SO_RCVBUF (capped by net.core.rmem_max). Returns 0 or
+ * -errno.
+ */
+int mgmt_socket_grow_rcvbuf(int fd, int bytes);
+
+/*
  * Open the kernel's management socket (AF_BLUETOOTH, SOCK_RAW, BTPROTO_HCI,
- * bound to HCI_DEV_NONE on HCI_CHANNEL_CONTROL). Returns the fd, or
+ * bound to HCI_DEV_NONE on HCI_CHANNEL_CONTROL), with a receive buffer of
+ * MGMT_CLIENT_RCVBUF where the kernel allows it. Returns the fd, or
  * -EAFNOSUPPORT (no Bluetooth in this kernel), -EPERM/-EACCES (needs
  * CAP_NET_ADMIN) or another -errno.
  */
@@ -77,8 +96,14 @@ void mgmt_client_set_trace(struct mgmt_client *c, mgmt_trace_fn fn,
 /* Messages the client dropped: malformed ones and queue overflow. */
 unsigned long mgmt_client_dropped(const struct mgmt_client *c);
 
-/* Send a command without waiting. Returns 0 or -errno (-EMSGSIZE if len
- * exceeds the protocol's limit). */
+/*
+ * Send a command without waiting, after queueing whatever the socket holds
+ * (so that the kernel has room for the command's immediate reply). Returns
+ * 0 or -errno (-EMSGSIZE if len exceeds the protocol's limit). -ENOMEM
+ * (ENOBUFS too) means the kernel could not queue the command's immediate
+ * reply, the receive buffer being full: the command has most likely run,
+ * only its reply is lost. Nothing is sent again here.
+ */
 int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
 		     const void *param, size_t len);
 
@@ -89,6 +114,14 @@ int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
  * with mgmt_event_decode() (the mgmt status is part of it: a reply with a
  * failure status is still a reply). Errors: -ETIMEDOUT, -EINTR (wakeup fd),
  * -EPIPE (the other end closed), other -errno from the socket.
+ *
+ * A reply lost to a full receive buffer (-ENOMEM from the send) is dealt
+ * with by command: reads, Set IO Capability, Set Local Name and Load Link
+ * Keys are sent again; a mode switch (Set Powered, Connectable, Bondable,
+ * SSP) is checked with Read Controller Information, and a reply made up
+ * from the settings read when it took, else sent again; at most
+ * MGMT_CLIENT_LOST_REPLY_TRIES sends in all. For every other command the
+ * -ENOMEM is returned: the caller knows what it means there.
  */
 int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
 			uint16_t index, const void *param, size_t len,

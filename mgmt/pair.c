@@ -77,7 +77,14 @@ struct pairing {
 	bool restart_pending; /* pair again once the link is down */
 	int64_t restart_at;   /* ... or at this time, whichever comes first */
 	bool stale_retried;   /* a Disconnected failure was retried once */
+	bool answered;	      /* a request of this attempt was answered */
 };
+
+static void phase(const struct pairing *pg, enum pair_phase ph)
+{
+	if (pg->p->cb && pg->p->cb->phase)
+		pg->p->cb->phase(pg->p->cb_data, ph);
+}
 
 /* Whether a request event is about the device being paired. */
 static bool is_ours(const struct pairing *pg, uint16_t index,
@@ -101,7 +108,11 @@ static int send_reply(struct pairing *pg, uint16_t opcode, const uint8_t *param,
 	err = mgmt_client_call(pg->c, opcode, pg->p->index, param, len,
 			       earlier(pg->p->deadline, REPLY_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
-	if (err == -EBADMSG)
+	/* A reply to a request that lost its own reply (-ENOMEM: the
+	 * receive buffer was full) was taken or refused at once; sending it
+	 * again cannot be taken. Either way Pair Device's reply, or the
+	 * events, tell how the pairing ends. */
+	if (err == -EBADMSG || err == -ENOMEM)
 		return 0;
 	if (err < 0)
 		return err;
@@ -187,14 +198,31 @@ static int answer_passkey(struct pairing *pg)
 static int start_pairing(struct pairing *pg)
 {
 	uint8_t cp[sizeof(struct mgmt_cp_pair_device)];
+	size_t len = mgmt_cmd_pair_device(cp, &pg->p->addr, pg->p->io_cap);
+	int err;
 
 	pg->started = true;
+	pg->answered = false;
 	pg->link_down = false;
 	pg->link_made = false;
 	pg->restart_pending = false;
-	return mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE, pg->p->index, cp,
-				mgmt_cmd_pair_device(cp, &pg->p->addr,
-						     pg->p->io_cap));
+	/*
+	 * Pair Device that goes on to page and pair replies later, when the
+	 * pairing ends: its send() succeeds. Its send() fails with ENOMEM
+	 * only when the kernel answered at once (Already Paired, Busy, Not
+	 * Powered, a link that could not even be started) and could not
+	 * queue that answer, the receive buffer being full. No pairing is
+	 * under way then, and the answer depends only on the state, so the
+	 * same command, sent once the buffer is read, gets it again.
+	 */
+	for (int tries = 1;; tries++) {
+		err = mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE,
+				       pg->p->index, cp, len);
+		if (err == 0)
+			phase(pg, PAIR_PHASE_CONNECTING);
+		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
+			return err;
+	}
 }
 
 /* Cancel Pair Device, waiting briefly for its reply; the wakeup fd is set
@@ -278,6 +306,16 @@ static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
 	return 1;
 }
 
+/* A request was answered (err from the answer): the result comes next. */
+static int answered(struct pairing *pg, int err)
+{
+	if (err == 0) {
+		pg->answered = true;
+		phase(pg, PAIR_PHASE_ANSWERED);
+	}
+	return err;
+}
+
 /* Handle one event. Returns 1 when the pairing is over, 0 to go on, or
  * -errno. */
 static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
@@ -294,15 +332,15 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 	case MGMT_EV_PIN_CODE_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->pin_request.addr))
 			return 0;
-		return answer_pin(pg, ev);
+		return answered(pg, answer_pin(pg, ev));
 	case MGMT_EV_USER_CONFIRM_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->confirm_request.addr))
 			return 0;
-		return answer_confirm(pg, ev);
+		return answered(pg, answer_confirm(pg, ev));
 	case MGMT_EV_USER_PASSKEY_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->passkey_request.addr))
 			return 0;
-		return answer_passkey(pg);
+		return answered(pg, answer_passkey(pg));
 	case MGMT_EV_PASSKEY_NOTIFY:
 		if (is_ours(pg, ev->index, &ev->passkey_notify.addr) && p->cb &&
 		    p->cb->passkey_notify)
@@ -345,6 +383,11 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 	case MGMT_EV_DEVICE_CONNECTED:
 		if (is_ours(pg, ev->index, &ev->connected.addr))
 			pg->link_made = true;
+		/* The event may come after the first request: then the
+		 * pairing is past waiting for one. */
+		if (pg->started && !pg->answered &&
+		    is_ours(pg, ev->index, &ev->connected.addr))
+			phase(pg, PAIR_PHASE_CONNECTED);
 		return 0;
 	case MGMT_EV_INDEX_ADDED:
 	case MGMT_EV_NEW_SETTINGS:

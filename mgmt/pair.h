@@ -21,7 +21,16 @@ enum pair_confirm {
 	PAIR_CONFIRM_ASK, /* call ask_confirm */
 };
 
+/* Where a pairing stands, for a caller that shows progress. */
+enum pair_phase {
+	PAIR_PHASE_CONNECTING, /* Pair Device sent: paging the device */
+	PAIR_PHASE_CONNECTED,  /* the link is up: the device's request next */
+	PAIR_PHASE_ANSWERED,   /* a request answered: the result next */
+};
+
 struct pair_callbacks {
+	/* The pairing reached phase (may be NULL). */
+	void (*phase)(void *data, enum pair_phase phase);
 	/* The passkey to show, for the user to type on the other device. */
 	void (*passkey_notify)(void *data, const struct mgmt_addr *addr,
 			       uint32_t passkey, uint8_t entered);

@@ -1,5 +1,7 @@
 /* The CLI's helpers: PIN sources, number and index parsing, JSON output. */
 #include <check.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -680,6 +682,124 @@ START_TEST(test_resolve_name_reads_eir_of_live_event)
 }
 END_TEST
 
+/* ---- Progress lines: stderr on a pseudo-terminal ---- */
+
+static int pty_master = -1, saved_stderr = -1;
+
+/* Make stderr a terminal whose output the test reads from pty_master. */
+static void stderr_on_pty(void)
+{
+	int slave;
+
+	pty_master = posix_openpt(O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(pty_master, 0);
+	ck_assert_int_eq(grantpt(pty_master), 0);
+	ck_assert_int_eq(unlockpt(pty_master), 0);
+	slave = open(ptsname(pty_master), O_RDWR | O_NOCTTY);
+	ck_assert_int_ge(slave, 0);
+	saved_stderr = dup(STDERR_FILENO);
+	ck_assert_int_eq(dup2(slave, STDERR_FILENO), STDERR_FILENO);
+	close(slave);
+}
+
+static void stderr_back(void)
+{
+	cli_progress_end();
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+		saved_stderr = -1;
+	}
+	if (pty_master >= 0)
+		close(pty_master);
+	pty_master = -1;
+}
+
+/* What the terminal shows within ms (empty if nothing). */
+static void pty_read(char *buf, size_t size, int ms)
+{
+	struct pollfd pfd = { .fd = pty_master, .events = POLLIN };
+	size_t got = 0;
+
+	buf[0] = '\0';
+	while (got < size - 1 && poll(&pfd, 1, ms) == 1) {
+		ssize_t n = read(pty_master, buf + got, size - 1 - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		buf[got] = '\0';
+		if (strchr(buf, '\n'))
+			break;
+	}
+}
+
+START_TEST(test_progress_after_a_second_on_a_terminal)
+{
+	struct cli c = { .prog = "btpair", .signal_fd = -1 };
+	char out[256];
+
+	stderr_on_pty();
+	ck_assert(cli_progress_enabled(&c));
+	cli_progress(&c, mgmt_deadline_in(12000), "connecting to %s",
+		     "98:D3:31:F5:1A:2B");
+	/* Nothing within the first second... */
+	pty_read(out, sizeof(out), 700);
+	ck_assert_str_eq(out, "");
+	/* ...then the line, with the time left. */
+	pty_read(out, sizeof(out), 2000);
+	stderr_back();
+	ck_assert_msg(strncmp(out, "btpair: connecting to 98:D3:31:F5:1A:2B "
+				   "(gives up in 1",
+			      strlen("btpair: connecting to 98:D3:31:F5:1A:2B "
+				     "(gives up in 1")) == 0,
+		      "got '%s'", out);
+}
+END_TEST
+
+START_TEST(test_progress_ended_in_time_says_nothing)
+{
+	struct cli c = { .prog = "btpair", .signal_fd = -1 };
+	struct cli q = { .prog = "btpair", .signal_fd = -1, .quiet = true };
+	char out[256];
+
+	stderr_on_pty();
+	cli_progress(&c, -1, "waiting for the device's PIN request");
+	/* A result line ends the wait before the second is up. */
+	cli_print(&q, "paired");
+	pty_read(out, sizeof(out), 1500);
+	stderr_back();
+	ck_assert_str_eq(out, "");
+}
+END_TEST
+
+START_TEST(test_progress_never_quiet_json_or_off_a_terminal)
+{
+	struct cli quiet = { .prog = "btpair", .signal_fd = -1, .quiet = true };
+	struct cli json = { .prog = "btpair", .signal_fd = -1, .json = true };
+	struct cli plain = { .prog = "btpair", .signal_fd = -1 };
+	char out[256];
+	int fds[2];
+
+	stderr_on_pty();
+	ck_assert(!cli_progress_enabled(&quiet));
+	ck_assert(!cli_progress_enabled(&json));
+	cli_progress(&quiet, -1, "quiet");
+	cli_progress(&json, -1, "json");
+	pty_read(out, sizeof(out), 1500);
+	stderr_back();
+	ck_assert_str_eq(out, "");
+	/* stderr a pipe: not a terminal. */
+	ck_assert_int_eq(pipe(fds), 0);
+	saved_stderr = dup(STDERR_FILENO);
+	dup2(fds[1], STDERR_FILENO);
+	ck_assert(!cli_progress_enabled(&plain));
+	stderr_back();
+	close(fds[0]);
+	close(fds[1]);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -714,6 +834,12 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_settings_names);
 	tcase_add_test(tc, test_event_description_never_shows_key);
 	tcase_add_test(tc, test_resolve_name_reads_eir_of_live_event);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("progress");
+	tcase_add_test(tc, test_progress_after_a_second_on_a_terminal);
+	tcase_add_test(tc, test_progress_ended_in_time_says_nothing);
+	tcase_add_test(tc, test_progress_never_quiet_json_or_off_a_terminal);
 	suite_add_tcase(s, tc);
 	return s;
 }

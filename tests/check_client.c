@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "mgmt/client.h"
@@ -12,6 +14,9 @@
 #define OP_INDEX_LIST 0x0003
 #define OP_READ_INFO 0x0004
 #define OP_POWERED 0x0005
+#define OP_BONDABLE 0x0009
+#define OP_IO_CAP 0x0018
+#define OP_PAIR 0x0019
 #define NONE 0xFFFF
 
 static struct fake_kernel *fk;
@@ -417,6 +422,249 @@ START_TEST(test_call_truncates_copy_but_reports_length)
 }
 END_TEST
 
+/*
+ * The kernel runs a command inside send() and then fails to queue its
+ * immediate reply when the caller's receive buffer is full: send() returns
+ * ENOMEM although the command ran. This send() stands in for libc's in this
+ * test program: on the client's fd it passes the command on to the fake
+ * kernel, then fails the first lose_sends of them with ENOMEM, as the kernel
+ * does; and it notes whether anything waited unread on the socket.
+ */
+static int watched_fd = -1;
+static int lose_sends;
+static int sends_seen;
+static bool unread_at_send;
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	long n;
+
+	if (fd == watched_fd) {
+		char c;
+
+		sends_seen++;
+		if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) >= 0)
+			unread_at_send = true;
+	}
+	n = syscall(SYS_sendto, fd, buf, len, flags, NULL, 0);
+	if (n >= 0 && fd == watched_fd && lose_sends > 0) {
+		lose_sends--;
+		errno = ENOMEM;
+		return -1;
+	}
+	return n;
+}
+
+static void watch_sends(int lose)
+{
+	watched_fd = mgmt_client_fd(client);
+	lose_sends = lose;
+	sends_seen = 0;
+	unread_at_send = false;
+}
+
+/* Read Controller Information's reply (Command Complete) with settings. */
+static uint8_t read_info_rp[3 + 280];
+
+static struct fk_step read_info_reply(uint32_t settings)
+{
+	memset(read_info_rp, 0, sizeof(read_info_rp));
+	read_info_rp[0] = OP_READ_INFO & 0xff;
+	read_info_rp[1] = OP_READ_INFO >> 8;
+	/* status 0; address, version, manufacturer, supported, current */
+	read_info_rp[3 + 6 + 1 + 2 + 4 + 0] = (uint8_t)settings;
+	read_info_rp[3 + 6 + 1 + 2 + 4 + 1] = (uint8_t)(settings >> 8);
+	return (struct fk_step){ .kind = FK_SEND, .code = 0x0001, .index = 0,
+				 .param = read_info_rp,
+				 .len = sizeof(read_info_rp) };
+}
+
+START_TEST(test_events_are_read_before_a_command_is_sent)
+{
+	const struct fk_step steps[] = {
+		FK_EVENT0(0x0004, 0),
+		FK_EVENT0(0x0004, 1),
+		FK_EVENT0(0x0004, 2),
+		FK_EXPECT_CMD(OP_INDEX_LIST, NONE),
+		FK_COMPLETE(OP_INDEX_LIST, NONE, 0x00, 0x00, 0x00),
+		FK_DONE,
+	};
+	struct pollfd pfd;
+	uint8_t status = 0xff;
+
+	start(steps);
+	watch_sends(0);
+	pfd = (struct pollfd){ .fd = mgmt_client_fd(client), .events = POLLIN };
+	ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+	usleep(50000); /* all three there */
+	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
+					  mgmt_deadline_in(2000), &status,
+					  NULL, 0, NULL),
+			 0);
+	ck_assert_int_eq(sends_seen, 1);
+	ck_assert_msg(!unread_at_send, "events left unread when sending");
+	next_is(0x0004, 0);
+	next_is(0x0004, 1);
+	next_is(0x0004, 2);
+	watched_fd = -1;
+	finish();
+}
+END_TEST
+
+START_TEST(test_lost_reply_to_a_read_is_asked_again)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_INDEX_LIST, NONE), /* its reply lost */
+		FK_EXPECT_CMD(OP_INDEX_LIST, NONE),
+		FK_COMPLETE(OP_INDEX_LIST, NONE, 0x00, 0x01, 0x00, 0x00, 0x00),
+		FK_DONE,
+	};
+	uint8_t status = 0xff, data[8];
+	size_t len = 0;
+
+	start(steps);
+	watch_sends(1);
+	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
+					  mgmt_deadline_in(2000), &status,
+					  data, sizeof(data), &len),
+			 0);
+	ck_assert_uint_eq(status, 0);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_int_eq(sends_seen, 2);
+	watched_fd = -1;
+	finish();
+}
+END_TEST
+
+START_TEST(test_lost_reply_to_a_mode_that_took_is_read_back)
+{
+	struct fk_step steps[] = {
+		FK_EXPECT_BYTES(OP_BONDABLE, 0, 0x01), /* its reply lost */
+		FK_EXPECT_CMD(OP_READ_INFO, 0),
+		read_info_reply(0x0011), /* powered bondable */
+		FK_SILENT_MS(200),	 /* Set Bondable is not sent again */
+		FK_DONE,
+	};
+	uint8_t status = 0xff, rp[4], mode = 1;
+	size_t len = 0;
+
+	start(steps);
+	watch_sends(1);
+	ck_assert_int_eq(mgmt_client_call(client, OP_BONDABLE, 0, &mode, 1,
+					  mgmt_deadline_in(2000), &status, rp,
+					  sizeof(rp), &len),
+			 0);
+	ck_assert_uint_eq(status, 0);
+	ck_assert_uint_eq(len, 4);
+	ck_assert_uint_eq(rp[0], 0x11);
+	ck_assert_int_eq(sends_seen, 2);
+	watched_fd = -1;
+	finish();
+}
+END_TEST
+
+START_TEST(test_lost_reply_to_a_mode_not_taken_is_sent_again)
+{
+	struct fk_step steps[] = {
+		FK_EXPECT_BYTES(OP_BONDABLE, 0, 0x01), /* its reply lost */
+		FK_EXPECT_CMD(OP_READ_INFO, 0),
+		read_info_reply(0x0001), /* powered, not bondable */
+		FK_EXPECT_BYTES(OP_BONDABLE, 0, 0x01),
+		FK_COMPLETE(OP_BONDABLE, 0, 0x00, 0x11, 0x00, 0x00, 0x00),
+		FK_DONE,
+	};
+	uint8_t status = 0xff, rp[4], mode = 1;
+	size_t len = 0;
+
+	start(steps);
+	watch_sends(1);
+	ck_assert_int_eq(mgmt_client_call(client, OP_BONDABLE, 0, &mode, 1,
+					  mgmt_deadline_in(2000), &status, rp,
+					  sizeof(rp), &len),
+			 0);
+	ck_assert_uint_eq(status, 0);
+	ck_assert_uint_eq(rp[0], 0x11);
+	ck_assert_int_eq(sends_seen, 3);
+	watched_fd = -1;
+	finish();
+}
+END_TEST
+
+START_TEST(test_lost_replies_give_up_after_the_tries)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_IO_CAP, 0),
+		FK_EXPECT_CMD(OP_IO_CAP, 0),
+		FK_EXPECT_CMD(OP_IO_CAP, 0),
+		FK_SILENT_MS(200),
+		FK_DONE,
+	};
+	uint8_t status = 0xff, cap = 3;
+
+	start(steps);
+	watch_sends(100);
+	ck_assert_int_eq(mgmt_client_call(client, OP_IO_CAP, 0, &cap, 1,
+					  mgmt_deadline_in(2000), &status,
+					  NULL, 0, NULL),
+			 -ENOMEM);
+	ck_assert_int_eq(sends_seen, MGMT_CLIENT_LOST_REPLY_TRIES);
+	watched_fd = -1;
+	lose_sends = 0;
+	finish();
+}
+END_TEST
+
+START_TEST(test_lost_reply_to_pair_device_is_the_callers)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(OP_PAIR, 0),
+		FK_SILENT_MS(200), /* not sent again by the client */
+		FK_DONE,
+	};
+	uint8_t cp[7] = { 0 };
+	struct mgmt_msg *reply = NULL;
+
+	start(steps);
+	watch_sends(1);
+	ck_assert_int_eq(mgmt_client_request(client, OP_PAIR, 0, cp,
+					     sizeof(cp), mgmt_deadline_in(2000),
+					     &reply),
+			 -ENOMEM);
+	ck_assert_ptr_null(reply);
+	ck_assert_int_eq(sends_seen, 1);
+	watched_fd = -1;
+	finish();
+}
+END_TEST
+
+START_TEST(test_receive_buffer_grows)
+{
+	int sv[2], got = 0;
+	socklen_t len = sizeof(got);
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	ck_assert_int_eq(mgmt_socket_grow_rcvbuf(sv[0], MGMT_CLIENT_RCVBUF), 0);
+	ck_assert_int_eq(getsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &got, &len),
+			 0);
+	if (geteuid() == 0) {
+		/* SO_RCVBUFFORCE: past rmem_max (the kernel doubles it). */
+		ck_assert_int_eq(got, 2 * MGMT_CLIENT_RCVBUF);
+	} else {
+		FILE *f = fopen("/proc/sys/net/core/rmem_max", "r");
+		int max = 0;
+
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fscanf(f, "%d", &max), 1);
+		fclose(f);
+		ck_assert_int_eq(got, 2 * (max < MGMT_CLIENT_RCVBUF ?
+						   max :
+						   MGMT_CLIENT_RCVBUF));
+	}
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
 static Suite *client_suite(void)
 {
 	Suite *s = suite_create("mgmt client");
@@ -437,6 +685,13 @@ static Suite *client_suite(void)
 	tcase_add_test(tc, test_flood_does_not_push_out_a_pin_request);
 	tcase_add_test(tc, test_next_deadline);
 	tcase_add_test(tc, test_call_truncates_copy_but_reports_length);
+	tcase_add_test(tc, test_events_are_read_before_a_command_is_sent);
+	tcase_add_test(tc, test_lost_reply_to_a_read_is_asked_again);
+	tcase_add_test(tc, test_lost_reply_to_a_mode_that_took_is_read_back);
+	tcase_add_test(tc, test_lost_reply_to_a_mode_not_taken_is_sent_again);
+	tcase_add_test(tc, test_lost_replies_give_up_after_the_tries);
+	tcase_add_test(tc, test_lost_reply_to_pair_device_is_the_callers);
+	tcase_add_test(tc, test_receive_buffer_grows);
 	suite_add_tcase(s, tc);
 	return s;
 }

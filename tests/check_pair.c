@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "mgmt/addr.h"
@@ -51,7 +53,42 @@ struct seen {
 	uint32_t passkey;
 	int asked;
 	bool answer;
+	enum pair_phase phases[8];
+	int nphases;
 };
+
+/*
+ * The kernel runs a command inside send() and then fails to queue its
+ * immediate reply when the receive buffer is full: send() returns ENOMEM
+ * although the command ran. This send() stands in for libc's here: on the
+ * client's fd it passes the command on, then fails the next lose_count
+ * sends of lose_op with ENOMEM.
+ */
+static int watched_fd = -1;
+static uint16_t lose_op;
+static int lose_count;
+
+ssize_t send(int fd, const void *buf, size_t len, int flags)
+{
+	const uint8_t *b = buf;
+	long n = syscall(SYS_sendto, fd, buf, len, flags, NULL, 0);
+
+	if (n >= 2 && fd == watched_fd && lose_count > 0 &&
+	    (uint16_t)(b[0] | b[1] << 8) == lose_op) {
+		lose_count--;
+		errno = ENOMEM;
+		return -1;
+	}
+	return n;
+}
+
+static void on_phase(void *data, enum pair_phase phase)
+{
+	struct seen *s = data;
+
+	if (s->nphases < 8)
+		s->phases[s->nphases++] = phase;
+}
 
 static void on_notify(void *data, const struct mgmt_addr *addr,
 		      uint32_t passkey, uint8_t entered)
@@ -88,6 +125,7 @@ static void on_key(void *data, uint16_t index, const struct mgmt_link_key *key,
 }
 
 static const struct pair_callbacks callbacks = {
+	.phase = on_phase,
 	.passkey_notify = on_notify,
 	.ask_confirm = on_ask,
 	.new_link_key = on_key,
@@ -123,8 +161,11 @@ static void run(const struct fk_step *steps, int wakeup_fd)
 	fk = fk_new(&fd);
 	c = mgmt_client_new(fd);
 	mgmt_client_set_wakeup_fd(c, wakeup_fd);
+	watched_fd = mgmt_client_fd(c);
 	fk_start(fk, steps);
 	ck_assert_int_eq(pair_device(c, &params, &res), 0);
+	watched_fd = -1;
+	lose_count = 0;
 	ok = fk_finish(fk, err, sizeof(err));
 	mgmt_client_free(c);
 	ck_assert_msg(ok, "fake kernel: %s", err);
@@ -1016,6 +1057,73 @@ START_TEST(test_prepare_leaves_ready_controller_alone)
 }
 END_TEST
 
+/* Pair Device answered at once (Already Paired here), its reply lost to a
+ * full receive buffer: sent again, it gets the same answer. */
+START_TEST(test_pair_device_lost_reply_is_asked_again)
+{
+	const struct fk_step steps[] = {
+		START_NOIO, /* its reply lost */
+		FK_EXPECT_BYTES(OP_PAIR, 0, DEV, 0x03),
+		FK_COMPLETE(OP_PAIR, 0, 0x13, DEV),
+		FK_DONE,
+	};
+
+	lose_op = OP_PAIR;
+	lose_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_ALREADY_PAIRED);
+}
+END_TEST
+
+/* A PIN reply whose own reply was lost is not sent again (it could not be
+ * taken twice), nor taken for a failure: Pair Device tells the end. */
+START_TEST(test_pin_reply_lost_reply_is_not_sent_again)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234), /* its reply lost */
+		FK_SILENT_MS(200),
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x01, DEV, 0x00, KEY16, 0x04),
+		FK_COMPLETE(OP_PAIR, 0, 0x00, DEV),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	lose_op = OP_PIN;
+	lose_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
+	ck_assert(!res.reply_rejected);
+	ck_assert_uint_eq(res.pins_sent, 1);
+}
+END_TEST
+
+/* The phases a caller shows as progress, in order. */
+START_TEST(test_phases_in_order)
+{
+	const struct fk_step steps[] = {
+		START_NOIO,
+		FK_EVENT(0x000B, 0, DEV, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00),
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_COMPLETE(OP_PAIR, 0, 0x00, DEV),
+		FK_DONE,
+	};
+
+	params.pins = pins_1234;
+	params.pin_count = 1;
+	run(steps, -1);
+	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_PAIRED);
+	ck_assert_int_eq(seen.nphases, 3);
+	ck_assert_int_eq(seen.phases[0], PAIR_PHASE_CONNECTING);
+	ck_assert_int_eq(seen.phases[1], PAIR_PHASE_CONNECTED);
+	ck_assert_int_eq(seen.phases[2], PAIR_PHASE_ANSWERED);
+}
+END_TEST
+
 static Suite *pair_suite(void)
 {
 	Suite *s = suite_create("pairing");
@@ -1061,6 +1169,9 @@ static Suite *pair_suite(void)
 	tcase_add_test(tc, test_pair_device_command_status);
 	tcase_add_test(tc, test_prepare_turns_on_bondable_and_power);
 	tcase_add_test(tc, test_prepare_leaves_ready_controller_alone);
+	tcase_add_test(tc, test_pair_device_lost_reply_is_asked_again);
+	tcase_add_test(tc, test_pin_reply_lost_reply_is_not_sent_again);
+	tcase_add_test(tc, test_phases_in_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

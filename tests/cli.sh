@@ -56,6 +56,26 @@ expect 2 "at most 248 bytes" setup --name "$(printf 'n%.0s' $(seq 249))"
 expect 2 "too many arguments" list extra
 expect 2 "timeout takes" monitor --timeout -1
 expect 2 "invalid controller 'hcix'" -i hcix monitor
+# A malformed -i is 2 naming -i, before anything is opened (on a kernel
+# without Bluetooth, opening first would make it 3), for every command.
+for args in "pair 98:D3:31:F5:1A:2B --pin 1234" "list" "power on" "setup" \
+	"unpair 98:D3:31:F5:1A:2B" "agent --allow-any" "keys list" "keys load" \
+	"scan" "connect 98:D3:31:F5:1A:2B" "listen" \
+	"bind 98:D3:31:F5:1A:2B --channel 1"; do
+	# shellcheck disable=SC2086 # the arguments are words
+	expect 2 "^btpair: -i: invalid controller 'hciX' \(expected hciN or N\)$" \
+		-i hciX $args
+done
+expect 2 "-i: invalid controller 'hci'" -i hci list
+expect 2 "-i: invalid controller '65535'" -i 65535 list
+expect 2 "-i: invalid controller '-1'" -i -1 list
+expect 2 "-i: invalid controller ''" -i '' list
+expect 2 "-i: invalid controller '0x1'" -i 0x1 list
+expect 2 "expected 'on' or 'off'" power ON
+expect 2 "too many arguments" power on off
+expect 2 "timeout takes" connect 98:D3:31:F5:1A:2B --timeout 0
+expect 2 "channel takes 1 to 30" bind 98:D3:31:F5:1A:2B --channel 0
+expect 2 "timeout takes" monitor --timeout 0
 for cmd in agent keys connect listen bind release scan; do
 	expect 0 "^usage: btpair \[GLOBAL OPTIONS\] $cmd" "$cmd" --help
 done
@@ -286,6 +306,37 @@ else
 fi
 out=$(printf '{"event":"released","dev":0}\n' | python3 tests/json-check.py - 2>&1) &&
 	passed=$((passed + 1)) || { failed=$((failed + 1)); echo "FAIL: the checker refused a good line: $out" >&2; }
+# Permission: a PIN file or key store this user may not read is 4, like
+# every other permission failure, and monitor without CAP_NET_ADMIN is 4
+# before it opens anything. Needs another user to be: root drops to nobody.
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	private=$(mktemp -d) # 0700: nobody may not enter
+	echo 1234 >"$private/pin"
+	mkdir "$private/keys"
+	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+	BTPAIR_ABS=$(realpath "$BTPAIR")
+	# The binary itself: a wrapper (valgrind's) may not run as another user.
+	if head -c4 "$BTPAIR_ABS" | grep -q ELF && as_nobody test -x "$BTPAIR_ABS"; then
+		BTPAIR_SAVED=$BTPAIR
+		BTPAIR="as_nobody"
+		expect 4 "pair: cannot open PIN file $private/pin: permission denied: needs root or CAP_NET_ADMIN" \
+			"$BTPAIR_ABS" pair 98:D3:31:F5:1A:2B --pin-file "$private/pin"
+		expect 2 "cannot open PIN file /nonexistent/none: No such file" \
+			"$BTPAIR_ABS" pair 98:D3:31:F5:1A:2B --pin-file /nonexistent/none
+		expect 4 "keys list: cannot read $private/keys: permission denied: needs root or CAP_NET_ADMIN" \
+			"$BTPAIR_ABS" keys list --keystore "$private/keys"
+		expect 4 '"code":"permission-denied"' \
+			"$BTPAIR_ABS" --json keys list --keystore "$private/keys"
+		expect 4 "monitor: permission denied: needs root or CAP_NET_ADMIN" \
+			"$BTPAIR_ABS" monitor
+		BTPAIR=$BTPAIR_SAVED
+	else
+		echo "note: nobody may not run $BTPAIR; the permission checks do not apply" >&2
+	fi
+	rm -rf "$private"
+else
+	echo "note: not root; the permission checks need root to drop to another user" >&2
+fi
 
 # On a kernel without AF_BLUETOOTH (build machines), the message says so.
 no_bluetooth() {

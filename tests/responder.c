@@ -4,14 +4,17 @@
  * fixed PIN. A test helper only; it shares btpair's mgmt library.
  *
  *   responder INDEX [--pin PIN] [--refuse-confirm] [--passkey N]
- *             [--timeout S] [--silent] [--delay MS]
+ *             [--timeout S] [--silent] [--delay MS] [--after-events N]
  *             [--pair ADDR [--capability N]]
  *   responder INDEX --flood N
  *
  * Prints one line per request it answers, flushes, and runs until the
  * timeout (default 60 s) or SIGTERM. --silent notes each request and
  * answers none (a device whose owner never types the PIN); --delay waits
- * before each answer. --pair starts a pairing with ADDR from INDEX (a
+ * before each answer; --after-events N waits, before each answer, until N
+ * more messages about other controllers have come since the request (a
+ * flood that surely runs through the pairing, however fast it runs). --pair
+ * starts a pairing with ADDR from INDEX (a
  * device that pairs on its own), with IO capability N (default 3,
  * NoInputNoOutput), and reports Pair Device's status. --flood sends N Set
  * Local Name commands to INDEX as fast as the kernel takes them, each
@@ -31,6 +34,8 @@
 /* How the requests are answered. */
 static bool silent;
 static unsigned long delay_ms;
+static unsigned long after_events, others_seen;
+static uint16_t own_index;
 
 static void reply(struct mgmt_client *c, uint16_t op, uint16_t index,
 		  const uint8_t *cp, size_t len)
@@ -50,6 +55,22 @@ static void reply(struct mgmt_client *c, uint16_t op, uint16_t index,
 	}
 	if (delay_ms)
 		nanosleep(&pause, NULL);
+	for (unsigned long target = others_seen + after_events;
+	     others_seen < target;) {
+		struct mgmt_msg *m;
+
+		if (mgmt_client_next(c, mgmt_deadline_in(60000), &m) < 0)
+			break;
+		if (m->index != own_index)
+			others_seen++;
+		free(m);
+	}
+	if (after_events) {
+		printf("responder: answering after %lu more events of other "
+		       "controllers\n",
+		       after_events);
+		fflush(stdout);
+	}
 	err = mgmt_client_call(c, op, index, cp, len, mgmt_deadline_in(5000),
 			       &status, NULL, 0, NULL);
 
@@ -119,6 +140,7 @@ int main(int argc, char *argv[])
 		{ "pair", required_argument, NULL, 'P' },
 		{ "capability", required_argument, NULL, 'c' },
 		{ "flood", required_argument, NULL, 'f' },
+		{ "after-events", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *pin = NULL, *pair = NULL;
@@ -139,12 +161,14 @@ int main(int argc, char *argv[])
 		case 'P': pair = optarg; break;
 		case 'c': io_cap = strtoul(optarg, NULL, 10); break;
 		case 'f': floods = strtoul(optarg, NULL, 10); break;
+		case 'a': after_events = strtoul(optarg, NULL, 10); break;
 		default: return 2;
 		}
 	}
 	if (optind != argc - 1)
 		return 2;
 	index = strtoul(argv[optind], NULL, 10);
+	own_index = (uint16_t)index;
 
 	fd = mgmt_open_control_socket();
 	if (fd < 0) {
@@ -182,6 +206,8 @@ int main(int argc, char *argv[])
 
 		if (err < 0)
 			break;
+		if (msg->index != index)
+			others_seen++;
 		err = mgmt_event_decode(msg, &ev);
 		free(msg);
 		if (err < 0 || ev.index != index)

@@ -5,7 +5,8 @@
 # KERNEL picks the kernel setup.sh prepared (default 6.1, which "all" means
 # here too: one run boots one kernel). The scenario's header line
 # "# controllers: N" (default 2) says how many controllers btvirt makes; ARGS
-# are passed to it. Prints one PASS/FAIL/OOPS line and exits with the
+# are passed to it; "# timeout: S" how long the guest may run (default
+# 420 s; VM_TIMEOUT overrides both). Prints one PASS/FAIL/OOPS line and exits with the
 # scenario's status; the guest's console goes to tests/vm/.out/KERNEL/NAME.log,
 # the JSON lines btpair printed in it to tests/vm/.out/KERNEL/NAME.json.
 # A guest that prints no result line (crash, hang past VM_TIMEOUT seconds) is
@@ -74,6 +75,10 @@ header_has() {
 oops_known=0 oops_expected=0
 header_has kernel-oops && oops_known=1
 header_has kernel-oops-expected && oops_expected=1
+if [ -z "${VM_TIMEOUT:-}" ]; then
+	timeout=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$scenario" | head -n1)
+	timeout=${timeout:-420}
+fi
 mkdir -p "$out"
 log=$out/$name.log
 
