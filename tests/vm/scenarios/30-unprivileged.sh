@@ -83,4 +83,13 @@ expect_exit 0 "root releases it" "$BTPAIR" release 6
 check "the key is still stored (nothing was changed)" \
 	grep -q '^Key=' "$KS/$A/$B/info"
 rm -rf "$USERKS"
+# The link's life: disconnect, serial up, status.
+printf 'hc05 %s channel=1 dev=3\n' "$B" >"$WORK/serial.conf"
+chmod 644 "$WORK/serial.conf"
+denied "disconnect" disconnect "$B"
+denied "serial up" serial up --config "$WORK/serial.conf"
+# The controllers are shown; the connections need Get Connections, which
+# the kernel refuses an unprivileged socket.
+denied "status" status --config "$WORK/serial.conf"
+expect_out "^controller hci0 $A " "status: the controllers are shown first"
 finish

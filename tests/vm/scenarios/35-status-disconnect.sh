@@ -55,7 +55,7 @@ assert (b["dev"], b["address"], b["local"], b["channel"], b["state"]) == (0, B, 
 s = {e["name"]: e for e in kinds["serial-entry"]}
 assert s["hc05"]["up"] is True and s["hc05"]["dev"] == 0 and s["hc05"]["address"] == B, s
 assert s["other"]["up"] is False and s["other"]["address"] is None, s
-assert s["other"]["pty"] == "/run/btpair/other" and s["other"]["channel"] == "auto", s
+assert s["other"]["pty"] == "/run/btpair/other" and s["other"]["channel"] is None, s
 ' "$OUT" "$A" "$B"
 
 expect_exit 0 "status ADDR" "$BTPAIR" status "$B"
