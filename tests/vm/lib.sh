@@ -251,10 +251,12 @@ fresh_controllers() {
 	sleep 1
 }
 
-# hc05_device CHANNEL: make hci1 an HC-05 as btpair first meets it: legacy
-# PIN pairing answered with 1234, an RFCOMM serial port on CHANNEL that
-# refuses links that are not authenticated, never paired with hci0. hci0 is
-# made ready with `setup`.
+# hc05_device CHANNEL [hold]: make hci1 an HC-05 as btpair first meets it:
+# legacy PIN pairing answered with 1234, an RFCOMM serial port on CHANNEL
+# that refuses links that are not authenticated, never paired with hci0.
+# hci0 is made ready with `setup`. With hold, the port keeps each link until
+# the other side closes it (a reader on /dev/rfcommN loses what the TTY
+# holds when the device hangs up first).
 _device_pids=()
 hc05_device() {
 	hc05_like 1
@@ -262,7 +264,7 @@ hc05_device() {
 	responder 1 --pin 1234 --timeout 600
 	_device_pids+=("${_bg_pids[-1]}")
 	: >"$WORK/server.log"
-	background "$WORK/server.log" python3 tests/vm/rfcomm_line.py serve "$B" "$1"
+	background "$WORK/server.log" python3 tests/vm/rfcomm_line.py serve "$B" "$1" ${2:-}
 	_device_pids+=("${_bg_pids[-1]}")
 	wait_for "$WORK/server.log" "listening" 300 ||
 		echo "the line server did not start"

@@ -65,11 +65,9 @@ check "known was not paired again" \
 	[ "$(answered "$WORK/agent2.log")" -eq "$known_pins" ]
 check "/dev/rfcomm0 exists" wait_for_dev /dev/rfcomm0
 check "/dev/rfcomm1 exists" wait_for_dev /dev/rfcomm1
-# For a few seconds after Pair Device the kernel keeps the ACL it made, and
-# an RFCOMM connect to a server that demands security is refused meanwhile:
-# let that link go first.
-wait_disconnected 0 200
-sleep 3
+# serial up returns only when the devices can be used: the link the pairing
+# made is already down, and the first open needs no wait.
+check "the pairing's link is down when serial up returns" wait_disconnected 0 1
 tty_line /dev/rfcomm0 one
 expect_out "^ok: one" "a line each way through /dev/rfcomm0"
 # One link at a time: the 6.1 kernel's RFCOMM has oopsed here (list

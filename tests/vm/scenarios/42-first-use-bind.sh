@@ -9,7 +9,7 @@
 
 for round in 1 2 3 4 5; do
 	[ "$round" = 1 ] || fresh_controllers
-	hc05_device 2
+	hc05_device 2 hold
 	run timeout 60 sh -c "'$BTPAIR' bind '$B' --channel 2 --dev 0 --pin 1234 &&
 		exec 3<>/dev/rfcomm0 && stty -F /dev/rfcomm0 raw -echo &&
 		echo 'round $round' >&3 && timeout 10 head -n 1 <&3"
