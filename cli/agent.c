@@ -707,11 +707,15 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 			ret = cli_client_fail(cli, err, "agent");
 			break;
 		}
+		/* The event points into msg (a Device Connected's EIR): msg
+		 * lives until the event is handled. */
 		err = mgmt_event_decode(msg, &ev);
-		free(msg);
-		if (err < 0)
+		if (err < 0) {
+			free(msg);
 			continue; /* unknown or malformed: nothing to answer */
+		}
 		err = handle(ag, &ev);
+		free(msg);
 		if (err == 1) {
 			ret = CLI_EXIT_OK;
 			break;

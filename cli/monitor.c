@@ -73,14 +73,16 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 			return CLI_EXIT_INTERRUPTED;
 		if (err < 0)
 			return cli_client_fail(cli, err, "monitor");
+		/* The event points into msg (a Device Connected's EIR, a
+		 * Device Found's): msg lives until the event is shown. */
 		err = mgmt_event_decode(msg, &ev);
-		free(msg);
 		/* Events the monitor does not know, or malformed ones, are
 		 * skipped: they carry nothing it could show truthfully. */
-		if (err < 0)
+		if (err < 0 ||
+		    (wanted != MGMT_INDEX_NONE && ev.index != wanted)) {
+			free(msg);
 			continue;
-		if (wanted != MGMT_INDEX_NONE && ev.index != wanted)
-			continue;
+		}
 		if (cli->json) {
 			struct json j;
 
@@ -91,5 +93,6 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 			cli_event_describe(&ev, line, sizeof(line));
 			cli_print(cli, "%s", line);
 		}
+		free(msg);
 	}
 }
