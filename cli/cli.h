@@ -227,6 +227,10 @@ int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
 /* An RFCOMM channel, 1..30; reports a usage error and returns false. */
 bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 		       uint8_t *channel);
+/* --timeout S for a command that waits on a device: 1 to 86400 seconds;
+ * otherwise a usage error, reported. */
+bool cli_parse_timeout(struct cli *cli, const char *cmd, const char *arg,
+		       unsigned long *seconds);
 /* Read Controller Information; reports failures. */
 int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 		  struct mgmt_controller_info *info);

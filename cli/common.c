@@ -394,6 +394,16 @@ int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
 	return ret;
 }
 
+bool cli_parse_timeout(struct cli *cli, const char *cmd, const char *arg,
+		       unsigned long *seconds)
+{
+	if (cli_parse_uint(arg, 1, 86400, seconds))
+		return true;
+	cli_fail(cli, CLI_EXIT_USAGE, -1,
+		 "%s: --timeout takes 1 to 86400 seconds, not '%s'", cmd, arg);
+	return false;
+}
+
 bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 		       uint8_t *channel)
 {

@@ -510,13 +510,8 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 			}
 			break;
 		case 't':
-			if (!cli_parse_uint(optarg, 1, 86400, &timeout_s)) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "pair: --timeout takes 1 to 86400 "
-					 "seconds, not '%s'",
-					 optarg);
+			if (!cli_parse_timeout(cli, "pair", optarg, &timeout_s))
 				goto out;
-			}
 			break;
 		case 'n':
 			ctx.store = false;

@@ -620,13 +620,8 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 			pin_file = optarg;
 			break;
 		case 't':
-			if (!cli_parse_uint(optarg, 1, 86400, &timeout_s)) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "connect: --timeout takes 1 to 86400 "
-					 "seconds, not '%s'",
-					 optarg);
+			if (!cli_parse_timeout(cli, "connect", optarg, &timeout_s))
 				goto out;
-			}
 			break;
 		case '1':
 			first = true;
@@ -895,13 +890,8 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 			pin_file = optarg;
 			break;
 		case 't':
-			if (!cli_parse_uint(optarg, 1, 86400, &timeout_s)) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "bind: --timeout takes 1 to 86400 "
-					 "seconds, not '%s'",
-					 optarg);
+			if (!cli_parse_timeout(cli, "bind", optarg, &timeout_s))
 				goto out;
-			}
 			break;
 		case '1':
 			first = true;
