@@ -114,7 +114,9 @@ responder() {
 	local index=$1 log=$WORK/responder-$1.log
 	shift
 	background "$log" "$RESPONDER" "$index" "$@"
-	for _ in $(seq 50); do
+	# A guest sharing a loaded host with others can take seconds to
+	# start a program; what follows needs the responder listening.
+	for _ in $(seq 300); do
 		grep -q ready "$log" 2>/dev/null && return 0
 		sleep 0.1
 	done

@@ -192,6 +192,9 @@ if [ "$result" = 0 ]; then
 	exit 0
 fi
 echo "FAIL $tag (status $result, ${elapsed}s)"
+# The failed checks by name first, so even a cut report says which failed;
+# then the end of the console, with their output.
+console_text | grep -a '^  FAIL ' | sed 's/^/     | failed:/'
 console_text | grep -av '^BTPAIR-VM-RESULT' | tail -n 60 | sed 's/^/     | /'
 # init reports its own failures as words, not a number; 3 means an oops.
 case $result in
