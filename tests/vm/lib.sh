@@ -226,6 +226,28 @@ signal_at() {
 	RC=$?
 }
 
+# trace_start / trace_end: record the HCI traffic of one round with btmon;
+# when a check of the round failed, trace_end prints the end of it decoded,
+# so a failure that shows up once in many boots leaves its evidence in the
+# report.
+_trace_pid=
+_trace_failed=0
+trace_start() {
+	btmon -w "$WORK/trace.snoop" >/dev/null 2>&1 &
+	_trace_pid=$!
+	_trace_failed=$_failed
+	sleep 0.3
+}
+trace_end() {
+	[ -n "$_trace_pid" ] || return 0
+	kill "$_trace_pid" 2>/dev/null
+	wait "$_trace_pid" 2>/dev/null
+	_trace_pid=
+	[ "$_failed" -gt "$_trace_failed" ] || return 0
+	echo "  btmon, the round's last 80 lines:"
+	btmon -T -r "$WORK/trace.snoop" 2>&1 | tail -n 80 | sed 's/^/       | /'
+}
+
 # fresh_controllers: a reset to a fresh link state, as after a reboot of
 # both machines with nothing paired: btvirt's controllers are removed and
 # made again (the kernel forgets their links and keys), the key store is

@@ -10,6 +10,7 @@
 for round in 1 2 3 4 5; do
 	[ "$round" = 1 ] || fresh_controllers
 	hc05_device 2
+	trace_start
 	rm -f "$WORK/go"
 	mkfifo "$WORK/go"
 	python3 tests/vm/rfcomm_line.py send-on-go "$B" 2 "round $round" \
@@ -26,5 +27,6 @@ for round in 1 2 3 4 5; do
 	check "round $round: a Python connect right after pair gets through" \
 		[ "$rc" -eq 0 ]
 	expect_out "^ok: round $round$" "round $round: the device answered"
+	trace_end
 done
 finish

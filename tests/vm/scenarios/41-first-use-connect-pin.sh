@@ -8,11 +8,13 @@
 for round in 1 2 3 4 5; do
 	[ "$round" = 1 ] || fresh_controllers
 	hc05_device 2
+	trace_start
 	expect_exit 0 "round $round: connect --pin to a device never paired" \
 		sh -c "echo 'round $round' |
 			'$BTPAIR' connect '$B' --channel 2 --pin 1234 --timeout 30"
 	expect_out "^ok: round $round$" "round $round: a line through and back"
 	check "round $round: the key was stored" \
 		[ -f "/var/lib/bluetooth/$A/$B/info" ]
+	trace_end
 done
 finish

@@ -10,6 +10,7 @@
 for round in 1 2 3 4 5; do
 	[ "$round" = 1 ] || fresh_controllers
 	hc05_device 2 hold
+	trace_start
 	run timeout 60 sh -c "'$BTPAIR' bind '$B' --channel 2 --dev 0 --pin 1234 &&
 		exec 3<>/dev/rfcomm0 && stty -F /dev/rfcomm0 raw -echo &&
 		echo 'round $round' >&3 && timeout 10 head -n 1 <&3"
@@ -19,5 +20,6 @@ for round in 1 2 3 4 5; do
 	check "round $round: the device was asked for its PIN once" \
 		[ "$(pin_requests 1)" -eq 1 ]
 	"$BTPAIR" -q release 0
+	trace_end
 done
 finish

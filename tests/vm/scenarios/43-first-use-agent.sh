@@ -9,6 +9,7 @@
 for round in 1 2 3 4 5; do
 	[ "$round" = 1 ] || fresh_controllers
 	hc05_device 2
+	trace_start
 	: >"$WORK/agent.log"
 	background "$WORK/agent.log" "$BTPAIR" -i hci0 agent --pin 1234 --allow "$B" \
 		--timeout 120
@@ -21,5 +22,6 @@ for round in 1 2 3 4 5; do
 		wait_for "$WORK/agent.log" "hci0 $B: answering PIN request" 50
 	kill "$agent" 2>/dev/null
 	wait "$agent" 2>/dev/null
+	trace_end
 done
 finish
