@@ -46,14 +46,14 @@ static int send_reply(struct mgmt_client *c, uint16_t index,
 
 	switch (code) {
 	case MGMT_EV_PIN_CODE_REQUEST:
-		if (accept) {
-			out->opcode = MGMT_OP_PIN_CODE_REPLY;
+		if (accept)
 			len = mgmt_cmd_pin_code_reply(cp, addr,
 						      (const uint8_t *)pin,
 						      strlen(pin));
-		} else {
-			out->opcode = MGMT_OP_PIN_CODE_NEG_REPLY;
-		}
+		/* A PIN that does not fit is refused rather than sent cut. */
+		accept = accept && len;
+		out->opcode = accept ? MGMT_OP_PIN_CODE_REPLY :
+				       MGMT_OP_PIN_CODE_NEG_REPLY;
 		break;
 	case MGMT_EV_USER_CONFIRM_REQUEST:
 		out->opcode = accept ? MGMT_OP_USER_CONFIRM_REPLY :
@@ -69,11 +69,6 @@ static int send_reply(struct mgmt_client *c, uint16_t index,
 		break;
 	default:
 		return -EINVAL;
-	}
-	/* A PIN that does not fit is refused rather than sent cut. */
-	if (accept && code == MGMT_EV_PIN_CODE_REQUEST && !len) {
-		accept = false;
-		out->opcode = MGMT_OP_PIN_CODE_NEG_REPLY;
 	}
 	if (!len)
 		len = mgmt_cmd_addr(cp, addr);
