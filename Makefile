@@ -57,11 +57,15 @@ DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/n
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 	mgmt/monitor.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c serial/conf.c
+# The pairing policy: the one place a PIN, confirmation or passkey answer
+# is chosen and sent.
+MGMT_SRC += mgmt/policy.c
 CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/pin.c \
 	cli/controller.c cli/pair.c cli/monitor.c cli/keystore.c \
 	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c \
 	cli/status.c cli/serial.c cli/progress.c
 TESTS := addr wire client pair cli keystore sdp bridge eir doctor serial
+TESTS += policy
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)

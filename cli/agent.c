@@ -12,6 +12,7 @@
 #include "cli/keystore.h"
 #include "mgmt/addr.h"
 #include "mgmt/eir.h"
+#include "mgmt/policy.h"
 
 #define AGENT_MAX_ALLOW 64
 #define AGENT_MAX_CONTROLLERS 16
@@ -21,14 +22,6 @@ struct controller {
 	bool used;
 	uint16_t index;
 	bdaddr_t addr;
-};
-
-/* PIN attempts per device: after a failure the next PIN is offered. */
-struct attempts {
-	bool used;
-	uint16_t index;
-	bdaddr_t dev;
-	unsigned int failures;
 };
 
 /* A device's name, as its Device Connected event brought it. */
@@ -61,7 +54,11 @@ struct agent {
 	bool only_one;
 	uint16_t only_index;
 	struct controller ctrl[AGENT_MAX_CONTROLLERS];
-	struct attempts tries[AGENT_MAX_DEVICES];
+	/* What to answer, and the PINs each device has tried: the policy's. */
+	struct policy policy;
+	struct policy_state policy_state;
+	/* The PINs the PIN file gives the requesting device. */
+	struct cli_pins file_pins;
 	unsigned int paired;
 };
 
@@ -88,30 +85,6 @@ static struct controller *find_ctrl(struct agent *ag, uint16_t index)
 		if (ag->ctrl[i].used && ag->ctrl[i].index == index)
 			return &ag->ctrl[i];
 	return NULL;
-}
-
-static struct attempts *find_tries(struct agent *ag, uint16_t index,
-				   const bdaddr_t *dev, bool create)
-{
-	struct attempts *free_slot = NULL;
-
-	for (size_t i = 0; i < AGENT_MAX_DEVICES; i++) {
-		struct attempts *t = &ag->tries[i];
-
-		if (t->used && t->index == index && bt_addr_equal(&t->dev, dev))
-			return t;
-		if (!t->used && !free_slot)
-			free_slot = t;
-	}
-	if (!create)
-		return NULL;
-	if (!free_slot)
-		free_slot = &ag->tries[0]; /* forget the oldest slot */
-	memset(free_slot, 0, sizeof(*free_slot));
-	free_slot->used = true;
-	free_slot->index = index;
-	free_slot->dev = *dev;
-	return free_slot;
 }
 
 /* The device's name: from its Device Connected event, else the key
@@ -175,33 +148,6 @@ static bool allowed(struct agent *ag, uint16_t index, const bdaddr_t *dev)
 		if (fnmatch(ag->allow_names[i], name, FNM_CASEFOLD) == 0)
 			return true;
 	return false;
-}
-
-/* Send a reply; a failure status means someone answered first. */
-static int reply(struct agent *ag, uint16_t index, uint16_t opcode,
-		 const uint8_t *cp, size_t len, const char *a)
-{
-	uint8_t status;
-	int err;
-
-	err = mgmt_client_call(ag->cli->client, opcode, index, cp, len,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
-	/* -ENOMEM: the kernel took or refused the reply at once and had no
-	 * room to say which; sending it again cannot be taken. */
-	if (err == -ENOMEM)
-		agent_log(ag, "hci%u %s: %s sent, its answer lost (event "
-			      "flood?)",
-			  index, a, mgmt_opcode_str(opcode));
-	if (err < 0 && err != -EBADMSG && err != -ENOMEM)
-		return err;
-	if (err == 0 && status != MGMT_STATUS_SUCCESS)
-		agent_log(ag, "hci%u %s: %s not taken (%s): another program "
-			      "answered first, or the link is gone",
-			  index, a, mgmt_opcode_str(opcode),
-			  mgmt_status_str(status) ? mgmt_status_str(status) :
-						    "unknown status");
-	return 0;
 }
 
 /* Configure a controller we are to serve: IO capability and bondable. */
@@ -272,112 +218,126 @@ static int adopt(struct agent *ag, uint16_t index)
 	return CLI_EXIT_OK;
 }
 
-static int on_pin_request(struct agent *ag, const struct mgmt_event *ev,
-			  const char *a)
+static bool policy_allowed(void *data, uint16_t index, const bdaddr_t *dev)
 {
-	uint8_t cp[sizeof(struct mgmt_cp_pin_code_reply)];
-	const struct mgmt_addr *addr = &ev->pin_request.addr;
-	struct cli_pins file_pins = { .count = 0 };
-	const struct cli_pins *pins = &ag->pins;
-	struct attempts *t;
-	const char *pin = NULL;
-	size_t len;
-	int err;
-
-	if (!allowed(ag, ev->index, &addr->bdaddr)) {
-		agent_log(ag, "hci%u %s: refused PIN request: not allowed "
-			      "(--allow %s or --allow-any)",
-			  ev->index, a, a);
-		goto refuse;
-	}
-	if (ag->pin_file) {
-		char buf[249];
-		const char *name = device_name(ag, ev->index, &addr->bdaddr,
-					       buf, sizeof(buf));
-		bool json = ag->cli->json;
-		int ret;
-
-		/* A regular file is read afresh each time, so that an edit
-		 * takes effect; a pipe was read once, at start. What is
-		 * wrong with it goes to the log: the agent goes on, so it is
-		 * no error event on stdout. */
-		ag->cli->json = false;
-		if (ag->pin_text.data)
-			ret = cli_pin_file_parse(ag->cli, &file_pins, "agent",
-						 ag->pin_file, &ag->pin_text,
-						 &addr->bdaddr, name);
-		else
-			ret = cli_pins_from_file(ag->cli, &file_pins, "agent",
-						 ag->pin_file, &addr->bdaddr,
-						 name);
-		ag->cli->json = json;
-		if (ret) {
-			agent_log(ag, "hci%u %s: refused PIN request: no PIN "
-				      "from %s (see above)",
-				  ev->index, a, ag->pin_file);
-			goto refuse;
-		}
-		pins = &file_pins;
-	}
-	t = find_tries(ag, ev->index, &addr->bdaddr, true);
-	if (pins->count == 0) {
-		agent_log(ag, "hci%u %s: refused PIN request: no PIN for it "
-			      "(--pin or --pin-file)",
-			  ev->index, a);
-		goto refuse;
-	}
-	if (t->failures >= pins->count) {
-		agent_log(ag, "hci%u %s: refused PIN request: each of its %zu "
-			      "PINs failed",
-			  ev->index, a, pins->count);
-		goto refuse;
-	}
-	pin = pins->pins[t->failures];
-	if (ev->pin_request.secure && strlen(pin) != MGMT_PIN_MAX_LEN) {
-		agent_log(ag, "hci%u %s: refused secure PIN request: it needs "
-			      "a 16-byte PIN",
-			  ev->index, a);
-		goto refuse;
-	}
-	len = mgmt_cmd_pin_code_reply(cp, addr, (const uint8_t *)pin,
-				      strlen(pin));
-	cli_pins_clear(&file_pins);
-	agent_log(ag, "hci%u %s: answering PIN request", ev->index, a);
-	err = reply(ag, ev->index, MGMT_OP_PIN_CODE_REPLY, cp, len, a);
-	explicit_bzero(cp, sizeof(cp));
-	return err;
-refuse:
-	cli_pins_clear(&file_pins);
-	return reply(ag, ev->index, MGMT_OP_PIN_CODE_NEG_REPLY, cp,
-		     mgmt_cmd_addr(cp, addr), a);
+	return allowed(data, index, dev);
 }
 
-static int on_confirm_request(struct agent *ag, const struct mgmt_event *ev,
-			      const char *a)
+/* The requesting device's PINs from the PIN file. A regular file is read
+ * afresh each time, so that an edit takes effect; a pipe was read once, at
+ * start. What is wrong with it goes to the log: the agent goes on, so it is
+ * no error event on stdout. */
+static int policy_file_pins(void *data, uint16_t index, const bdaddr_t *dev,
+			    const char *const **pins, size_t *count)
 {
-	const struct mgmt_addr *addr = &ev->confirm_request.addr;
-	bool just_works = ev->confirm_request.confirm_hint == 1;
-	uint8_t cp[sizeof(struct mgmt_wire_addr)];
-	bool accept = false;
+	struct agent *ag = data;
+	bool json = ag->cli->json;
+	char buf[249];
+	const char *name = device_name(ag, index, dev, buf, sizeof(buf));
+	int ret;
 
-	if (!allowed(ag, ev->index, &addr->bdaddr))
-		agent_log(ag, "hci%u %s: refused confirmation: not allowed "
-			      "(--allow %s or --allow-any)",
-			  ev->index, a, a);
-	else if (!just_works && !ag->confirm)
+	cli_pins_clear(&ag->file_pins);
+	ag->cli->json = false;
+	if (ag->pin_text.data)
+		ret = cli_pin_file_parse(ag->cli, &ag->file_pins, "agent",
+					 ag->pin_file, &ag->pin_text, dev,
+					 name);
+	else
+		ret = cli_pins_from_file(ag->cli, &ag->file_pins, "agent",
+					 ag->pin_file, dev, name);
+	ag->cli->json = json;
+	if (ret)
+		return -ENOENT;
+	*pins = (const char *const *)ag->file_pins.pins;
+	*count = ag->file_pins.count;
+	return 0;
+}
+
+/* Say what the policy answered, and why. */
+static void log_answer(struct agent *ag, const struct mgmt_event *ev,
+		       const char *a, const struct policy_reply *r)
+{
+	const char *what = ev->code == MGMT_EV_PIN_CODE_REQUEST ?
+				   "PIN request" :
+			   ev->code == MGMT_EV_USER_CONFIRM_REQUEST ?
+				   "confirmation" :
+				   "passkey entry";
+	uint16_t i = ev->index;
+
+	switch (r->reason) {
+	case POLICY_REASON_ANSWERED:
+		if (ev->code == MGMT_EV_PIN_CODE_REQUEST)
+			agent_log(ag, "hci%u %s: answering PIN request", i, a);
+		else
+			agent_log(ag, "hci%u %s: accepting %s", i, a,
+				  r->just_works ? "Just Works pairing" :
+						  "numeric comparison");
+		break;
+	case POLICY_REASON_NOT_ALLOWED:
+		agent_log(ag, "hci%u %s: refused %s: not allowed (--allow %s "
+			      "or --allow-any)",
+			  i, a, what, a);
+		break;
+	case POLICY_REASON_PIN_LOOKUP:
+		agent_log(ag, "hci%u %s: refused PIN request: no PIN from %s "
+			      "(see above)",
+			  i, a, ag->pin_file);
+		break;
+	case POLICY_REASON_NO_PIN:
+		agent_log(ag, "hci%u %s: refused PIN request: no PIN for it "
+			      "(--pin or --pin-file)",
+			  i, a);
+		break;
+	case POLICY_REASON_PINS_FAILED:
+		agent_log(ag, "hci%u %s: refused PIN request: each of its %zu "
+			      "PINs failed",
+			  i, a, r->pin_count);
+		break;
+	case POLICY_REASON_SECURE_PIN:
+		agent_log(ag, "hci%u %s: refused secure PIN request: it needs "
+			      "a 16-byte PIN",
+			  i, a);
+		break;
+	case POLICY_REASON_CONFIRM:
 		agent_log(ag, "hci%u %s: refused numeric comparison %06u: "
 			      "pass --confirm to accept",
-			  ev->index, a, ev->confirm_request.value);
-	else
-		accept = true;
-	if (accept)
-		agent_log(ag, "hci%u %s: accepting %s", ev->index, a,
-			  just_works ? "Just Works pairing" :
-				       "numeric comparison");
-	return reply(ag, ev->index,
-		     accept ? MGMT_OP_USER_CONFIRM_REPLY :
-			      MGMT_OP_USER_CONFIRM_NEG_REPLY,
-		     cp, mgmt_cmd_addr(cp, addr), a);
+			  i, a, ev->confirm_request.value);
+		break;
+	case POLICY_REASON_NO_PASSKEY:
+		agent_log(ag, "hci%u %s: refused passkey entry: the agent has "
+			      "no keyboard (use a capability without one)",
+			  i, a);
+		break;
+	case POLICY_REASON_REFUSED:
+		break;
+	}
+	if (r->lost)
+		agent_log(ag, "hci%u %s: %s sent, its answer lost (event "
+			      "flood?)",
+			  i, a, mgmt_opcode_str(r->opcode));
+	else if (r->rejected)
+		agent_log(ag, "hci%u %s: %s not taken (%s): another program "
+			      "answered first, or the link is gone",
+			  i, a, mgmt_opcode_str(r->opcode),
+			  mgmt_status_str(r->status) ?
+				  mgmt_status_str(r->status) :
+				  "unknown status");
+}
+
+/* A PIN, confirmation or passkey request: the policy answers. */
+static int on_request(struct agent *ag, const struct mgmt_event *ev,
+		      const char *a)
+{
+	struct policy_reply r;
+	int err;
+
+	err = policy_answer(ag->cli->client, &ag->policy, &ag->policy_state,
+			    ev, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &r);
+	cli_pins_clear(&ag->file_pins);
+	if (err < 0)
+		return err;
+	log_answer(ag, ev, a, &r);
+	return 0;
 }
 
 static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
@@ -386,7 +346,6 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 	const struct mgmt_link_key *key = &ev->new_link_key.key;
 	const char *type = mgmt_key_type_str(key->type);
 	struct controller *c = find_ctrl(ag, ev->index);
-	struct attempts *t;
 	bool stored = false;
 	int err;
 
@@ -402,9 +361,6 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 					  strerror(-err));
 		stored = err == 0;
 	}
-	t = find_tries(ag, ev->index, &key->addr.bdaddr, false);
-	if (t)
-		t->used = false;
 	ag->paired++;
 	agent_log(ag, "hci%u %s: paired (%s key%s)", ev->index, a,
 		  type ? type : "unknown", stored ? ", stored" : ", not stored");
@@ -427,7 +383,6 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 static int handle(struct agent *ag, const struct mgmt_event *ev)
 {
 	const struct mgmt_addr *addr = NULL;
-	struct attempts *t;
 	char a[BT_ADDR_STRLEN] = "";
 	int ret;
 
@@ -475,26 +430,17 @@ static int handle(struct agent *ag, const struct mgmt_event *ev)
 
 	switch (ev->code) {
 	case MGMT_EV_PIN_CODE_REQUEST:
-		return on_pin_request(ag, ev, a);
 	case MGMT_EV_USER_CONFIRM_REQUEST:
-		return on_confirm_request(ag, ev, a);
-	case MGMT_EV_USER_PASSKEY_REQUEST: {
-		uint8_t cp[sizeof(struct mgmt_wire_addr)];
-
-		agent_log(ag, "hci%u %s: refused passkey entry: the agent has "
-			      "no keyboard (use a capability without one)",
-			  ev->index, a);
-		return reply(ag, ev->index, MGMT_OP_USER_PASSKEY_NEG_REPLY, cp,
-			     mgmt_cmd_addr(cp, addr), a);
-	}
+	case MGMT_EV_USER_PASSKEY_REQUEST:
+		return on_request(ag, ev, a);
 	case MGMT_EV_NEW_LINK_KEY:
+		policy_note_event(&ag->policy_state, ev);
 		ret = on_new_link_key(ag, ev, a);
 		if (ret == 0 && ag->once)
 			return 1;
 		return ret;
 	case MGMT_EV_AUTH_FAILED:
-		t = find_tries(ag, ev->index, &addr->bdaddr, true);
-		t->failures++;
+		policy_note_event(&ag->policy_state, ev);
 		agent_log(ag, "hci%u %s: authentication failed (%s)", ev->index,
 			  a,
 			  mgmt_status_str(ev->auth_failed.status) ?
@@ -667,6 +613,17 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 		}
 		ag->only_one = true;
 	}
+	/* The agent's policy: its PINs (or its PIN file's, per device), its
+	 * allow-list, --confirm; it has no keyboard for a passkey. */
+	ag->policy = (struct policy){
+		.pins = (const char *const *)ag->pins.pins,
+		.pin_count = ag->pins.count,
+		.confirm = ag->confirm ? POLICY_CONFIRM_ACCEPT :
+					 POLICY_CONFIRM_REFUSE,
+		.allowed = policy_allowed,
+		.lookup_pins = ag->pin_file ? policy_file_pins : NULL,
+		.data = ag,
+	};
 	if (!ag->allow_any && !ag->nallow && !ag->nallow_names)
 		cli_warn(cli, "agent: no --allow and no --allow-any: every "
 			      "request will be refused");
@@ -739,6 +696,7 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 	}
 out:
 	cli_pins_clear(&ag->pins);
+	cli_pins_clear(&ag->file_pins);
 	cli_pin_text_free(&ag->pin_text);
 	free(ag);
 	return ret;

@@ -729,12 +729,13 @@ struct cli_connect_auth {
 	struct pair_ctx ctx;
 	struct pair_params params;
 	struct pair_result res;
-	unsigned int next_pin;
+	struct policy_state policy;
 	/* Without PINs, requests are only noted: an agent may answer them.
-	 * The negative reply for the last one noted, sent if the connect
+	 * The last one noted (its event code) is refused if the connect
 	 * fails, so that no pairing of ours is left hanging. */
 	bool answer;
-	uint16_t refuse_op;
+	uint16_t refuse_code;
+	struct mgmt_addr refuse_addr;
 	bdaddr_t controller;
 };
 
@@ -761,24 +762,20 @@ static void note_request(struct cli_connect_auth *ca,
 			 const struct mgmt_event *ev)
 {
 	const struct mgmt_addr *addr;
-	uint16_t refuse_op;
 
-	if (ev->code == MGMT_EV_PIN_CODE_REQUEST) {
+	if (ev->code == MGMT_EV_PIN_CODE_REQUEST)
 		addr = &ev->pin_request.addr;
-		refuse_op = MGMT_OP_PIN_CODE_NEG_REPLY;
-	} else if (ev->code == MGMT_EV_USER_CONFIRM_REQUEST) {
+	else if (ev->code == MGMT_EV_USER_CONFIRM_REQUEST)
 		addr = &ev->confirm_request.addr;
-		refuse_op = MGMT_OP_USER_CONFIRM_NEG_REPLY;
-	} else if (ev->code == MGMT_EV_USER_PASSKEY_REQUEST) {
+	else if (ev->code == MGMT_EV_USER_PASSKEY_REQUEST)
 		addr = &ev->passkey_request.addr;
-		refuse_op = MGMT_OP_USER_PASSKEY_NEG_REPLY;
-	} else {
+	else
 		return;
-	}
 	if (ev->index == ca->params.index &&
 	    bt_addr_equal(&addr->bdaddr, &ca->params.addr.bdaddr)) {
 		ca->res.pin_requested = true;
-		ca->refuse_op = refuse_op;
+		ca->refuse_code = ev->code;
+		ca->refuse_addr = *addr;
 	}
 }
 
@@ -789,13 +786,11 @@ static void refuse_noted(struct cli_connect_auth *ca)
 {
 	struct mgmt_client *c = ca->ctx.cli->client;
 	int wakeup = mgmt_client_wakeup_fd(c);
-	uint8_t cp[sizeof(struct mgmt_wire_addr)], status;
+	struct policy_reply r;
 
 	mgmt_client_set_wakeup_fd(c, -1);
-	mgmt_client_call(c, ca->refuse_op, ca->params.index, cp,
-			 mgmt_cmd_addr(cp, &ca->params.addr),
-			 mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
-			 NULL, 0, NULL);
+	policy_refuse(c, ca->params.index, &ca->refuse_addr, ca->refuse_code,
+		      mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &r);
 	mgmt_client_set_wakeup_fd(c, wakeup);
 }
 
@@ -817,7 +812,7 @@ int cli_connect_auth_serve(void *data)
 		if (mgmt_event_decode(m, &ev) == 0) {
 			if (ca->answer)
 				err = pair_answer_event(c, &ca->params,
-							&ca->res, &ca->next_pin,
+							&ca->res, &ca->policy,
 							&ev);
 			else
 				note_request(ca, &ev);
@@ -838,7 +833,7 @@ int cli_connect_auth_finish(struct cli_connect_auth *ca, int connect_err)
 	int ret = -1;
 
 	bt_addr_format(&ca->params.addr.bdaddr, a);
-	if (!connected && ca->refuse_op)
+	if (!connected && ca->refuse_code)
 		refuse_noted(ca);
 	/* A key from a pairing the connect triggered is worth keeping once
 	 * the link it was made for is up. */

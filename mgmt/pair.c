@@ -70,7 +70,8 @@ struct pairing {
 	struct mgmt_client *c;
 	const struct pair_params *p;
 	struct pair_result *res;
-	unsigned int next_pin;
+	struct policy policy;
+	struct policy_state *st;
 	bool started; /* Pair Device sent: a cancel has something to cancel */
 	bool link_down;	      /* the device disconnected since Pair Device */
 	bool link_made;	      /* ... or connected: the link is the pairing's */
@@ -78,12 +79,30 @@ struct pairing {
 	int64_t restart_at;   /* ... or at this time, whichever comes first */
 	bool stale_retried;   /* a Disconnected failure was retried once */
 	bool answered;	      /* a request of this attempt was answered */
+	bool pin_failed;      /* a PIN of this attempt failed */
 };
 
 static void phase(const struct pairing *pg, enum pair_phase ph)
 {
 	if (pg->p->cb && pg->p->cb->phase)
 		pg->p->cb->phase(pg->p->cb_data, ph);
+}
+
+/* The policy pair and connect answer with: p's PINs, passkey and
+ * confirmation rule, for p's device only (the caller filters). */
+static void pairing_policy(struct pairing *pg)
+{
+	const struct pair_params *p = pg->p;
+
+	pg->policy = (struct policy){
+		.pins = p->pins,
+		.pin_count = p->pin_count,
+		.have_passkey = p->have_passkey,
+		.passkey = p->passkey,
+		.confirm = (enum policy_confirm)p->confirm,
+		.ask_confirm = p->cb ? p->cb->ask_confirm : NULL,
+		.data = p->cb_data,
+	};
 }
 
 /* Whether a request event is about the device being paired. */
@@ -94,105 +113,47 @@ static bool is_ours(const struct pairing *pg, uint16_t index,
 	       bt_addr_equal(&addr->bdaddr, &pg->p->addr.bdaddr);
 }
 
-/*
- * Send a reply to a request and wait for its Command Complete. A failure
- * status means the request was gone (answered by another socket, or the link
- * dropped); that is noted, not fatal: Pair Device's own reply tells the end.
- */
-static int send_reply(struct pairing *pg, uint16_t opcode, const uint8_t *param,
-		      size_t len)
+/* Answer a request for the device as the policy says, and note in res what
+ * was asked and refused. */
+static int answer_request(struct pairing *pg, const struct mgmt_event *ev)
 {
-	uint8_t status;
+	struct pair_result *res = pg->res;
+	struct policy_reply r;
 	int err;
 
-	err = mgmt_client_call(pg->c, opcode, pg->p->index, param, len,
-			       earlier(pg->p->deadline, REPLY_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
-	/* A reply to a request that lost its own reply (-ENOMEM: the
-	 * receive buffer was full) was taken or refused at once; sending it
-	 * again cannot be taken. Either way Pair Device's reply, or the
-	 * events, tell how the pairing ends. */
-	if (err == -EBADMSG || err == -ENOMEM)
-		return 0;
+	if (ev->code == MGMT_EV_PIN_CODE_REQUEST)
+		res->pin_requested = true;
+	err = policy_answer(pg->c, &pg->policy, pg->st, ev,
+			    earlier(pg->p->deadline, REPLY_TIMEOUT_MS), &r);
 	if (err < 0)
 		return err;
-	if (status != MGMT_STATUS_SUCCESS)
-		pg->res->reply_rejected = true;
-	return 0;
-}
-
-static int answer_pin(struct pairing *pg, const struct mgmt_event *ev)
-{
-	const struct pair_params *p = pg->p;
-	uint8_t cp[sizeof(struct mgmt_cp_pin_code_reply)];
-	size_t len;
-	int err;
-
-	pg->res->pin_requested = true;
-	if (pg->next_pin < p->pin_count) {
-		const char *pin = p->pins[pg->next_pin];
-		size_t pin_len = strlen(pin);
-
-		/* With the Secure flag the kernel takes only 16-byte PINs;
-		 * anything else would fail as if it were wrong. */
-		if (ev->pin_request.secure && pin_len != MGMT_PIN_MAX_LEN) {
-			pg->res->pin_secure_refused = true;
-		} else {
-			len = mgmt_cmd_pin_code_reply(cp, &p->addr,
-						      (const uint8_t *)pin,
-						      pin_len);
-			if (len) {
-				pg->res->pins_sent = ++pg->next_pin;
-				err = send_reply(pg, MGMT_OP_PIN_CODE_REPLY, cp,
-						 len);
-				explicit_bzero(cp, sizeof(cp));
-				return err;
-			}
-		}
-	} else {
-		pg->res->pin_missing = true;
+	if (r.rejected)
+		res->reply_rejected = true;
+	switch (r.reason) {
+	case POLICY_REASON_ANSWERED:
+		if (ev->code == MGMT_EV_PIN_CODE_REQUEST && r.accepted &&
+		    r.pin >= res->pins_sent)
+			res->pins_sent = r.pin + 1;
+		break;
+	case POLICY_REASON_NO_PIN:
+	case POLICY_REASON_PINS_FAILED:
+		res->pin_missing = true;
+		break;
+	case POLICY_REASON_SECURE_PIN:
+		res->pin_secure_refused = true;
+		break;
+	case POLICY_REASON_CONFIRM:
+		res->confirm_refused = true;
+		break;
+	case POLICY_REASON_NO_PASSKEY:
+		res->passkey_missing = true;
+		break;
+	case POLICY_REASON_NOT_ALLOWED:
+	case POLICY_REASON_PIN_LOOKUP:
+	case POLICY_REASON_REFUSED:
+		break;
 	}
-	len = mgmt_cmd_addr(cp, &p->addr);
-	return send_reply(pg, MGMT_OP_PIN_CODE_NEG_REPLY, cp, len);
-}
-
-static int answer_confirm(struct pairing *pg, const struct mgmt_event *ev)
-{
-	const struct pair_params *p = pg->p;
-	uint8_t cp[sizeof(struct mgmt_wire_addr)];
-	bool accept;
-
-	/* confirm_hint 1 is Just Works: there is no number to compare. */
-	if (ev->confirm_request.confirm_hint == 1)
-		accept = true;
-	else if (p->confirm == PAIR_CONFIRM_ACCEPT)
-		accept = true;
-	else if (p->confirm == PAIR_CONFIRM_ASK && p->cb && p->cb->ask_confirm)
-		accept = p->cb->ask_confirm(p->cb_data, &p->addr,
-					    ev->confirm_request.value,
-					    p->deadline);
-	else
-		accept = false;
-	if (!accept)
-		pg->res->confirm_refused = true;
-	return send_reply(pg,
-			  accept ? MGMT_OP_USER_CONFIRM_REPLY :
-				   MGMT_OP_USER_CONFIRM_NEG_REPLY,
-			  cp, mgmt_cmd_addr(cp, &p->addr));
-}
-
-static int answer_passkey(struct pairing *pg)
-{
-	const struct pair_params *p = pg->p;
-	uint8_t cp[sizeof(struct mgmt_cp_user_passkey_reply)];
-
-	if (p->have_passkey)
-		return send_reply(pg, MGMT_OP_USER_PASSKEY_REPLY, cp,
-				  mgmt_cmd_user_passkey_reply(cp, &p->addr,
-							      p->passkey));
-	pg->res->passkey_missing = true;
-	return send_reply(pg, MGMT_OP_USER_PASSKEY_NEG_REPLY, cp,
-			  mgmt_cmd_addr(cp, &p->addr));
+	return 0;
 }
 
 static int start_pairing(struct pairing *pg)
@@ -203,6 +164,7 @@ static int start_pairing(struct pairing *pg)
 
 	pg->started = true;
 	pg->answered = false;
+	pg->pin_failed = false;
 	pg->link_down = false;
 	pg->link_made = false;
 	pg->restart_pending = false;
@@ -269,8 +231,15 @@ static int pairing_done(struct pairing *pg, const struct mgmt_event *ev)
 		res->outcome = PAIR_OUTCOME_ALREADY_PAIRED;
 		return 1;
 	case MGMT_STATUS_AUTH_FAILED:
-		/* A wrong PIN: try the next one, if any, from scratch. */
-		if (res->pins_sent && pg->next_pin < pg->p->pin_count &&
+		/* A wrong PIN: try the next one, if any, from scratch. The
+		 * kernel sends no Authentication Failed event to the socket
+		 * that paired: this status is the failure. */
+		if (policy_note_auth_failed(pg->st, pg->p->index,
+					    &pg->p->addr.bdaddr))
+			pg->pin_failed = true;
+		if (pg->pin_failed &&
+		    policy_pins_left(pg->st, pg->p->index, &pg->p->addr.bdaddr,
+				     pg->p->pin_count) &&
 		    !res->pin_secure_refused) {
 			res->auth_failed = false;
 			res->disconnected = false;
@@ -332,15 +301,15 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 	case MGMT_EV_PIN_CODE_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->pin_request.addr))
 			return 0;
-		return answered(pg, answer_pin(pg, ev));
+		return answered(pg, answer_request(pg, ev));
 	case MGMT_EV_USER_CONFIRM_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->confirm_request.addr))
 			return 0;
-		return answered(pg, answer_confirm(pg, ev));
+		return answered(pg, answer_request(pg, ev));
 	case MGMT_EV_USER_PASSKEY_REQUEST:
 		if (!is_ours(pg, ev->index, &ev->passkey_request.addr))
 			return 0;
-		return answered(pg, answer_passkey(pg));
+		return answered(pg, answer_request(pg, ev));
 	case MGMT_EV_PASSKEY_NOTIFY:
 		if (is_ours(pg, ev->index, &ev->passkey_notify.addr) && p->cb &&
 		    p->cb->passkey_notify)
@@ -351,6 +320,7 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 	case MGMT_EV_NEW_LINK_KEY:
 		if (!is_ours(pg, ev->index, &ev->new_link_key.key.addr))
 			return 0;
+		policy_note_event(pg->st, ev);
 		res->key_received = true;
 		res->key_type = ev->new_link_key.key.type;
 		res->store_hint = ev->new_link_key.store_hint;
@@ -361,6 +331,8 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 		return 0;
 	case MGMT_EV_AUTH_FAILED:
 		if (is_ours(pg, ev->index, &ev->auth_failed.addr)) {
+			if (policy_note_event(pg->st, ev))
+				pg->pin_failed = true;
 			res->auth_failed = true;
 			res->auth_status = ev->auth_failed.status;
 		}
@@ -428,10 +400,12 @@ static void end_pairing_link(struct pairing *pg)
 int pair_device(struct mgmt_client *c, const struct pair_params *p,
 		struct pair_result *res)
 {
-	struct pairing pg = { .c = c, .p = p, .res = res };
+	struct policy_state st = { 0 };
+	struct pairing pg = { .c = c, .p = p, .res = res, .st = &st };
 	uint8_t mode[1], status;
 	int err;
 
+	pairing_policy(&pg);
 	memset(res, 0, sizeof(*res));
 	res->outcome = PAIR_OUTCOME_ERROR;
 
@@ -495,11 +469,11 @@ int pair_device(struct mgmt_client *c, const struct pair_params *p,
 }
 
 int pair_answer_event(struct mgmt_client *c, const struct pair_params *p,
-		      struct pair_result *res, unsigned int *next_pin,
+		      struct pair_result *res, struct policy_state *st,
 		      const struct mgmt_event *ev)
 {
-	struct pairing pg = { .c = c, .p = p, .res = res,
-			      .next_pin = *next_pin, .link_down = true };
+	struct pairing pg = { .c = c, .p = p, .res = res, .st = st,
+			      .link_down = true };
 	int err;
 
 	/* With no Pair Device of ours under way, neither a command's reply
@@ -507,7 +481,7 @@ int pair_answer_event(struct mgmt_client *c, const struct pair_params *p,
 	if (ev->code == MGMT_EV_CMD_COMPLETE || ev->code == MGMT_EV_CMD_STATUS ||
 	    ev->code == MGMT_EV_INDEX_REMOVED)
 		return 0;
+	pairing_policy(&pg);
 	err = handle_event(&pg, ev);
-	*next_pin = pg.next_pin;
 	return err < 0 ? err : 0;
 }

@@ -11,14 +11,15 @@
 #include <stdint.h>
 
 #include "mgmt/client.h"
+#include "mgmt/policy.h"
 #include "mgmt/wire.h"
 
 /* What to do with a numeric-comparison confirmation (Just Works requests,
- * confirm_hint 1, are always accepted). */
+ * confirm_hint 1, are always accepted): the policy's, by pair's names. */
 enum pair_confirm {
-	PAIR_CONFIRM_REFUSE,
-	PAIR_CONFIRM_ACCEPT,
-	PAIR_CONFIRM_ASK, /* call ask_confirm */
+	PAIR_CONFIRM_REFUSE = POLICY_CONFIRM_REFUSE,
+	PAIR_CONFIRM_ACCEPT = POLICY_CONFIRM_ACCEPT,
+	PAIR_CONFIRM_ASK = POLICY_CONFIRM_ASK, /* call ask_confirm */
 };
 
 /* Where a pairing stands, for a caller that shows progress. */
@@ -48,7 +49,8 @@ struct pair_params {
 	struct mgmt_addr addr;
 	uint8_t io_cap;
 	/* PINs to try in turn: the next one after each authentication failure
-	 * that followed a PIN. Each 1..16 bytes. */
+	 * that followed a PIN (the rule in mgmt/policy.h). Each 1..16
+	 * bytes. */
 	const char *const *pins;
 	size_t pin_count;
 	bool have_passkey;
@@ -115,12 +117,12 @@ int pair_device(struct mgmt_client *c, const struct pair_params *p,
  * requests for p's device, its new link keys and authentication failures,
  * recorded in res -- for a pairing that something else started, such as an
  * RFCOMM connect to a device that demands an authenticated link. No Pair
- * Device is sent or awaited: p->deadline only bounds the replies. *next_pin
- * is the index of the next PIN to try, kept by the caller across calls
- * (start at 0). Returns 0, or -errno when a reply could not be sent.
+ * Device is sent or awaited: p->deadline only bounds the replies. *st is
+ * the policy's memory of the PINs tried, kept by the caller across calls
+ * (start zeroed). Returns 0, or -errno when a reply could not be sent.
  */
 int pair_answer_event(struct mgmt_client *c, const struct pair_params *p,
-		      struct pair_result *res, unsigned int *next_pin,
+		      struct pair_result *res, struct policy_state *st,
 		      const struct mgmt_event *ev);
 
 #endif
