@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "mgmt/eir.h"
 

@@ -19,7 +19,7 @@
 #include <bluetooth/hci.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "cli/probe.h"
 #include "mgmt/addr.h"
 #include "mgmt/monitor.h"

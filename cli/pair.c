@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "mgmt/pair.h"
 

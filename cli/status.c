@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
 #include "serial/conf.h"
