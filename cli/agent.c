@@ -185,7 +185,7 @@ static int reply(struct agent *ag, uint16_t index, uint16_t opcode,
 	int err;
 
 	err = mgmt_client_call(ag->cli->client, opcode, index, cp, len,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	/* -ENOMEM: the kernel took or refused the reply at once and had no
 	 * room to say which; sending it again cannot be taken. */
@@ -232,7 +232,7 @@ static int adopt(struct agent *ag, uint16_t index)
 	err = mgmt_client_call(ag->cli->client, MGMT_OP_SET_IO_CAPABILITY,
 			       index, cp,
 			       mgmt_cmd_set_io_capability(cp, ag->cap),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	if (err < 0)
 		return cli_client_fail(ag->cli, err, what);
@@ -243,7 +243,7 @@ static int adopt(struct agent *ag, uint16_t index)
 	if (!(info.current_settings & MGMT_SETTING_BONDABLE)) {
 		err = mgmt_client_call(ag->cli->client, MGMT_OP_SET_BONDABLE,
 				       index, cp, mgmt_cmd_mode(cp, true),
-				       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 				       &status, rp, sizeof(rp), &rp_len);
 		if (err < 0)
 			return cli_client_fail(ag->cli, err, what);
@@ -516,7 +516,7 @@ static int serve_existing(struct agent *ag)
 
 	err = mgmt_client_call(ag->cli->client, MGMT_OP_READ_INDEX_LIST,
 			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(ag->cli, err, "agent");
@@ -680,7 +680,7 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 	if (ret)
 		goto out;
 	if (timeout_s)
-		deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+		deadline = time_deadline_in((int64_t)timeout_s * 1000);
 
 	for (;;) {
 		struct mgmt_msg *msg;

@@ -207,7 +207,7 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 
 	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
 			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, cmd);
@@ -249,7 +249,7 @@ int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 	int err;
 
 	err = mgmt_client_call(cli->client, MGMT_OP_READ_INFO, index, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, cmd);

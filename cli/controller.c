@@ -62,7 +62,7 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 
 	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
 			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, "list");
@@ -130,7 +130,7 @@ static int set_mode(struct cli *cli, const char *cmd, uint16_t index,
 			     on ? "on" : "off");
 	err = mgmt_client_call(cli->client, opcode, index, mode,
 			       mgmt_cmd_mode(mode, on),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	cli_progress_end();
 	if (err < 0)
@@ -213,7 +213,7 @@ static int set_name(struct cli *cli, uint16_t index, const char *name)
 	snprintf(what, sizeof(what), "setup hci%u: Set Local Name", index);
 	len = mgmt_cmd_set_local_name(cp, name);
 	err = mgmt_client_call(cli->client, MGMT_OP_SET_LOCAL_NAME, index, cp,
-			       len, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       len, time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
@@ -231,7 +231,7 @@ static int set_io_cap(struct cli *cli, uint16_t index, uint8_t cap)
 	snprintf(what, sizeof(what), "setup hci%u: Set IO Capability", index);
 	err = mgmt_client_call(cli->client, MGMT_OP_SET_IO_CAPABILITY, index,
 			       cp, mgmt_cmd_set_io_capability(cp, cap),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
@@ -253,7 +253,7 @@ static int set_ssp(struct cli *cli, uint16_t index, bool on,
 
 	err = mgmt_client_call(cli->client, MGMT_OP_SET_SSP, index, mode,
 			       mgmt_cmd_mode(mode, on),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, "setup: Set Secure Simple Pairing");

@@ -145,7 +145,7 @@ static int call(struct doctor *d, uint16_t opcode, uint16_t index,
 		size_t rp_size, size_t *rp_len)
 {
 	return mgmt_client_call(d->cli->client, opcode, index, param, len,
-				mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 				status, rp, rp_size, rp_len);
 }
 
@@ -1233,7 +1233,7 @@ static void check_device(struct doctor *d, uint16_t index,
 	/* The SDP query pages the device first: one connect tells both. */
 	ch = sdp_lookup_rfcomm_channel(&info->bdaddr, &dev->bdaddr,
 				       SDP_UUID_SERIAL_PORT,
-				       mgmt_deadline_in(DOCTOR_PAGE_TIMEOUT_MS),
+				       time_deadline_in(DOCTOR_PAGE_TIMEOUT_MS),
 				       d->cli->signal_fd);
 	if (ch == -EINTR) {
 		d->interrupted = true;

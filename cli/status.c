@@ -31,7 +31,7 @@ static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
 
 	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
 			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, "status");
@@ -113,7 +113,7 @@ static int show_controller(struct cli *cli, uint16_t index,
 	}
 	snprintf(what, sizeof(what), "status hci%u", index);
 	err = mgmt_client_call(cli->client, MGMT_OP_GET_CONNECTIONS, index,
-			       NULL, 0, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       NULL, 0, time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
@@ -391,7 +391,7 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 	addr.type = MGMT_ADDR_BREDR;
 	err = mgmt_client_call(cli->client, MGMT_OP_DISCONNECT, index, cp,
 			       mgmt_cmd_addr(cp, &addr),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);

@@ -241,7 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.passkey = 123456;
 	p.pins = pins;
 	p.pin_count = (opt >> 3) & 3;
-	p.deadline = mgmt_deadline_in(opt & 0x40 ? 5 : DEADLINE_MS);
+	p.deadline = time_deadline_in(opt & 0x40 ? 5 : DEADLINE_MS);
 	r.ask_answer = opt & 0x80;
 
 	if (pipe2(r.wake, O_CLOEXEC | O_NONBLOCK) < 0)
