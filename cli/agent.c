@@ -509,8 +509,7 @@ static int handle(struct agent *ag, const struct mgmt_event *ev)
 static int serve_existing(struct agent *ag)
 {
 	uint8_t rp[2 + 2 * 1024], status;
-	const uint8_t *entries;
-	uint16_t count;
+	uint16_t count, indexes[1024];
 	size_t rp_len;
 	int err, ret;
 
@@ -524,10 +523,10 @@ static int serve_existing(struct agent *ag)
 		return cli_status_fail(ag->cli, status, "agent");
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
 		return cli_client_fail(ag->cli, -EBADMSG, "agent");
 	for (uint16_t i = 0; i < count; i++) {
-		ret = adopt(ag, mgmt_get_le16(entries + 2 * i));
+		ret = adopt(ag, indexes[i]);
 		if (ret)
 			return ret;
 	}

@@ -47,7 +47,6 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 {
 	uint8_t rp[2 + 2 * 1024], status;
 	uint16_t count, indexes[1024];
-	const uint8_t *entries;
 	size_t rp_len;
 	int opt, ret = CLI_EXIT_OK, err;
 
@@ -70,15 +69,13 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 		return cli_status_fail(cli, status, "list");
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
 		return cli_client_fail(cli, -EBADMSG, "list");
 	if (count == 0)
 		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
 				"list: no Bluetooth controller found");
 
 	/* In index order: the kernel lists the newest first. */
-	for (uint16_t i = 0; i < count; i++)
-		indexes[i] = mgmt_get_le16(entries + 2 * i);
 	qsort(indexes, count, sizeof(indexes[0]), cmp_index);
 
 	for (uint16_t i = 0; i < count; i++) {

@@ -288,7 +288,7 @@ static int cmp_index(const void *a, const void *b)
 static bool list_controllers(struct doctor *d)
 {
 	uint8_t rp[2 + 2 * 1024], status;
-	const uint8_t *entries;
+	uint16_t indexes[1024];
 	size_t rp_len = 0;
 	uint16_t count, wanted = 0;
 	int err;
@@ -304,14 +304,14 @@ static bool list_controllers(struct doctor *d)
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
 	if (status != MGMT_STATUS_SUCCESS ||
-	    mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0) {
+	    mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0) {
 		report(d, -1, "controllers", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       NULL, "Read Index List: %s",
 		       status ? status_str(status) : "malformed reply");
 		return false;
 	}
 	for (uint16_t i = 0; i < count; i++) {
-		uint16_t index = mgmt_get_le16(entries + 2 * i);
+		uint16_t index = indexes[i];
 
 		if (d->cli->index_arg && index != wanted)
 			continue;

@@ -14,8 +14,7 @@
 void cli_find_present(struct cli *cli, struct cli_present *p)
 {
 	uint8_t rp[2 + 2 * CLI_MAX_CONTROLLERS], status;
-	const uint8_t *entries;
-	uint16_t count;
+	uint16_t count, indexes[CLI_MAX_CONTROLLERS];
 	size_t rp_len;
 	int fd;
 
@@ -39,12 +38,13 @@ void cli_find_present(struct cli *cli, struct cli_present *p)
 		return;
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, CLI_MAX_CONTROLLERS,
+				      &count) < 0)
 		return;
 	for (uint16_t i = 0; i < count && p->n < CLI_MAX_CONTROLLERS; i++) {
 		uint8_t info[sizeof(struct mgmt_rp_read_info)];
 		struct mgmt_controller_info ci;
-		uint16_t index = mgmt_get_le16(entries + 2 * i);
+		uint16_t index = indexes[i];
 		int64_t deadline = time_deadline_in(CLI_COMMAND_TIMEOUT_MS);
 
 		if (mgmt_client_call(cli->client, MGMT_OP_READ_INFO, index,
