@@ -104,16 +104,6 @@ START_TEST(test_poll_times_out)
 }
 END_TEST
 
-START_TEST(test_poll_error)
-{
-	struct pollfd pfd = { .fd = pipe_fds[0], .events = POLLIN };
-
-	/* More fds than the process may have: poll's EINVAL comes back. */
-	ck_assert_int_eq(time_poll(&pfd, (nfds_t)-1, time_deadline_in(1000)),
-			 -EINVAL);
-}
-END_TEST
-
 /* ---- EINTR: a signal in the middle of the wait ---- */
 
 static volatile sig_atomic_t signals;
@@ -242,7 +232,6 @@ static Suite *time_suite(void)
 	tcase_add_checked_fixture(wait, make_pipe, close_pipe);
 	tcase_add_test(wait, test_poll_ready);
 	tcase_add_test(wait, test_poll_times_out);
-	tcase_add_test(wait, test_poll_error);
 	tcase_add_test(wait, test_poll_retries_after_eintr);
 	tcase_add_test(wait, test_poll_eintr_keeps_the_deadline);
 	tcase_add_test(wait, test_wait_fd);
