@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "mgmt/eir.h"
 #include "mgmt/policy.h"
@@ -178,7 +178,7 @@ static int adopt(struct agent *ag, uint16_t index)
 	err = mgmt_client_call(ag->cli->client, MGMT_OP_SET_IO_CAPABILITY,
 			       index, cp,
 			       mgmt_cmd_set_io_capability(cp, ag->cap),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	if (err < 0)
 		return cli_client_fail(ag->cli, err, what);
@@ -189,7 +189,7 @@ static int adopt(struct agent *ag, uint16_t index)
 	if (!(info.current_settings & MGMT_SETTING_BONDABLE)) {
 		err = mgmt_client_call(ag->cli->client, MGMT_OP_SET_BONDABLE,
 				       index, cp, mgmt_cmd_mode(cp, true),
-				       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 				       &status, rp, sizeof(rp), &rp_len);
 		if (err < 0)
 			return cli_client_fail(ag->cli, err, what);
@@ -332,7 +332,7 @@ static int on_request(struct agent *ag, const struct mgmt_event *ev,
 	int err;
 
 	err = policy_answer(ag->cli->client, &ag->policy, &ag->policy_state,
-			    ev, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &r);
+			    ev, time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &r);
 	cli_pins_clear(&ag->file_pins);
 	if (err < 0)
 		return err;
@@ -455,14 +455,13 @@ static int handle(struct agent *ag, const struct mgmt_event *ev)
 static int serve_existing(struct agent *ag)
 {
 	uint8_t rp[2 + 2 * 1024], status;
-	const uint8_t *entries;
-	uint16_t count;
+	uint16_t count, indexes[1024];
 	size_t rp_len;
 	int err, ret;
 
 	err = mgmt_client_call(ag->cli->client, MGMT_OP_READ_INDEX_LIST,
 			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(ag->cli, err, "agent");
@@ -470,10 +469,10 @@ static int serve_existing(struct agent *ag)
 		return cli_status_fail(ag->cli, status, "agent");
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
 		return cli_client_fail(ag->cli, -EBADMSG, "agent");
 	for (uint16_t i = 0; i < count; i++) {
-		ret = adopt(ag, mgmt_get_le16(entries + 2 * i));
+		ret = adopt(ag, indexes[i]);
 		if (ret)
 			return ret;
 	}
@@ -637,7 +636,7 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 	if (ret)
 		goto out;
 	if (timeout_s)
-		deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+		deadline = time_deadline_in((int64_t)timeout_s * 1000);
 
 	for (;;) {
 		struct mgmt_msg *msg;

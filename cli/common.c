@@ -195,7 +195,7 @@ int cli_status_fail(struct cli *cli, uint8_t status, const char *what)
 int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 {
 	uint8_t rp[2 + 2 * 1024], status;
-	const uint8_t *entries;
+	uint16_t indexes[1024];
 	size_t rp_len;
 	uint16_t count, wanted = 0;
 	int err;
@@ -207,7 +207,7 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 
 	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
 			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, cmd);
@@ -215,7 +215,7 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 		return cli_status_fail(cli, status, cmd);
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp); /* more controllers than anyone has */
-	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
 		return cli_client_fail(cli, -EBADMSG, cmd);
 
 	if (!cli->index_arg) {
@@ -225,14 +225,14 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 					cmd);
 		/* The kernel lists the newest controller first; the lowest
 		 * index is the one people mean (hci0). */
-		*index = mgmt_get_le16(entries);
+		*index = indexes[0];
 		for (uint16_t i = 1; i < count; i++)
-			if (mgmt_get_le16(entries + 2 * i) < *index)
-				*index = mgmt_get_le16(entries + 2 * i);
+			if (indexes[i] < *index)
+				*index = indexes[i];
 		return CLI_EXIT_OK;
 	}
 	for (uint16_t i = 0; i < count; i++) {
-		if (mgmt_get_le16(entries + 2 * i) == wanted) {
+		if (indexes[i] == wanted) {
 			*index = wanted;
 			return CLI_EXIT_OK;
 		}
@@ -249,7 +249,7 @@ int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 	int err;
 
 	err = mgmt_client_call(cli->client, MGMT_OP_READ_INFO, index, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, cmd);

@@ -47,7 +47,6 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 {
 	uint8_t rp[2 + 2 * 1024], status;
 	uint16_t count, indexes[1024];
-	const uint8_t *entries;
 	size_t rp_len;
 	int opt, ret = CLI_EXIT_OK, err;
 
@@ -62,7 +61,7 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 
 	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
 			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, "list");
@@ -70,15 +69,13 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 		return cli_status_fail(cli, status, "list");
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
 		return cli_client_fail(cli, -EBADMSG, "list");
 	if (count == 0)
 		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
 				"list: no Bluetooth controller found");
 
 	/* In index order: the kernel lists the newest first. */
-	for (uint16_t i = 0; i < count; i++)
-		indexes[i] = mgmt_get_le16(entries + 2 * i);
 	qsort(indexes, count, sizeof(indexes[0]), cmp_index);
 
 	for (uint16_t i = 0; i < count; i++) {
@@ -130,7 +127,7 @@ static int set_mode(struct cli *cli, const char *cmd, uint16_t index,
 			     on ? "on" : "off");
 	err = mgmt_client_call(cli->client, opcode, index, mode,
 			       mgmt_cmd_mode(mode, on),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	cli_progress_end();
 	if (err < 0)
@@ -213,7 +210,7 @@ static int set_name(struct cli *cli, uint16_t index, const char *name)
 	snprintf(what, sizeof(what), "setup hci%u: Set Local Name", index);
 	len = mgmt_cmd_set_local_name(cp, name);
 	err = mgmt_client_call(cli->client, MGMT_OP_SET_LOCAL_NAME, index, cp,
-			       len, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       len, time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
@@ -231,7 +228,7 @@ static int set_io_cap(struct cli *cli, uint16_t index, uint8_t cap)
 	snprintf(what, sizeof(what), "setup hci%u: Set IO Capability", index);
 	err = mgmt_client_call(cli->client, MGMT_OP_SET_IO_CAPABILITY, index,
 			       cp, mgmt_cmd_set_io_capability(cp, cap),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
@@ -253,7 +250,7 @@ static int set_ssp(struct cli *cli, uint16_t index, bool on,
 
 	err = mgmt_client_call(cli->client, MGMT_OP_SET_SSP, index, mode,
 			       mgmt_cmd_mode(mode, on),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, "setup: Set Secure Simple Pairing");

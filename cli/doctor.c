@@ -19,7 +19,7 @@
 #include <bluetooth/hci.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "cli/probe.h"
 #include "mgmt/addr.h"
 #include "mgmt/monitor.h"
@@ -145,7 +145,7 @@ static int call(struct doctor *d, uint16_t opcode, uint16_t index,
 		size_t rp_size, size_t *rp_len)
 {
 	return mgmt_client_call(d->cli->client, opcode, index, param, len,
-				mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 				status, rp, rp_size, rp_len);
 }
 
@@ -288,7 +288,7 @@ static int cmp_index(const void *a, const void *b)
 static bool list_controllers(struct doctor *d)
 {
 	uint8_t rp[2 + 2 * 1024], status;
-	const uint8_t *entries;
+	uint16_t indexes[1024];
 	size_t rp_len = 0;
 	uint16_t count, wanted = 0;
 	int err;
@@ -304,14 +304,14 @@ static bool list_controllers(struct doctor *d)
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
 	if (status != MGMT_STATUS_SUCCESS ||
-	    mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0) {
+	    mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0) {
 		report(d, -1, "controllers", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       NULL, "Read Index List: %s",
 		       status ? status_str(status) : "malformed reply");
 		return false;
 	}
 	for (uint16_t i = 0; i < count; i++) {
-		uint16_t index = mgmt_get_le16(entries + 2 * i);
+		uint16_t index = indexes[i];
 
 		if (d->cli->index_arg && index != wanted)
 			continue;
@@ -1233,7 +1233,7 @@ static void check_device(struct doctor *d, uint16_t index,
 	/* The SDP query pages the device first: one connect tells both. */
 	ch = sdp_lookup_rfcomm_channel(&info->bdaddr, &dev->bdaddr,
 				       SDP_UUID_SERIAL_PORT,
-				       mgmt_deadline_in(DOCTOR_PAGE_TIMEOUT_MS),
+				       time_deadline_in(DOCTOR_PAGE_TIMEOUT_MS),
 				       d->cli->signal_fd);
 	if (ch == -EINTR) {
 		d->interrupted = true;

@@ -8,14 +8,13 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 
 void cli_find_present(struct cli *cli, struct cli_present *p)
 {
 	uint8_t rp[2 + 2 * CLI_MAX_CONTROLLERS], status;
-	const uint8_t *entries;
-	uint16_t count;
+	uint16_t count, indexes[CLI_MAX_CONTROLLERS];
 	size_t rp_len;
 	int fd;
 
@@ -33,19 +32,20 @@ void cli_find_present(struct cli *cli, struct cli_present *p)
 	}
 	if (mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
 			     MGMT_INDEX_NONE, NULL, 0,
-			     mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
+			     time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
 			     rp, sizeof(rp), &rp_len) < 0 ||
 	    status != MGMT_STATUS_SUCCESS)
 		return;
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, CLI_MAX_CONTROLLERS,
+				      &count) < 0)
 		return;
 	for (uint16_t i = 0; i < count && p->n < CLI_MAX_CONTROLLERS; i++) {
 		uint8_t info[sizeof(struct mgmt_rp_read_info)];
 		struct mgmt_controller_info ci;
-		uint16_t index = mgmt_get_le16(entries + 2 * i);
-		int64_t deadline = mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS);
+		uint16_t index = indexes[i];
+		int64_t deadline = time_deadline_in(CLI_COMMAND_TIMEOUT_MS);
 
 		if (mgmt_client_call(cli->client, MGMT_OP_READ_INFO, index,
 				     NULL, 0, deadline, &status, info,
@@ -180,7 +180,7 @@ static int keys_load(struct cli *cli, const char *dir)
 		goto out;
 	}
 	err = mgmt_client_call(cli->client, MGMT_OP_LOAD_LINK_KEYS, index, cp,
-			       len, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       len, time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	if (err < 0) {
 		ret = cli_client_fail(cli, err, "keys load");

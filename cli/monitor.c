@@ -49,7 +49,7 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 	if (ret)
 		return ret;
 
-	deadline = have_timeout ? mgmt_deadline_in((int64_t)timeout_s * 1000) :
+	deadline = have_timeout ? time_deadline_in((int64_t)timeout_s * 1000) :
 				  -1;
 	for (;;) {
 		struct mgmt_msg *msg;

@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "mgmt/pair.h"
 
@@ -84,7 +84,7 @@ static bool on_ask_confirm(void *data, const struct mgmt_addr *addr,
 			{ .fd = STDIN_FILENO, .events = POLLIN },
 			{ .fd = ctx->cli->signal_fd, .events = POLLIN },
 		};
-		int64_t left = deadline < 0 ? 60000 : deadline - mgmt_now_ms();
+		int64_t left = deadline < 0 ? 60000 : deadline - time_now_ms();
 		ssize_t n;
 
 		if (left <= 0 || poll(pfd, 2, (int)(left > 60000 ? 60000 : left)) <= 0 ||
@@ -347,7 +347,7 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 
 	bt_addr_format(&p->addr.bdaddr, a);
 	ctx->index = p->index;
-	p->deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+	p->deadline = time_deadline_in((int64_t)timeout_s * 1000);
 	memcpy(ctx->addr, a, sizeof(ctx->addr));
 	ctx->deadline = p->deadline;
 	ctx->have_pins = p->pin_count > 0;
@@ -618,7 +618,7 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
 				       index, cp,
 				       mgmt_cmd_unpair_device(cp, &addr, true),
-				       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 				       &status, NULL, 0, NULL);
 		/* The reply lost to a full receive buffer (-ENOMEM): the
 		 * kernel unpaired, or refused at once. Asking again tells:
@@ -709,7 +709,7 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 		int err = mgmt_client_call(
 			cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
 			mgmt_cmd_unpair_device(cp, addr, true),
-			mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
+			time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
 			NULL, 0, NULL);
 
 		if (err < 0)
@@ -790,7 +790,7 @@ static void refuse_noted(struct cli_connect_auth *ca)
 
 	mgmt_client_set_wakeup_fd(c, -1);
 	policy_refuse(c, ca->params.index, &ca->refuse_addr, ca->refuse_code,
-		      mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &r);
+		      time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &r);
 	mgmt_client_set_wakeup_fd(c, wakeup);
 }
 

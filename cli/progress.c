@@ -34,7 +34,7 @@ static void show(void)
 	int n;
 
 	if (deadline >= 0) {
-		int64_t left = deadline - mgmt_now_ms();
+		int64_t left = deadline - time_now_ms();
 
 		left = left > 0 ? (left + 999) / 1000 : 0;
 		n = snprintf(out, sizeof(out),
@@ -57,7 +57,7 @@ static void *progress_thread(void *unused)
 	pthread_mutex_lock(&lock);
 	for (;;) {
 		struct timespec ts;
-		int64_t now = mgmt_now_ms();
+		int64_t now = time_now_ms();
 
 		if (armed && now >= due) {
 			show();
@@ -102,7 +102,7 @@ void cli_progress(const struct cli *cli, int64_t until, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(line, sizeof(line), fmt, ap);
 		va_end(ap);
-		due = mgmt_now_ms() + PROGRESS_DELAY_MS;
+		due = time_now_ms() + PROGRESS_DELAY_MS;
 		deadline = until;
 		armed = true;
 		pthread_cond_signal(&wake);

@@ -423,10 +423,10 @@ static void pty_drain(struct pty_end *p)
  */
 static int wait_link_down(struct cli *cli, int64_t ms, struct pty_end *p)
 {
-	int64_t until = mgmt_now_ms() + ms;
+	int64_t until = time_now_ms() + ms;
 
 	for (;;) {
-		int64_t left = until - mgmt_now_ms();
+		int64_t left = until - time_now_ms();
 		struct pollfd pfd[2] = {
 			{ .fd = cli->signal_fd, .events = POLLIN },
 			{ .fd = p ? p->master : -1, .events = POLLIN },
@@ -460,7 +460,7 @@ static int64_t jittered(int64_t backoff_ms)
 	static unsigned int seed;
 
 	if (!seed)
-		seed = (unsigned int)mgmt_now_ms() ^ (unsigned int)getpid();
+		seed = (unsigned int)time_now_ms() ^ (unsigned int)getpid();
 	return backoff_ms / 2 + rand_r(&seed) % (backoff_ms / 2 + 1);
 }
 
@@ -511,7 +511,7 @@ static int connect_device(struct cli *cli, uint16_t index,
 			  uint8_t channel, const struct cli_pins *pins,
 			  bool *already, unsigned long timeout_s, int *ret)
 {
-	int64_t deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+	int64_t deadline = time_deadline_in((int64_t)timeout_s * 1000);
 	struct rfcomm_watch watch = { .serve = cli_connect_auth_serve };
 	struct cli_connect_auth *auth;
 	char a[BT_ADDR_STRLEN];
@@ -543,7 +543,7 @@ again:
 		fprintf(stderr, "btpair: connect %s: the device refused the "
 				"stored key; pairing again\n",
 			a);
-		left_s = (deadline - mgmt_now_ms() + 999) / 1000;
+		left_s = (deadline - time_now_ms() + 999) / 1000;
 		*ret = cli_pair_for_connect(cli, index, addr, pins,
 					    left_s > 0 ? (unsigned long)left_s :
 							 1,
@@ -688,7 +688,7 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 	/* A write to a link that just went down must not kill btpair. */
 	if (reconnect)
 		signal(SIGPIPE, SIG_IGN);
-	deadline = mgmt_deadline_in((int64_t)timeout_s * 1000);
+	deadline = time_deadline_in((int64_t)timeout_s * 1000);
 	/* Pairing on demand goes through the same code as `pair`. */
 	if (pins.count) {
 		ret = cli_pair_for_connect(cli, index, &addr, &pins, timeout_s,
@@ -924,7 +924,7 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 	bt_addr_format(&addr.bdaddr, a);
 	if (!channel)
 		ret = cli_find_channel(cli, "bind", &local, &addr.bdaddr,
-				       mgmt_deadline_in((int64_t)timeout_s * 1000),
+				       time_deadline_in((int64_t)timeout_s * 1000),
 				   &channel);
 	if (ret)
 		goto out;

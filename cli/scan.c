@@ -59,7 +59,7 @@ static int discovery(struct scan *sc, uint16_t opcode)
 
 	err = mgmt_client_call(sc->cli->client, opcode, sc->index, cp,
 			       mgmt_cmd_discovery(cp, MGMT_DISCOVERY_BREDR),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, NULL, 0, NULL);
 	if (err < 0)
 		return cli_client_fail(sc->cli, err, mgmt_opcode_str(opcode));
@@ -109,7 +109,7 @@ static bool device_found(struct scan *sc, const struct mgmt_event *ev)
 				 sc->index, cp,
 				 mgmt_cmd_confirm_name(cp, &f->addr,
 						       f->has_name),
-				 mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				 time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 				 &status, NULL, 0, NULL);
 	if ((is_new || named_now) && sc->update)
 		return sc->update(sc, f, sc->data);
@@ -157,7 +157,7 @@ static int scan_run(struct scan *sc, int64_t deadline)
 			/* One inquiry is about 10 s: go on while time is
 			 * left. */
 			sc->discovering = false;
-			if (deadline >= 0 && mgmt_now_ms() + 1000 < deadline)
+			if (deadline >= 0 && time_now_ms() + 1000 < deadline)
 				ret = discovery(sc, MGMT_OP_START_DISCOVERY);
 			else
 				break;
@@ -172,7 +172,7 @@ static int scan_run(struct scan *sc, int64_t deadline)
 		mgmt_client_call(sc->cli->client, MGMT_OP_STOP_DISCOVERY,
 				 sc->index, cp,
 				 mgmt_cmd_discovery(cp, MGMT_DISCOVERY_BREDR),
-				 mgmt_deadline_in(2000), &status, NULL, 0, NULL);
+				 time_deadline_in(2000), &status, NULL, 0, NULL);
 		mgmt_client_set_wakeup_fd(sc->cli->client, wakeup);
 		sc->discovering = false;
 	}
@@ -193,7 +193,7 @@ static int ready(struct scan *sc, const char *cmd)
 		return ret;
 	err = mgmt_client_call(sc->cli->client, MGMT_OP_SET_POWERED, sc->index,
 			       cp, mgmt_cmd_mode(cp, true),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
 			       rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(sc->cli, err, cmd);
@@ -306,7 +306,7 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 	if (!ret)
 		ret = ready(&sc, "scan");
 	if (!ret)
-		ret = scan_run(&sc, mgmt_deadline_in((int64_t)duration * 1000));
+		ret = scan_run(&sc, time_deadline_in((int64_t)duration * 1000));
 	if (!ret && o.pattern && !o.match)
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
 				"scan: no device named '%s' found in %lu s",
@@ -367,7 +367,7 @@ int cli_resolve_addr_name(struct cli *cli, const char *cmd, const char *arg,
 		fprintf(stderr, "%s: scanning for '%s'\n", cmd, r.pattern);
 	ret = ready(&sc, cmd);
 	if (!ret)
-		ret = scan_run(&sc, mgmt_deadline_in(SCAN_DEFAULT_DURATION_S *
+		ret = scan_run(&sc, time_deadline_in(SCAN_DEFAULT_DURATION_S *
 						     1000));
 	if (ret)
 		return ret;

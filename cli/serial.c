@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
 #include "serial/conf.h"
@@ -302,7 +302,7 @@ static int entry_up(struct serial_run *r, const struct serial_entry *e)
 		channel = st.channel;
 	if (!channel) {
 		ret = cli_find_channel(cli, what, &local, &addr.bdaddr,
-				       mgmt_deadline_in(SERIAL_PAIR_TIMEOUT_S *
+				       time_deadline_in(SERIAL_PAIR_TIMEOUT_S *
 							1000),
 				       &channel);
 		if (ret)
@@ -493,7 +493,7 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 	struct serial_state st = { .addr = addr->bdaddr, .channel = channel,
 				   .dev = -1 };
 	char a[BT_ADDR_STRLEN], log[4096];
-	int64_t until = mgmt_now_ms() + PTY_START_MS;
+	int64_t until = time_now_ms() + PTY_START_MS;
 	struct stat sb;
 	pid_t pid;
 	int err;
@@ -520,7 +520,7 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		int status;
 
 		if (waitpid(pid, &status, WNOHANG) == pid ||
-		    mgmt_now_ms() > until) {
+		    time_now_ms() > until) {
 			kill(pid, SIGTERM);
 			remove_run_file(e->name, "pid");
 			serial_state_remove(e->name);
@@ -540,7 +540,7 @@ static int pty_down(struct serial_run *r, const struct serial_entry *e,
 		    const char *what)
 {
 	pid_t pid = read_pid(e->name);
-	int64_t until = mgmt_now_ms() + 5000;
+	int64_t until = time_now_ms() + 5000;
 	struct serial_state st;
 	bool known = serial_state_read(e->name, &st) == 0;
 
@@ -555,7 +555,7 @@ static int pty_down(struct serial_run *r, const struct serial_entry *e,
 							 CLI_EXIT_FAILURE,
 				-1, "%s: cannot stop process %d: %s", what,
 				(int)pid, strerror(errno));
-	while (alive(pid) && mgmt_now_ms() < until)
+	while (alive(pid) && time_now_ms() < until)
 		usleep(50 * 1000);
 	if (alive(pid)) {
 		kill(pid, SIGKILL);

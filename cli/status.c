@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
 #include "serial/conf.h"
@@ -24,14 +24,14 @@ static void warn_file(void *data, const char *path, const char *why)
 static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
 {
 	uint8_t rp[2 + 2 * 1024], status;
-	const uint8_t *entries;
+	uint16_t all[1024];
 	size_t rp_len;
 	uint16_t n, wanted;
 	int err;
 
 	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
 			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, "status");
@@ -39,7 +39,7 @@ static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
 		return cli_status_fail(cli, status, "status");
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, &n, &entries) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, all, 1024, &n) < 0)
 		return cli_client_fail(cli, -EBADMSG, "status");
 	*count = 0;
 	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
@@ -47,7 +47,7 @@ static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
 				"invalid controller '%s' (expected hciN or N)",
 				cli->index_arg);
 	for (uint16_t i = 0; i < n && i < 1024; i++) {
-		uint16_t index = mgmt_get_le16(entries + 2 * i);
+		uint16_t index = all[i];
 
 		if (!cli->index_arg || index == wanted)
 			indexes[(*count)++] = index;
@@ -113,7 +113,7 @@ static int show_controller(struct cli *cli, uint16_t index,
 	}
 	snprintf(what, sizeof(what), "status hci%u", index);
 	err = mgmt_client_call(cli->client, MGMT_OP_GET_CONNECTIONS, index,
-			       NULL, 0, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       NULL, 0, time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);
@@ -391,7 +391,7 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 	addr.type = MGMT_ADDR_BREDR;
 	err = mgmt_client_call(cli->client, MGMT_OP_DISCONNECT, index, cp,
 			       mgmt_cmd_addr(cp, &addr),
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 			       &status, rp, sizeof(rp), &rp_len);
 	if (err < 0)
 		return cli_client_fail(cli, err, what);

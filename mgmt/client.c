@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <bluetooth/bluetooth.h>
@@ -30,58 +29,6 @@ struct mgmt_client {
 	unsigned int unpolled;
 	uint8_t buf[MGMT_HDR_SIZE + MGMT_MAX_PARAM_LEN];
 };
-
-int64_t mgmt_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t mgmt_deadline_in(int64_t ms)
-{
-	return ms < 0 ? -1 : mgmt_now_ms() + ms;
-}
-
-int mgmt_poll(struct pollfd *fds, nfds_t n, int64_t deadline)
-{
-	for (;;) {
-		int timeout = -1, ready;
-
-		if (deadline >= 0) {
-			int64_t left = deadline - mgmt_now_ms();
-
-			if (left <= 0)
-				return -ETIMEDOUT;
-			/* poll's limit is an int; long waits go round. */
-			timeout = left > 60000 ? 60000 : (int)left;
-		}
-		ready = poll(fds, n, timeout);
-		if (ready < 0 && errno != EINTR)
-			return -errno;
-		if (ready > 0)
-			return ready;
-	}
-}
-
-int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
-{
-	for (;;) {
-		struct pollfd pfd[2] = {
-			{ .fd = fd, .events = events },
-			{ .fd = wakeup_fd, .events = POLLIN },
-		};
-		int n = mgmt_poll(pfd, 2, deadline);
-
-		if (n < 0)
-			return n;
-		if (pfd[1].revents & POLLIN)
-			return -EINTR;
-		if (pfd[0].revents)
-			return 0;
-	}
-}
 
 int mgmt_socket_grow_rcvbuf(int fd, int bytes)
 {
@@ -371,7 +318,7 @@ static int receive(struct mgmt_client *c, int64_t deadline,
 		int err;
 
 		if (!c->backlog || c->unpolled >= READS_PER_POLL) {
-			err = mgmt_wait_fd(c->fd, POLLIN, deadline,
+			err = time_wait_fd(c->fd, POLLIN, deadline,
 					   c->wakeup_fd);
 			if (err < 0)
 				return err;
@@ -542,7 +489,7 @@ int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
 		if (err != -ENOMEM || action == LOST_REPLY_CALLER ||
 		    tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
 			return err;
-		if (deadline >= 0 && mgmt_now_ms() >= deadline)
+		if (deadline >= 0 && time_now_ms() >= deadline)
 			return -ETIMEDOUT;
 		if (action == LOST_REPLY_READ_SETTINGS) {
 			err = settings_reply(c, opcode, index, param, len,

@@ -8,8 +8,8 @@
  * by mgmt_client_next(), so nothing is lost and nothing is taken for the
  * reply it is not.
  *
- * Deadlines are absolute CLOCK_MONOTONIC times in milliseconds (see
- * mgmt_now_ms()); a negative deadline waits forever.
+ * Deadlines are those of lib/time.h: absolute CLOCK_MONOTONIC times in
+ * milliseconds, negative for none.
  */
 #ifndef BTPAIR_MGMT_CLIENT_H
 #define BTPAIR_MGMT_CLIENT_H
@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/time.h"
 #include "mgmt/wire.h"
 
 struct mgmt_client;
@@ -39,25 +40,6 @@ struct mgmt_client;
 /* How often a command whose reply was lost is sent, at most (see
  * mgmt_client_request). */
 #define MGMT_CLIENT_LOST_REPLY_TRIES 3
-
-/* Now on CLOCK_MONOTONIC, in milliseconds. */
-int64_t mgmt_now_ms(void);
-/* now + ms, or -1 (forever) when ms is negative. */
-int64_t mgmt_deadline_in(int64_t ms);
-
-/*
- * poll() until one of fds is ready or the deadline passes. Returns how many
- * are ready, -ETIMEDOUT, or -errno; interrupted calls are retried. An fd of
- * -1 is ignored, as by poll().
- */
-int mgmt_poll(struct pollfd *fds, nfds_t n, int64_t deadline);
-
-/*
- * Wait until fd has one of events, the deadline passes (-ETIMEDOUT), or
- * wakeup_fd (if >= 0) is readable (-EINTR). Returns 0 when fd is ready (or
- * in error or hung up: the next call on it tells), or -errno.
- */
-int mgmt_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd);
 
 /*
  * Ask for a receive buffer of bytes on fd: SO_RCVBUFFORCE, which needs

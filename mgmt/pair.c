@@ -20,7 +20,7 @@
 
 static int64_t earlier(int64_t deadline, int64_t ms)
 {
-	int64_t d = mgmt_deadline_in(ms);
+	int64_t d = time_deadline_in(ms);
 
 	return deadline >= 0 && deadline < d ? deadline : d;
 }
@@ -199,7 +199,7 @@ static void cancel_pairing(struct pairing *pg)
 	mgmt_client_set_wakeup_fd(pg->c, -1);
 	mgmt_client_call(pg->c, MGMT_OP_CANCEL_PAIR_DEVICE, pg->p->index, cp,
 			 mgmt_cmd_addr(cp, &pg->p->addr),
-			 mgmt_deadline_in(CANCEL_TIMEOUT_MS), &status, NULL, 0,
+			 time_deadline_in(CANCEL_TIMEOUT_MS), &status, NULL, 0,
 			 NULL);
 	mgmt_client_set_wakeup_fd(pg->c, wakeup);
 }
@@ -210,7 +210,7 @@ static int schedule_restart(struct pairing *pg)
 	if (pg->link_down)
 		return start_pairing(pg);
 	pg->restart_pending = true;
-	pg->restart_at = mgmt_deadline_in(LINK_DOWN_TIMEOUT_MS);
+	pg->restart_at = time_deadline_in(LINK_DOWN_TIMEOUT_MS);
 	return 0;
 }
 
@@ -391,7 +391,7 @@ static void end_pairing_link(struct pairing *pg)
 	mgmt_client_set_wakeup_fd(pg->c, -1);
 	mgmt_client_call(pg->c, MGMT_OP_DISCONNECT, pg->p->index, cp,
 			 mgmt_cmd_addr(cp, &pg->p->addr),
-			 mgmt_deadline_in(DISCONNECT_TIMEOUT_MS), &status, NULL,
+			 time_deadline_in(DISCONNECT_TIMEOUT_MS), &status, NULL,
 			 0, NULL);
 	mgmt_client_set_wakeup_fd(pg->c, wakeup);
 	pg->res->link_ended = status == MGMT_STATUS_SUCCESS;

@@ -593,9 +593,21 @@ int mgmt_rp_version_decode(const uint8_t *data, size_t len, uint8_t *version,
 }
 
 int mgmt_rp_index_list_decode(const uint8_t *data, size_t len,
-			      uint16_t *count, const uint8_t **entries)
+			      uint16_t *indexes, size_t max, uint16_t *count)
 {
-	return counted_list_decode(data, len, 2, count, entries);
+	const uint8_t *entries;
+	uint16_t n;
+	int err;
+
+	err = counted_list_decode(data, len, 2, &n, &entries);
+	if (err < 0)
+		return err;
+	if (n > max)
+		return -ENOBUFS;
+	for (uint16_t i = 0; i < n; i++)
+		indexes[i] = mgmt_get_le16(entries + 2 * i);
+	*count = n;
+	return 0;
 }
 
 int mgmt_rp_connections_decode(const uint8_t *data, size_t len,

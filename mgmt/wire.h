@@ -412,11 +412,16 @@ int mgmt_rp_version_decode(const uint8_t *data, size_t len, uint8_t *version,
 			   uint16_t *revision);
 int mgmt_rp_settings_decode(const uint8_t *data, size_t len, uint32_t *out);
 int mgmt_rp_addr_decode(const uint8_t *data, size_t len, struct mgmt_addr *out);
-/* On success *count is set and *entries points at count little-endian
- * 16-bit values (index list) or count 7-byte addresses (connections); read
- * them with mgmt_get_le16() / mgmt_rp_addr_decode(). */
+/*
+ * Read Index List: the count, then count little-endian indexes. On success
+ * indexes[0..*count) hold them in the kernel's order (the newest controller
+ * first). -EBADMSG when the count is cut short or says more than the data
+ * holds, -ENOBUFS when it is more than max.
+ */
 int mgmt_rp_index_list_decode(const uint8_t *data, size_t len,
-			      uint16_t *count, const uint8_t **entries);
+			      uint16_t *indexes, size_t max, uint16_t *count);
+/* On success *count is set and *entries points at count 7-byte addresses;
+ * read them with mgmt_rp_addr_decode(). */
 int mgmt_rp_connections_decode(const uint8_t *data, size_t len,
 			       uint16_t *count, const uint8_t **entries);
 

@@ -12,7 +12,7 @@
 
 #include <bluetooth/rfcomm.h>
 
-#include "mgmt/client.h"
+#include "lib/time.h"
 
 /* Backoff between retries of a busy connect, doubling up to the cap. */
 #define RETRY_FIRST_MS 100
@@ -90,7 +90,7 @@ static int wait_connected(int fd, int64_t deadline, int wakeup_fd,
 
 		if (err < 0)
 			return err;
-		err = mgmt_poll(pfd, 3, deadline);
+		err = time_poll(pfd, 3, deadline);
 		if (err < 0)
 			return err;
 		if (pfd[1].revents & POLLIN)
@@ -158,7 +158,7 @@ int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr,
 
 		if (fd != -EBUSY && fd != -EAGAIN)
 			return fd;
-		if (deadline >= 0 && mgmt_now_ms() + backoff >= deadline)
+		if (deadline >= 0 && time_now_ms() + backoff >= deadline)
 			return -ETIMEDOUT;
 		sleep_ms(backoff);
 		backoff = backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2;
@@ -194,7 +194,7 @@ int rfcomm_accept(int lfd, int64_t deadline, int wakeup_fd, bdaddr_t *peer)
 	socklen_t len = sizeof(addr);
 	int err, fd;
 
-	err = mgmt_wait_fd(lfd, POLLIN, deadline, wakeup_fd);
+	err = time_wait_fd(lfd, POLLIN, deadline, wakeup_fd);
 	if (err)
 		return err;
 	fd = accept4(lfd, (struct sockaddr *)&addr, &len, SOCK_CLOEXEC);

@@ -9,7 +9,7 @@
 
 #include <bluetooth/l2cap.h>
 
-#include "mgmt/client.h"
+#include "lib/time.h"
 
 #define SDP_PSM 0x0001
 #define PDU_ERROR_RSP 0x01
@@ -244,7 +244,7 @@ int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
 		int soerr = 0;
 		ssize_t got;
 
-		ret = mgmt_wait_fd(fd, POLLOUT, deadline, wakeup_fd);
+		ret = time_wait_fd(fd, POLLOUT, deadline, wakeup_fd);
 		if (ret == 0 &&
 		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) == 0 &&
 		    soerr)
@@ -252,7 +252,7 @@ int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
 		if (ret == 0 && send(fd, req, n, MSG_NOSIGNAL) < 0)
 			ret = -errno;
 		if (ret == 0)
-			ret = mgmt_wait_fd(fd, POLLIN, deadline, wakeup_fd);
+			ret = time_wait_fd(fd, POLLIN, deadline, wakeup_fd);
 		if (ret < 0)
 			goto out;
 		got = recv(fd, rsp, sizeof(rsp), 0);

@@ -741,7 +741,7 @@ START_TEST(test_progress_after_a_second_on_a_terminal)
 
 	stderr_on_pty();
 	ck_assert(cli_progress_enabled(&c));
-	cli_progress(&c, mgmt_deadline_in(12000), "connecting to %s",
+	cli_progress(&c, time_deadline_in(12000), "connecting to %s",
 		     "98:D3:31:F5:1A:2B");
 	/* Nothing within the first second... */
 	pty_read(out, sizeof(out), 700);

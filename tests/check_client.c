@@ -46,7 +46,7 @@ static void next_is(uint16_t code, uint16_t index)
 {
 	struct mgmt_msg *m = NULL;
 
-	ck_assert_int_eq(mgmt_client_next(client, mgmt_deadline_in(1000), &m),
+	ck_assert_int_eq(mgmt_client_next(client, time_deadline_in(1000), &m),
 			 0);
 	ck_assert_uint_eq(m->code, code);
 	ck_assert_uint_eq(m->index, index);
@@ -66,7 +66,7 @@ START_TEST(test_request_complete)
 
 	start(steps);
 	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
-					  mgmt_deadline_in(2000), &status, data,
+					  time_deadline_in(2000), &status, data,
 					  sizeof(data), &len),
 			 0);
 	finish();
@@ -90,7 +90,7 @@ START_TEST(test_request_sends_exact_bytes)
 
 	start(steps);
 	ck_assert_int_eq(mgmt_client_request(client, OP_POWERED, 0x0102, &on, 1,
-					     mgmt_deadline_in(2000), &reply),
+					     time_deadline_in(2000), &reply),
 			 0);
 	finish();
 	ck_assert_uint_eq(reply->code, 0x0001);
@@ -113,7 +113,7 @@ START_TEST(test_command_status_is_a_reply)
 
 	start(steps);
 	ck_assert_int_eq(mgmt_client_call(client, OP_POWERED, 0, &on, 1,
-					  mgmt_deadline_in(2000), &status, data,
+					  time_deadline_in(2000), &status, data,
 					  sizeof(data), &len),
 			 0);
 	finish();
@@ -142,7 +142,7 @@ START_TEST(test_interleaved_events_are_queued_in_order)
 
 	start(steps);
 	ck_assert_int_eq(mgmt_client_call(client, OP_READ_INFO, 0, NULL, 0,
-					  mgmt_deadline_in(2000), &status, NULL,
+					  time_deadline_in(2000), &status, NULL,
 					  0, NULL),
 			 0);
 	ck_assert_uint_eq(status, 0x11);
@@ -178,7 +178,7 @@ START_TEST(test_malformed_packets_are_dropped)
 
 	start(steps);
 	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
-					  mgmt_deadline_in(2000), &status, NULL,
+					  time_deadline_in(2000), &status, NULL,
 					  0, NULL),
 			 0);
 	ck_assert_uint_eq(status, 0);
@@ -210,7 +210,7 @@ START_TEST(test_next_ready_never_waits)
 	start(steps);
 	ck_assert_int_eq(mgmt_client_next_ready(client, &m), -EAGAIN);
 	ck_assert_int_eq(mgmt_client_call(client, OP_READ_INFO, 0, NULL, 0,
-					  mgmt_deadline_in(2000), &status, NULL,
+					  time_deadline_in(2000), &status, NULL,
 					  0, NULL),
 			 0);
 	/* The queued event first. */
@@ -219,8 +219,8 @@ START_TEST(test_next_ready_never_waits)
 	free(m);
 	/* Then, once the socket has it, the next good one. */
 	for (int i = 0; i < 100 && err == -EAGAIN; i++) {
-		ck_assert_int_eq(mgmt_wait_fd(mgmt_client_fd(client), POLLIN,
-					      mgmt_deadline_in(1000), -1),
+		ck_assert_int_eq(time_wait_fd(mgmt_client_fd(client), POLLIN,
+					      time_deadline_in(1000), -1),
 				 0);
 		err = mgmt_client_next_ready(client, &m);
 	}
@@ -244,12 +244,12 @@ START_TEST(test_deadline_when_kernel_never_answers)
 	int64_t t0;
 
 	start(steps);
-	t0 = mgmt_now_ms();
+	t0 = time_now_ms();
 	ck_assert_int_eq(mgmt_client_request(client, OP_INDEX_LIST, NONE, NULL,
-					     0, mgmt_deadline_in(200), &reply),
+					     0, time_deadline_in(200), &reply),
 			 -ETIMEDOUT);
-	ck_assert_int_ge(mgmt_now_ms() - t0, 200);
-	ck_assert_int_lt(mgmt_now_ms() - t0, 550);
+	ck_assert_int_ge(time_now_ms() - t0, 200);
+	ck_assert_int_lt(time_now_ms() - t0, 550);
 	ck_assert_ptr_null(reply);
 	finish();
 }
@@ -289,7 +289,7 @@ START_TEST(test_peer_closed)
 
 	start(steps);
 	ck_assert_int_eq(mgmt_client_request(client, OP_INDEX_LIST, NONE, NULL,
-					     0, mgmt_deadline_in(2000), &reply),
+					     0, time_deadline_in(2000), &reply),
 			 -EPIPE);
 	finish();
 }
@@ -327,7 +327,7 @@ START_TEST(test_event_flood_is_bounded)
 
 	start(flood);
 	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
-					  mgmt_deadline_in(10000), &status,
+					  time_deadline_in(10000), &status,
 					  NULL, 0, NULL),
 			 0);
 	ck_assert_uint_eq(status, 0);
@@ -370,7 +370,7 @@ START_TEST(test_flood_does_not_push_out_a_pin_request)
 
 	start(flood);
 	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
-					  mgmt_deadline_in(10000), &status,
+					  time_deadline_in(10000), &status,
 					  NULL, 0, NULL),
 			 0);
 	ck_assert_uint_eq(status, 0);
@@ -393,7 +393,7 @@ START_TEST(test_next_deadline)
 	struct mgmt_msg *m = NULL;
 
 	start(steps);
-	ck_assert_int_eq(mgmt_client_next(client, mgmt_deadline_in(50), &m),
+	ck_assert_int_eq(mgmt_client_next(client, time_deadline_in(50), &m),
 			 -ETIMEDOUT);
 	finish();
 }
@@ -411,7 +411,7 @@ START_TEST(test_call_truncates_copy_but_reports_length)
 
 	start(steps);
 	ck_assert_int_eq(mgmt_client_call(client, OP_READ_INFO, 0, NULL, 0,
-					  mgmt_deadline_in(2000), &status, data,
+					  time_deadline_in(2000), &status, data,
 					  sizeof(data), &len),
 			 0);
 	finish();
@@ -498,7 +498,7 @@ START_TEST(test_events_are_read_before_a_command_is_sent)
 	ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
 	usleep(50000); /* all three there */
 	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
-					  mgmt_deadline_in(2000), &status,
+					  time_deadline_in(2000), &status,
 					  NULL, 0, NULL),
 			 0);
 	ck_assert_int_eq(sends_seen, 1);
@@ -525,7 +525,7 @@ START_TEST(test_lost_reply_to_a_read_is_asked_again)
 	start(steps);
 	watch_sends(1);
 	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
-					  mgmt_deadline_in(2000), &status,
+					  time_deadline_in(2000), &status,
 					  data, sizeof(data), &len),
 			 0);
 	ck_assert_uint_eq(status, 0);
@@ -551,7 +551,7 @@ START_TEST(test_lost_reply_to_a_mode_that_took_is_read_back)
 	start(steps);
 	watch_sends(1);
 	ck_assert_int_eq(mgmt_client_call(client, OP_BONDABLE, 0, &mode, 1,
-					  mgmt_deadline_in(2000), &status, rp,
+					  time_deadline_in(2000), &status, rp,
 					  sizeof(rp), &len),
 			 0);
 	ck_assert_uint_eq(status, 0);
@@ -579,7 +579,7 @@ START_TEST(test_lost_reply_to_a_mode_not_taken_is_sent_again)
 	start(steps);
 	watch_sends(1);
 	ck_assert_int_eq(mgmt_client_call(client, OP_BONDABLE, 0, &mode, 1,
-					  mgmt_deadline_in(2000), &status, rp,
+					  time_deadline_in(2000), &status, rp,
 					  sizeof(rp), &len),
 			 0);
 	ck_assert_uint_eq(status, 0);
@@ -604,7 +604,7 @@ START_TEST(test_lost_replies_give_up_after_the_tries)
 	start(steps);
 	watch_sends(100);
 	ck_assert_int_eq(mgmt_client_call(client, OP_IO_CAP, 0, &cap, 1,
-					  mgmt_deadline_in(2000), &status,
+					  time_deadline_in(2000), &status,
 					  NULL, 0, NULL),
 			 -ENOMEM);
 	ck_assert_int_eq(sends_seen, MGMT_CLIENT_LOST_REPLY_TRIES);
@@ -627,7 +627,7 @@ START_TEST(test_lost_reply_to_pair_device_is_the_callers)
 	start(steps);
 	watch_sends(1);
 	ck_assert_int_eq(mgmt_client_request(client, OP_PAIR, 0, cp,
-					     sizeof(cp), mgmt_deadline_in(2000),
+					     sizeof(cp), time_deadline_in(2000),
 					     &reply),
 			 -ENOMEM);
 	ck_assert_ptr_null(reply);

@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 
 #define KEYHEX "00112233445566778899AABBCCDDEEFF"
@@ -206,12 +206,65 @@ START_TEST(test_remove_text)
 }
 END_TEST
 
+/* The device names `name:PATTERN` is matched against (keys remove, unpair,
+ * connect, bind): [General] Name= of each info file. */
+static const struct {
+	const char *text;
+	int ret;
+	const char *name;
+} names[] = {
+	{ "[General]\nName=HC-05\n", 0, "HC-05" },
+	{ "[General]\nName = HC 05 \r\n", 0, "HC 05" },		/* trimmed */
+	{ "[General]\nName=first\nName=last\n", 0, "last" },	/* as GKeyFile */
+	{ "[General]\nName=\n", 0, "" },
+	{ "[LinkKey]\nKey=" KEYHEX "\nType=0\n[General]\nAlias=x\nName=y\n",
+	  0, "y" },
+	{ "[General]\nName=a=b\n", 0, "a=b" },
+	{ "", -ENOENT, "" },
+	{ "[General]\nAlias=HC-05\n", -ENOENT, "" },
+	{ "[DeviceID]\nName=HC-05\n", -ENOENT, "" },	/* not [General] */
+	{ "Name=HC-05\n", -EBADMSG, "" },		/* before any group */
+	{ "[General]\nName HC-05\n", -EBADMSG, "" },
+};
+
+START_TEST(test_parse_name)
+{
+	char name[32] = "stale";
+
+	ck_assert_int_eq(keystore_parse_name(names[_i].text,
+					     strlen(names[_i].text), name,
+					     sizeof(name)),
+			 names[_i].ret);
+	ck_assert_str_eq(name, names[_i].name);
+}
+END_TEST
+
+START_TEST(test_parse_name_cut_to_size)
+{
+	const char *text = "[General]\nName=0123456789\n";
+	char name[5] = "xxxx";
+
+	ck_assert_int_eq(keystore_parse_name(text, strlen(text), name,
+					     sizeof(name)),
+			 0);
+	ck_assert_str_eq(name, "0123");
+	ck_assert_int_eq(keystore_parse_name(text, strlen(text), name, 1), 0);
+	ck_assert_str_eq(name, "");
+	ck_assert_int_eq(keystore_parse_name(text, strlen(text), name, 0),
+			 -EINVAL);
+}
+END_TEST
+
 /* ---- On disk ---- */
 
 static char dir[64];
+static int warnings;
+static char last_warning[512];
 
 static void make_dir(void)
 {
+	warnings = 0;
+	last_warning[0] = '\0';
 	snprintf(dir, sizeof(dir), "/tmp/btpair-store-XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 }
@@ -224,8 +277,6 @@ static void remove_dir(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-static int warnings;
-static char last_warning[512];
 
 static void on_warn(void *data, const char *path, const char *why)
 {
@@ -362,64 +413,6 @@ START_TEST(test_malformed_file_skipped_and_never_rewritten)
 }
 END_TEST
 
-/* keystore_list's result as seen by someone who may not open dir's
- * controller directories: as root, a child that becomes nobody; otherwise
- * the caller, once the directory has no permissions at all. */
-static int list_without_access(const char *cdir)
-{
-	struct keystore_entry *list = NULL;
-	size_t n = 0;
-	int status, err;
-	pid_t pid;
-
-	if (geteuid() != 0) {
-		ck_assert_int_eq(chmod(cdir, 0), 0);
-		err = keystore_list(dir, NULL, &list, &n, on_warn, NULL);
-		ck_assert_int_eq(chmod(cdir, 0700), 0);
-		if (err == 0)
-			keystore_entries_free(list, n);
-		return err;
-	}
-	ck_assert_int_eq(chmod(dir, 0755), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		if (setgid(65534) < 0 || setuid(65534) < 0)
-			_exit(100);
-		err = keystore_list(dir, NULL, &list, &n, on_warn, NULL);
-		if (err == 0)
-			_exit(101 + (n > 100 ? 100 : (int)n));
-		_exit(-err);
-	}
-	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
-	ck_assert(WIFEXITED(status));
-	ck_assert_int_ne(WEXITSTATUS(status), 100);
-	return WEXITSTATUS(status) > 100 ? 0 : -WEXITSTATUS(status);
-}
-
-START_TEST(test_unreadable_controller_dir_is_an_error)
-{
-	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
-	bdaddr_t readable, locked;
-	char cdir[256];
-
-	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &readable), 0);
-	ck_assert_int_eq(bt_addr_parse("00:AA:01:01:00:01", &locked), 0);
-	ck_assert_int_eq(keystore_save(dir, &readable, &k), 0);
-	ck_assert_int_eq(keystore_save(dir, &locked, &k), 0);
-	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:00:00:00", dir);
-	ck_assert_int_eq(chmod(cdir, 0755), 0);
-	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
-		 dir);
-	ck_assert_int_eq(chmod(cdir, 0755), 0);
-	/* One controller's keys readable, the other's not: a list with only
-	 * the first would make `keys load` drop the second's from the
-	 * kernel. */
-	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:01:00:01", dir);
-	ck_assert_int_eq(list_without_access(cdir), -EACCES);
-}
-END_TEST
-
 START_TEST(test_missing_store_is_empty)
 {
 	struct keystore_entry *list = (void *)1;
@@ -474,6 +467,451 @@ START_TEST(test_dir_choice)
 }
 END_TEST
 
+static void read_text(const char *path, char *text, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(text, 1, size - 1, f);
+	fclose(f);
+	text[n] = '\0';
+}
+
+/* DIR/00:AA:01:00:00:00/<dev>/info with text in it, every level 0755 so
+ * that someone else may look; returns the controller. */
+static bdaddr_t plant(const char *dev, const char *text, char path[static 256])
+{
+	char d[240];
+	bdaddr_t ctrl;
+
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	snprintf(d, sizeof(d), "%s/00:AA:01:00:00:00", dir);
+	ck_assert(mkdir(d, 0755) == 0 || errno == EEXIST);
+	ck_assert_int_eq(chmod(d, 0755), 0); /* whatever the umask */
+	snprintf(d, sizeof(d), "%s/00:AA:01:00:00:00/%s", dir, dev);
+	ck_assert(mkdir(d, 0755) == 0 || errno == EEXIST);
+	ck_assert_int_eq(chmod(d, 0755), 0);
+	snprintf(path, 256, "%s/info", d);
+	write_text(path, text);
+	return ctrl;
+}
+
+/* Every type the kernel has and a PIN length at each end: what is stored
+ * is what comes back, byte for byte. */
+START_TEST(test_round_trip)
+{
+	static const uint8_t pins[] = { 0, 4, MGMT_PIN_MAX_LEN };
+	struct keystore_entry *list;
+	struct mgmt_link_key k[MGMT_KEY_AUTH_P256 + 1];
+	bdaddr_t ctrl;
+	size_t n;
+
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
+	for (int t = 0; t <= MGMT_KEY_AUTH_P256; t++) {
+		char addr[BT_ADDR_STRLEN];
+
+		snprintf(addr, sizeof(addr), "00:11:22:33:44:%02X", t);
+		k[t] = key(addr, (uint8_t)t, pins[t % 3]);
+		for (int i = 0; i < MGMT_LINK_KEY_LEN; i++)
+			k[t].val[i] = (uint8_t)(0xf0 - 7 * i + 31 * t);
+		ck_assert_int_eq(keystore_save(dir, &ctrl, &k[t]), 0);
+	}
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
+			 0);
+	ck_assert_uint_eq(n, MGMT_KEY_AUTH_P256 + 1);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert(bt_addr_equal(&list[i].controller, &ctrl));
+		ck_assert(bt_addr_equal(&list[i].key.addr.bdaddr,
+					&k[i].addr.bdaddr));
+		ck_assert_uint_eq(list[i].key.addr.type, MGMT_ADDR_BREDR);
+		ck_assert_uint_eq(list[i].key.type, k[i].type);
+		ck_assert_uint_eq(list[i].key.pin_len, k[i].pin_len);
+		ck_assert_mem_eq(list[i].key.val, k[i].val, MGMT_LINK_KEY_LEN);
+		ck_assert_str_eq(list[i].name, "");
+	}
+	keystore_entries_free(list, n);
+
+	/* Stored again with other values: the new ones, once. */
+	k[0].type = MGMT_KEY_AUTH_P256;
+	k[0].pin_len = 0;
+	k[0].val[0] ^= 0xff;
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k[0]), 0);
+	ck_assert_int_eq(keystore_list(dir, &ctrl, &list, &n, on_warn, NULL),
+			 0);
+	ck_assert_uint_eq(n, MGMT_KEY_AUTH_P256 + 1);
+	ck_assert_uint_eq(list[0].key.type, MGMT_KEY_AUTH_P256);
+	ck_assert_uint_eq(list[0].key.pin_len, 0);
+	ck_assert_mem_eq(list[0].key.val, k[0].val, MGMT_LINK_KEY_LEN);
+	keystore_entries_free(list, n);
+	ck_assert_int_eq(warnings, 0);
+}
+END_TEST
+
+/* The names the store hands to name: matching come from each file. */
+START_TEST(test_list_names)
+{
+	struct keystore_entry *list;
+	char path[256];
+	size_t n;
+
+	plant("98:D3:31:F5:1A:2B", "[General]\nName=HC-05\n\n[LinkKey]\nKey="
+	      KEYHEX "\nType=0\nPINLength=4\n", path);
+	plant("98:D3:31:F5:1A:2C", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
+	      path);
+	/* A name without a key is no entry: nothing to match. */
+	plant("98:D3:31:F5:1A:2D", "[General]\nName=HC-06\n", path);
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
+			 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_str_eq(list[0].name, "HC-05");
+	ck_assert_str_eq(list[1].name, "");
+	keystore_entries_free(list, n);
+	ck_assert_int_eq(warnings, 0);
+}
+END_TEST
+
+/* A save replaces the file, never rewrites it in place: a reader that
+ * opened the old file keeps reading it whole, and the new file is 0600
+ * whatever the old one's mode was. */
+START_TEST(test_save_replaces_atomically)
+{
+	const char *old = "[General]\nName=HC-05\n";
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	char path[256], text[512];
+	struct stat before, after;
+	bdaddr_t ctrl;
+	ssize_t got;
+	int fd;
+
+	ctrl = plant("98:D3:31:F5:1A:2B", old, path);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(stat(path, &before), 0);
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
+	ck_assert_int_eq(stat(path, &after), 0);
+	ck_assert_uint_ne(before.st_ino, after.st_ino);
+	ck_assert_uint_eq(after.st_mode & 07777, 0600);
+	got = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	ck_assert_int_eq(got, (ssize_t)strlen(old));
+	text[got] = '\0';
+	ck_assert_str_eq(text, old);
+	read_text(path, text, sizeof(text));
+	ck_assert_str_eq(text, "[General]\nName=HC-05\n\n[LinkKey]\nKey="
+			       KEYHEX "\nType=0\nPINLength=4\n");
+}
+END_TEST
+
+/* An info file that is a symbolic link is refused: a save through it
+ * would write wherever it points. */
+START_TEST(test_symlinked_info_refused)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	char path[256], target[256], text[64];
+	bdaddr_t ctrl;
+
+	ctrl = plant("98:D3:31:F5:1A:2B", "", path);
+	ck_assert_int_eq(unlink(path), 0);
+	snprintf(target, sizeof(target), "%s/elsewhere", dir);
+	write_text(target, "[General]\n");
+	ck_assert_int_eq(symlink(target, path), 0);
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), -ELOOP);
+	read_text(target, text, sizeof(text));
+	ck_assert_str_eq(text, "[General]\n");
+}
+END_TEST
+
+/* Files a crash, a full disk or a hand edit leave behind: each skipped
+ * with a warning naming it, never taken for a key, never rewritten. */
+static const char *const bad_files[] = {
+	"[LinkKey]\nKey=00112233445566778899AABBCC",	/* cut in the key */
+	"[LinkKey]\nKey=" KEYHEX "\nTy",		/* cut in a name */
+	"[LinkK",					/* cut in the header */
+	"[LinkKey]\nKey=" KEYHEX,			/* cut before Type */
+	"[LinkKey]\nKey=0011223344556677889XAABBCCDDEEFF\nType=0\n",
+	"[LinkKey]\nKey=" KEYHEX "\nType=9\n",		/* no such type */
+	"[LinkKey]\nKey=" KEYHEX "\nType=0\nPINLength=99\n",
+	"\x01\x02\x03\x04",
+};
+
+START_TEST(test_bad_file_skipped)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	struct keystore_entry *list;
+	char path[256], text[256];
+	bdaddr_t ctrl;
+	size_t n;
+
+	ctrl = plant("98:D3:31:F5:1A:2B", bad_files[_i], path);
+	warnings = 0;
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
+			 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(warnings, 1);
+	ck_assert_ptr_nonnull(strstr(last_warning, path));
+	/* A file that is no INI file is left alone; one whose group is bad
+	 * but readable gets the new key (the kernel's is the one that
+	 * works). Either way nothing else in it is lost. */
+	if (keystore_save(dir, &ctrl, &k) == 0) {
+		ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn,
+					       NULL),
+				 0);
+		ck_assert_uint_eq(n, 1);
+		ck_assert_mem_eq(list[0].key.val, k.val, MGMT_LINK_KEY_LEN);
+		keystore_entries_free(list, n);
+	} else {
+		read_text(path, text, sizeof(text));
+		ck_assert_str_eq(text, bad_files[_i]);
+	}
+}
+END_TEST
+
+/* An empty file is a device known without a key: no entry, no warning. */
+START_TEST(test_empty_file_is_no_key)
+{
+	struct keystore_entry *list;
+	char path[256];
+	size_t n;
+
+	plant("98:D3:31:F5:1A:2B", "", path);
+	warnings = 0;
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
+			 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(warnings, 0);
+}
+END_TEST
+
+#define INFO_MAX (1024 * 1024)
+
+/* A file of size bytes: a key, then comment lines. */
+static void plant_sized(const char *dev, size_t size, char path[static 256])
+{
+	const char *head = "[LinkKey]\nKey=" KEYHEX "\nType=0\n";
+	char *text = malloc(size + 1);
+
+	ck_assert_ptr_nonnull(text);
+	memset(text, '#', size);
+	memcpy(text, head, strlen(head));
+	text[size - 1] = '\n';
+	text[size] = '\0';
+	plant(dev, text, path);
+	free(text);
+}
+
+/* Nothing of bluetoothd's is near 1 MiB: a bigger file is refused
+ * before it is read, by list (a warning) and by save (the file as it
+ * was). One of exactly 1 MiB is read. */
+START_TEST(test_oversize_file)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	struct keystore_entry *list;
+	char path[256], big[256];
+	struct stat st;
+	bdaddr_t ctrl;
+	size_t n;
+
+	plant_sized("98:D3:31:F5:1A:2A", INFO_MAX, path);
+	plant_sized("98:D3:31:F5:1A:2B", INFO_MAX + 1, big);
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
+	warnings = 0;
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
+			 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_eq(warnings, 1);
+	ck_assert_ptr_nonnull(strstr(last_warning, big));
+	ck_assert_ptr_nonnull(strstr(last_warning, strerror(EFBIG)));
+	keystore_entries_free(list, n);
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), -EFBIG);
+	ck_assert_int_eq(stat(big, &st), 0);
+	ck_assert_int_eq(st.st_size, INFO_MAX + 1);
+}
+END_TEST
+
+/* A store that is not there yet: saving makes every missing level, 0700;
+ * removing from it finds nothing. */
+START_TEST(test_missing_dirs)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	struct keystore_entry *list;
+	char store[128], sub[256];
+	bdaddr_t ctrl;
+	size_t n;
+
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
+	snprintf(store, sizeof(store), "%s/var/lib/bluetooth", dir);
+	ck_assert_int_eq(keystore_remove(store, &ctrl, &k.addr.bdaddr),
+			 -ENOENT);
+	ck_assert_int_eq(keystore_list(store, NULL, &list, &n, on_warn, NULL),
+			 0);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(keystore_save(store, &ctrl, &k), 0);
+	snprintf(sub, sizeof(sub), "%s/var", dir);
+	ck_assert_uint_eq(mode_of(sub), 0700);
+	ck_assert_uint_eq(mode_of(store), 0700);
+	snprintf(sub, sizeof(sub), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 store);
+	ck_assert_uint_eq(mode_of(sub), 0700);
+	ck_assert_int_eq(keystore_list(store, NULL, &list, &n, on_warn, NULL),
+			 0);
+	ck_assert_uint_eq(n, 1);
+	keystore_entries_free(list, n);
+	/* A store path through a file is an error, not an empty store. */
+	snprintf(sub, sizeof(sub), "%s/file", dir);
+	write_text(sub, "");
+	snprintf(store, sizeof(store), "%s/file/store", dir);
+	ck_assert_int_eq(keystore_save(store, &ctrl, &k), -ENOTDIR);
+	ck_assert_int_eq(keystore_list(store, NULL, &list, &n, on_warn, NULL),
+			 -ENOTDIR);
+}
+END_TEST
+
+/*
+ * fn() in dir as someone the store's modes keep out: as root (who passes
+ * every permission check), a child that becomes nobody; otherwise the
+ * caller, whose files the test has made unreadable. fn returns 0..254 and
+ * names the store by a path relative to dir: the directories above it
+ * (/tmp may be 0700) are no business of the test.
+ */
+static int as_outsider(int (*fn)(void))
+{
+	int status, cwd, ret;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		cwd = open(".", O_RDONLY | O_DIRECTORY);
+		ck_assert_int_ge(cwd, 0);
+		ck_assert_int_eq(chdir(dir), 0);
+		ret = fn();
+		ck_assert_int_eq(fchdir(cwd), 0);
+		close(cwd);
+		return ret;
+	}
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (chdir(dir) < 0 || setgid(65534) < 0 || setuid(65534) < 0)
+			_exit(255);
+		_exit(fn());
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_ne(WEXITSTATUS(status), 255);
+	return WEXITSTATUS(status);
+}
+
+static char outsider_store[256];
+
+static int outsider_save(void)
+{
+	struct mgmt_link_key k = { .type = 0, .pin_len = 4 };
+	bdaddr_t ctrl = { { 0, 0, 0, 1, 0xaa, 0 } };
+
+	bt_addr_parse("98:D3:31:F5:1A:2B", &k.addr.bdaddr);
+	return -keystore_save(outsider_store, &ctrl, &k);
+}
+
+static int outsider_remove(void)
+{
+	bdaddr_t ctrl = { { 0, 0, 0, 1, 0xaa, 0 } }, dev;
+
+	bt_addr_parse("98:D3:31:F5:1A:2B", &dev);
+	return -keystore_remove(outsider_store, &ctrl, &dev);
+}
+
+/* The entries listed * 10 plus the warnings, 9 more if the last warning
+ * said permission denied; or 200 + errno of a failed list. */
+static int outsider_list(void)
+{
+	struct keystore_entry *list;
+	size_t n;
+	int err;
+
+	warnings = 0;
+	last_warning[0] = '\0';
+	err = keystore_list(outsider_store, NULL, &list, &n, on_warn, NULL);
+	if (err < 0)
+		return 200 + -err;
+	keystore_entries_free(list, n);
+	return (int)n * 10 + warnings +
+	       (strstr(last_warning, strerror(EACCES)) ? 9 : 0);
+}
+
+START_TEST(test_unreadable_controller_dir_is_an_error)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	bdaddr_t readable, locked;
+	char cdir[256];
+
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &readable), 0);
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:01:00:01", &locked), 0);
+	ck_assert_int_eq(keystore_save(dir, &readable, &k), 0);
+	ck_assert_int_eq(keystore_save(dir, &locked, &k), 0);
+	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:00:00:00", dir);
+	ck_assert_int_eq(chmod(cdir, 0755), 0);
+	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 dir);
+	ck_assert_int_eq(chmod(cdir, 0755), 0);
+	/* One controller's keys readable, the other's not: a list with only
+	 * the first would make `keys load` drop the second's from the
+	 * kernel. */
+	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:01:00:01", dir);
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	ck_assert_int_eq(chmod(cdir, geteuid() ? 0 : 0700), 0);
+	snprintf(outsider_store, sizeof(outsider_store), ".");
+	ck_assert_int_eq(as_outsider(outsider_list), 200 + EACCES);
+	ck_assert_int_eq(chmod(cdir, 0700), 0);
+}
+END_TEST
+
+START_TEST(test_save_where_not_allowed)
+{
+	char path[256];
+
+	/* A store directory nobody may write to: nothing can be made. */
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	snprintf(outsider_store, sizeof(outsider_store), "%s/ro", dir);
+	ck_assert_int_eq(mkdir(outsider_store, 0555), 0);
+	ck_assert_int_eq(chmod(outsider_store, 0555), 0);
+	snprintf(outsider_store, sizeof(outsider_store), "ro");
+	ck_assert_int_eq(as_outsider(outsider_save), EACCES);
+	snprintf(outsider_store, sizeof(outsider_store), "%s/ro", dir);
+	ck_assert_int_eq(rmdir(outsider_store), 0);
+
+	/* Someone else's key: neither replaced nor removed. */
+	snprintf(outsider_store, sizeof(outsider_store), ".");
+	plant("98:D3:31:F5:1A:2B", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
+	      path);
+	ck_assert_int_eq(chmod(path, geteuid() ? 0 : 0600), 0);
+	ck_assert_int_eq(as_outsider(outsider_save), EACCES);
+	ck_assert_int_eq(as_outsider(outsider_remove), EACCES);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	ck_assert_int_eq(access(path, F_OK), 0);
+}
+END_TEST
+
+/* An info file that cannot be read is a warning that says why, and the
+ * rest of the store is still listed. */
+START_TEST(test_unreadable_info_is_warned)
+{
+	char path[256], other[256];
+
+	snprintf(outsider_store, sizeof(outsider_store), ".");
+	plant("98:D3:31:F5:1A:2B", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
+	      path);
+	plant("98:D3:31:F5:1A:2C", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
+	      other);
+	ck_assert_int_eq(chmod(other, 0644), 0);
+	ck_assert_int_eq(chmod(path, geteuid() ? 0 : 0600), 0);
+	ck_assert_int_eq(as_outsider(outsider_list), 1 * 10 + 1 + 9);
+	ck_assert_int_eq(chmod(path, 0600), 0);
+}
+END_TEST
+
 static Suite *keystore_suite(void)
 {
 	Suite *s = suite_create("keystore");
@@ -494,6 +932,9 @@ static Suite *keystore_suite(void)
 	tcase_add_test(text, test_update_refuses_malformed);
 	tcase_add_test(text, test_remove_text);
 	tcase_add_test(text, test_dir_choice);
+	tcase_add_loop_test(text, test_parse_name, 0,
+			    sizeof(names) / sizeof(names[0]));
+	tcase_add_test(text, test_parse_name_cut_to_size);
 	suite_add_tcase(s, text);
 
 	tcase_add_checked_fixture(disk, make_dir, remove_dir);
@@ -504,6 +945,17 @@ static Suite *keystore_suite(void)
 	tcase_add_test(disk, test_missing_store_is_empty);
 	tcase_add_test(disk, test_empty_list_freed);
 	tcase_add_test(disk, test_no_temporary_files_left);
+	tcase_add_test(disk, test_round_trip);
+	tcase_add_test(disk, test_list_names);
+	tcase_add_test(disk, test_save_replaces_atomically);
+	tcase_add_test(disk, test_symlinked_info_refused);
+	tcase_add_loop_test(disk, test_bad_file_skipped, 0,
+			    sizeof(bad_files) / sizeof(bad_files[0]));
+	tcase_add_test(disk, test_empty_file_is_no_key);
+	tcase_add_test(disk, test_oversize_file);
+	tcase_add_test(disk, test_missing_dirs);
+	tcase_add_test(disk, test_save_where_not_allowed);
+	tcase_add_test(disk, test_unreadable_info_is_warned);
 	suite_add_tcase(s, disk);
 	return s;
 }

@@ -147,7 +147,7 @@ static void setup(void)
 	params.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT;
 	params.cb = &callbacks;
 	params.cb_data = &seen;
-	params.deadline = mgmt_deadline_in(5000);
+	params.deadline = time_deadline_in(5000);
 }
 
 static void run(const struct fk_step *steps, int wakeup_fd)
@@ -688,7 +688,7 @@ static void answer_all(const struct fk_step *steps)
 	fk = fk_new(&fd);
 	c = mgmt_client_new(fd);
 	fk_start(fk, steps);
-	while (mgmt_client_next(c, mgmt_deadline_in(3000), &m) == 0) {
+	while (mgmt_client_next(c, time_deadline_in(3000), &m) == 0) {
 		struct mgmt_event ev;
 
 		if (mgmt_event_decode(m, &ev) == 0)
@@ -806,13 +806,13 @@ START_TEST(test_deadline_cancels)
 		FK_COMPLETE(OP_CANCEL, 0, 0x00, DEV),
 		FK_DONE,
 	};
-	int64_t t0 = mgmt_now_ms();
+	int64_t t0 = time_now_ms();
 
-	params.deadline = mgmt_deadline_in(300);
+	params.deadline = time_deadline_in(300);
 	run(steps, -1);
 	ck_assert_int_eq(res.outcome, PAIR_OUTCOME_TIMEOUT);
-	ck_assert_int_ge(mgmt_now_ms() - t0, 300);
-	ck_assert_int_lt(mgmt_now_ms() - t0, 2000);
+	ck_assert_int_ge(time_now_ms() - t0, 300);
+	ck_assert_int_lt(time_now_ms() - t0, 2000);
 }
 END_TEST
 
@@ -1018,7 +1018,7 @@ START_TEST(test_prepare_turns_on_bondable_and_power)
 	fk = fk_new(&fd);
 	c = mgmt_client_new(fd);
 	fk_start(fk, steps);
-	ck_assert_int_eq(pair_prepare_controller(c, 0, mgmt_deadline_in(2000),
+	ck_assert_int_eq(pair_prepare_controller(c, 0, time_deadline_in(2000),
 						 &status, &ci),
 			 0);
 	ok = fk_finish(fk, err, sizeof(err));
@@ -1051,7 +1051,7 @@ START_TEST(test_prepare_leaves_ready_controller_alone)
 	fk = fk_new(&fd);
 	c = mgmt_client_new(fd);
 	fk_start(fk, steps);
-	ck_assert_int_eq(pair_prepare_controller(c, 0, mgmt_deadline_in(2000),
+	ck_assert_int_eq(pair_prepare_controller(c, 0, time_deadline_in(2000),
 						 &status, &ci),
 			 0);
 	ok = fk_finish(fk, err, sizeof(err));

@@ -160,7 +160,7 @@ static void serve(const struct fk_step *steps)
 	fk = fk_new(&fd);
 	c = mgmt_client_new(fd);
 	fk_start(fk, steps);
-	while (mgmt_client_next(c, mgmt_deadline_in(3000), &m) == 0) {
+	while (mgmt_client_next(c, time_deadline_in(3000), &m) == 0) {
 		struct policy_reply r;
 		struct mgmt_event ev;
 		int ret;
@@ -172,7 +172,7 @@ static void serve(const struct fk_step *steps)
 		}
 		policy_note_event(&state, &ev);
 		ret = policy_answer(c, &pol, &state, &ev,
-				    mgmt_deadline_in(2000), &r);
+				    time_deadline_in(2000), &r);
 		if (ev.code == EV_PIN_REQUEST ||
 		    ev.code == EV_CONFIRM_REQUEST ||
 		    ev.code == EV_PASSKEY_REQUEST) {
@@ -614,7 +614,7 @@ START_TEST(test_refuse_each_kind)
 	fk_start(fk, steps);
 	for (int i = 0; i < 3; i++) {
 		ck_assert_int_eq(policy_refuse(c, 0, &addr, codes[i],
-					       mgmt_deadline_in(2000), &r),
+					       time_deadline_in(2000), &r),
 				 0);
 		ck_assert_int_eq(r.reason, POLICY_REASON_REFUSED);
 		ck_assert(!r.accepted);
@@ -622,7 +622,7 @@ START_TEST(test_refuse_each_kind)
 	}
 	/* Not a request: nothing sent. */
 	ck_assert_int_eq(policy_refuse(c, 0, &addr, EV_AUTH_FAILED,
-				       mgmt_deadline_in(2000), &r),
+				       time_deadline_in(2000), &r),
 			 -EINVAL);
 	ck_assert_msg(fk_finish(fk, err, sizeof(err)), "fake kernel: %s", err);
 	mgmt_client_free(c);

@@ -571,20 +571,84 @@ START_TEST(test_rp_settings_and_addr)
 }
 END_TEST
 
+/* Read Index List's reply as the kernel sends it: a little-endian count,
+ * then that many little-endian indexes, the newest controller first. */
 START_TEST(test_rp_index_list)
 {
-	const uint8_t p[] = { 0x02, 0x00, 0x01, 0x00, 0x00, 0x00 };
-	const uint8_t lying[] = { 0x03, 0x00, 0x01, 0x00, 0x00, 0x00 };
-	const uint8_t *entries;
-	uint16_t count;
+	const uint8_t two[] = { 0x02, 0x00, 0x01, 0x00, 0x00, 0x00 };
+	const uint8_t wide[] = { 0x03, 0x00, 0x34, 0x12, 0x00, 0x01,
+				 0xfe, 0xff, 0xaa };
+	const uint8_t none[] = { 0x00, 0x00 };
+	uint16_t indexes[4] = { 0 }, count = 99;
 
-	ck_assert_int_eq(mgmt_rp_index_list_decode(p, sizeof(p), &count, &entries), 0);
+	ck_assert_int_eq(mgmt_rp_index_list_decode(two, sizeof(two), indexes, 4,
+						   &count), 0);
 	ck_assert_uint_eq(count, 2);
-	ck_assert_uint_eq(mgmt_get_le16(entries), 1);
-	ck_assert_uint_eq(mgmt_get_le16(entries + 2), 0);
-	ck_assert_int_eq(mgmt_rp_index_list_decode(lying, sizeof(lying), &count, &entries), -EBADMSG);
-	ck_assert_int_eq(mgmt_rp_index_list_decode(p, 1, &count, &entries), -EBADMSG);
-	ck_assert_int_eq(mgmt_rp_index_list_decode(p, 0, &count, &entries), -EBADMSG);
+	ck_assert_uint_eq(indexes[0], 1);
+	ck_assert_uint_eq(indexes[1], 0);
+
+	/* Both bytes of each index, and a trailing byte ignored. */
+	ck_assert_int_eq(mgmt_rp_index_list_decode(wide, sizeof(wide), indexes,
+						   4, &count), 0);
+	ck_assert_uint_eq(count, 3);
+	ck_assert_uint_eq(indexes[0], 0x1234);
+	ck_assert_uint_eq(indexes[1], 0x0100);
+	ck_assert_uint_eq(indexes[2], 0xfffe);
+
+	/* No controller: a count of zero and nothing else. */
+	count = 99;
+	ck_assert_int_eq(mgmt_rp_index_list_decode(none, sizeof(none), indexes,
+						   4, &count), 0);
+	ck_assert_uint_eq(count, 0);
+	ck_assert_int_eq(mgmt_rp_index_list_decode(none, sizeof(none), NULL, 0,
+						   &count), 0);
+	ck_assert_uint_eq(count, 0);
+}
+END_TEST
+
+static const struct {
+	uint8_t data[8];
+	size_t len;
+} bad_index_lists[] = {
+	{ { 0 }, 0 },				/* no header */
+	{ { 0x01 }, 1 },			/* half a count */
+	{ { 0x01, 0x00 }, 2 },			/* a count, no index */
+	{ { 0x03, 0x00, 0x01, 0x00, 0x00, 0x00 }, 6 }, /* 3 said, 2 there */
+	{ { 0x02, 0x00, 0x01, 0x00, 0x00 }, 5 },	/* last index cut */
+	{ { 0xff, 0xff, 0x00, 0x00 }, 4 },	/* 65535 said, 1 there */
+	{ { 0x00, 0x01, 0x00, 0x00 }, 4 },	/* 256 (big-endian 1) */
+};
+
+START_TEST(test_rp_index_list_malformed)
+{
+	uint16_t indexes[4] = { 7, 7, 7, 7 }, count = 99;
+
+	ck_assert_int_eq(mgmt_rp_index_list_decode(bad_index_lists[_i].data,
+						   bad_index_lists[_i].len,
+						   indexes, 4, &count),
+			 -EBADMSG);
+	/* Nothing written on failure. */
+	ck_assert_uint_eq(count, 99);
+	ck_assert_uint_eq(indexes[0], 7);
+}
+END_TEST
+
+START_TEST(test_rp_index_list_more_than_room)
+{
+	const uint8_t three[] = { 0x03, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00,
+				  0x00 };
+	uint16_t indexes[3] = { 7, 7, 7 }, count = 99;
+
+	ck_assert_int_eq(mgmt_rp_index_list_decode(three, sizeof(three),
+						   indexes, 2, &count),
+			 -ENOBUFS);
+	ck_assert_uint_eq(count, 99);
+	ck_assert_uint_eq(indexes[2], 7);
+	ck_assert_int_eq(mgmt_rp_index_list_decode(three, sizeof(three),
+						   indexes, 3, &count), 0);
+	ck_assert_uint_eq(count, 3);
+	ck_assert_uint_eq(indexes[0], 2);
+	ck_assert_uint_eq(indexes[2], 0);
 }
 END_TEST
 
@@ -736,6 +800,10 @@ static Suite *wire_suite(void)
 	tcase_add_test(rp, test_rp_read_info);
 	tcase_add_test(rp, test_rp_settings_and_addr);
 	tcase_add_test(rp, test_rp_index_list);
+	tcase_add_loop_test(rp, test_rp_index_list_malformed, 0,
+			    sizeof(bad_index_lists) /
+				    sizeof(bad_index_lists[0]));
+	tcase_add_test(rp, test_rp_index_list_more_than_room);
 	tcase_add_test(rp, test_rp_connections);
 	suite_add_tcase(s, rp);
 

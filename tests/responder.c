@@ -59,7 +59,7 @@ static void reply(struct mgmt_client *c, uint16_t op, uint16_t index,
 	     others_seen < target;) {
 		struct mgmt_msg *m;
 
-		if (mgmt_client_next(c, mgmt_deadline_in(60000), &m) < 0)
+		if (mgmt_client_next(c, time_deadline_in(60000), &m) < 0)
 			break;
 		if (m->index != own_index)
 			others_seen++;
@@ -71,7 +71,7 @@ static void reply(struct mgmt_client *c, uint16_t op, uint16_t index,
 		       after_events);
 		fflush(stdout);
 	}
-	err = mgmt_client_call(c, op, index, cp, len, mgmt_deadline_in(5000),
+	err = mgmt_client_call(c, op, index, cp, len, time_deadline_in(5000),
 			       &status, NULL, 0, NULL);
 
 	printf("responder: %s -> %s\n", mgmt_opcode_str(op),
@@ -87,7 +87,7 @@ static void reply(struct mgmt_client *c, uint16_t op, uint16_t index,
 static int flood(struct mgmt_client *c, uint16_t index, unsigned long count)
 {
 	unsigned long sent = 0, done = 0, failed = 0;
-	int64_t start = mgmt_now_ms();
+	int64_t start = time_now_ms();
 	uint8_t cp[260];
 
 	while (done < count) {
@@ -106,7 +106,7 @@ static int flood(struct mgmt_client *c, uint16_t index, unsigned long count)
 			sent++;
 			continue;
 		}
-		err = mgmt_client_next(c, mgmt_deadline_in(5000), &msg);
+		err = mgmt_client_next(c, time_deadline_in(5000), &msg);
 		if (err < 0) {
 			fprintf(stderr, "responder: flood: %s\n",
 				strerror(-err));
@@ -124,7 +124,7 @@ static int flood(struct mgmt_client *c, uint16_t index, unsigned long count)
 	}
 	printf("responder: flood of %lu Set Local Name on hci%u, %lu failed, "
 	       "in %lld ms\n",
-	       done, index, failed, (long long)(mgmt_now_ms() - start));
+	       done, index, failed, (long long)(time_now_ms() - start));
 	return done == count && !failed ? 0 : 1;
 }
 
@@ -182,7 +182,7 @@ int main(int argc, char *argv[])
 		mgmt_client_free(c);
 		return ret;
 	}
-	deadline = mgmt_deadline_in((int64_t)timeout * 1000);
+	deadline = time_deadline_in((int64_t)timeout * 1000);
 	printf("responder: ready on hci%lu\n", index);
 	fflush(stdout);
 	if (pair) {

@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 #include "tests/fuzz/tmpdir.h"
 #include "mgmt/addr.h"
 

@@ -12,8 +12,8 @@
  *
  * Functions return 0 or -errno and never print.
  */
-#ifndef BTPAIR_CLI_KEYSTORE_H
-#define BTPAIR_CLI_KEYSTORE_H
+#ifndef BTPAIR_KEYSTORE_KEYSTORE_H
+#define BTPAIR_KEYSTORE_KEYSTORE_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
-#include "cli/keystore.h"
+#include "keystore/keystore.h"
 
 #include <ctype.h>
 #include <dirent.h>
