@@ -5,6 +5,7 @@
  * next step where something is wrong. --fix mends what is safe to mend and
  * says what it changed; it never stops or reconfigures bluetoothd.
  */
+#include <stdarg.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -18,7 +19,11 @@
 #include <bluetooth/bluetooth.h>
 #include <bluetooth/hci.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/trace.h"
 #include "cli/keystore.h"
 #include "cli/probe.h"
 #include "mgmt/addr.h"
@@ -149,12 +154,6 @@ static int call(struct doctor *d, uint16_t opcode, uint16_t index,
 				status, rp, rp_size, rp_len);
 }
 
-static const char *status_str(uint8_t status)
-{
-	const char *s = mgmt_status_str(status);
-
-	return s ? s : "unknown status";
-}
 
 /* The exit code of a fix the kernel refused. */
 static int fix_exit(uint8_t status, int fallback)
@@ -256,7 +255,7 @@ static bool check_kernel(struct doctor *d)
 	} else {
 		report(d, -1, "mgmt", DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
 		       "Read Management Version Information: %s",
-		       status ? status_str(status) : "malformed reply");
+		       status ? cli_status_name(status) : "malformed reply");
 		return false;
 	}
 
@@ -307,7 +306,7 @@ static bool list_controllers(struct doctor *d)
 	    mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0) {
 		report(d, -1, "controllers", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       NULL, "Read Index List: %s",
-		       status ? status_str(status) : "malformed reply");
+		       status ? cli_status_name(status) : "malformed reply");
 		return false;
 	}
 	for (uint16_t i = 0; i < count; i++) {
@@ -362,7 +361,7 @@ static bool read_info(struct doctor *d, uint16_t index,
 		       status == MGMT_STATUS_PERMISSION_DENIED ?
 			       "run as root (or with CAP_NET_ADMIN)" : NULL,
 		       "Read Controller Information: %s",
-		       status ? status_str(status) : "malformed reply");
+		       status ? cli_status_name(status) : "malformed reply");
 		return false;
 	}
 	return true;
@@ -476,7 +475,7 @@ static void check_setting(struct doctor *d, uint16_t index, uint32_t *settings,
 		       status == MGMT_STATUS_PERMISSION_DENIED ? "run as root" :
 								 next,
 		       "off, and %s failed: %s [mgmt status 0x%02x]",
-		       mgmt_opcode_str(opcode), status_str(status), status);
+		       mgmt_opcode_str(opcode), cli_status_name(status), status);
 		return;
 	}
 	*settings |= bit;
@@ -553,7 +552,7 @@ static int connections(struct doctor *d, uint16_t index, const char *check,
 		       status == MGMT_STATUS_PERMISSION_DENIED ?
 			       "run as root (or with CAP_NET_ADMIN)" : NULL,
 		       "Get Connections: %s",
-		       status ? status_str(status) : "malformed reply");
+		       status ? cli_status_name(status) : "malformed reply");
 		return -EBADMSG;
 	}
 	for (uint16_t i = 0; i < count && n < max; i++)
@@ -630,7 +629,7 @@ static void check_pairing(struct doctor *d, uint16_t index,
 			report(d, index, "pairing", DOCTOR_FAIL,
 			       fix_exit(status, CLI_EXIT_FAILURE), NULL,
 			       "Cancel Pair Device %s: %s [mgmt status 0x%02x]",
-			       s, status_str(status), status);
+			       s, cli_status_name(status), status);
 	}
 	if (!keyless)
 		report(d, index, "pairing", DOCTOR_OK, 0, NULL,
@@ -1065,7 +1064,7 @@ static void check_keys_loaded(struct doctor *d, uint16_t index,
 		report(d, index, "keys-loaded", DOCTOR_FAIL,
 		       fix_exit(status, CLI_EXIT_FAILURE), next,
 		       "Load Link Keys: %s [mgmt status 0x%02x]",
-		       status_str(status), status);
+		       cli_status_name(status), status);
 	} else {
 		report(d, index, "keys-loaded", DOCTOR_FIXED, 0, NULL,
 		       "loaded the %zu stored key%s%s", n, n == 1 ? "" : "s",
@@ -1302,8 +1301,6 @@ int cmd_doctor(struct cli *cli, int argc, char *argv[])
 		else if (opt == 'A')
 			agent_conf = optarg;
 	}
-	if (!cli_check_args(cli, "doctor", argc - optind, 0, 1))
-		return CLI_EXIT_USAGE;
 	if (argc - optind == 1) {
 		if (!cli_parse_addr(cli, "doctor", argv[optind], &dev))
 			return CLI_EXIT_USAGE;

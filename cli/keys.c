@@ -7,7 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/keys.h"
 #include "cli/keystore.h"
 #include "mgmt/addr.h"
 
@@ -379,8 +383,6 @@ int cmd_keys(struct cli *cli, int argc, char *argv[])
 			keystore = optarg;
 	}
 	nargs = argc - optind;
-	if (!cli_check_args(cli, "keys", nargs, 1, 2))
-		return CLI_EXIT_USAGE;
 	verb = argv[optind];
 	dir = keystore_dir(keystore);
 	if (strcmp(verb, "list") == 0 && nargs == 1)

@@ -7,7 +7,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
 
 /* SIGINT and SIGTERM become readable on a signalfd, which every wait in the
  * mgmt client watches: a pairing in progress is then cancelled cleanly. */

@@ -3,7 +3,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/trace.h"
 
 int cmd_monitor(struct cli *cli, int argc, char *argv[])
 {
@@ -32,8 +36,6 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "monitor", argc - optind, 0, 0))
-		return CLI_EXIT_USAGE;
 	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"invalid controller '%s' (expected hciN or N)",

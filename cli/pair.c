@@ -7,7 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "cli/common.h"
+#include "cli/pin.h"
+#include "cli/pair.h"
+#include "cli/keys.h"
+#include "cli/scan.h"
 #include "cli/keystore.h"
 #include "mgmt/addr.h"
 #include "mgmt/pair.h"
@@ -524,8 +532,6 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "pair", argc - optind, 1, 1))
-		goto out;
 	/* A name is resolved once the controller is known; an address is
 	 * checked now, before anything is opened. */
 	if (strncmp(argv[optind], "name:", 5) != 0 &&
@@ -591,8 +597,6 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		if (opt == 'K')
 			keystore = optarg;
 	}
-	if (!cli_check_args(cli, "unpair", argc - optind, 1, 1))
-		return CLI_EXIT_USAGE;
 	by_name = strncmp(argv[optind], "name:", 5) == 0;
 	if (!by_name && !cli_parse_addr(cli, "unpair", argv[optind], &addr))
 		return CLI_EXIT_USAGE;

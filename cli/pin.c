@@ -9,7 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/pin.h"
 #include "mgmt/addr.h"
 
 bool cli_pins_add(struct cli *cli, struct cli_pins *pins, const char *cmd,

@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "cli/common.h"
+#include "cli/scan.h"
 #include "mgmt/addr.h"
 #include "mgmt/eir.h"
 
@@ -294,8 +299,6 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "scan", argc - optind, 0, 0))
-		return CLI_EXIT_USAGE;
 	memset(&sc, 0, sizeof(sc));
 	sc.cli = cli;
 	sc.update = scan_update;

@@ -9,7 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/pin.h"
+#include "cli/pair.h"
+#include "cli/scan.h"
+#include "cli/rfcomm.h"
+#include "cli/serial.h"
 #include "cli/keystore.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
@@ -603,8 +611,6 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "serial", argc - optind, 1, 1 + 256))
-		goto out;
 	verb = argv[optind++];
 	if (strcmp(verb, "up") != 0 && strcmp(verb, "down") != 0) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,

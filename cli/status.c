@@ -4,7 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/keys.h"
+#include "cli/serial.h"
 #include "cli/keystore.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
@@ -316,8 +321,6 @@ int cmd_status(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "status", argc - optind, 0, 1))
-		return CLI_EXIT_USAGE;
 	if (argc - optind == 1 &&
 	    !cli_parse_addr(cli, "status", argv[optind], &filter))
 		return CLI_EXIT_USAGE;
@@ -378,8 +381,7 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 				 &ret)) != -1)
 		if (opt == CLI_OPT_EXIT)
 			return ret;
-	if (!cli_check_args(cli, "disconnect", argc - optind, 1, 1) ||
-	    !cli_parse_addr(cli, "disconnect", argv[optind], &addr))
+	if (!cli_parse_addr(cli, "disconnect", argv[optind], &addr))
 		return CLI_EXIT_USAGE;
 	ret = cli_open(cli, "disconnect");
 	if (!ret)

@@ -1,0 +1,56 @@
+/* Pairing for connect and bind (pair.c). */
+#ifndef BTPAIR_CLI_PAIR_H
+#define BTPAIR_CLI_PAIR_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cli/context.h"
+#include "cli/pin.h"
+#include "mgmt/wire.h"
+
+/*
+ * Pair before connecting (pair.c): like `pair`, key stored, failures
+ * reported, but nothing on stdout. With afresh, the kernel's key for the
+ * device is dropped first (Unpair Device), so that a new one is made.
+ * *already says whether the device was paired already. Returns the exit
+ * code.
+ */
+int cli_pair_for_connect(struct cli *cli, uint16_t index,
+			 const struct mgmt_addr *addr,
+			 const struct cli_pins *pins, unsigned long timeout_s,
+			 bool afresh, bool *already);
+
+/*
+ * The PINs for pairing addr before connect or bind: --pin (in pins), else
+ * pin_file, else BTPAIR_PIN; found_name is the name a scan found, if any
+ * (else the key store's is used). Returns the exit code. (pair.c)
+ */
+int cli_pair_gather_pins(struct cli *cli, struct cli_pins *pins,
+			 const char *cmd, const char *pin_file,
+			 const struct mgmt_addr *addr, const char *found_name);
+
+/*
+ * Answering the pairing requests an RFCOMM connect triggers, for the device
+ * at addr (pair.c). With PINs they are answered as `pair` would, and a new
+ * key is stored once the link is up; without, they are only noted, since an
+ * agent may answer them. cli_connect_auth_serve is an rfcomm_watch's serve.
+ */
+struct cli_connect_auth;
+struct cli_connect_auth *cli_connect_auth_new(struct cli *cli, uint16_t index,
+					      const bdaddr_t *controller,
+					      const struct mgmt_addr *addr,
+					      const struct cli_pins *pins,
+					      int64_t deadline);
+int cli_connect_auth_serve(void *data);
+/*
+ * End it and free it; connect_err is rfcomm_connect's result. After a
+ * connect that failed: the exit code, reported, when a request explains the
+ * failure, else -1 for the caller to report the connect's own error (always
+ * for -EINTR). After one that worked: CLI_EXIT_OK, or the exit code when the
+ * new key could not be stored. A request noted but not answered is refused
+ * when the connect failed.
+ */
+int cli_connect_auth_finish(struct cli_connect_auth *ca, int connect_err);
+
+#endif
