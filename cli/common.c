@@ -222,25 +222,21 @@ int cli_status_fail(struct cli *cli, uint8_t status, const char *what)
 
 int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 {
-	uint8_t rp[2 + 2 * 1024], status;
+	uint8_t rp[2 + 2 * 1024];
 	const uint8_t *entries;
 	size_t rp_len;
 	uint16_t count, wanted = 0;
-	int err;
+	int ret;
 
 	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"invalid controller '%s' (expected hciN or N)",
 				cli->index_arg);
 
-	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
-			       MGMT_INDEX_NONE, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, cmd);
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, cmd);
+	ret = cli_call(cli, cmd, MGMT_OP_READ_INDEX_LIST, MGMT_INDEX_NONE, NULL,
+		       0, NULL, rp, sizeof(rp), &rp_len);
+	if (ret)
+		return ret;
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp); /* more controllers than anyone has */
 	if (mgmt_rp_index_list_decode(rp, rp_len, &count, &entries) < 0)
@@ -272,17 +268,13 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 		  struct mgmt_controller_info *info)
 {
-	uint8_t rp[sizeof(struct mgmt_rp_read_info)], status;
+	uint8_t rp[sizeof(struct mgmt_rp_read_info)];
 	size_t rp_len = 0;
-	int err;
+	int ret = cli_call(cli, cmd, MGMT_OP_READ_INFO, index, NULL, 0, NULL, rp,
+			   sizeof(rp), &rp_len);
 
-	err = mgmt_client_call(cli->client, MGMT_OP_READ_INFO, index, NULL, 0,
-			       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, cmd);
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, cmd);
+	if (ret)
+		return ret;
 	if (mgmt_rp_read_info_decode(rp, rp_len, info) < 0)
 		return cli_client_fail(cli, -EBADMSG, cmd);
 	return CLI_EXIT_OK;

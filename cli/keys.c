@@ -158,10 +158,10 @@ static int keys_load(struct cli *cli, const char *dir)
 {
 	struct keystore_entry *list = NULL;
 	struct mgmt_link_key *keys = NULL;
-	uint8_t *cp = NULL, status;
+	uint8_t *cp = NULL;
 	size_t n = 0, len;
 	uint16_t index;
-	int ret, err;
+	int ret;
 
 	ret = stored_keys(cli, "keys load", dir, true, &index, &list, &n);
 	if (ret)
@@ -183,17 +183,10 @@ static int keys_load(struct cli *cli, const char *dir)
 			       n);
 		goto out;
 	}
-	err = mgmt_client_call(cli->client, MGMT_OP_LOAD_LINK_KEYS, index, cp,
-			       len, mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
-	if (err < 0) {
-		ret = cli_client_fail(cli, err, "keys load");
+	ret = cli_call(cli, "keys load", MGMT_OP_LOAD_LINK_KEYS, index, cp,
+		       len, NULL, NULL, 0, NULL);
+	if (ret)
 		goto out;
-	}
-	if (status != MGMT_STATUS_SUCCESS) {
-		ret = cli_status_fail(cli, status, "keys load");
-		goto out;
-	}
 	if (cli->json) {
 		struct json j;
 

@@ -256,9 +256,7 @@ static int report_failure(struct cli *cli, const char *a,
 						 "PIN)" :
 						 "pairing refused while "
 						 "bluetoothd runs",
-				mgmt_status_str(res->status) ?
-					mgmt_status_str(res->status) :
-					"unknown status");
+				cli_status_name(res->status));
 
 	switch (res->status) {
 	case MGMT_STATUS_AUTH_FAILED:
@@ -299,9 +297,7 @@ static int report_failure(struct cli *cli, const char *a,
 	default:
 		return cli_fail(cli, cli_status_exit(res->status), st,
 				"pair %s: %s", a,
-				mgmt_status_str(res->status) ?
-					mgmt_status_str(res->status) :
-					"unknown status");
+				cli_status_name(res->status));
 	}
 }
 
@@ -373,9 +369,7 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
 			       "pair %s: hci%u cannot be made ready (%s)", a,
 			       p->index,
-			       mgmt_status_str(status) ?
-				       mgmt_status_str(status) :
-				       "unknown status");
+			       cli_status_name(status));
 		return ret;
 	}
 
@@ -710,14 +704,12 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 
 	if (afresh) {
 		uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
-		int err = mgmt_client_call(
-			cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
-			mgmt_cmd_unpair_device(cp, addr, true),
-			mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
-			NULL, 0, NULL);
 
-		if (err < 0)
-			return cli_client_fail(cli, err, "connect");
+		ret = cli_call(cli, "connect", MGMT_OP_UNPAIR_DEVICE, index, cp,
+			       mgmt_cmd_unpair_device(cp, addr, true), &status,
+			       NULL, 0, NULL);
+		if (ret)
+			return ret;
 		/* Not Paired: the kernel has dropped the key already. */
 		if (status != MGMT_STATUS_SUCCESS &&
 		    status != MGMT_STATUS_NOT_PAIRED)
