@@ -446,7 +446,24 @@ int cli_pair_gather_pins(struct cli *cli, struct cli_pins *pins,
 	return gather_pins(cli, pins, cmd, pin_file, NULL, addr, found_name);
 }
 
-int cmd_pair(struct cli *cli, int argc, char *argv[])
+/* What pair was asked for. */
+struct pair_opts {
+	const char *target; /* ADDR or name:PATTERN */
+	bool by_name, first;
+	const char *pin_file;
+	struct cli_pins pins;
+	unsigned long timeout_s;
+	/* The pairing: the address (when given as one), passkey, confirm,
+	 * capability. */
+	struct pair_params p;
+	bool store;
+	const char *keystore;
+};
+
+/* Parse pair's command line into o; false with *ret set when done already
+ * (help shown, or a usage error reported). */
+static bool parse_pair(struct cli *cli, int argc, char *argv[],
+		       struct pair_opts *o, int *ret)
 {
 	static const struct option opts[] = {
 		{ "pin", required_argument, NULL, 'p' },
@@ -460,112 +477,134 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 		{ "first", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pair_ctx ctx = { .cli = cli, .store = true };
-	bool first = false, by_name;
-	struct pair_params p = {
-		.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
-		/* Asked only of a person at a terminal, never through
-		 * /dev/tty behind a script's redirections (ssh -t gives
-		 * the script one all the same). */
-		.confirm = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) ?
-				   PAIR_CONFIRM_ASK :
-				   PAIR_CONFIRM_REFUSE,
-		.cb = &pair_callbacks,
-		.cb_data = &ctx,
-	};
-	struct cli_pins pins = { .count = 0 };
-	const char *pin_file = NULL;
-	unsigned long timeout_s = PAIR_DEFAULT_TIMEOUT_S, v;
-	char a[BT_ADDR_STRLEN], found[249];
-	int opt, ret = CLI_EXIT_USAGE;
+	unsigned long v;
+	int opt;
 
-	while ((opt = cli_getopt(cli, "pair", argc, argv, "", opts, &ret)) !=
+	while ((opt = cli_getopt(cli, "pair", argc, argv, "", opts, ret)) !=
 	       -1) {
 		switch (opt) {
 		case CLI_OPT_EXIT:
-			goto out;
+			return false;
 		case 'p':
-			if (!cli_pins_add(cli, &pins, "pair", optarg))
-				goto out;
+			if (!cli_pins_add(cli, &o->pins, "pair", optarg))
+				return false;
 			break;
 		case 'f':
-			pin_file = optarg;
+			o->pin_file = optarg;
 			break;
 		case 'k':
 			if (!cli_parse_uint(optarg, 0, 999999, &v)) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,
 					 "pair: --passkey takes 0 to 999999");
-				goto out;
+				return false;
 			}
-			p.have_passkey = true;
-			p.passkey = (uint32_t)v;
+			o->p.have_passkey = true;
+			o->p.passkey = (uint32_t)v;
 			break;
 		case 'c':
-			p.confirm = PAIR_CONFIRM_ACCEPT;
+			o->p.confirm = PAIR_CONFIRM_ACCEPT;
 			break;
 		case 'C':
-			if (mgmt_io_cap_parse(optarg, &p.io_cap) < 0) {
+			if (mgmt_io_cap_parse(optarg, &o->p.io_cap) < 0) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,
 					 "pair: unknown capability '%s'",
 					 optarg);
-				goto out;
+				return false;
 			}
 			break;
 		case 't':
-			if (!cli_parse_timeout(cli, "pair", optarg, &timeout_s))
-				goto out;
+			if (!cli_parse_timeout(cli, "pair", optarg,
+					       &o->timeout_s))
+				return false;
 			break;
 		case 'n':
-			ctx.store = false;
+			o->store = false;
 			break;
 		case 'K':
-			ctx.keystore = optarg;
+			o->keystore = optarg;
 			break;
 		case '1':
-			first = true;
+			o->first = true;
 			break;
 		}
 	}
+	o->target = argv[optind];
+	o->by_name = strncmp(o->target, "name:", 5) == 0;
 	/* A name is resolved once the controller is known; an address is
 	 * checked now, before anything is opened. */
-	if (strncmp(argv[optind], "name:", 5) != 0 &&
-	    !cli_parse_addr(cli, "pair", argv[optind], &p.addr))
-		goto out;
-	if (pins.count && pin_file) {
+	if (!o->by_name && !cli_parse_addr(cli, "pair", o->target, &o->p.addr))
+		return false;
+	if (o->pins.count && o->pin_file) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "pair: give --pin or --pin-file, not both");
-		goto out;
+		return false;
 	}
-	by_name = strncmp(argv[optind], "name:", 5) == 0;
+	return true;
+}
+
+/* The controller, the device (found by a scan for a name) and its PINs.
+ * Returns the exit code, reported. */
+static int find_device(struct cli *cli, struct pair_opts *o)
+{
+	char found[249];
+	int ret;
+
 	/* With an address, a bad PIN source is a usage error before any
 	 * kernel is asked; a name has to be found first. */
-	if (!by_name && (ret = gather_pins(cli, &pins, "pair", pin_file,
-					   ctx.keystore, &p.addr, NULL)))
-		goto out;
+	if (!o->by_name && (ret = gather_pins(cli, &o->pins, "pair",
+					      o->pin_file, o->keystore,
+					      &o->p.addr, NULL)))
+		return ret;
 	ret = cli_open(cli, "pair");
 	if (!ret)
-		ret = cli_resolve_index(cli, "pair", &p.index);
-	if (!ret && by_name)
-		ret = cli_resolve_addr_name(cli, "pair", argv[optind], p.index,
-					    first, &p.addr, found,
+		ret = cli_resolve_index(cli, "pair", &o->p.index);
+	if (!ret && o->by_name)
+		ret = cli_resolve_addr_name(cli, "pair", o->target, o->p.index,
+					    o->first, &o->p.addr, found,
 					    sizeof(found));
-	if (!ret && by_name)
-		ret = gather_pins(cli, &pins, "pair", pin_file, ctx.keystore,
-				  &p.addr, found);
+	if (!ret && o->by_name)
+		ret = gather_pins(cli, &o->pins, "pair", o->pin_file,
+				  o->keystore, &o->p.addr, found);
+	return ret;
+}
+
+int cmd_pair(struct cli *cli, int argc, char *argv[])
+{
+	struct pair_ctx ctx = { .cli = cli };
+	struct pair_opts o = {
+		.timeout_s = PAIR_DEFAULT_TIMEOUT_S,
+		.store = true,
+		.p = {
+			.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
+			/* Asked only of a person at a terminal, never
+			 * through /dev/tty behind a script's redirections
+			 * (ssh -t gives the script one all the same). */
+			.confirm = isatty(STDIN_FILENO) &&
+						   isatty(STDERR_FILENO) ?
+					   PAIR_CONFIRM_ASK :
+					   PAIR_CONFIRM_REFUSE,
+			.cb = &pair_callbacks,
+			.cb_data = &ctx,
+		},
+	};
+	int ret = CLI_EXIT_USAGE;
+
+	if (!parse_pair(cli, argc, argv, &o, &ret))
+		goto out;
+	ret = find_device(cli, &o);
 	if (ret)
 		goto out;
-	bt_addr_format(&p.addr.bdaddr, a);
-	p.pins = (const char *const *)pins.pins;
-	p.pin_count = pins.count;
-
+	ctx.store = o.store;
+	ctx.keystore = o.keystore;
+	o.p.pins = (const char *const *)o.pins.pins;
+	o.p.pin_count = o.pins.count;
 	if (cli_bluetoothd_running())
 		cli_warn(cli, "bluetoothd is running: it may answer or reject "
 			      "this device's requests before btpair does");
-
-	ret = run_pairing(cli, &p, &ctx, timeout_s);
+	ret = run_pairing(cli, &o.p, &ctx, o.timeout_s);
 out:
 	explicit_bzero(&ctx.key, sizeof(ctx.key));
-	cli_pins_clear(&pins);
+	cli_pins_clear(&o.pins);
 	return ret;
 }
 
