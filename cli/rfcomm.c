@@ -908,7 +908,21 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 	return ret;
 }
 
-int cmd_bind(struct cli *cli, int argc, char *argv[])
+/* What bind was asked for. */
+struct bind_opts {
+	const char *target; /* ADDR or name:PATTERN */
+	struct mgmt_addr addr; /* parsed when target is an address */
+	bool by_name, first;
+	uint8_t channel; /* 0: found by SDP */
+	unsigned long dev, timeout_s;
+	const char *pin_file;
+	struct cli_pins pins;
+};
+
+/* Parse bind's command line into o; false with *ret set when done already
+ * (help shown, or a usage error reported). */
+static bool parse_bind(struct cli *cli, int argc, char *argv[],
+		       struct bind_opts *o, int *ret)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
@@ -919,105 +933,124 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 		{ "first", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long dev = 0, timeout_s = CONNECT_DEFAULT_TIMEOUT_S;
-	struct cli_pins pins = { .count = 0 };
-	const char *pin_file = NULL;
-	bool first = false, by_name, already;
-	uint8_t channel = 0;
-	struct mgmt_addr addr;
-	char a[BT_ADDR_STRLEN], found[249];
-	bdaddr_t local;
-	uint16_t index;
-	int opt, ret = CLI_EXIT_USAGE, err;
+	int opt;
 
-	while ((opt = cli_getopt(cli, "bind", argc, argv, "", opts, &ret)) != -1) {
+	while ((opt = cli_getopt(cli, "bind", argc, argv, "", opts, ret)) != -1) {
 		switch (opt) {
 		case CLI_OPT_EXIT:
-			goto out;
+			return false;
 		case 'c':
-			if (!cli_parse_channel(cli, "bind", optarg, &channel))
-				goto out;
+			if (!cli_parse_channel(cli, "bind", optarg, &o->channel))
+				return false;
 			break;
 		case 'd':
-			if (!cli_parse_uint(optarg, 0, 255, &dev)) {
+			if (!cli_parse_uint(optarg, 0, 255, &o->dev)) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,
 					 "bind: --dev takes 0 to 255");
-				goto out;
+				return false;
 			}
 			break;
 		case 'p':
-			if (!cli_pins_add(cli, &pins, "bind", optarg))
-				goto out;
+			if (!cli_pins_add(cli, &o->pins, "bind", optarg))
+				return false;
 			break;
 		case 'f':
-			pin_file = optarg;
+			o->pin_file = optarg;
 			break;
 		case 't':
-			if (!cli_parse_timeout(cli, "bind", optarg, &timeout_s))
-				goto out;
+			if (!cli_parse_timeout(cli, "bind", optarg,
+					       &o->timeout_s))
+				return false;
 			break;
 		case '1':
-			first = true;
+			o->first = true;
 			break;
 		}
 	}
-	ret = CLI_EXIT_USAGE;
-	by_name = strncmp(argv[optind], "name:", 5) == 0;
-	if (!by_name && !cli_parse_addr(cli, "bind", argv[optind], &addr))
-		goto out;
-	if (!by_name && (ret = cli_pair_gather_pins(cli, &pins, "bind",
-						    pin_file, &addr, NULL)))
-		goto out;
-	ret = cli_controller(cli, "bind", &index, &local);
+	o->target = argv[optind];
+	o->by_name = strncmp(o->target, "name:", 5) == 0;
+	return o->by_name || cli_parse_addr(cli, "bind", o->target, &o->addr);
+}
+
+/*
+ * Find the controller and the device, pair with the PINs given (if not
+ * paired yet), find the channel and make /dev/rfcommN. Returns the exit
+ * code, reported.
+ */
+static int bind_device(struct cli *cli, struct bind_opts *o, uint16_t *index)
+{
+	bool already;
+	char found[249];
+	bdaddr_t local;
+	int ret, err;
+
+	if (!o->by_name && (ret = cli_pair_gather_pins(cli, &o->pins, "bind",
+						       o->pin_file, &o->addr,
+						       NULL)))
+		return ret;
+	ret = cli_controller(cli, "bind", index, &local);
 	if (!ret)
-		ret = cli_resolve_addr_name(cli, "bind", argv[optind], index,
-					    first, &addr, found, sizeof(found));
-	if (!ret && by_name)
-		ret = cli_pair_gather_pins(cli, &pins, "bind", pin_file, &addr,
-					   found);
+		ret = cli_resolve_addr_name(cli, "bind", o->target, *index,
+					    o->first, &o->addr, found,
+					    sizeof(found));
+	if (!ret && o->by_name)
+		ret = cli_pair_gather_pins(cli, &o->pins, "bind", o->pin_file,
+					   &o->addr, found);
 	/* With a PIN, pair now (if not yet): whoever opens the device node
 	 * later finds the link key there, with nobody to answer a PIN. */
-	if (!ret && pins.count)
-		ret = cli_pair_for_connect(cli, index, &addr, &pins, timeout_s,
-					   false, &already);
+	if (!ret && o->pins.count)
+		ret = cli_pair_for_connect(cli, *index, &o->addr, &o->pins,
+					   o->timeout_s, false, &already);
+	if (!ret && !o->channel)
+		ret = cli_find_channel(cli, "bind", &local, &o->addr.bdaddr,
+				       mgmt_deadline_in((int64_t)o->timeout_s *
+							1000),
+				       &o->channel);
 	if (ret)
-		goto out;
-	bt_addr_format(&addr.bdaddr, a);
-	if (!channel)
-		ret = cli_find_channel(cli, "bind", &local, &addr.bdaddr,
-				       mgmt_deadline_in((int64_t)timeout_s * 1000),
-				   &channel);
-	if (ret)
-		goto out;
-	err = rfcomm_bind_dev((int)dev, &local, &addr.bdaddr, channel);
-	if (err == -EADDRINUSE || err == -EBUSY) {
-		ret = cli_fail(cli, CLI_EXIT_BUSY, -1,
-			       "bind: /dev/rfcomm%lu is already bound", dev);
-		goto out;
-	}
+		return ret;
+	err = rfcomm_bind_dev((int)o->dev, &local, &o->addr.bdaddr,
+			      o->channel);
+	if (err == -EADDRINUSE || err == -EBUSY)
+		return cli_fail(cli, CLI_EXIT_BUSY, -1,
+				"bind: /dev/rfcomm%lu is already bound",
+				o->dev);
 	if (err < 0) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "bind /dev/rfcomm%lu", dev);
-		ret = cli_errno_fail(cli, err, what);
-		goto out;
+		snprintf(what, sizeof(what), "bind /dev/rfcomm%lu", o->dev);
+		return cli_errno_fail(cli, err, what);
 	}
+	return CLI_EXIT_OK;
+}
+
+int cmd_bind(struct cli *cli, int argc, char *argv[])
+{
+	struct bind_opts o = { .timeout_s = CONNECT_DEFAULT_TIMEOUT_S };
+	char a[BT_ADDR_STRLEN];
+	uint16_t index;
+	int ret = CLI_EXIT_USAGE;
+
+	if (!parse_bind(cli, argc, argv, &o, &ret))
+		goto out;
+	ret = bind_device(cli, &o, &index);
+	if (ret)
+		goto out;
+	bt_addr_format(&o.addr.bdaddr, a);
 	if (cli->json) {
 		struct json j;
 
 		json_begin(&j, "bound");
 		json_int(&j, "index", index);
 		json_str(&j, "address", a);
-		json_int(&j, "channel", channel);
-		json_int(&j, "dev", (long long)dev);
+		json_int(&j, "channel", o.channel);
+		json_int(&j, "dev", (long long)o.dev);
 		json_end(cli, &j);
 	} else {
-		cli_print(cli, "bound /dev/rfcomm%lu to %s channel %u", dev, a,
-			  channel);
+		cli_print(cli, "bound /dev/rfcomm%lu to %s channel %u", o.dev,
+			  a, o.channel);
 	}
-	ret = CLI_EXIT_OK;
 out:
-	cli_pins_clear(&pins);
+	cli_pins_clear(&o.pins);
 	return ret;
 }
 
