@@ -9,6 +9,59 @@
 #include "cli/common.h"
 #include "cli/trace.h"
 
+/* Print one event, as a line or a JSON object. */
+static void show_event(struct cli *cli, const struct mgmt_event *ev)
+{
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, cli_event_name(ev->code));
+		cli_event_json(ev, &j);
+		json_end(cli, &j);
+	} else {
+		char line[512];
+
+		cli_event_describe(ev, line, sizeof(line));
+		cli_print(cli, "%s", line);
+	}
+}
+
+/* Print the events (of the controller wanted, or all) until the deadline
+ * (-1: none). Returns the exit code. */
+static int watch(struct cli *cli, uint16_t wanted, int64_t deadline)
+{
+	for (;;) {
+		struct mgmt_msg *msg;
+		struct mgmt_event ev;
+		int err = mgmt_client_next(cli->client, deadline, &msg);
+
+		if (err == -ETIMEDOUT) {
+			/* The end of a quiet watch still prints something. */
+			if (cli->json) {
+				struct json j;
+
+				json_begin(&j, "stopped");
+				json_str(&j, "command", "monitor");
+				json_null(&j, "paired");
+				json_end(cli, &j);
+			}
+			return CLI_EXIT_OK;
+		}
+		if (err == -EINTR)
+			return CLI_EXIT_INTERRUPTED;
+		if (err < 0)
+			return cli_client_fail(cli, err, "monitor");
+		/* The event points into msg (a Device Connected's EIR, a
+		 * Device Found's): msg lives until the event is shown.
+		 * Events the monitor does not know, or malformed ones, are
+		 * skipped: they carry nothing it could show truthfully. */
+		if (mgmt_event_decode(msg, &ev) == 0 &&
+		    (wanted == MGMT_INDEX_NONE || ev.index == wanted))
+			show_event(cli, &ev);
+		free(msg);
+	}
+}
+
 int cmd_monitor(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -17,9 +70,8 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 	};
 	unsigned long timeout_s = 0;
 	bool have_timeout = false;
-	int64_t deadline;
 	uint16_t wanted = MGMT_INDEX_NONE;
-	int opt, ret = CLI_EXIT_OK, err;
+	int opt, ret = CLI_EXIT_OK;
 
 	while ((opt = cli_getopt(cli, "monitor", argc, argv, "", opts, &ret)) !=
 	       -1) {
@@ -50,51 +102,7 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 	ret = cli_open(cli, "monitor");
 	if (ret)
 		return ret;
-
-	deadline = have_timeout ? mgmt_deadline_in((int64_t)timeout_s * 1000) :
-				  -1;
-	for (;;) {
-		struct mgmt_msg *msg;
-		struct mgmt_event ev;
-		char line[512];
-
-		err = mgmt_client_next(cli->client, deadline, &msg);
-		if (err == -ETIMEDOUT) {
-			/* The end of a quiet watch still prints something. */
-			if (cli->json) {
-				struct json j;
-
-				json_begin(&j, "stopped");
-				json_str(&j, "command", "monitor");
-				json_null(&j, "paired");
-				json_end(cli, &j);
-			}
-			return CLI_EXIT_OK;
-		}
-		if (err == -EINTR)
-			return CLI_EXIT_INTERRUPTED;
-		if (err < 0)
-			return cli_client_fail(cli, err, "monitor");
-		/* The event points into msg (a Device Connected's EIR, a
-		 * Device Found's): msg lives until the event is shown. */
-		err = mgmt_event_decode(msg, &ev);
-		/* Events the monitor does not know, or malformed ones, are
-		 * skipped: they carry nothing it could show truthfully. */
-		if (err < 0 ||
-		    (wanted != MGMT_INDEX_NONE && ev.index != wanted)) {
-			free(msg);
-			continue;
-		}
-		if (cli->json) {
-			struct json j;
-
-			json_begin(&j, cli_event_name(ev.code));
-			cli_event_json(&ev, &j);
-			json_end(cli, &j);
-		} else {
-			cli_event_describe(&ev, line, sizeof(line));
-			cli_print(cli, "%s", line);
-		}
-		free(msg);
-	}
+	return watch(cli, wanted,
+		     have_timeout ? mgmt_deadline_in((int64_t)timeout_s * 1000) :
+				    -1);
 }

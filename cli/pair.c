@@ -608,20 +608,79 @@ out:
 	return ret;
 }
 
+/*
+ * Unpair Device, disconnecting it; *in_kernel says whether the kernel had
+ * a key for it. Returns the exit code, reported.
+ */
+static int unpair_kernel(struct cli *cli, uint16_t index,
+			 const struct mgmt_addr *addr, const char *what,
+			 bool *in_kernel)
+{
+	uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
+	bool lost = false;
+	int err;
+
+	for (int tries = 1;; tries++) {
+		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
+				       index, cp,
+				       mgmt_cmd_unpair_device(cp, addr, true),
+				       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       &status, NULL, 0, NULL);
+		/* The reply lost to a full receive buffer (-ENOMEM): the
+		 * kernel unpaired, or refused at once. Asking again tells:
+		 * Not Paired now means the device is not paired, as asked. */
+		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
+			break;
+		lost = true;
+	}
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
+		return cli_status_fail(cli, status, what);
+	cli_progress_end();
+	*in_kernel = status == MGMT_STATUS_SUCCESS ||
+		     (lost && status == MGMT_STATUS_NOT_PAIRED);
+	return CLI_EXIT_OK;
+}
+
+/* Remove the device's key from the store in dir, after the kernel's (or
+ * not); *in_store says whether there was one. Returns the exit code. */
+static int unpair_store(struct cli *cli, const char *dir,
+			const bdaddr_t *ctrl, const bdaddr_t *dev,
+			const char *a, bool in_kernel, bool *in_store)
+{
+	int err = keystore_remove(dir, ctrl, dev);
+
+	if (err < 0 && err != -ENOENT)
+		return cli_fail(cli, cli_permission_error(err) ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1,
+				"unpair %s: %s the key in %s could not be "
+				"removed: %s",
+				a, in_kernel ? "unpaired, but" : "",
+				dir, err == -EBADMSG ? "its file is malformed" :
+				cli_permission_error(err) ?
+					"permission denied: needs root or "
+					"CAP_NET_ADMIN" :
+					strerror(-err));
+	*in_store = err == 0;
+	return CLI_EXIT_OK;
+}
+
 int cmd_unpair(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "keystore", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
 	struct mgmt_controller_info info;
 	const char *keystore = NULL, *dir;
 	char a[BT_ADDR_STRLEN], what[64];
-	bool in_kernel, in_store, by_name, lost = false;
+	bool in_kernel = false, in_store = false, by_name;
 	struct mgmt_addr addr;
 	uint16_t index;
-	int opt, ret = CLI_EXIT_OK, err;
+	int opt, ret = CLI_EXIT_OK;
 
 	while ((opt = cli_getopt(cli, "unpair", argc, argv, "", opts, &ret)) !=
 	       -1) {
@@ -651,44 +710,14 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	bt_addr_format(&addr.bdaddr, a);
 	snprintf(what, sizeof(what), "unpair %s", a);
 	cli_progress(cli, -1, "unpairing %s (and disconnecting it)", a);
-	for (int tries = 1;; tries++) {
-		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
-				       index, cp,
-				       mgmt_cmd_unpair_device(cp, &addr, true),
-				       mgmt_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-				       &status, NULL, 0, NULL);
-		/* The reply lost to a full receive buffer (-ENOMEM): the
-		 * kernel unpaired, or refused at once. Asking again tells:
-		 * Not Paired now means the device is not paired, as asked. */
-		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
-			break;
-		lost = true;
-	}
-	if (err < 0)
-		return cli_client_fail(cli, err, what);
-	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
-		return cli_status_fail(cli, status, what);
-	cli_progress_end();
-	in_kernel = status == MGMT_STATUS_SUCCESS ||
-		    (lost && status == MGMT_STATUS_NOT_PAIRED);
-
-	err = keystore_remove(dir, &info.bdaddr, &addr.bdaddr);
-	if (err < 0 && err != -ENOENT)
-		return cli_fail(cli, cli_permission_error(err) ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
-				-1,
-				"unpair %s: %s the key in %s could not be "
-				"removed: %s",
-				a, in_kernel ? "unpaired, but" : "",
-				dir, err == -EBADMSG ? "its file is malformed" :
-				cli_permission_error(err) ?
-					"permission denied: needs root or "
-					"CAP_NET_ADMIN" :
-					strerror(-err));
-	in_store = err == 0;
+	ret = unpair_kernel(cli, index, &addr, what, &in_kernel);
+	if (!ret)
+		ret = unpair_store(cli, dir, &info.bdaddr, &addr.bdaddr, a,
+				   in_kernel, &in_store);
+	if (ret)
+		return ret;
 	if (!in_kernel && !in_store)
-		return cli_fail(cli, CLI_EXIT_FAILURE, status,
+		return cli_fail(cli, CLI_EXIT_FAILURE, MGMT_STATUS_NOT_PAIRED,
 				"unpair %s: not paired on hci%u", a, index);
 
 	if (cli->json) {

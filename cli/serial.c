@@ -577,6 +577,45 @@ static int pty_down(struct serial_run *r, const struct serial_entry *e,
 	return CLI_EXIT_OK;
 }
 
+/* The kernel's /dev/rfcommN bindings into r. Returns the exit code. */
+static int list_bindings(struct cli *cli, struct serial_run *r)
+{
+	int err = rfcomm_list_devs(r->devs, RFCOMM_MAX_DEV, &r->ndevs);
+
+	if (err == -EAFNOSUPPORT || err == -EPROTONOSUPPORT)
+		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				"serial: this kernel has no RFCOMM support");
+	if (err < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"serial: RFCOMM bindings: %s", strerror(-err));
+	return CLI_EXIT_OK;
+}
+
+/* Bring up (or down) each entry named (all when none is), in the file's
+ * order; one failure does not stop the others. Returns the first failure's
+ * exit code, or an interruption's. */
+static int run_entries(struct serial_run *r, bool up, char *names[],
+		       int nnames)
+{
+	int ret, first_fail = CLI_EXIT_OK;
+
+	for (size_t i = 0; i < r->conf->count; i++) {
+		const struct serial_entry *e = &r->conf->entries[i];
+		bool wanted = nnames == 0;
+
+		for (int k = 0; k < nnames && !wanted; k++)
+			wanted = strcmp(names[k], e->name) == 0;
+		if (!wanted)
+			continue;
+		ret = up ? entry_up(r, e) : entry_down(r, e);
+		if (ret == CLI_EXIT_INTERRUPTED)
+			return ret;
+		if (ret && !first_fail)
+			first_fail = ret;
+	}
+	return first_fail;
+}
+
 int cmd_serial(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -591,7 +630,7 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 	struct serial_conf_error cerr;
 	const char *conf_opt = NULL, *path, *verb;
 	bool up;
-	int opt, ret = CLI_EXIT_USAGE, first_fail = CLI_EXIT_OK, err;
+	int opt, ret = CLI_EXIT_USAGE, err;
 
 	memset(&r, 0, sizeof(r));
 	while ((opt = cli_getopt(cli, "serial", argc, argv, "", opts, &ret)) !=
@@ -638,37 +677,13 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 			goto out;
 		}
 	}
-	err = rfcomm_list_devs(r.devs, RFCOMM_MAX_DEV, &r.ndevs);
-	if (err == -EAFNOSUPPORT || err == -EPROTONOSUPPORT) {
-		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
-			       "serial: this kernel has no RFCOMM support");
+	ret = list_bindings(cli, &r);
+	if (ret)
 		goto out;
-	}
-	if (err < 0) {
-		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1,
-			       "serial: RFCOMM bindings: %s", strerror(-err));
-		goto out;
-	}
 	r.cli = cli;
 	r.conf = &conf;
 	r.pins = &pins;
-	for (size_t i = 0; i < conf.count; i++) {
-		const struct serial_entry *e = &conf.entries[i];
-		bool wanted = optind == argc;
-
-		for (int k = optind; k < argc && !wanted; k++)
-			wanted = strcmp(argv[k], e->name) == 0;
-		if (!wanted)
-			continue;
-		ret = up ? entry_up(&r, e) : entry_down(&r, e);
-		if (ret == CLI_EXIT_INTERRUPTED) {
-			first_fail = ret;
-			break;
-		}
-		if (ret && !first_fail)
-			first_fail = ret;
-	}
-	ret = first_fail;
+	ret = run_entries(&r, up, argv + optind, argc - optind);
 out:
 	serial_conf_free(&conf);
 	cli_pins_clear(&pins);
