@@ -1275,6 +1275,50 @@ static void check_device(struct doctor *d, uint16_t index,
 	}
 }
 
+/* Every check in order, each reported; the device's too when dev is
+ * given. Stops at an interruption. */
+static void run_checks(struct doctor *d, const struct mgmt_addr *dev)
+{
+	snapshot_sockets(d);
+	find_bluetoothd(d);
+	if (probe_rfkill_read(PROBE_RFKILL_DEV, d->rfkill, DOCTOR_MAX_RFKILL,
+			      &d->nrfkill) < 0)
+		d->nrfkill = 0;
+
+	if (check_kernel(d) && !d->interrupted && list_controllers(d)) {
+		for (size_t i = 0; i < d->nindexes && !d->interrupted; i++) {
+			struct mgmt_controller_info info;
+
+			check_controller(d, d->indexes[i], &info);
+		}
+	}
+	if (!d->interrupted) {
+		check_sockets(d);
+		check_bluetoothd(d);
+		check_keystore(d);
+	}
+	for (size_t i = 0; i < d->nindexes && !d->interrupted; i++) {
+		struct mgmt_controller_info info;
+
+		if (!read_info(d, d->indexes[i], &info))
+			continue;
+		check_keys_loaded(d, d->indexes[i], &info.bdaddr);
+	}
+	if (!d->interrupted)
+		check_agent_conf(d);
+	if (dev && !d->interrupted) {
+		struct mgmt_controller_info info;
+
+		/* The controller -i names, or the lowest index. */
+		if (d->nindexes && read_info(d, d->indexes[0], &info))
+			check_device(d, d->indexes[0], &info, dev);
+		else if (!d->interrupted)
+			report(d, -1, "page", DOCTOR_FAIL,
+			       CLI_EXIT_NO_CONTROLLER, "see the checks above",
+			       "the device cannot be checked: no controller");
+	}
+}
+
 int cmd_doctor(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -1320,45 +1364,7 @@ int cmd_doctor(struct cli *cli, int argc, char *argv[])
 	d->keystore = keystore_dir(keystore);
 	d->agent_conf = agent_conf ? agent_conf : DOCTOR_AGENT_CONF;
 
-	snapshot_sockets(d);
-	find_bluetoothd(d);
-	if (probe_rfkill_read(PROBE_RFKILL_DEV, d->rfkill, DOCTOR_MAX_RFKILL,
-			      &d->nrfkill) < 0)
-		d->nrfkill = 0;
-
-	if (check_kernel(d) && !d->interrupted && list_controllers(d)) {
-		for (size_t i = 0; i < d->nindexes && !d->interrupted; i++) {
-			struct mgmt_controller_info info;
-
-			check_controller(d, d->indexes[i], &info);
-		}
-	}
-	if (!d->interrupted) {
-		check_sockets(d);
-		check_bluetoothd(d);
-		check_keystore(d);
-	}
-	for (size_t i = 0; i < d->nindexes && !d->interrupted; i++) {
-		struct mgmt_controller_info info;
-
-		if (!read_info(d, d->indexes[i], &info))
-			continue;
-		check_keys_loaded(d, d->indexes[i], &info.bdaddr);
-	}
-	if (!d->interrupted)
-		check_agent_conf(d);
-	if (have_dev && !d->interrupted) {
-		struct mgmt_controller_info info;
-
-		/* The controller -i names, or the lowest index. */
-		if (d->nindexes && read_info(d, d->indexes[0], &info))
-			check_device(d, d->indexes[0], &info, &dev);
-		else if (!d->interrupted)
-			report(d, -1, "page", DOCTOR_FAIL,
-			       CLI_EXIT_NO_CONTROLLER, "see the checks above",
-			       "the device cannot be checked: no controller");
-	}
-
+	run_checks(d, have_dev ? &dev : NULL);
 	ret = d->interrupted ? CLI_EXIT_INTERRUPTED : d->exit;
 	if (d->interrupted)
 		cli_fail(cli, CLI_EXIT_INTERRUPTED, -1, "doctor: interrupted");
