@@ -981,6 +981,25 @@ static int load_keys(struct doctor *d, uint16_t index,
 	return err;
 }
 
+/* How many stored keys the kernel lacks (*missing), and how many keys it
+ * holds that the store lacks (*extra). */
+static void compare_keys(const struct keystore_entry *list, size_t n,
+			 const struct kernel_keys *kk, size_t *missing,
+			 size_t *extra)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!has_addr(kk->addrs, kk->count, &list[i].key.addr.bdaddr))
+			(*missing)++;
+	for (size_t i = 0; i < kk->count; i++) {
+		bool stored = false;
+
+		for (size_t k = 0; k < n && !stored; k++)
+			stored = bt_addr_equal(&list[k].key.addr.bdaddr,
+					       &kk->addrs[i]);
+		*extra += !stored;
+	}
+}
+
 /* Whether the kernel holds the stored keys of a controller. */
 static void check_keys_loaded(struct doctor *d, uint16_t index,
 			      const bdaddr_t *ctrl)
@@ -1010,18 +1029,7 @@ static void check_keys_loaded(struct doctor *d, uint16_t index,
 		goto out;
 	read_kernel_keys(index, kk);
 	if (kk->err == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (!has_addr(kk->addrs, kk->count,
-				      &list[i].key.addr.bdaddr))
-				missing++;
-		for (size_t i = 0; i < kk->count; i++) {
-			bool stored = false;
-
-			for (size_t k = 0; k < n && !stored; k++)
-				stored = bt_addr_equal(&list[k].key.addr.bdaddr,
-						       &kk->addrs[i]);
-			extra += !stored;
-		}
+		compare_keys(list, n, kk, &missing, &extra);
 		if (!missing) {
 			report(d, index, "keys-loaded", DOCTOR_OK, 0, NULL,
 			       "the kernel has all %zu stored key%s", n,

@@ -210,7 +210,11 @@ static const struct pair_callbacks pair_callbacks = {
 	.new_link_key = on_new_link_key,
 };
 
-/* Explain a failed pairing in words a person can act on. */
+/*
+ * Explain a failed pairing in words a person can act on. Long because it is
+ * the table of those messages, one case per failure the contract names,
+ * best read in one place.
+ */
 static int report_failure(struct cli *cli, const char *a,
 			  const struct pair_result *res, size_t pin_count)
 {

@@ -153,7 +153,8 @@ static bool exec_signalled;
  * Run argv with sock as its stdin and stdout; return its exit status (128 +
  * signal if killed). A SIGINT/SIGTERM to btpair is passed on to it (and
  * noted in exec_signalled). With lost, *lost says whether the link was gone
- * when the command ended.
+ * when the command ended. One poll loop over the child, the signals and the
+ * link, whose state is all local: splitting it would pass that state around.
  */
 static int run_exec(struct cli *cli, int sock, char *argv[], bool *lost)
 {

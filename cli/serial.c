@@ -255,6 +255,51 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		  const char *what, uint16_t index,
 		  const struct mgmt_addr *addr, uint8_t channel, bool paired);
 
+/* Bind the entry's /dev/rfcommN (its dev=, else the lowest free) and
+ * record it. Returns the exit code, reported. */
+static int bind_entry(struct serial_run *r, const struct serial_entry *e,
+		      const char *what, const bdaddr_t *local,
+		      const struct mgmt_addr *addr, uint8_t channel,
+		      bool paired)
+{
+	struct cli *cli = r->cli;
+	struct serial_state st;
+	int dev, err;
+
+	dev = e->dev;
+	/* The lowest number nobody holds or asks for by number. */
+	for (int i = 0; dev < 0 && i < RFCOMM_MAX_DEV; i++)
+		if (!find_dev(r, i) && !dev_reserved(r->conf, i))
+			dev = i;
+	if (dev < 0)
+		return cli_fail(cli, CLI_EXIT_BUSY, -1,
+				"%s: no free /dev/rfcomm number", what);
+	err = rfcomm_bind_dev(dev, local, &addr->bdaddr, channel);
+	if (err == -EADDRINUSE || err == -EBUSY)
+		return cli_fail(cli, CLI_EXIT_BUSY, -1,
+				"%s: /dev/rfcomm%d is already bound", what, dev);
+	if (err < 0)
+		return cli_fail(cli, err == -EPERM || err == -EACCES ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1, "%s: bind /dev/rfcomm%d: %s", what, dev,
+				strerror(-err));
+	/* Known to the next entry's choice of a free number. */
+	if (r->ndevs < RFCOMM_MAX_DEV)
+		r->devs[r->ndevs++] = (struct rfcomm_dev_state){
+			.id = dev, .state = 0, .local = *local,
+			.addr = addr->bdaddr, .channel = channel
+		};
+	st = (struct serial_state){ .addr = addr->bdaddr, .channel = channel,
+				    .dev = dev };
+	err = serial_state_write(e->name, &st);
+	if (err < 0)
+		cli_warn(cli, "%s: cannot record it under %s: %s", what,
+			 serial_run_dir(), strerror(-err));
+	report(cli, e, "up", true, &addr->bdaddr, channel, dev, paired);
+	return CLI_EXIT_OK;
+}
+
 static int entry_up(struct serial_run *r, const struct serial_entry *e)
 {
 	struct cli *cli = r->cli;
@@ -265,7 +310,7 @@ static int entry_up(struct serial_run *r, const struct serial_entry *e)
 	uint8_t channel;
 	bdaddr_t local;
 	uint16_t index;
-	int dev, ret, err;
+	int dev, ret;
 
 	snprintf(what, sizeof(what), "serial up %s", e->name);
 	dev = cli_serial_bound(e, r->devs, r->ndevs, &st, &known);
@@ -318,39 +363,7 @@ static int entry_up(struct serial_run *r, const struct serial_entry *e)
 	}
 	if (e->pty)
 		return pty_up(r, e, what, index, &addr, channel, paired);
-
-	dev = e->dev;
-	/* The lowest number nobody holds or asks for by number. */
-	for (int i = 0; dev < 0 && i < RFCOMM_MAX_DEV; i++)
-		if (!find_dev(r, i) && !dev_reserved(r->conf, i))
-			dev = i;
-	if (dev < 0)
-		return cli_fail(cli, CLI_EXIT_BUSY, -1,
-				"%s: no free /dev/rfcomm number", what);
-	err = rfcomm_bind_dev(dev, &local, &addr.bdaddr, channel);
-	if (err == -EADDRINUSE || err == -EBUSY)
-		return cli_fail(cli, CLI_EXIT_BUSY, -1,
-				"%s: /dev/rfcomm%d is already bound", what, dev);
-	if (err < 0)
-		return cli_fail(cli, err == -EPERM || err == -EACCES ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
-				-1, "%s: bind /dev/rfcomm%d: %s", what, dev,
-				strerror(-err));
-	/* Known to the next entry's choice of a free number. */
-	if (r->ndevs < RFCOMM_MAX_DEV)
-		r->devs[r->ndevs++] = (struct rfcomm_dev_state){
-			.id = dev, .state = 0, .local = local,
-			.addr = addr.bdaddr, .channel = channel
-		};
-	st = (struct serial_state){ .addr = addr.bdaddr, .channel = channel,
-				    .dev = dev };
-	err = serial_state_write(e->name, &st);
-	if (err < 0)
-		cli_warn(cli, "%s: cannot record it under %s: %s", what,
-			 serial_run_dir(), strerror(-err));
-	report(cli, e, "up", true, &addr.bdaddr, channel, dev, paired);
-	return CLI_EXIT_OK;
+	return bind_entry(r, e, what, &local, &addr, channel, paired);
 }
 
 static int pty_down(struct serial_run *r, const struct serial_entry *e,
