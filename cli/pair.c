@@ -443,22 +443,62 @@ static int gather_pins(struct cli *cli, struct cli_pins *pins,
 	return cli_pins_gather(cli, pins, cmd, pin_file, &addr->bdaddr, name);
 }
 
-int cli_pair_gather_pins(struct cli *cli, struct cli_pins *pins,
-			 const char *cmd, const char *pin_file,
-			 const struct mgmt_addr *addr, const char *found_name)
+int cli_device_option(struct cli *cli, const char *cmd, int opt,
+		      const char *arg, struct cli_device_opts *o)
 {
-	return gather_pins(cli, pins, cmd, pin_file, NULL, addr, found_name);
+	switch (opt) {
+	case 'p':
+		return cli_pins_add(cli, &o->pins, cmd, arg) ? 1 : -1;
+	case 'f':
+		o->pin_file = arg;
+		return 1;
+	case 't':
+		return cli_parse_timeout(cli, cmd, arg, &o->timeout_s) ? 1 : -1;
+	case '1':
+		o->first = true;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
+		       struct cli_device_opts *o)
+{
+	o->target = arg;
+	o->by_name = strncmp(arg, "name:", 5) == 0;
+	/* A name is resolved once the controller is known; an address is
+	 * checked now, before anything is opened. */
+	return o->by_name || cli_parse_addr(cli, cmd, arg, &o->addr);
+}
+
+int cli_device_find(struct cli *cli, const char *cmd,
+		    struct cli_device_opts *o, uint16_t *index,
+		    bdaddr_t *local)
+{
+	char found[249];
+	int ret;
+
+	/* With an address, a bad PIN source is a usage error before
+	 * anything is opened. */
+	if (!o->by_name && (ret = gather_pins(cli, &o->pins, cmd, o->pin_file,
+					      NULL, &o->addr, NULL)))
+		return ret;
+	ret = cli_controller(cli, cmd, index, local);
+	if (!ret)
+		ret = cli_resolve_addr_name(cli, cmd, o->target, *index,
+					    o->first, &o->addr, found,
+					    sizeof(found));
+	if (!ret && o->by_name)
+		ret = gather_pins(cli, &o->pins, cmd, o->pin_file, NULL,
+				  &o->addr, found);
+	return ret;
 }
 
 /* What pair was asked for. */
 struct pair_opts {
-	const char *target; /* ADDR or name:PATTERN */
-	bool by_name, first;
-	const char *pin_file;
-	struct cli_pins pins;
-	unsigned long timeout_s;
-	/* The pairing: the address (when given as one), passkey, confirm,
-	 * capability. */
+	struct cli_device_opts dev;
+	/* The pairing: passkey, confirm, capability. */
 	struct pair_params p;
 	bool store;
 	const char *keystore;
@@ -470,32 +510,27 @@ static bool parse_pair(struct cli *cli, int argc, char *argv[],
 		       struct pair_opts *o, int *ret)
 {
 	static const struct option opts[] = {
-		{ "pin", required_argument, NULL, 'p' },
-		{ "pin-file", required_argument, NULL, 'f' },
+		CLI_DEVICE_OPTIONS,
 		{ "passkey", required_argument, NULL, 'k' },
 		{ "confirm", no_argument, NULL, 'c' },
 		{ "capability", required_argument, NULL, 'C' },
-		{ "timeout", required_argument, NULL, 't' },
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "keystore", required_argument, NULL, 'K' },
-		{ "first", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
-	int opt;
+	int opt, taken;
 
 	while ((opt = cli_getopt(cli, "pair", argc, argv, "", opts, ret)) !=
 	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
+		if (opt == CLI_OPT_EXIT)
 			return false;
-		case 'p':
-			if (!cli_pins_add(cli, &o->pins, "pair", optarg))
-				return false;
-			break;
-		case 'f':
-			o->pin_file = optarg;
-			break;
+		taken = cli_device_option(cli, "pair", opt, optarg, &o->dev);
+		if (taken < 0)
+			return false;
+		if (taken)
+			continue;
+		switch (opt) {
 		case 'k':
 			if (!cli_parse_uint(optarg, 0, 999999, &v)) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,
@@ -516,29 +551,17 @@ static bool parse_pair(struct cli *cli, int argc, char *argv[],
 				return false;
 			}
 			break;
-		case 't':
-			if (!cli_parse_timeout(cli, "pair", optarg,
-					       &o->timeout_s))
-				return false;
-			break;
 		case 'n':
 			o->store = false;
 			break;
 		case 'K':
 			o->keystore = optarg;
 			break;
-		case '1':
-			o->first = true;
-			break;
 		}
 	}
-	o->target = argv[optind];
-	o->by_name = strncmp(o->target, "name:", 5) == 0;
-	/* A name is resolved once the controller is known; an address is
-	 * checked now, before anything is opened. */
-	if (!o->by_name && !cli_parse_addr(cli, "pair", o->target, &o->p.addr))
+	if (!cli_device_target(cli, "pair", argv[optind], &o->dev))
 		return false;
-	if (o->pins.count && o->pin_file) {
+	if (o->dev.pins.count && o->dev.pin_file) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "pair: give --pin or --pin-file, not both");
 		return false;
@@ -550,25 +573,27 @@ static bool parse_pair(struct cli *cli, int argc, char *argv[],
  * Returns the exit code, reported. */
 static int find_device(struct cli *cli, struct pair_opts *o)
 {
+	struct cli_device_opts *dev = &o->dev;
 	char found[249];
 	int ret;
 
 	/* With an address, a bad PIN source is a usage error before any
 	 * kernel is asked; a name has to be found first. */
-	if (!o->by_name && (ret = gather_pins(cli, &o->pins, "pair",
-					      o->pin_file, o->keystore,
-					      &o->p.addr, NULL)))
+	if (!dev->by_name && (ret = gather_pins(cli, &dev->pins, "pair",
+						dev->pin_file, o->keystore,
+						&dev->addr, NULL)))
 		return ret;
 	ret = cli_open(cli, "pair");
 	if (!ret)
 		ret = cli_resolve_index(cli, "pair", &o->p.index);
-	if (!ret && o->by_name)
-		ret = cli_resolve_addr_name(cli, "pair", o->target, o->p.index,
-					    o->first, &o->p.addr, found,
-					    sizeof(found));
-	if (!ret && o->by_name)
-		ret = gather_pins(cli, &o->pins, "pair", o->pin_file,
-				  o->keystore, &o->p.addr, found);
+	if (!ret && dev->by_name)
+		ret = cli_resolve_addr_name(cli, "pair", dev->target,
+					    o->p.index, dev->first, &dev->addr,
+					    found, sizeof(found));
+	if (!ret && dev->by_name)
+		ret = gather_pins(cli, &dev->pins, "pair", dev->pin_file,
+				  o->keystore, &dev->addr, found);
+	o->p.addr = dev->addr;
 	return ret;
 }
 
@@ -576,7 +601,7 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 {
 	struct pair_ctx ctx = { .cli = cli };
 	struct pair_opts o = {
-		.timeout_s = PAIR_DEFAULT_TIMEOUT_S,
+		.dev = { .timeout_s = PAIR_DEFAULT_TIMEOUT_S },
 		.store = true,
 		.p = {
 			.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
@@ -600,15 +625,15 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 		goto out;
 	ctx.store = o.store;
 	ctx.keystore = o.keystore;
-	o.p.pins = (const char *const *)o.pins.pins;
-	o.p.pin_count = o.pins.count;
+	o.p.pins = (const char *const *)o.dev.pins.pins;
+	o.p.pin_count = o.dev.pins.count;
 	if (cli_bluetoothd_running())
 		cli_warn(cli, "bluetoothd is running: it may answer or reject "
 			      "this device's requests before btpair does");
-	ret = run_pairing(cli, &o.p, &ctx, o.timeout_s);
+	ret = run_pairing(cli, &o.p, &ctx, o.dev.timeout_s);
 out:
 	explicit_bzero(&ctx.key, sizeof(ctx.key));
-	cli_pins_clear(&o.pins);
+	cli_pins_clear(&o.dev.pins);
 	return ret;
 }
 

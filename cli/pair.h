@@ -21,14 +21,39 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 			 const struct cli_pins *pins, unsigned long timeout_s,
 			 bool afresh, bool *already);
 
+/* What pair, connect and bind are told of the device and its pairing. */
+struct cli_device_opts {
+	const char *target; /* ADDR or name:PATTERN */
+	struct mgmt_addr addr; /* parsed when target is an address */
+	bool by_name, first;
+	const char *pin_file;
+	struct cli_pins pins;
+	unsigned long timeout_s;
+};
+
+/* Their long options, in each command's table. */
+#define CLI_DEVICE_OPTIONS                                   \
+	{ "pin", required_argument, NULL, 'p' },             \
+	{ "pin-file", required_argument, NULL, 'f' },        \
+	{ "timeout", required_argument, NULL, 't' },         \
+	{ "first", no_argument, NULL, '1' }
+
+/* Take opt (with arg) into o if it is one of CLI_DEVICE_OPTIONS: 1 when
+ * taken, 0 when not one of them, -1 after a usage error. */
+int cli_device_option(struct cli *cli, const char *cmd, int opt,
+		      const char *arg, struct cli_device_opts *o);
+/* The positional ADDR or name:PATTERN; an address is parsed now. False
+ * after a usage error. */
+bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
+		       struct cli_device_opts *o);
 /*
- * The PINs for pairing addr before connect or bind: --pin (in pins), else
- * pin_file, else BTPAIR_PIN; found_name is the name a scan found, if any
- * (else the key store's is used). Returns the exit code. (pair.c)
+ * For connect and bind: the controller (index, its address into local),
+ * the device (found by a scan for a name) and its PINs. Returns the exit
+ * code, reported.
  */
-int cli_pair_gather_pins(struct cli *cli, struct cli_pins *pins,
-			 const char *cmd, const char *pin_file,
-			 const struct mgmt_addr *addr, const char *found_name);
+int cli_device_find(struct cli *cli, const char *cmd,
+		    struct cli_device_opts *o, uint16_t *index,
+		    bdaddr_t *local);
 
 /*
  * Answering the pairing requests an RFCOMM connect triggers, for the device

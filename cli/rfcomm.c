@@ -585,13 +585,10 @@ static bool worth_retrying(int ret)
 
 /* What connect was asked for. */
 struct connect_opts {
-	const char *target; /* ADDR or name:PATTERN */
-	struct mgmt_addr addr; /* parsed when target is an address */
-	bool by_name, first, reconnect;
+	struct cli_device_opts dev;
+	bool reconnect;
 	uint8_t channel; /* 0: found by SDP */
-	unsigned long timeout_s;
-	const char *pin_file, *pty_path;
-	struct cli_pins pins;
+	const char *pty_path;
 	char **exec_argv;
 };
 
@@ -613,41 +610,28 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
-		{ "pin", required_argument, NULL, 'p' },
-		{ "pin-file", required_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "first", no_argument, NULL, '1' },
+		CLI_DEVICE_OPTIONS,
 		{ "reconnect", no_argument, NULL, 'r' },
 		{ "pty", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	int opt, taken;
 
 	argc = split_exec(argc, argv, &o->exec_argv);
 	while ((opt = cli_getopt(cli, "connect", argc, argv, "", opts, ret)) !=
 	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
+		if (opt == CLI_OPT_EXIT)
 			return false;
+		taken = cli_device_option(cli, "connect", opt, optarg, &o->dev);
+		if (taken < 0)
+			return false;
+		if (taken)
+			continue;
+		switch (opt) {
 		case 'c':
 			if (!cli_parse_channel(cli, "connect", optarg,
 					       &o->channel))
 				return false;
-			break;
-		case 'p':
-			if (!cli_pins_add(cli, &o->pins, "connect", optarg))
-				return false;
-			break;
-		case 'f':
-			o->pin_file = optarg;
-			break;
-		case 't':
-			if (!cli_parse_timeout(cli, "connect", optarg,
-					       &o->timeout_s))
-				return false;
-			break;
-		case '1':
-			o->first = true;
 			break;
 		case 'r':
 			o->reconnect = true;
@@ -664,9 +648,7 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 			break;
 		}
 	}
-	o->target = argv[optind];
-	o->by_name = strncmp(o->target, "name:", 5) == 0;
-	if (!o->by_name && !cli_parse_addr(cli, "connect", o->target, &o->addr))
+	if (!cli_device_target(cli, "connect", argv[optind], &o->dev))
 		return false;
 	if (o->exec_argv && !o->exec_argv[0]) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1, "connect: --exec needs a command");
@@ -678,7 +660,8 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 		return false;
 	}
 	/* Without --exec, standard input is the link's. */
-	if (o->pin_file && strcmp(o->pin_file, "-") == 0 && !o->exec_argv) {
+	if (o->dev.pin_file && strcmp(o->dev.pin_file, "-") == 0 &&
+	    !o->exec_argv) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "connect: --pin-file - needs --exec: standard input "
 			 "carries the link");
@@ -695,27 +678,13 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 static int prepare_connect(struct cli *cli, struct connect_opts *o,
 			   struct connect_link *l)
 {
-	char found[249];
 	int64_t deadline;
 	int ret;
 
-	l->addr = o->addr;
-	/* With an address, a bad PIN source is a usage error before
-	 * anything is opened. */
-	if (!o->by_name && (ret = cli_pair_gather_pins(cli, &o->pins, "connect",
-						       o->pin_file, &l->addr,
-						       NULL)))
-		return ret;
-	ret = cli_controller(cli, "connect", &l->index, &l->local);
-	if (!ret)
-		ret = cli_resolve_addr_name(cli, "connect", o->target, l->index,
-					    o->first, &l->addr, found,
-					    sizeof(found));
-	if (!ret && o->by_name)
-		ret = cli_pair_gather_pins(cli, &o->pins, "connect",
-					   o->pin_file, &l->addr, found);
+	ret = cli_device_find(cli, "connect", &o->dev, &l->index, &l->local);
 	if (ret)
 		return ret;
+	l->addr = o->dev.addr;
 	bt_addr_format(&l->addr.bdaddr, l->a);
 	/* The pty is there before the first connect, for programs started
 	 * alongside, and stays until btpair ends. */
@@ -727,11 +696,12 @@ static int prepare_connect(struct cli *cli, struct connect_opts *o,
 	/* A write to a link that just went down must not kill btpair. */
 	if (o->reconnect)
 		signal(SIGPIPE, SIG_IGN);
-	deadline = mgmt_deadline_in((int64_t)o->timeout_s * 1000);
+	deadline = mgmt_deadline_in((int64_t)o->dev.timeout_s * 1000);
 	/* Pairing on demand goes through the same code as `pair`. */
-	if (o->pins.count) {
-		ret = cli_pair_for_connect(cli, l->index, &l->addr, &o->pins,
-					   o->timeout_s, false, &l->already);
+	if (o->dev.pins.count) {
+		ret = cli_pair_for_connect(cli, l->index, &l->addr,
+					   &o->dev.pins, o->dev.timeout_s, false,
+					   &l->already);
 		if (ret)
 			return ret;
 	}
@@ -790,8 +760,8 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 		bool lost = false;
 
 		sock = connect_device(cli, l->index, &l->local, &l->addr,
-				      l->channel, &o->pins, &l->already,
-				      o->timeout_s, &ret);
+				      l->channel, &o->dev.pins, &l->already,
+				      o->dev.timeout_s, &ret);
 		if (sock >= 0) {
 			ret = serve_link(cli, o, l, sock, ever_up, &lost);
 			ever_up = true;
@@ -819,7 +789,9 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 
 int cmd_connect(struct cli *cli, int argc, char *argv[])
 {
-	struct connect_opts o = { .timeout_s = CONNECT_DEFAULT_TIMEOUT_S };
+	struct connect_opts o = {
+		.dev = { .timeout_s = CONNECT_DEFAULT_TIMEOUT_S },
+	};
 	struct connect_link l = { .pty = { .master = -1, .slave = -1 } };
 	int ret = CLI_EXIT_USAGE;
 
@@ -830,7 +802,7 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 			ret = keep_link(cli, &o, &l);
 	}
 	pty_close(&l.pty);
-	cli_pins_clear(&o.pins);
+	cli_pins_clear(&o.dev.pins);
 	return ret;
 }
 
@@ -911,13 +883,9 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 
 /* What bind was asked for. */
 struct bind_opts {
-	const char *target; /* ADDR or name:PATTERN */
-	struct mgmt_addr addr; /* parsed when target is an address */
-	bool by_name, first;
+	struct cli_device_opts dev;
 	uint8_t channel; /* 0: found by SDP */
-	unsigned long dev, timeout_s;
-	const char *pin_file;
-	struct cli_pins pins;
+	unsigned long num; /* N of /dev/rfcommN */
 };
 
 /* Parse bind's command line into o; false with *ret set when done already
@@ -928,49 +896,34 @@ static bool parse_bind(struct cli *cli, int argc, char *argv[],
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
 		{ "dev", required_argument, NULL, 'd' },
-		{ "pin", required_argument, NULL, 'p' },
-		{ "pin-file", required_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "first", no_argument, NULL, '1' },
+		CLI_DEVICE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
+	int opt, taken;
 
 	while ((opt = cli_getopt(cli, "bind", argc, argv, "", opts, ret)) != -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
+		if (opt == CLI_OPT_EXIT)
 			return false;
+		taken = cli_device_option(cli, "bind", opt, optarg, &o->dev);
+		if (taken < 0)
+			return false;
+		if (taken)
+			continue;
+		switch (opt) {
 		case 'c':
 			if (!cli_parse_channel(cli, "bind", optarg, &o->channel))
 				return false;
 			break;
 		case 'd':
-			if (!cli_parse_uint(optarg, 0, 255, &o->dev)) {
+			if (!cli_parse_uint(optarg, 0, 255, &o->num)) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,
 					 "bind: --dev takes 0 to 255");
 				return false;
 			}
 			break;
-		case 'p':
-			if (!cli_pins_add(cli, &o->pins, "bind", optarg))
-				return false;
-			break;
-		case 'f':
-			o->pin_file = optarg;
-			break;
-		case 't':
-			if (!cli_parse_timeout(cli, "bind", optarg,
-					       &o->timeout_s))
-				return false;
-			break;
-		case '1':
-			o->first = true;
-			break;
 		}
 	}
-	o->target = argv[optind];
-	o->by_name = strncmp(o->target, "name:", 5) == 0;
-	return o->by_name || cli_parse_addr(cli, "bind", o->target, &o->addr);
+	return cli_device_target(cli, "bind", argv[optind], &o->dev);
 }
 
 /*
@@ -980,45 +933,34 @@ static bool parse_bind(struct cli *cli, int argc, char *argv[],
  */
 static int bind_device(struct cli *cli, struct bind_opts *o, uint16_t *index)
 {
+	struct cli_device_opts *dev = &o->dev;
 	bool already;
-	char found[249];
 	bdaddr_t local;
 	int ret, err;
 
-	if (!o->by_name && (ret = cli_pair_gather_pins(cli, &o->pins, "bind",
-						       o->pin_file, &o->addr,
-						       NULL)))
-		return ret;
-	ret = cli_controller(cli, "bind", index, &local);
-	if (!ret)
-		ret = cli_resolve_addr_name(cli, "bind", o->target, *index,
-					    o->first, &o->addr, found,
-					    sizeof(found));
-	if (!ret && o->by_name)
-		ret = cli_pair_gather_pins(cli, &o->pins, "bind", o->pin_file,
-					   &o->addr, found);
+	ret = cli_device_find(cli, "bind", dev, index, &local);
 	/* With a PIN, pair now (if not yet): whoever opens the device node
 	 * later finds the link key there, with nobody to answer a PIN. */
-	if (!ret && o->pins.count)
-		ret = cli_pair_for_connect(cli, *index, &o->addr, &o->pins,
-					   o->timeout_s, false, &already);
+	if (!ret && dev->pins.count)
+		ret = cli_pair_for_connect(cli, *index, &dev->addr, &dev->pins,
+					   dev->timeout_s, false, &already);
 	if (!ret && !o->channel)
-		ret = cli_find_channel(cli, "bind", &local, &o->addr.bdaddr,
-				       mgmt_deadline_in((int64_t)o->timeout_s *
+		ret = cli_find_channel(cli, "bind", &local, &dev->addr.bdaddr,
+				       mgmt_deadline_in((int64_t)dev->timeout_s *
 							1000),
 				       &o->channel);
 	if (ret)
 		return ret;
-	err = rfcomm_bind_dev((int)o->dev, &local, &o->addr.bdaddr,
+	err = rfcomm_bind_dev((int)o->num, &local, &dev->addr.bdaddr,
 			      o->channel);
 	if (err == -EADDRINUSE || err == -EBUSY)
 		return cli_fail(cli, CLI_EXIT_BUSY, -1,
 				"bind: /dev/rfcomm%lu is already bound",
-				o->dev);
+				o->num);
 	if (err < 0) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "bind /dev/rfcomm%lu", o->dev);
+		snprintf(what, sizeof(what), "bind /dev/rfcomm%lu", o->num);
 		return cli_errno_fail(cli, err, what);
 	}
 	return CLI_EXIT_OK;
@@ -1026,7 +968,9 @@ static int bind_device(struct cli *cli, struct bind_opts *o, uint16_t *index)
 
 int cmd_bind(struct cli *cli, int argc, char *argv[])
 {
-	struct bind_opts o = { .timeout_s = CONNECT_DEFAULT_TIMEOUT_S };
+	struct bind_opts o = {
+		.dev = { .timeout_s = CONNECT_DEFAULT_TIMEOUT_S },
+	};
 	char a[BT_ADDR_STRLEN];
 	uint16_t index;
 	int ret = CLI_EXIT_USAGE;
@@ -1036,7 +980,7 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 	ret = bind_device(cli, &o, &index);
 	if (ret)
 		goto out;
-	bt_addr_format(&o.addr.bdaddr, a);
+	bt_addr_format(&o.dev.addr.bdaddr, a);
 	if (cli->json) {
 		struct json j;
 
@@ -1044,14 +988,14 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 		json_int(&j, "index", index);
 		json_str(&j, "address", a);
 		json_int(&j, "channel", o.channel);
-		json_int(&j, "dev", (long long)o.dev);
+		json_int(&j, "dev", (long long)o.num);
 		json_end(cli, &j);
 	} else {
-		cli_print(cli, "bound /dev/rfcomm%lu to %s channel %u", o.dev,
+		cli_print(cli, "bound /dev/rfcomm%lu to %s channel %u", o.num,
 			  a, o.channel);
 	}
 out:
-	cli_pins_clear(&o.pins);
+	cli_pins_clear(&o.dev.pins);
 	return ret;
 }
 
