@@ -7,7 +7,8 @@
 static const struct cli_command commands[] = {
 	{ "list", cmd_list, 0, 0, "list", "show every controller",
 	  "Show every controller: index, address, name, current settings." },
-	{ "power", cmd_power, 1, 1, "power on|off", "power the controller on or off",
+	{ "power", cmd_power, 1, 1, "power on|off",
+	  "power the controller on or off",
 	  "Power the controller on or off." },
 	{ "setup", cmd_setup, 0, 0,
 	  "setup [--ssp on|off] [--capability CAP] [--name NAME]",
@@ -127,7 +128,8 @@ static const struct cli_command commands[] = {
 	  "  --exec CMD [ARG...]  everything after it is the command\n"
 	  "  --first              with name:PATTERN, take the first match\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
-	{ "listen", cmd_listen, 0, 0, "listen [--channel N] [--once] [--exec CMD [ARG...]]",
+	{ "listen", cmd_listen, 0, 0,
+	  "listen [--channel N] [--once] [--exec CMD [ARG...]]",
 	  "RFCOMM server",
 	  "Accept RFCOMM connections on a channel; each is bridged to stdio or\n"
 	  "given to CMD as its stdin and stdout.\n"
@@ -173,7 +175,8 @@ static const struct cli_command commands[] = {
 	  "                       or BTPAIR_KEYSTORE)\n"
 	  "  --agent-conf FILE    the agent unit's settings (default\n"
 	  "                       /etc/btpair/agent.conf)" },
-	{ "status", cmd_status, 0, 1, "status [ADDR] [--keystore DIR] [--config FILE]",
+	{ "status", cmd_status, 0, 1,
+	  "status [ADDR] [--keystore DIR] [--config FILE]",
 	  "controllers, connections, keys, bindings, serial devices",
 	  "Show the controllers and their settings, the connected devices, the\n"
 	  "stored keys (never the key), the /dev/rfcommN bindings and their\n"
@@ -183,7 +186,8 @@ static const struct cli_command commands[] = {
 	  "                       or BTPAIR_KEYSTORE)\n"
 	  "  --config FILE        serial.conf (default /etc/btpair/serial.conf,\n"
 	  "                       or BTPAIR_SERIAL_CONF)" },
-	{ "disconnect", cmd_disconnect, 1, 1, "disconnect ADDR", "drop the link",
+	{ "disconnect", cmd_disconnect, 1, 1, "disconnect ADDR",
+	  "drop the link",
 	  "Drop the device's link (its pairing stays). Exits 1 if it was not\n"
 	  "connected." },
 	{ "serial", cmd_serial, 1, 257,

@@ -475,7 +475,8 @@ static void check_setting(struct doctor *d, uint16_t index, uint32_t *settings,
 		       status == MGMT_STATUS_PERMISSION_DENIED ? "run as root" :
 								 next,
 		       "off, and %s failed: %s [mgmt status 0x%02x]",
-		       mgmt_opcode_str(opcode), cli_status_name(status), status);
+		       mgmt_opcode_str(opcode), cli_status_name(status),
+		       status);
 		return;
 	}
 	*settings |= bit;

@@ -103,6 +103,7 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 	if (ret)
 		return ret;
 	return watch(cli, wanted,
-		     have_timeout ? mgmt_deadline_in((int64_t)timeout_s * 1000) :
-				    -1);
+		     have_timeout ?
+			     mgmt_deadline_in((int64_t)timeout_s * 1000) :
+			     -1);
 }

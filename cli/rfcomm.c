@@ -700,8 +700,8 @@ static int prepare_connect(struct cli *cli, struct connect_opts *o,
 	/* Pairing on demand goes through the same code as `pair`. */
 	if (o->dev.pins.count) {
 		ret = cli_pair_for_connect(cli, l->index, &l->addr,
-					   &o->dev.pins, o->dev.timeout_s, false,
-					   &l->already);
+					   &o->dev.pins, o->dev.timeout_s,
+					   false, &l->already);
 		if (ret)
 			return ret;
 	}
@@ -901,7 +901,8 @@ static bool parse_bind(struct cli *cli, int argc, char *argv[],
 	};
 	int opt, taken;
 
-	while ((opt = cli_getopt(cli, "bind", argc, argv, "", opts, ret)) != -1) {
+	while ((opt = cli_getopt(cli, "bind", argc, argv, "", opts, ret)) !=
+	       -1) {
 		if (opt == CLI_OPT_EXIT)
 			return false;
 		taken = cli_device_option(cli, "bind", opt, optarg, &o->dev);
@@ -911,7 +912,8 @@ static bool parse_bind(struct cli *cli, int argc, char *argv[],
 			continue;
 		switch (opt) {
 		case 'c':
-			if (!cli_parse_channel(cli, "bind", optarg, &o->channel))
+			if (!cli_parse_channel(cli, "bind", optarg,
+					       &o->channel))
 				return false;
 			break;
 		case 'd':
@@ -945,10 +947,10 @@ static int bind_device(struct cli *cli, struct bind_opts *o, uint16_t *index)
 		ret = cli_pair_for_connect(cli, *index, &dev->addr, &dev->pins,
 					   dev->timeout_s, false, &already);
 	if (!ret && !o->channel)
-		ret = cli_find_channel(cli, "bind", &local, &dev->addr.bdaddr,
-				       mgmt_deadline_in((int64_t)dev->timeout_s *
-							1000),
-				       &o->channel);
+		ret = cli_find_channel(
+			cli, "bind", &local, &dev->addr.bdaddr,
+			mgmt_deadline_in((int64_t)dev->timeout_s * 1000),
+			&o->channel);
 	if (ret)
 		return ret;
 	err = rfcomm_bind_dev((int)o->num, &local, &dev->addr.bdaddr,

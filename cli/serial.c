@@ -277,7 +277,8 @@ static int bind_entry(struct serial_run *r, const struct serial_entry *e,
 	err = rfcomm_bind_dev(dev, local, &addr->bdaddr, channel);
 	if (err == -EADDRINUSE || err == -EBUSY)
 		return cli_fail(cli, CLI_EXIT_BUSY, -1,
-				"%s: /dev/rfcomm%d is already bound", what, dev);
+				"%s: /dev/rfcomm%d is already bound", what,
+				dev);
 	if (err < 0)
 		return cli_fail(cli, err == -EPERM || err == -EACCES ?
 					     CLI_EXIT_PERMISSION :
