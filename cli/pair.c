@@ -443,8 +443,10 @@ static int gather_pins(struct cli *cli, struct cli_pins *pins,
 	return cli_pins_gather(cli, pins, cmd, pin_file, &addr->bdaddr, name);
 }
 
-int cli_device_option(struct cli *cli, const char *cmd, int opt,
-		      const char *arg, struct cli_device_opts *o)
+/* Take opt (with arg) into o if it is one of CLI_DEVICE_OPTIONS: 1 when
+ * taken, 0 when not one of them, -1 after a usage error. */
+static int device_option(struct cli *cli, const char *cmd, int opt,
+			 const char *arg, struct cli_device_opts *o)
 {
 	switch (opt) {
 	case 'p':
@@ -460,6 +462,25 @@ int cli_device_option(struct cli *cli, const char *cmd, int opt,
 	default:
 		return 0;
 	}
+}
+
+int cli_device_getopt(struct cli *cli, const char *cmd, int argc,
+		      char *argv[], const struct option *longopts,
+		      struct cli_device_opts *o, int *ret)
+{
+	int opt, taken;
+
+	do {
+		opt = cli_getopt(cli, cmd, argc, argv, "", longopts, ret);
+		if (opt == -1 || opt == CLI_OPT_EXIT)
+			return opt;
+		taken = device_option(cli, cmd, opt, optarg, o);
+	} while (taken > 0);
+	if (taken < 0) {
+		*ret = CLI_EXIT_USAGE;
+		return CLI_OPT_EXIT;
+	}
+	return opt;
 }
 
 bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
@@ -519,18 +540,13 @@ static bool parse_pair(struct cli *cli, int argc, char *argv[],
 		{ NULL, 0, NULL, 0 },
 	};
 	unsigned long v;
-	int opt, taken;
+	int opt;
 
-	while ((opt = cli_getopt(cli, "pair", argc, argv, "", opts, ret)) !=
-	       -1) {
-		if (opt == CLI_OPT_EXIT)
-			return false;
-		taken = cli_device_option(cli, "pair", opt, optarg, &o->dev);
-		if (taken < 0)
-			return false;
-		if (taken)
-			continue;
+	while ((opt = cli_device_getopt(cli, "pair", argc, argv, opts, &o->dev,
+					ret)) != -1) {
 		switch (opt) {
+		case CLI_OPT_EXIT:
+			return false;
 		case 'k':
 			if (!cli_parse_uint(optarg, 0, 999999, &v)) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,

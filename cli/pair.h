@@ -38,10 +38,11 @@ struct cli_device_opts {
 	{ "timeout", required_argument, NULL, 't' },         \
 	{ "first", no_argument, NULL, '1' }
 
-/* Take opt (with arg) into o if it is one of CLI_DEVICE_OPTIONS: 1 when
- * taken, 0 when not one of them, -1 after a usage error. */
-int cli_device_option(struct cli *cli, const char *cmd, int opt,
-		      const char *arg, struct cli_device_opts *o);
+/* cli_getopt for a command whose longopts hold CLI_DEVICE_OPTIONS: those
+ * go into o, the others are returned as cli_getopt does. */
+int cli_device_getopt(struct cli *cli, const char *cmd, int argc,
+		      char *argv[], const struct option *longopts,
+		      struct cli_device_opts *o, int *ret);
 /* The positional ADDR or name:PATTERN; an address is parsed now. False
  * after a usage error. */
 bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,

@@ -615,19 +615,14 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 		{ "pty", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, taken;
+	int opt;
 
 	argc = split_exec(argc, argv, &o->exec_argv);
-	while ((opt = cli_getopt(cli, "connect", argc, argv, "", opts, ret)) !=
-	       -1) {
-		if (opt == CLI_OPT_EXIT)
-			return false;
-		taken = cli_device_option(cli, "connect", opt, optarg, &o->dev);
-		if (taken < 0)
-			return false;
-		if (taken)
-			continue;
+	while ((opt = cli_device_getopt(cli, "connect", argc, argv, opts,
+					&o->dev, ret)) != -1) {
 		switch (opt) {
+		case CLI_OPT_EXIT:
+			return false;
 		case 'c':
 			if (!cli_parse_channel(cli, "connect", optarg,
 					       &o->channel))
@@ -899,18 +894,13 @@ static bool parse_bind(struct cli *cli, int argc, char *argv[],
 		CLI_DEVICE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt, taken;
+	int opt;
 
-	while ((opt = cli_getopt(cli, "bind", argc, argv, "", opts, ret)) !=
-	       -1) {
-		if (opt == CLI_OPT_EXIT)
-			return false;
-		taken = cli_device_option(cli, "bind", opt, optarg, &o->dev);
-		if (taken < 0)
-			return false;
-		if (taken)
-			continue;
+	while ((opt = cli_device_getopt(cli, "bind", argc, argv, opts, &o->dev,
+					ret)) != -1) {
 		switch (opt) {
+		case CLI_OPT_EXIT:
+			return false;
 		case 'c':
 			if (!cli_parse_channel(cli, "bind", optarg,
 					       &o->channel))
