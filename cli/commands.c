@@ -2,14 +2,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/commands.h"
 
 static const struct cli_command commands[] = {
-	{ "list", cmd_list, "list", "show every controller",
+	{ "list", cmd_list, 0, 0, "list", "show every controller",
 	  "Show every controller: index, address, name, current settings." },
-	{ "power", cmd_power, "power on|off", "power the controller on or off",
+	{ "power", cmd_power, 1, 1, "power on|off",
+	  "power the controller on or off",
 	  "Power the controller on or off." },
-	{ "setup", cmd_setup,
+	{ "setup", cmd_setup, 0, 0,
 	  "setup [--ssp on|off] [--capability CAP] [--name NAME]",
 	  "make a controller ready for headless pairing",
 	  "Make a controller ready for headless pairing: powered, connectable,\n"
@@ -20,7 +21,7 @@ static const struct cli_command commands[] = {
 	  "  --capability CAP     DisplayOnly, DisplayYesNo, KeyboardOnly,\n"
 	  "                       NoInputNoOutput or KeyboardDisplay\n"
 	  "  --name NAME          the controller's name (at most 248 bytes)" },
-	{ "pair", cmd_pair,
+	{ "pair", cmd_pair, 1, 1,
 	  "pair ADDR [--pin PIN|--pin-file FILE] [--passkey N] [--confirm]\n"
 	  "       [--capability CAP] [--timeout S] [--no-store] [--keystore DIR]",
 	  "pair a device, answering its PIN or confirmation",
@@ -43,7 +44,7 @@ static const struct cli_command commands[] = {
 	  "                       or BTPAIR_KEYSTORE)\n"
 	  "  --first              with name:PATTERN, take the first match\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
-	{ "unpair", cmd_unpair, "unpair ADDR [--keystore DIR]",
+	{ "unpair", cmd_unpair, 1, 1, "unpair ADDR [--keystore DIR]",
 	  "remove a pairing",
 	  "Remove the pairing from the kernel and the key store, disconnecting\n"
 	  "the device.\n"
@@ -51,7 +52,7 @@ static const struct cli_command commands[] = {
 	  "                       or BTPAIR_KEYSTORE)\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): the device whose\n"
 	  "name in the key store matches." },
-	{ "agent", cmd_agent,
+	{ "agent", cmd_agent, 0, 0,
 	  "agent [--pin PIN|--pin-file FILE] [--allow ADDR]... [--allow-any]\n"
 	  "       [--confirm] [--capability CAP] [--once] [--timeout S]\n"
 	  "       [--keystore DIR]",
@@ -76,7 +77,7 @@ static const struct cli_command commands[] = {
 	  "  --timeout S          stop after S seconds (with --once and no\n"
 	  "                       pairing yet: exit 5)\n"
 	  "  --keystore DIR       key store directory" },
-	{ "keys", cmd_keys, "keys list|load|remove ADDR [--keystore DIR]",
+	{ "keys", cmd_keys, 1, 2, "keys list|load|remove ADDR [--keystore DIR]",
 	  "the stored link keys: list, load into the kernel, remove one",
 	  "The link keys in the key store (default /var/lib/bluetooth, in\n"
 	  "bluetoothd's layout; BTPAIR_KEYSTORE or --keystore to change it).\n"
@@ -89,7 +90,7 @@ static const struct cli_command commands[] = {
 	  "                       controller, or only -i's); ADDR may be\n"
 	  "                       name:PATTERN, matched against the names in\n"
 	  "                       the store" },
-	{ "scan", cmd_scan, "scan [--duration S] [--name PATTERN]",
+	{ "scan", cmd_scan, 0, 0, "scan [--duration S] [--name PATTERN]",
 	  "discover devices with names, class and RSSI",
 	  "Discover BR/EDR devices: address, name (asked of devices that do not\n"
 	  "send one, like the HC-05), class of device and RSSI; a device is shown\n"
@@ -97,7 +98,7 @@ static const struct cli_command commands[] = {
 	  "  --duration S         how long (default 15)\n"
 	  "  --name PATTERN       stop at the first device whose name matches the\n"
 	  "                       case-insensitive shell glob; exit 7 if none" },
-	{ "connect", cmd_connect,
+	{ "connect", cmd_connect, 1, 1,
 	  "connect ADDR [--channel N] [--pin PIN|--pin-file FILE] [--timeout S]\n"
 	  "       [--reconnect] [--pty PATH] [--exec CMD [ARG...]]",
 	  "RFCOMM client: a serial link on stdio, or for a command",
@@ -127,14 +128,15 @@ static const struct cli_command commands[] = {
 	  "  --exec CMD [ARG...]  everything after it is the command\n"
 	  "  --first              with name:PATTERN, take the first match\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
-	{ "listen", cmd_listen, "listen [--channel N] [--once] [--exec CMD [ARG...]]",
+	{ "listen", cmd_listen, 0, 0,
+	  "listen [--channel N] [--once] [--exec CMD [ARG...]]",
 	  "RFCOMM server",
 	  "Accept RFCOMM connections on a channel; each is bridged to stdio or\n"
 	  "given to CMD as its stdin and stdout.\n"
 	  "  --channel N          channel to listen on (default 1)\n"
 	  "  --once               exit after the first connection\n"
 	  "  --exec CMD [ARG...]  everything after it is the command" },
-	{ "bind", cmd_bind,
+	{ "bind", cmd_bind, 1, 1,
 	  "bind ADDR [--channel N] [--dev N] [--pin PIN|--pin-file FILE]\n"
 	  "       [--timeout S]",
 	  "create /dev/rfcommN for the device",
@@ -148,9 +150,9 @@ static const struct cli_command commands[] = {
 	  "  --timeout S          for the pairing and SDP (default 30)\n"
 	  "  --first              with name:PATTERN, take the first match\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
-	{ "release", cmd_release, "release N", "remove /dev/rfcommN",
+	{ "release", cmd_release, 1, 1, "release N", "remove /dev/rfcommN",
 	  "Remove /dev/rfcommN, closing its link." },
-	{ "doctor", cmd_doctor,
+	{ "doctor", cmd_doctor, 0, 1,
 	  "doctor [ADDR] [--fix] [--keystore DIR]\n"
 	  "       [--agent-conf FILE]",
 	  "check the whole stack, say the next step, mend what is safe",
@@ -173,7 +175,8 @@ static const struct cli_command commands[] = {
 	  "                       or BTPAIR_KEYSTORE)\n"
 	  "  --agent-conf FILE    the agent unit's settings (default\n"
 	  "                       /etc/btpair/agent.conf)" },
-	{ "status", cmd_status, "status [ADDR] [--keystore DIR] [--config FILE]",
+	{ "status", cmd_status, 0, 1,
+	  "status [ADDR] [--keystore DIR] [--config FILE]",
 	  "controllers, connections, keys, bindings, serial devices",
 	  "Show the controllers and their settings, the connected devices, the\n"
 	  "stored keys (never the key), the /dev/rfcommN bindings and their\n"
@@ -183,10 +186,11 @@ static const struct cli_command commands[] = {
 	  "                       or BTPAIR_KEYSTORE)\n"
 	  "  --config FILE        serial.conf (default /etc/btpair/serial.conf,\n"
 	  "                       or BTPAIR_SERIAL_CONF)" },
-	{ "disconnect", cmd_disconnect, "disconnect ADDR", "drop the link",
+	{ "disconnect", cmd_disconnect, 1, 1, "disconnect ADDR",
+	  "drop the link",
 	  "Drop the device's link (its pairing stays). Exits 1 if it was not\n"
 	  "connected." },
-	{ "serial", cmd_serial,
+	{ "serial", cmd_serial, 1, 257,
 	  "serial up|down [NAME...] [--config FILE] [--pin PIN|--pin-file FILE]",
 	  "make the devices declared in serial.conf ready, or undo",
 	  "up: make each device declared in serial.conf (all, or those named)\n"
@@ -200,7 +204,7 @@ static const struct cli_command commands[] = {
 	  "  --pin PIN            PIN for entries without pin-file (repeatable;\n"
 	  "                       BTPAIR_PIN works too)\n"
 	  "  --pin-file FILE      PIN file for entries without pin-file" },
-	{ "monitor", cmd_monitor, "monitor [--timeout S]",
+	{ "monitor", cmd_monitor, 0, 0, "monitor [--timeout S]",
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"
 	  "pairing requests, new keys (never the key), authentication failures.\n"

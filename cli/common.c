@@ -7,7 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/trace.h"
 #include "mgmt/addr.h"
 
 bool cli_parse_addr(struct cli *cli, const char *cmd, const char *arg,
@@ -177,11 +181,35 @@ int cli_client_fail(struct cli *cli, int err, const char *what)
 	}
 }
 
-/* Report a failed mgmt status for what, naming the status. */
-int cli_status_fail(struct cli *cli, uint8_t status, const char *what)
+const char *cli_status_name(uint8_t status)
 {
 	const char *name = mgmt_status_str(status);
 
+	return name ? name : "unknown status";
+}
+
+int cli_call(struct cli *cli, const char *what, uint16_t opcode,
+	     uint16_t index, const void *param, size_t len, uint8_t *status,
+	     void *rp, size_t rp_size, size_t *rp_len)
+{
+	uint8_t st;
+	int err;
+
+	err = mgmt_client_call(cli->client, opcode, index, param, len,
+			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &st,
+			       rp, rp_size, rp_len);
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	if (status)
+		*status = st;
+	else if (st != MGMT_STATUS_SUCCESS)
+		return cli_status_fail(cli, st, what);
+	return CLI_EXIT_OK;
+}
+
+/* Report a failed mgmt status for what, naming the status. */
+int cli_status_fail(struct cli *cli, uint8_t status, const char *what)
+{
 	/* The kernel lets anyone read; changing anything needs privilege. */
 	if (status == MGMT_STATUS_PERMISSION_DENIED)
 		return cli_fail(cli, CLI_EXIT_PERMISSION, status,
@@ -189,30 +217,26 @@ int cli_status_fail(struct cli *cli, uint8_t status, const char *what)
 				"CAP_NET_ADMIN",
 				what);
 	return cli_fail(cli, cli_status_exit(status), status, "%s: %s", what,
-			name ? name : "unknown status");
+			cli_status_name(status));
 }
 
 int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 {
-	uint8_t rp[2 + 2 * 1024], status;
+	uint8_t rp[2 + 2 * 1024];
 	uint16_t indexes[1024];
 	size_t rp_len;
 	uint16_t count, wanted = 0;
-	int err;
+	int ret;
 
 	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"invalid controller '%s' (expected hciN or N)",
 				cli->index_arg);
 
-	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
-			       MGMT_INDEX_NONE, NULL, 0,
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, cmd);
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, cmd);
+	ret = cli_call(cli, cmd, MGMT_OP_READ_INDEX_LIST, MGMT_INDEX_NONE, NULL,
+		       0, NULL, rp, sizeof(rp), &rp_len);
+	if (ret)
+		return ret;
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp); /* more controllers than anyone has */
 	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
@@ -244,17 +268,13 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 		  struct mgmt_controller_info *info)
 {
-	uint8_t rp[sizeof(struct mgmt_rp_read_info)], status;
+	uint8_t rp[sizeof(struct mgmt_rp_read_info)];
 	size_t rp_len = 0;
-	int err;
+	int ret = cli_call(cli, cmd, MGMT_OP_READ_INFO, index, NULL, 0, NULL,
+			   rp, sizeof(rp), &rp_len);
 
-	err = mgmt_client_call(cli->client, MGMT_OP_READ_INFO, index, NULL, 0,
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, cmd);
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, cmd);
+	if (ret)
+		return ret;
 	if (mgmt_rp_read_info_decode(rp, rp_len, info) < 0)
 		return cli_client_fail(cli, -EBADMSG, cmd);
 	return CLI_EXIT_OK;
@@ -317,50 +337,6 @@ bool cli_bluetoothd_running(void)
 	return found;
 }
 
-int cli_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
-	       const char *shortopts, const struct option *longopts, int *ret)
-{
-	struct option all[16];
-	char optstring[64];
-	size_t n = 0;
-	int opt;
-
-	/* Every command takes -h/--help; ':' first reports missing values. */
-	snprintf(optstring, sizeof(optstring), ":h%s", shortopts);
-	for (; longopts && longopts[n].name && n < 14; n++)
-		all[n] = longopts[n];
-	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
-	all[n] = (struct option){ NULL, 0, NULL, 0 };
-
-	opterr = 0;
-	opt = getopt_long(argc, argv, optstring, all, NULL);
-	switch (opt) {
-	case 'h':
-		cli_command_help(cli_find_command(cmd));
-		*ret = CLI_EXIT_OK;
-		return CLI_OPT_EXIT;
-	case ':':
-		*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"%s: option '%s' needs a value", cmd,
-				argv[optind - 1]);
-		return CLI_OPT_EXIT;
-	case '?':
-		if (optopt)
-			*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-					"%s: unknown option '-%c' (see btpair "
-					"%s --help)",
-					cmd, optopt, cmd);
-		else
-			*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-					"%s: unknown option '%s' (see btpair "
-					"%s --help)",
-					cmd, argv[optind - 1], cmd);
-		return CLI_OPT_EXIT;
-	default:
-		return opt;
-	}
-}
-
 bool cli_check_args(struct cli *cli, const char *cmd, int have, int min,
 		    int max)
 {
@@ -416,4 +392,65 @@ bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 	}
 	*channel = (uint8_t)v;
 	return true;
+}
+
+static bool check_args(struct cli *cli, const struct cli_command *cmd,
+		       int have)
+{
+	if (!cmd)
+		return true; /* not in the table: the caller counts */
+	return cli_check_args(cli, cmd->name, have, cmd->min_args,
+			      cmd->max_args);
+}
+
+int cli_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
+	       const char *shortopts, const struct option *longopts, int *ret)
+{
+	struct option all[16];
+	char optstring[64];
+	size_t n = 0;
+	int opt;
+
+	/* Every command takes -h/--help; ':' first reports missing values. */
+	snprintf(optstring, sizeof(optstring), ":h%s", shortopts);
+	for (; longopts && longopts[n].name && n < 14; n++)
+		all[n] = longopts[n];
+	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	all[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	opterr = 0;
+	opt = getopt_long(argc, argv, optstring, all, NULL);
+	switch (opt) {
+	case 'h':
+		cli_command_help(cli_find_command(cmd));
+		*ret = CLI_EXIT_OK;
+		return CLI_OPT_EXIT;
+	case ':':
+		*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"%s: option '%s' needs a value", cmd,
+				argv[optind - 1]);
+		return CLI_OPT_EXIT;
+	case '?':
+		if (optopt)
+			*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+					"%s: unknown option '-%c' (see btpair "
+					"%s --help)",
+					cmd, optopt, cmd);
+		else
+			*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+					"%s: unknown option '%s' (see btpair "
+					"%s --help)",
+					cmd, argv[optind - 1], cmd);
+		return CLI_OPT_EXIT;
+	case -1:
+		/* The positional arguments, counted once for every command
+		 * against its entry in the command table. */
+		if (!check_args(cli, cli_find_command(cmd), argc - optind)) {
+			*ret = CLI_EXIT_USAGE;
+			return CLI_OPT_EXIT;
+		}
+		return -1;
+	default:
+		return opt;
+	}
 }

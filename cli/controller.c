@@ -6,7 +6,11 @@
 
 #include <stdlib.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "cli/common.h"
 #include "mgmt/addr.h"
 
 static int cmp_index(const void *a, const void *b)
@@ -45,28 +49,22 @@ static void print_controller(struct cli *cli, uint16_t index,
 
 int cmd_list(struct cli *cli, int argc, char *argv[])
 {
-	uint8_t rp[2 + 2 * 1024], status;
+	uint8_t rp[2 + 2 * 1024];
 	uint16_t count, indexes[1024];
 	size_t rp_len;
-	int opt, ret = CLI_EXIT_OK, err;
+	int opt, ret = CLI_EXIT_OK;
 
 	while ((opt = cli_getopt(cli, "list", argc, argv, "", NULL, &ret)) != -1)
 		if (opt == CLI_OPT_EXIT)
 			return ret;
-	if (!cli_check_args(cli, "list", argc - optind, 0, 0))
-		return CLI_EXIT_USAGE;
 	ret = cli_open(cli, "list");
 	if (ret)
 		return ret;
 
-	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
-			       MGMT_INDEX_NONE, NULL, 0,
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, "list");
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, "list");
+	ret = cli_call(cli, "list", MGMT_OP_READ_INDEX_LIST, MGMT_INDEX_NONE,
+		       NULL, 0, NULL, rp, sizeof(rp), &rp_len);
+	if (ret)
+		return ret;
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
 	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
@@ -118,20 +116,18 @@ static int set_mode(struct cli *cli, const char *cmd, uint16_t index,
 	uint8_t mode[1], rp[4], status;
 	size_t rp_len = 0;
 	char what[96];
-	int err;
+	int ret;
 
 	snprintf(what, sizeof(what), "%s hci%u: %s %s", cmd, index,
 		 mgmt_opcode_str(opcode), on ? "on" : "off");
 	if (opcode == MGMT_OP_SET_POWERED)
 		cli_progress(cli, -1, "waiting for hci%u to power %s", index,
 			     on ? "on" : "off");
-	err = mgmt_client_call(cli->client, opcode, index, mode,
-			       mgmt_cmd_mode(mode, on),
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
+	ret = cli_call(cli, what, opcode, index, mode, mgmt_cmd_mode(mode, on),
+		       &status, rp, sizeof(rp), &rp_len);
 	cli_progress_end();
-	if (err < 0)
-		return cli_client_fail(cli, err, what);
+	if (ret)
+		return ret;
 	if (status != MGMT_STATUS_SUCCESS) {
 		/* A controller that will not power up is "unavailable";
 		 * one that a user may not power is a permission matter. */
@@ -139,9 +135,7 @@ static int set_mode(struct cli *cli, const char *cmd, uint16_t index,
 		    status != MGMT_STATUS_PERMISSION_DENIED)
 			return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
 					"%s: cannot be powered (%s)", what,
-					mgmt_status_str(status) ?
-						mgmt_status_str(status) :
-						"unknown status");
+					cli_status_name(status));
 		return cli_status_fail(cli, status, what);
 	}
 	if (mgmt_rp_settings_decode(rp, rp_len, settings) < 0)
@@ -171,8 +165,6 @@ int cmd_power(struct cli *cli, int argc, char *argv[])
 	       -1)
 		if (opt == CLI_OPT_EXIT)
 			return ret;
-	if (!cli_check_args(cli, "power", argc - optind, 1, 1))
-		return CLI_EXIT_USAGE;
 	if (!parse_on_off(argv[optind], &on))
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"power: expected 'on' or 'off', not '%s'",
@@ -202,39 +194,24 @@ int cmd_power(struct cli *cli, int argc, char *argv[])
 
 static int set_name(struct cli *cli, uint16_t index, const char *name)
 {
-	uint8_t cp[sizeof(struct mgmt_cp_set_local_name)], status;
+	uint8_t cp[sizeof(struct mgmt_cp_set_local_name)];
 	char what[64];
-	size_t len;
-	int err;
 
 	snprintf(what, sizeof(what), "setup hci%u: Set Local Name", index);
-	len = mgmt_cmd_set_local_name(cp, name);
-	err = mgmt_client_call(cli->client, MGMT_OP_SET_LOCAL_NAME, index, cp,
-			       len, time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
-	if (err < 0)
-		return cli_client_fail(cli, err, what);
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, what);
-	return CLI_EXIT_OK;
+	return cli_call(cli, what, MGMT_OP_SET_LOCAL_NAME, index, cp,
+			mgmt_cmd_set_local_name(cp, name), NULL, NULL, 0,
+			NULL);
 }
 
 static int set_io_cap(struct cli *cli, uint16_t index, uint8_t cap)
 {
-	uint8_t cp[1], status;
+	uint8_t cp[1];
 	char what[64];
-	int err;
 
 	snprintf(what, sizeof(what), "setup hci%u: Set IO Capability", index);
-	err = mgmt_client_call(cli->client, MGMT_OP_SET_IO_CAPABILITY, index,
-			       cp, mgmt_cmd_set_io_capability(cp, cap),
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
-	if (err < 0)
-		return cli_client_fail(cli, err, what);
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, what);
-	return CLI_EXIT_OK;
+	return cli_call(cli, what, MGMT_OP_SET_IO_CAPABILITY, index, cp,
+			mgmt_cmd_set_io_capability(cp, cap), NULL, NULL, 0,
+			NULL);
 }
 
 /*
@@ -246,14 +223,13 @@ static int set_ssp(struct cli *cli, uint16_t index, bool on,
 {
 	uint8_t mode[1], rp[4], status;
 	size_t rp_len = 0;
-	int err, ret;
+	int ret;
 
-	err = mgmt_client_call(cli->client, MGMT_OP_SET_SSP, index, mode,
-			       mgmt_cmd_mode(mode, on),
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, "setup: Set Secure Simple Pairing");
+	ret = cli_call(cli, "setup: Set Secure Simple Pairing", MGMT_OP_SET_SSP,
+		       index, mode, mgmt_cmd_mode(mode, on), &status, rp,
+		       sizeof(rp), &rp_len);
+	if (ret)
+		return ret;
 	if (status == MGMT_STATUS_SUCCESS) {
 		if (mgmt_rp_settings_decode(rp, rp_len, settings) < 0)
 			return cli_client_fail(cli, -EBADMSG, "setup");
@@ -274,7 +250,16 @@ static int set_ssp(struct cli *cli, uint16_t index, bool on,
 	return ret;
 }
 
-int cmd_setup(struct cli *cli, int argc, char *argv[])
+/* What setup was asked for. */
+struct setup_opts {
+	const char *name; /* NULL: keep the name */
+	uint8_t cap;
+	bool ssp_given, ssp;
+};
+
+/* Parse setup's options into o; false with *ret set when done already. */
+static bool parse_setup(struct cli *cli, int argc, char *argv[],
+			struct setup_opts *o, int *ret)
 {
 	static const struct option opts[] = {
 		{ "ssp", required_argument, NULL, 's' },
@@ -282,96 +267,119 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
 		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct mgmt_controller_info info;
-	const char *name = NULL;
-	uint8_t cap = MGMT_IO_NO_INPUT_NO_OUTPUT;
-	bool ssp_given = false, ssp = false;
-	uint32_t settings;
-	uint16_t index;
-	int opt, ret = CLI_EXIT_OK;
+	int opt;
 
-	while ((opt = cli_getopt(cli, "setup", argc, argv, "", opts, &ret)) !=
+	while ((opt = cli_getopt(cli, "setup", argc, argv, "", opts, ret)) !=
 	       -1) {
 		switch (opt) {
 		case CLI_OPT_EXIT:
-			return ret;
+			return false;
 		case 's':
-			if (!parse_on_off(optarg, &ssp))
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
+			if (!parse_on_off(optarg, &o->ssp)) {
+				*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
 						"setup: --ssp takes 'on' or "
 						"'off', not '%s'",
 						optarg);
-			ssp_given = true;
+				return false;
+			}
+			o->ssp_given = true;
 			break;
 		case 'c':
-			if (mgmt_io_cap_parse(optarg, &cap) < 0)
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"setup: unknown capability '%s'",
+			if (mgmt_io_cap_parse(optarg, &o->cap) < 0) {
+				*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+						"setup: unknown capability "
+						"'%s'",
 						optarg);
+				return false;
+			}
 			break;
 		case 'n':
-			if (strlen(optarg) > MGMT_MAX_NAME_LEN - 1)
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
+			if (strlen(optarg) > MGMT_MAX_NAME_LEN - 1) {
+				*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
 						"setup: a name is at most %d "
 						"bytes",
 						MGMT_MAX_NAME_LEN - 1);
-			name = optarg;
+				return false;
+			}
+			o->name = optarg;
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "setup", argc - optind, 0, 0))
-		return CLI_EXIT_USAGE;
+	return true;
+}
 
-	ret = cli_open(cli, "setup");
-	if (!ret)
-		ret = cli_resolve_index(cli, "setup", &index);
-	if (!ret)
-		ret = cli_read_info(cli, "setup", index, &info);
-	if (ret)
-		return ret;
-	settings = info.current_settings;
+/* Change what differs from o on the controller described by info, so that
+ * running it twice is harmless. Returns the exit code, reported. */
+static int setup_controller(struct cli *cli, uint16_t index,
+			    const struct setup_opts *o,
+			    const struct mgmt_controller_info *info)
+{
+	uint32_t settings = info->current_settings;
+	int ret;
 
-	/* Only what differs is changed, so running it twice is harmless. */
-	ret = set_io_cap(cli, index, cap);
+	ret = set_io_cap(cli, index, o->cap);
 	if (!ret && !(settings & MGMT_SETTING_BONDABLE))
 		ret = set_mode(cli, "setup", index, MGMT_OP_SET_BONDABLE, true,
 			       &settings);
 	if (!ret && !(settings & MGMT_SETTING_CONNECTABLE))
 		ret = set_mode(cli, "setup", index, MGMT_OP_SET_CONNECTABLE,
 			       true, &settings);
-	if (!ret && ssp_given && !!(settings & MGMT_SETTING_SSP) != ssp)
-		ret = set_ssp(cli, index, ssp, &settings);
-	if (!ret && name && strcmp(name, info.name) != 0)
-		ret = set_name(cli, index, name);
+	if (!ret && o->ssp_given && !!(settings & MGMT_SETTING_SSP) != o->ssp)
+		ret = set_ssp(cli, index, o->ssp, &settings);
+	if (!ret && o->name && strcmp(o->name, info->name) != 0)
+		ret = set_name(cli, index, o->name);
 	if (!ret && !(settings & MGMT_SETTING_POWERED))
 		ret = set_mode(cli, "setup", index, MGMT_OP_SET_POWERED, true,
 			       &settings);
-	if (ret)
-		return ret;
+	return ret;
+}
 
-	/* Read back what the controller now says, name included. */
-	ret = cli_read_info(cli, "setup", index, &info);
-	if (ret)
-		return ret;
+static void report_setup(struct cli *cli, uint16_t index,
+			 const struct mgmt_controller_info *info, uint8_t cap)
+{
 	if (cli->json) {
 		const char *names[33];
 		char addr[BT_ADDR_STRLEN];
 		struct json j;
 
-		cli_settings_names(info.current_settings, names);
+		cli_settings_names(info->current_settings, names);
 		json_begin(&j, "setup");
 		json_int(&j, "index", index);
-		json_str(&j, "address", bt_addr_format(&info.bdaddr, addr));
-		json_str(&j, "name", info.name);
+		json_str(&j, "address", bt_addr_format(&info->bdaddr, addr));
+		json_str(&j, "name", info->name);
 		json_str(&j, "capability", mgmt_io_cap_str(cap));
 		json_str_array(&j, "settings", names);
 		json_end(cli, &j);
 	} else {
 		char s[400];
 
-		cli_settings_str(info.current_settings, s, sizeof(s));
+		cli_settings_str(info->current_settings, s, sizeof(s));
 		cli_print(cli, "hci%u ready: %s capability %s", index, s,
 			  mgmt_io_cap_str(cap));
 	}
+}
+
+int cmd_setup(struct cli *cli, int argc, char *argv[])
+{
+	struct setup_opts o = { .cap = MGMT_IO_NO_INPUT_NO_OUTPUT };
+	struct mgmt_controller_info info;
+	uint16_t index;
+	int ret = CLI_EXIT_OK;
+
+	if (!parse_setup(cli, argc, argv, &o, &ret))
+		return ret;
+	ret = cli_open(cli, "setup");
+	if (!ret)
+		ret = cli_resolve_index(cli, "setup", &index);
+	if (!ret)
+		ret = cli_read_info(cli, "setup", index, &info);
+	if (!ret)
+		ret = setup_controller(cli, index, &o, &info);
+	/* Read back what the controller now says, name included. */
+	if (!ret)
+		ret = cli_read_info(cli, "setup", index, &info);
+	if (ret)
+		return ret;
+	report_setup(cli, index, &info, o.cap);
 	return CLI_EXIT_OK;
 }

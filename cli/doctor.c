@@ -5,6 +5,7 @@
  * next step where something is wrong. --fix mends what is safe to mend and
  * says what it changed; it never stops or reconfigures bluetoothd.
  */
+#include <stdarg.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -18,7 +19,11 @@
 #include <bluetooth/bluetooth.h>
 #include <bluetooth/hci.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/trace.h"
 #include "keystore/keystore.h"
 #include "cli/probe.h"
 #include "mgmt/addr.h"
@@ -149,12 +154,6 @@ static int call(struct doctor *d, uint16_t opcode, uint16_t index,
 				status, rp, rp_size, rp_len);
 }
 
-static const char *status_str(uint8_t status)
-{
-	const char *s = mgmt_status_str(status);
-
-	return s ? s : "unknown status";
-}
 
 /* The exit code of a fix the kernel refused. */
 static int fix_exit(uint8_t status, int fallback)
@@ -256,7 +255,7 @@ static bool check_kernel(struct doctor *d)
 	} else {
 		report(d, -1, "mgmt", DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
 		       "Read Management Version Information: %s",
-		       status ? status_str(status) : "malformed reply");
+		       status ? cli_status_name(status) : "malformed reply");
 		return false;
 	}
 
@@ -307,7 +306,7 @@ static bool list_controllers(struct doctor *d)
 	    mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0) {
 		report(d, -1, "controllers", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       NULL, "Read Index List: %s",
-		       status ? status_str(status) : "malformed reply");
+		       status ? cli_status_name(status) : "malformed reply");
 		return false;
 	}
 	for (uint16_t i = 0; i < count; i++) {
@@ -362,7 +361,7 @@ static bool read_info(struct doctor *d, uint16_t index,
 		       status == MGMT_STATUS_PERMISSION_DENIED ?
 			       "run as root (or with CAP_NET_ADMIN)" : NULL,
 		       "Read Controller Information: %s",
-		       status ? status_str(status) : "malformed reply");
+		       status ? cli_status_name(status) : "malformed reply");
 		return false;
 	}
 	return true;
@@ -476,7 +475,8 @@ static void check_setting(struct doctor *d, uint16_t index, uint32_t *settings,
 		       status == MGMT_STATUS_PERMISSION_DENIED ? "run as root" :
 								 next,
 		       "off, and %s failed: %s [mgmt status 0x%02x]",
-		       mgmt_opcode_str(opcode), status_str(status), status);
+		       mgmt_opcode_str(opcode), cli_status_name(status),
+		       status);
 		return;
 	}
 	*settings |= bit;
@@ -553,7 +553,7 @@ static int connections(struct doctor *d, uint16_t index, const char *check,
 		       status == MGMT_STATUS_PERMISSION_DENIED ?
 			       "run as root (or with CAP_NET_ADMIN)" : NULL,
 		       "Get Connections: %s",
-		       status ? status_str(status) : "malformed reply");
+		       status ? cli_status_name(status) : "malformed reply");
 		return -EBADMSG;
 	}
 	for (uint16_t i = 0; i < count && n < max; i++)
@@ -630,7 +630,7 @@ static void check_pairing(struct doctor *d, uint16_t index,
 			report(d, index, "pairing", DOCTOR_FAIL,
 			       fix_exit(status, CLI_EXIT_FAILURE), NULL,
 			       "Cancel Pair Device %s: %s [mgmt status 0x%02x]",
-			       s, status_str(status), status);
+			       s, cli_status_name(status), status);
 	}
 	if (!keyless)
 		report(d, index, "pairing", DOCTOR_OK, 0, NULL,
@@ -982,6 +982,25 @@ static int load_keys(struct doctor *d, uint16_t index,
 	return err;
 }
 
+/* How many stored keys the kernel lacks (*missing), and how many keys it
+ * holds that the store lacks (*extra). */
+static void compare_keys(const struct keystore_entry *list, size_t n,
+			 const struct kernel_keys *kk, size_t *missing,
+			 size_t *extra)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!has_addr(kk->addrs, kk->count, &list[i].key.addr.bdaddr))
+			(*missing)++;
+	for (size_t i = 0; i < kk->count; i++) {
+		bool stored = false;
+
+		for (size_t k = 0; k < n && !stored; k++)
+			stored = bt_addr_equal(&list[k].key.addr.bdaddr,
+					       &kk->addrs[i]);
+		*extra += !stored;
+	}
+}
+
 /* Whether the kernel holds the stored keys of a controller. */
 static void check_keys_loaded(struct doctor *d, uint16_t index,
 			      const bdaddr_t *ctrl)
@@ -1011,18 +1030,7 @@ static void check_keys_loaded(struct doctor *d, uint16_t index,
 		goto out;
 	read_kernel_keys(index, kk);
 	if (kk->err == 0) {
-		for (size_t i = 0; i < n; i++)
-			if (!has_addr(kk->addrs, kk->count,
-				      &list[i].key.addr.bdaddr))
-				missing++;
-		for (size_t i = 0; i < kk->count; i++) {
-			bool stored = false;
-
-			for (size_t k = 0; k < n && !stored; k++)
-				stored = bt_addr_equal(&list[k].key.addr.bdaddr,
-						       &kk->addrs[i]);
-			extra += !stored;
-		}
+		compare_keys(list, n, kk, &missing, &extra);
 		if (!missing) {
 			report(d, index, "keys-loaded", DOCTOR_OK, 0, NULL,
 			       "the kernel has all %zu stored key%s", n,
@@ -1065,7 +1073,7 @@ static void check_keys_loaded(struct doctor *d, uint16_t index,
 		report(d, index, "keys-loaded", DOCTOR_FAIL,
 		       fix_exit(status, CLI_EXIT_FAILURE), next,
 		       "Load Link Keys: %s [mgmt status 0x%02x]",
-		       status_str(status), status);
+		       cli_status_name(status), status);
 	} else {
 		report(d, index, "keys-loaded", DOCTOR_FIXED, 0, NULL,
 		       "loaded the %zu stored key%s%s", n, n == 1 ? "" : "s",
@@ -1276,53 +1284,10 @@ static void check_device(struct doctor *d, uint16_t index,
 	}
 }
 
-int cmd_doctor(struct cli *cli, int argc, char *argv[])
+/* Every check in order, each reported; the device's too when dev is
+ * given. Stops at an interruption. */
+static void run_checks(struct doctor *d, const struct mgmt_addr *dev)
 {
-	static const struct option opts[] = {
-		{ "fix", no_argument, NULL, 'f' },
-		{ "keystore", required_argument, NULL, 'K' },
-		{ "agent-conf", required_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct doctor *d;
-	struct mgmt_addr dev;
-	bool have_dev = false, fix = false;
-	const char *keystore = NULL, *agent_conf = NULL;
-	uint16_t wanted;
-	int opt, ret = CLI_EXIT_OK;
-
-	while ((opt = cli_getopt(cli, "doctor", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		if (opt == CLI_OPT_EXIT)
-			return ret;
-		if (opt == 'f')
-			fix = true;
-		else if (opt == 'K')
-			keystore = optarg;
-		else if (opt == 'A')
-			agent_conf = optarg;
-	}
-	if (!cli_check_args(cli, "doctor", argc - optind, 0, 1))
-		return CLI_EXIT_USAGE;
-	if (argc - optind == 1) {
-		if (!cli_parse_addr(cli, "doctor", argv[optind], &dev))
-			return CLI_EXIT_USAGE;
-		have_dev = true;
-	}
-	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"invalid controller '%s' (expected hciN or N)",
-				cli->index_arg);
-
-	d = calloc(1, sizeof(*d));
-	if (!d)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"doctor: out of memory");
-	d->cli = cli;
-	d->fix = fix;
-	d->keystore = keystore_dir(keystore);
-	d->agent_conf = agent_conf ? agent_conf : DOCTOR_AGENT_CONF;
-
 	snapshot_sockets(d);
 	find_bluetoothd(d);
 	if (probe_rfkill_read(PROBE_RFKILL_DEV, d->rfkill, DOCTOR_MAX_RFKILL,
@@ -1350,18 +1315,65 @@ int cmd_doctor(struct cli *cli, int argc, char *argv[])
 	}
 	if (!d->interrupted)
 		check_agent_conf(d);
-	if (have_dev && !d->interrupted) {
+	if (dev && !d->interrupted) {
 		struct mgmt_controller_info info;
 
 		/* The controller -i names, or the lowest index. */
 		if (d->nindexes && read_info(d, d->indexes[0], &info))
-			check_device(d, d->indexes[0], &info, &dev);
+			check_device(d, d->indexes[0], &info, dev);
 		else if (!d->interrupted)
 			report(d, -1, "page", DOCTOR_FAIL,
 			       CLI_EXIT_NO_CONTROLLER, "see the checks above",
 			       "the device cannot be checked: no controller");
 	}
+}
 
+int cmd_doctor(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "fix", no_argument, NULL, 'f' },
+		{ "keystore", required_argument, NULL, 'K' },
+		{ "agent-conf", required_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct doctor *d;
+	struct mgmt_addr dev;
+	bool have_dev = false, fix = false;
+	const char *keystore = NULL, *agent_conf = NULL;
+	uint16_t wanted;
+	int opt, ret = CLI_EXIT_OK;
+
+	while ((opt = cli_getopt(cli, "doctor", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		if (opt == CLI_OPT_EXIT)
+			return ret;
+		if (opt == 'f')
+			fix = true;
+		else if (opt == 'K')
+			keystore = optarg;
+		else if (opt == 'A')
+			agent_conf = optarg;
+	}
+	if (argc - optind == 1) {
+		if (!cli_parse_addr(cli, "doctor", argv[optind], &dev))
+			return CLI_EXIT_USAGE;
+		have_dev = true;
+	}
+	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"invalid controller '%s' (expected hciN or N)",
+				cli->index_arg);
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"doctor: out of memory");
+	d->cli = cli;
+	d->fix = fix;
+	d->keystore = keystore_dir(keystore);
+	d->agent_conf = agent_conf ? agent_conf : DOCTOR_AGENT_CONF;
+
+	run_checks(d, have_dev ? &dev : NULL);
 	ret = d->interrupted ? CLI_EXIT_INTERRUPTED : d->exit;
 	if (d->interrupted)
 		cli_fail(cli, CLI_EXIT_INTERRUPTED, -1, "doctor: interrupted");

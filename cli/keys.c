@@ -7,7 +7,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/keys.h"
 #include "keystore/keystore.h"
 #include "mgmt/addr.h"
 
@@ -154,10 +158,10 @@ static int keys_load(struct cli *cli, const char *dir)
 {
 	struct keystore_entry *list = NULL;
 	struct mgmt_link_key *keys = NULL;
-	uint8_t *cp = NULL, status;
+	uint8_t *cp = NULL;
 	size_t n = 0, len;
 	uint16_t index;
-	int ret, err;
+	int ret;
 
 	ret = stored_keys(cli, "keys load", dir, true, &index, &list, &n);
 	if (ret)
@@ -179,17 +183,10 @@ static int keys_load(struct cli *cli, const char *dir)
 			       n);
 		goto out;
 	}
-	err = mgmt_client_call(cli->client, MGMT_OP_LOAD_LINK_KEYS, index, cp,
-			       len, time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
-	if (err < 0) {
-		ret = cli_client_fail(cli, err, "keys load");
+	ret = cli_call(cli, "keys load", MGMT_OP_LOAD_LINK_KEYS, index, cp,
+		       len, NULL, NULL, 0, NULL);
+	if (ret)
 		goto out;
-	}
-	if (status != MGMT_STATUS_SUCCESS) {
-		ret = cli_status_fail(cli, status, "keys load");
-		goto out;
-	}
 	if (cli->json) {
 		struct json j;
 
@@ -379,8 +376,6 @@ int cmd_keys(struct cli *cli, int argc, char *argv[])
 			keystore = optarg;
 	}
 	nargs = argc - optind;
-	if (!cli_check_args(cli, "keys", nargs, 1, 2))
-		return CLI_EXIT_USAGE;
 	verb = argv[optind];
 	dir = keystore_dir(keystore);
 	if (strcmp(verb, "list") == 0 && nargs == 1)

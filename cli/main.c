@@ -7,7 +7,10 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
 
 /* SIGINT and SIGTERM become readable on a signalfd, which every wait in the
  * mgmt client watches: a pairing in progress is then cancelled cleanly. */
@@ -23,7 +26,10 @@ static int setup_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 }
 
-int main(int argc, char *argv[])
+/* Parse the global options into cli (-V into *version); returns -1 to go
+ * on, else the exit code (help shown, or a usage error reported). */
+static int parse_globals(struct cli *cli, int argc, char *argv[],
+			 bool *version)
 {
 	static const struct option opts[] = {
 		{ "index", required_argument, NULL, 'i' },
@@ -34,57 +40,72 @@ int main(int argc, char *argv[])
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli cli = { .prog = "btpair", .signal_fd = -1 };
-	const struct cli_command *cmd;
-	bool version = false;
-	uint16_t index;
-	int opt, ret;
+	int opt;
 
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:i:jvqhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			cli.index_arg = optarg;
+			cli->index_arg = optarg;
 			break;
 		case 'j':
-			cli.json = true;
+			cli->json = true;
 			break;
 		case 'v':
-			cli.verbose++;
+			cli->verbose++;
 			break;
 		case 'q':
-			cli.quiet = true;
+			cli->quiet = true;
 			break;
 		case 'h':
 			cli_usage(stdout);
 			return CLI_EXIT_OK;
 		case 'V':
-			version = true;
+			*version = true;
 			break;
 		case ':':
-			return cli_fail(&cli, CLI_EXIT_USAGE, -1,
+			return cli_fail(cli, CLI_EXIT_USAGE, -1,
 					"option '%s' needs an argument",
 					argv[optind - 1]);
 		default:
-			return cli_fail(&cli, CLI_EXIT_USAGE, -1,
+			return cli_fail(cli, CLI_EXIT_USAGE, -1,
 					"unknown option '%s' (see btpair --help)",
 					argv[optind - 1]);
 		}
 	}
-	/* After every option: -V -j prints JSON like everything else. */
-	if (version) {
-		if (cli.json) {
-			struct json j;
+	return -1;
+}
 
-			json_begin(&j, "version");
-			json_str(&j, "version", BTPAIR_VERSION);
-			cli.quiet = false;
-			json_end(&cli, &j);
-		} else {
-			printf("btpair %s\n", BTPAIR_VERSION);
-		}
-		return CLI_EXIT_OK;
+/* btpair --version, as text or JSON. */
+static int print_version(struct cli *cli)
+{
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "version");
+		json_str(&j, "version", BTPAIR_VERSION);
+		cli->quiet = false;
+		json_end(cli, &j);
+	} else {
+		printf("btpair %s\n", BTPAIR_VERSION);
 	}
+	return CLI_EXIT_OK;
+}
+
+int main(int argc, char *argv[])
+{
+	struct cli cli = { .prog = "btpair", .signal_fd = -1 };
+	const struct cli_command *cmd;
+	bool version = false;
+	uint16_t index;
+	int ret;
+
+	ret = parse_globals(&cli, argc, argv, &version);
+	if (ret >= 0)
+		return ret;
+	/* After every option: -V -j prints JSON like everything else. */
+	if (version)
+		return print_version(&cli);
 	if (optind >= argc) {
 		/* With --json a script still gets its error event. */
 		if (cli.json)

@@ -3,60 +3,38 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/trace.h"
 
-int cmd_monitor(struct cli *cli, int argc, char *argv[])
+/* Print one event, as a line or a JSON object. */
+static void show_event(struct cli *cli, const struct mgmt_event *ev)
 {
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
-	};
-	unsigned long timeout_s = 0;
-	bool have_timeout = false;
-	int64_t deadline;
-	uint16_t wanted = MGMT_INDEX_NONE;
-	int opt, ret = CLI_EXIT_OK, err;
+	if (cli->json) {
+		struct json j;
 
-	while ((opt = cli_getopt(cli, "monitor", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return ret;
-		case 't':
-			if (!cli_parse_uint(optarg, 1, 31536000, &timeout_s))
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"monitor: --timeout takes a "
-						"number of seconds, not '%s'",
-						optarg);
-			have_timeout = true;
-			break;
-		}
+		json_begin(&j, cli_event_name(ev->code));
+		cli_event_json(ev, &j);
+		json_end(cli, &j);
+	} else {
+		char line[512];
+
+		cli_event_describe(ev, line, sizeof(line));
+		cli_print(cli, "%s", line);
 	}
-	if (!cli_check_args(cli, "monitor", argc - optind, 0, 0))
-		return CLI_EXIT_USAGE;
-	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"invalid controller '%s' (expected hciN or N)",
-				cli->index_arg);
-	/* The kernel would let a user's socket in and then show it nothing
-	 * of pairing: a monitor that watches in vain must say so. */
-	if (!cli_has_net_admin())
-		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
-				"monitor: permission denied: needs root or "
-				"CAP_NET_ADMIN (the kernel sends pairing "
-				"events to no one else)");
-	ret = cli_open(cli, "monitor");
-	if (ret)
-		return ret;
+}
 
-	deadline = have_timeout ? time_deadline_in((int64_t)timeout_s * 1000) :
-				  -1;
+/* Print the events (of the controller wanted, or all) until the deadline
+ * (-1: none). Returns the exit code. */
+static int watch(struct cli *cli, uint16_t wanted, int64_t deadline)
+{
 	for (;;) {
 		struct mgmt_msg *msg;
 		struct mgmt_event ev;
-		char line[512];
+		int err = mgmt_client_next(cli->client, deadline, &msg);
 
-		err = mgmt_client_next(cli->client, deadline, &msg);
 		if (err == -ETIMEDOUT) {
 			/* The end of a quiet watch still prints something. */
 			if (cli->json) {
@@ -74,25 +52,58 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 		if (err < 0)
 			return cli_client_fail(cli, err, "monitor");
 		/* The event points into msg (a Device Connected's EIR, a
-		 * Device Found's): msg lives until the event is shown. */
-		err = mgmt_event_decode(msg, &ev);
-		/* Events the monitor does not know, or malformed ones, are
+		 * Device Found's): msg lives until the event is shown.
+		 * Events the monitor does not know, or malformed ones, are
 		 * skipped: they carry nothing it could show truthfully. */
-		if (err < 0 ||
-		    (wanted != MGMT_INDEX_NONE && ev.index != wanted)) {
-			free(msg);
-			continue;
-		}
-		if (cli->json) {
-			struct json j;
-
-			json_begin(&j, cli_event_name(ev.code));
-			cli_event_json(&ev, &j);
-			json_end(cli, &j);
-		} else {
-			cli_event_describe(&ev, line, sizeof(line));
-			cli_print(cli, "%s", line);
-		}
+		if (mgmt_event_decode(msg, &ev) == 0 &&
+		    (wanted == MGMT_INDEX_NONE || ev.index == wanted))
+			show_event(cli, &ev);
 		free(msg);
 	}
+}
+
+int cmd_monitor(struct cli *cli, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long timeout_s = 0;
+	bool have_timeout = false;
+	uint16_t wanted = MGMT_INDEX_NONE;
+	int opt, ret = CLI_EXIT_OK;
+
+	while ((opt = cli_getopt(cli, "monitor", argc, argv, "", opts, &ret)) !=
+	       -1) {
+		switch (opt) {
+		case CLI_OPT_EXIT:
+			return ret;
+		case 't':
+			if (!cli_parse_uint(optarg, 1, 31536000, &timeout_s))
+				return cli_fail(cli, CLI_EXIT_USAGE, -1,
+						"monitor: --timeout takes a "
+						"number of seconds, not '%s'",
+						optarg);
+			have_timeout = true;
+			break;
+		}
+	}
+	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"invalid controller '%s' (expected hciN or N)",
+				cli->index_arg);
+	/* The kernel would let a user's socket in and then show it nothing
+	 * of pairing: a monitor that watches in vain must say so. */
+	if (!cli_has_net_admin())
+		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
+				"monitor: permission denied: needs root or "
+				"CAP_NET_ADMIN (the kernel sends pairing "
+				"events to no one else)");
+	ret = cli_open(cli, "monitor");
+	if (ret)
+		return ret;
+	return watch(cli, wanted,
+		     have_timeout ?
+			     time_deadline_in((int64_t)timeout_s * 1000) :
+			     -1);
 }

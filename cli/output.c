@@ -1,8 +1,11 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "cli/progress.h"
 
 const char *cli_exit_code_name(int code)
 {

@@ -7,7 +7,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "cli/common.h"
+#include "cli/pin.h"
+#include "cli/pair.h"
+#include "cli/keys.h"
+#include "cli/scan.h"
 #include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "mgmt/pair.h"
@@ -202,7 +210,11 @@ static const struct pair_callbacks pair_callbacks = {
 	.new_link_key = on_new_link_key,
 };
 
-/* Explain a failed pairing in words a person can act on. */
+/*
+ * Explain a failed pairing in words a person can act on. Long because it is
+ * the table of those messages, one case per failure the contract names,
+ * best read in one place.
+ */
 static int report_failure(struct cli *cli, const char *a,
 			  const struct pair_result *res, size_t pin_count)
 {
@@ -248,9 +260,7 @@ static int report_failure(struct cli *cli, const char *a,
 						 "PIN)" :
 						 "pairing refused while "
 						 "bluetoothd runs",
-				mgmt_status_str(res->status) ?
-					mgmt_status_str(res->status) :
-					"unknown status");
+				cli_status_name(res->status));
 
 	switch (res->status) {
 	case MGMT_STATUS_AUTH_FAILED:
@@ -291,9 +301,7 @@ static int report_failure(struct cli *cli, const char *a,
 	default:
 		return cli_fail(cli, cli_status_exit(res->status), st,
 				"pair %s: %s", a,
-				mgmt_status_str(res->status) ?
-					mgmt_status_str(res->status) :
-					"unknown status");
+				cli_status_name(res->status));
 	}
 }
 
@@ -365,9 +373,7 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
 			       "pair %s: hci%u cannot be made ready (%s)", a,
 			       p->index,
-			       mgmt_status_str(status) ?
-				       mgmt_status_str(status) :
-				       "unknown status");
+			       cli_status_name(status));
 		return ret;
 	}
 
@@ -437,136 +443,274 @@ static int gather_pins(struct cli *cli, struct cli_pins *pins,
 	return cli_pins_gather(cli, pins, cmd, pin_file, &addr->bdaddr, name);
 }
 
-int cli_pair_gather_pins(struct cli *cli, struct cli_pins *pins,
-			 const char *cmd, const char *pin_file,
-			 const struct mgmt_addr *addr, const char *found_name)
+/* Take opt (with arg) into o if it is one of CLI_DEVICE_OPTIONS: 1 when
+ * taken, 0 when not one of them, -1 after a usage error. */
+static int device_option(struct cli *cli, const char *cmd, int opt,
+			 const char *arg, struct cli_device_opts *o)
 {
-	return gather_pins(cli, pins, cmd, pin_file, NULL, addr, found_name);
+	switch (opt) {
+	case 'p':
+		return cli_pins_add(cli, &o->pins, cmd, arg) ? 1 : -1;
+	case 'f':
+		o->pin_file = arg;
+		return 1;
+	case 't':
+		return cli_parse_timeout(cli, cmd, arg, &o->timeout_s) ? 1 : -1;
+	case '1':
+		o->first = true;
+		return 1;
+	default:
+		return 0;
+	}
 }
 
-int cmd_pair(struct cli *cli, int argc, char *argv[])
+int cli_device_getopt(struct cli *cli, const char *cmd, int argc,
+		      char *argv[], const struct option *longopts,
+		      struct cli_device_opts *o, int *ret)
+{
+	int opt, taken;
+
+	do {
+		opt = cli_getopt(cli, cmd, argc, argv, "", longopts, ret);
+		if (opt == -1 || opt == CLI_OPT_EXIT)
+			return opt;
+		taken = device_option(cli, cmd, opt, optarg, o);
+	} while (taken > 0);
+	if (taken < 0) {
+		*ret = CLI_EXIT_USAGE;
+		return CLI_OPT_EXIT;
+	}
+	return opt;
+}
+
+bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
+		       struct cli_device_opts *o)
+{
+	o->target = arg;
+	o->by_name = strncmp(arg, "name:", 5) == 0;
+	/* A name is resolved once the controller is known; an address is
+	 * checked now, before anything is opened. */
+	return o->by_name || cli_parse_addr(cli, cmd, arg, &o->addr);
+}
+
+int cli_device_find(struct cli *cli, const char *cmd,
+		    struct cli_device_opts *o, uint16_t *index,
+		    bdaddr_t *local)
+{
+	char found[249];
+	int ret;
+
+	/* With an address, a bad PIN source is a usage error before
+	 * anything is opened. */
+	if (!o->by_name && (ret = gather_pins(cli, &o->pins, cmd, o->pin_file,
+					      NULL, &o->addr, NULL)))
+		return ret;
+	ret = cli_controller(cli, cmd, index, local);
+	if (!ret)
+		ret = cli_resolve_addr_name(cli, cmd, o->target, *index,
+					    o->first, &o->addr, found,
+					    sizeof(found));
+	if (!ret && o->by_name)
+		ret = gather_pins(cli, &o->pins, cmd, o->pin_file, NULL,
+				  &o->addr, found);
+	return ret;
+}
+
+/* What pair was asked for. */
+struct pair_opts {
+	struct cli_device_opts dev;
+	/* The pairing: passkey, confirm, capability. */
+	struct pair_params p;
+	bool store;
+	const char *keystore;
+};
+
+/* Parse pair's command line into o; false with *ret set when done already
+ * (help shown, or a usage error reported). */
+static bool parse_pair(struct cli *cli, int argc, char *argv[],
+		       struct pair_opts *o, int *ret)
 {
 	static const struct option opts[] = {
-		{ "pin", required_argument, NULL, 'p' },
-		{ "pin-file", required_argument, NULL, 'f' },
+		CLI_DEVICE_OPTIONS,
 		{ "passkey", required_argument, NULL, 'k' },
 		{ "confirm", no_argument, NULL, 'c' },
 		{ "capability", required_argument, NULL, 'C' },
-		{ "timeout", required_argument, NULL, 't' },
 		{ "no-store", no_argument, NULL, 'n' },
 		{ "keystore", required_argument, NULL, 'K' },
-		{ "first", no_argument, NULL, '1' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pair_ctx ctx = { .cli = cli, .store = true };
-	bool first = false, by_name;
-	struct pair_params p = {
-		.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
-		/* Asked only of a person at a terminal, never through
-		 * /dev/tty behind a script's redirections (ssh -t gives
-		 * the script one all the same). */
-		.confirm = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) ?
-				   PAIR_CONFIRM_ASK :
-				   PAIR_CONFIRM_REFUSE,
-		.cb = &pair_callbacks,
-		.cb_data = &ctx,
-	};
-	struct cli_pins pins = { .count = 0 };
-	const char *pin_file = NULL;
-	unsigned long timeout_s = PAIR_DEFAULT_TIMEOUT_S, v;
-	char a[BT_ADDR_STRLEN], found[249];
-	int opt, ret = CLI_EXIT_USAGE;
+	unsigned long v;
+	int opt;
 
-	while ((opt = cli_getopt(cli, "pair", argc, argv, "", opts, &ret)) !=
-	       -1) {
+	while ((opt = cli_device_getopt(cli, "pair", argc, argv, opts, &o->dev,
+					ret)) != -1) {
 		switch (opt) {
 		case CLI_OPT_EXIT:
-			goto out;
-		case 'p':
-			if (!cli_pins_add(cli, &pins, "pair", optarg))
-				goto out;
-			break;
-		case 'f':
-			pin_file = optarg;
-			break;
+			return false;
 		case 'k':
 			if (!cli_parse_uint(optarg, 0, 999999, &v)) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,
 					 "pair: --passkey takes 0 to 999999");
-				goto out;
+				return false;
 			}
-			p.have_passkey = true;
-			p.passkey = (uint32_t)v;
+			o->p.have_passkey = true;
+			o->p.passkey = (uint32_t)v;
 			break;
 		case 'c':
-			p.confirm = PAIR_CONFIRM_ACCEPT;
+			o->p.confirm = PAIR_CONFIRM_ACCEPT;
 			break;
 		case 'C':
-			if (mgmt_io_cap_parse(optarg, &p.io_cap) < 0) {
+			if (mgmt_io_cap_parse(optarg, &o->p.io_cap) < 0) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,
 					 "pair: unknown capability '%s'",
 					 optarg);
-				goto out;
+				return false;
 			}
 			break;
-		case 't':
-			if (!cli_parse_timeout(cli, "pair", optarg, &timeout_s))
-				goto out;
-			break;
 		case 'n':
-			ctx.store = false;
+			o->store = false;
 			break;
 		case 'K':
-			ctx.keystore = optarg;
-			break;
-		case '1':
-			first = true;
+			o->keystore = optarg;
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "pair", argc - optind, 1, 1))
-		goto out;
-	/* A name is resolved once the controller is known; an address is
-	 * checked now, before anything is opened. */
-	if (strncmp(argv[optind], "name:", 5) != 0 &&
-	    !cli_parse_addr(cli, "pair", argv[optind], &p.addr))
-		goto out;
-	if (pins.count && pin_file) {
+	if (!cli_device_target(cli, "pair", argv[optind], &o->dev))
+		return false;
+	if (o->dev.pins.count && o->dev.pin_file) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "pair: give --pin or --pin-file, not both");
-		goto out;
+		return false;
 	}
-	by_name = strncmp(argv[optind], "name:", 5) == 0;
+	return true;
+}
+
+/* The controller, the device (found by a scan for a name) and its PINs.
+ * Returns the exit code, reported. */
+static int find_device(struct cli *cli, struct pair_opts *o)
+{
+	struct cli_device_opts *dev = &o->dev;
+	char found[249];
+	int ret;
+
 	/* With an address, a bad PIN source is a usage error before any
 	 * kernel is asked; a name has to be found first. */
-	if (!by_name && (ret = gather_pins(cli, &pins, "pair", pin_file,
-					   ctx.keystore, &p.addr, NULL)))
-		goto out;
+	if (!dev->by_name && (ret = gather_pins(cli, &dev->pins, "pair",
+						dev->pin_file, o->keystore,
+						&dev->addr, NULL)))
+		return ret;
 	ret = cli_open(cli, "pair");
 	if (!ret)
-		ret = cli_resolve_index(cli, "pair", &p.index);
-	if (!ret && by_name)
-		ret = cli_resolve_addr_name(cli, "pair", argv[optind], p.index,
-					    first, &p.addr, found,
-					    sizeof(found));
-	if (!ret && by_name)
-		ret = gather_pins(cli, &pins, "pair", pin_file, ctx.keystore,
-				  &p.addr, found);
+		ret = cli_resolve_index(cli, "pair", &o->p.index);
+	if (!ret && dev->by_name)
+		ret = cli_resolve_addr_name(cli, "pair", dev->target,
+					    o->p.index, dev->first, &dev->addr,
+					    found, sizeof(found));
+	if (!ret && dev->by_name)
+		ret = gather_pins(cli, &dev->pins, "pair", dev->pin_file,
+				  o->keystore, &dev->addr, found);
+	o->p.addr = dev->addr;
+	return ret;
+}
+
+int cmd_pair(struct cli *cli, int argc, char *argv[])
+{
+	struct pair_ctx ctx = { .cli = cli };
+	struct pair_opts o = {
+		.dev = { .timeout_s = PAIR_DEFAULT_TIMEOUT_S },
+		.store = true,
+		.p = {
+			.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
+			/* Asked only of a person at a terminal, never
+			 * through /dev/tty behind a script's redirections
+			 * (ssh -t gives the script one all the same). */
+			.confirm = isatty(STDIN_FILENO) &&
+						   isatty(STDERR_FILENO) ?
+					   PAIR_CONFIRM_ASK :
+					   PAIR_CONFIRM_REFUSE,
+			.cb = &pair_callbacks,
+			.cb_data = &ctx,
+		},
+	};
+	int ret = CLI_EXIT_USAGE;
+
+	if (!parse_pair(cli, argc, argv, &o, &ret))
+		goto out;
+	ret = find_device(cli, &o);
 	if (ret)
 		goto out;
-	bt_addr_format(&p.addr.bdaddr, a);
-	p.pins = (const char *const *)pins.pins;
-	p.pin_count = pins.count;
-
+	ctx.store = o.store;
+	ctx.keystore = o.keystore;
+	o.p.pins = (const char *const *)o.dev.pins.pins;
+	o.p.pin_count = o.dev.pins.count;
 	if (cli_bluetoothd_running())
 		cli_warn(cli, "bluetoothd is running: it may answer or reject "
 			      "this device's requests before btpair does");
-
-	ret = run_pairing(cli, &p, &ctx, timeout_s);
+	ret = run_pairing(cli, &o.p, &ctx, o.dev.timeout_s);
 out:
 	explicit_bzero(&ctx.key, sizeof(ctx.key));
-	cli_pins_clear(&pins);
+	cli_pins_clear(&o.dev.pins);
 	return ret;
+}
+
+/*
+ * Unpair Device, disconnecting it; *in_kernel says whether the kernel had
+ * a key for it. Returns the exit code, reported.
+ */
+static int unpair_kernel(struct cli *cli, uint16_t index,
+			 const struct mgmt_addr *addr, const char *what,
+			 bool *in_kernel)
+{
+	uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
+	bool lost = false;
+	int err;
+
+	for (int tries = 1;; tries++) {
+		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
+				       index, cp,
+				       mgmt_cmd_unpair_device(cp, addr, true),
+				       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       &status, NULL, 0, NULL);
+		/* The reply lost to a full receive buffer (-ENOMEM): the
+		 * kernel unpaired, or refused at once. Asking again tells:
+		 * Not Paired now means the device is not paired, as asked. */
+		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
+			break;
+		lost = true;
+	}
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
+		return cli_status_fail(cli, status, what);
+	cli_progress_end();
+	*in_kernel = status == MGMT_STATUS_SUCCESS ||
+		     (lost && status == MGMT_STATUS_NOT_PAIRED);
+	return CLI_EXIT_OK;
+}
+
+/* Remove the device's key from the store in dir, after the kernel's (or
+ * not); *in_store says whether there was one. Returns the exit code. */
+static int unpair_store(struct cli *cli, const char *dir,
+			const bdaddr_t *ctrl, const bdaddr_t *dev,
+			const char *a, bool in_kernel, bool *in_store)
+{
+	int err = keystore_remove(dir, ctrl, dev);
+
+	if (err < 0 && err != -ENOENT)
+		return cli_fail(cli, cli_permission_error(err) ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1,
+				"unpair %s: %s the key in %s could not be "
+				"removed: %s",
+				a, in_kernel ? "unpaired, but" : "",
+				dir, err == -EBADMSG ? "its file is malformed" :
+				cli_permission_error(err) ?
+					"permission denied: needs root or "
+					"CAP_NET_ADMIN" :
+					strerror(-err));
+	*in_store = err == 0;
+	return CLI_EXIT_OK;
 }
 
 int cmd_unpair(struct cli *cli, int argc, char *argv[])
@@ -575,14 +719,13 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		{ "keystore", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
 	struct mgmt_controller_info info;
 	const char *keystore = NULL, *dir;
 	char a[BT_ADDR_STRLEN], what[64];
-	bool in_kernel, in_store, by_name, lost = false;
+	bool in_kernel = false, in_store = false, by_name;
 	struct mgmt_addr addr;
 	uint16_t index;
-	int opt, ret = CLI_EXIT_OK, err;
+	int opt, ret = CLI_EXIT_OK;
 
 	while ((opt = cli_getopt(cli, "unpair", argc, argv, "", opts, &ret)) !=
 	       -1) {
@@ -591,8 +734,6 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 		if (opt == 'K')
 			keystore = optarg;
 	}
-	if (!cli_check_args(cli, "unpair", argc - optind, 1, 1))
-		return CLI_EXIT_USAGE;
 	by_name = strncmp(argv[optind], "name:", 5) == 0;
 	if (!by_name && !cli_parse_addr(cli, "unpair", argv[optind], &addr))
 		return CLI_EXIT_USAGE;
@@ -614,44 +755,14 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	bt_addr_format(&addr.bdaddr, a);
 	snprintf(what, sizeof(what), "unpair %s", a);
 	cli_progress(cli, -1, "unpairing %s (and disconnecting it)", a);
-	for (int tries = 1;; tries++) {
-		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
-				       index, cp,
-				       mgmt_cmd_unpair_device(cp, &addr, true),
-				       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-				       &status, NULL, 0, NULL);
-		/* The reply lost to a full receive buffer (-ENOMEM): the
-		 * kernel unpaired, or refused at once. Asking again tells:
-		 * Not Paired now means the device is not paired, as asked. */
-		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
-			break;
-		lost = true;
-	}
-	if (err < 0)
-		return cli_client_fail(cli, err, what);
-	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
-		return cli_status_fail(cli, status, what);
-	cli_progress_end();
-	in_kernel = status == MGMT_STATUS_SUCCESS ||
-		    (lost && status == MGMT_STATUS_NOT_PAIRED);
-
-	err = keystore_remove(dir, &info.bdaddr, &addr.bdaddr);
-	if (err < 0 && err != -ENOENT)
-		return cli_fail(cli, cli_permission_error(err) ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
-				-1,
-				"unpair %s: %s the key in %s could not be "
-				"removed: %s",
-				a, in_kernel ? "unpaired, but" : "",
-				dir, err == -EBADMSG ? "its file is malformed" :
-				cli_permission_error(err) ?
-					"permission denied: needs root or "
-					"CAP_NET_ADMIN" :
-					strerror(-err));
-	in_store = err == 0;
+	ret = unpair_kernel(cli, index, &addr, what, &in_kernel);
+	if (!ret)
+		ret = unpair_store(cli, dir, &info.bdaddr, &addr.bdaddr, a,
+				   in_kernel, &in_store);
+	if (ret)
+		return ret;
 	if (!in_kernel && !in_store)
-		return cli_fail(cli, CLI_EXIT_FAILURE, status,
+		return cli_fail(cli, CLI_EXIT_FAILURE, MGMT_STATUS_NOT_PAIRED,
 				"unpair %s: not paired on hci%u", a, index);
 
 	if (cli->json) {
@@ -706,14 +817,12 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 
 	if (afresh) {
 		uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
-		int err = mgmt_client_call(
-			cli->client, MGMT_OP_UNPAIR_DEVICE, index, cp,
-			mgmt_cmd_unpair_device(cp, addr, true),
-			time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
-			NULL, 0, NULL);
 
-		if (err < 0)
-			return cli_client_fail(cli, err, "connect");
+		ret = cli_call(cli, "connect", MGMT_OP_UNPAIR_DEVICE, index, cp,
+			       mgmt_cmd_unpair_device(cp, addr, true), &status,
+			       NULL, 0, NULL);
+		if (ret)
+			return ret;
 		/* Not Paired: the kernel has dropped the key already. */
 		if (status != MGMT_STATUS_SUCCESS &&
 		    status != MGMT_STATUS_NOT_PAIRED)

@@ -9,7 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/pin.h"
 #include "mgmt/addr.h"
 
 bool cli_pins_add(struct cli *cli, struct cli_pins *pins, const char *cmd,
@@ -199,6 +202,9 @@ static bool looks_like_addr(const char *s)
 	return true;
 }
 
+/* Long because it is one pass over the file's lines: each line is checked
+ * and its PIN kept by kind (address, name, '*') in the same loop, so that an
+ * error names its line and no PIN is copied more often than it must be. */
 int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins,
 		       const char *cmd, const char *path,
 		       const struct cli_pin_text *t, const bdaddr_t *addr,

@@ -10,7 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/progress.h"
 
 #define PROGRESS_DELAY_MS 1000
 

@@ -12,7 +12,15 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "cli/common.h"
+#include "cli/pin.h"
+#include "cli/pair.h"
+#include "cli/scan.h"
+#include "cli/rfcomm.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
 #include "rfcomm/sdp.h"
@@ -145,7 +153,8 @@ static bool exec_signalled;
  * Run argv with sock as its stdin and stdout; return its exit status (128 +
  * signal if killed). A SIGINT/SIGTERM to btpair is passed on to it (and
  * noted in exec_signalled). With lost, *lost says whether the link was gone
- * when the command ended.
+ * when the command ended. One poll loop over the child, the signals and the
+ * link, whose state is all local: splitting it would pass that state around.
  */
 static int run_exec(struct cli *cli, int sock, char *argv[], bool *lost)
 {
@@ -574,60 +583,53 @@ static bool worth_retrying(int ret)
 	       ret != CLI_EXIT_INTERRUPTED;
 }
 
-int cmd_connect(struct cli *cli, int argc, char *argv[])
+/* What connect was asked for. */
+struct connect_opts {
+	struct cli_device_opts dev;
+	bool reconnect;
+	uint8_t channel; /* 0: found by SDP */
+	const char *pty_path;
+	char **exec_argv;
+};
+
+/* The link connect keeps up, once the device is known. */
+struct connect_link {
+	uint16_t index;
+	bdaddr_t local;
+	struct mgmt_addr addr;
+	char a[BT_ADDR_STRLEN];
+	uint8_t channel;
+	bool already; /* paired before this connect */
+	struct pty_end pty;
+};
+
+/* Parse connect's command line into o; false with *ret set when done
+ * already (help shown, or a usage error reported). */
+static bool parse_connect(struct cli *cli, int argc, char *argv[],
+			  struct connect_opts *o, int *ret)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
-		{ "pin", required_argument, NULL, 'p' },
-		{ "pin-file", required_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "first", no_argument, NULL, '1' },
+		CLI_DEVICE_OPTIONS,
 		{ "reconnect", no_argument, NULL, 'r' },
 		{ "pty", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long timeout_s = CONNECT_DEFAULT_TIMEOUT_S;
-	const char *pin_file = NULL;
-	char found[249];
-	bool first = false, reconnect = false, ever_up = false, by_name;
-	struct cli_pins pins = { .count = 0 };
-	struct pty_end pty = { .master = -1, .slave = -1 };
-	const char *pty_path = NULL;
-	uint8_t channel = 0;
-	struct mgmt_addr addr;
-	bool already = false;
-	char **exec_argv, a[BT_ADDR_STRLEN];
-	bdaddr_t local;
-	uint16_t index;
-	int64_t deadline, backoff = RECONNECT_FIRST_MS;
-	int opt, ret = CLI_EXIT_USAGE, sock, nargs, err;
+	int opt;
 
-	argc = split_exec(argc, argv, &exec_argv);
-	while ((opt = cli_getopt(cli, "connect", argc, argv, "", opts, &ret)) !=
-	       -1) {
+	argc = split_exec(argc, argv, &o->exec_argv);
+	while ((opt = cli_device_getopt(cli, "connect", argc, argv, opts,
+					&o->dev, ret)) != -1) {
 		switch (opt) {
 		case CLI_OPT_EXIT:
-			goto out;
+			return false;
 		case 'c':
-			if (!cli_parse_channel(cli, "connect", optarg, &channel))
-				goto out;
-			break;
-		case 'p':
-			if (!cli_pins_add(cli, &pins, "connect", optarg))
-				goto out;
-			break;
-		case 'f':
-			pin_file = optarg;
-			break;
-		case 't':
-			if (!cli_parse_timeout(cli, "connect", optarg, &timeout_s))
-				goto out;
-			break;
-		case '1':
-			first = true;
+			if (!cli_parse_channel(cli, "connect", optarg,
+					       &o->channel))
+				return false;
 			break;
 		case 'r':
-			reconnect = true;
+			o->reconnect = true;
 			break;
 		case 'y':
 			if (optarg[0] != '/') {
@@ -635,136 +637,167 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 					 "connect: --pty takes an absolute "
 					 "path, not '%s'",
 					 optarg);
-				goto out;
+				return false;
 			}
-			pty_path = optarg;
+			o->pty_path = optarg;
 			break;
 		}
 	}
-	nargs = argc - optind;
-	if (!cli_check_args(cli, "connect", nargs, 1, 1) ||
-	    (strncmp(argv[optind], "name:", 5) != 0 &&
-	     !cli_parse_addr(cli, "connect", argv[optind], &addr)))
-		goto out;
-	if (exec_argv && !exec_argv[0]) {
+	if (!cli_device_target(cli, "connect", argv[optind], &o->dev))
+		return false;
+	if (o->exec_argv && !o->exec_argv[0]) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1, "connect: --exec needs a command");
-		goto out;
+		return false;
 	}
-	if (exec_argv && pty_path) {
+	if (o->exec_argv && o->pty_path) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "connect: give --exec or --pty, not both");
-		goto out;
+		return false;
 	}
 	/* Without --exec, standard input is the link's. */
-	if (pin_file && strcmp(pin_file, "-") == 0 && !exec_argv) {
+	if (o->dev.pin_file && strcmp(o->dev.pin_file, "-") == 0 &&
+	    !o->exec_argv) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "connect: --pin-file - needs --exec: standard input "
 			 "carries the link");
-		goto out;
+		return false;
 	}
-	by_name = strncmp(argv[optind], "name:", 5) == 0;
-	/* With an address, a bad PIN source is a usage error before
-	 * anything is opened. */
-	if (!by_name && (ret = cli_pair_gather_pins(cli, &pins, "connect",
-						    pin_file, &addr, NULL)))
-		goto out;
-	ret = cli_controller(cli, "connect", &index, &local);
-	if (!ret)
-		ret = cli_resolve_addr_name(cli, "connect", argv[optind], index,
-					    first, &addr, found, sizeof(found));
-	if (!ret && by_name)
-		ret = cli_pair_gather_pins(cli, &pins, "connect", pin_file,
-					   &addr, found);
+	return true;
+}
+
+/*
+ * Find the controller and the device, gather the PINs, open the pty, pair
+ * when PINs are given and find the channel: everything before the first
+ * connect. Returns the exit code, reported.
+ */
+static int prepare_connect(struct cli *cli, struct connect_opts *o,
+			   struct connect_link *l)
+{
+	int64_t deadline;
+	int ret;
+
+	ret = cli_device_find(cli, "connect", &o->dev, &l->index, &l->local);
 	if (ret)
-		goto out;
-	bt_addr_format(&addr.bdaddr, a);
+		return ret;
+	l->addr = o->dev.addr;
+	bt_addr_format(&l->addr.bdaddr, l->a);
 	/* The pty is there before the first connect, for programs started
 	 * alongside, and stays until btpair ends. */
-	if (pty_path) {
-		ret = pty_open(cli, pty_path, &pty);
+	if (o->pty_path) {
+		ret = pty_open(cli, o->pty_path, &l->pty);
 		if (ret)
-			goto out;
+			return ret;
 	}
 	/* A write to a link that just went down must not kill btpair. */
-	if (reconnect)
+	if (o->reconnect)
 		signal(SIGPIPE, SIG_IGN);
-	deadline = time_deadline_in((int64_t)timeout_s * 1000);
+	deadline = time_deadline_in((int64_t)o->dev.timeout_s * 1000);
 	/* Pairing on demand goes through the same code as `pair`. */
-	if (pins.count) {
-		ret = cli_pair_for_connect(cli, index, &addr, &pins, timeout_s,
-					   false, &already);
+	if (o->dev.pins.count) {
+		ret = cli_pair_for_connect(cli, l->index, &l->addr,
+					   &o->dev.pins, o->dev.timeout_s,
+					   false, &l->already);
 		if (ret)
-			goto out;
+			return ret;
 	}
-	if (!channel) {
-		ret = cli_find_channel(cli, "connect", &local, &addr.bdaddr,
-				       deadline, &channel);
-		if (ret)
-			goto out;
+	if (!l->channel)
+		ret = cli_find_channel(cli, "connect", &l->local,
+				       &l->addr.bdaddr, deadline, &l->channel);
+	return ret;
+}
+
+/*
+ * Carry the data of a link that is up, on sock, until it ends; *lost says
+ * whether it dropped (with --reconnect). Returns the exit code.
+ */
+static int serve_link(struct cli *cli, const struct connect_opts *o,
+		      struct connect_link *l, int sock, bool ever_up,
+		      bool *lost)
+{
+	bool data_on_stdout = o->exec_argv || o->pty_path;
+	int ret;
+
+	/* What was written while the link was down is dropped, even what
+	 * came during the connect. */
+	if (o->pty_path && ever_up)
+		pty_drain(&l->pty);
+	if (o->reconnect)
+		log_link(cli, ever_up ? "reconnected" : "link-up", l->index,
+			 l->a, l->channel, -1, l->pty.dropped, data_on_stdout);
+	l->pty.dropped = 0;
+	if (o->exec_argv) {
+		print_link(cli, l->index, l->a, l->channel);
+		ret = run_exec(cli, sock, o->exec_argv,
+			       o->reconnect ? lost : NULL);
+	} else if (o->pty_path) {
+		ret = bridge_pty(cli, sock, &l->pty, lost);
+	} else {
+		ret = bridge_stdio(cli, sock, l->a, l->channel,
+				   o->reconnect ? lost : NULL);
 	}
+	/* A signal passed on to the command ended it: told to stop, not a
+	 * drop to come back from. */
+	if (o->reconnect && exec_signalled)
+		ret = CLI_EXIT_INTERRUPTED;
+	return ret;
+}
+
+/* Connect and serve the link; with --reconnect, again after each drop or
+ * failed attempt, backing off. Returns the exit code. */
+static int keep_link(struct cli *cli, const struct connect_opts *o,
+		     struct connect_link *l)
+{
+	int64_t backoff = RECONNECT_FIRST_MS, wait;
+	bool ever_up = false;
+	int ret, sock, err;
+
 	for (;;) {
 		bool lost = false;
 
-		sock = connect_device(cli, index, &local, &addr, channel, &pins,
-				      &already, timeout_s, &ret);
+		sock = connect_device(cli, l->index, &l->local, &l->addr,
+				      l->channel, &o->dev.pins, &l->already,
+				      o->dev.timeout_s, &ret);
 		if (sock >= 0) {
-			/* What was written while the link was down is
-			 * dropped, even what came during the connect. */
-			if (pty_path && ever_up)
-				pty_drain(&pty);
-			if (reconnect)
-				log_link(cli, ever_up ? "reconnected" :
-							"link-up",
-					 index, a, channel, -1, pty.dropped,
-					 exec_argv || pty_path);
+			ret = serve_link(cli, o, l, sock, ever_up, &lost);
 			ever_up = true;
 			backoff = RECONNECT_FIRST_MS;
-			pty.dropped = 0;
-			if (exec_argv) {
-				print_link(cli, index, a, channel);
-				ret = run_exec(cli, sock, exec_argv,
-					       reconnect ? &lost : NULL);
-			}
-			else if (pty_path)
-				ret = bridge_pty(cli, sock, &pty, &lost);
-			else
-				ret = bridge_stdio(cli, sock, a, channel,
-						   reconnect ? &lost : NULL);
-			/* A signal passed on to the command ended it: told
-			 * to stop, not a drop to come back from. */
-			if (reconnect && exec_signalled)
-				ret = CLI_EXIT_INTERRUPTED;
-			if (!reconnect || !lost ||
+			if (!o->reconnect || !lost ||
 			    ret == CLI_EXIT_INTERRUPTED)
-				break;
-		} else if (!reconnect || !worth_retrying(ret)) {
-			break;
+				return ret;
+		} else if (!o->reconnect || !worth_retrying(ret)) {
+			return ret;
 		}
-		{
-			int64_t wait = jittered(backoff);
-
-			log_link(cli, sock >= 0 ? "link-down" : "retry", index,
-				 a, channel, wait, pty.dropped,
-				 exec_argv || pty_path);
-			backoff = backoff * 2 > RECONNECT_CAP_MS ?
-					  RECONNECT_CAP_MS :
-					  backoff * 2;
-			err = wait_link_down(cli, wait,
-					     pty_path ? &pty : NULL);
-		}
-		if (err == -EINTR) {
-			ret = CLI_EXIT_INTERRUPTED;
-			break;
-		}
-		if (err < 0) {
-			ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "connect: %s",
-				       strerror(-err));
-			break;
-		}
+		wait = jittered(backoff);
+		log_link(cli, sock >= 0 ? "link-down" : "retry", l->index,
+			 l->a, l->channel, wait, l->pty.dropped,
+			 o->exec_argv || o->pty_path);
+		backoff = backoff * 2 > RECONNECT_CAP_MS ? RECONNECT_CAP_MS :
+							   backoff * 2;
+		err = wait_link_down(cli, wait, o->pty_path ? &l->pty : NULL);
+		if (err == -EINTR)
+			return CLI_EXIT_INTERRUPTED;
+		if (err < 0)
+			return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+					"connect: %s", strerror(-err));
 	}
-out:
-	pty_close(&pty);
-	cli_pins_clear(&pins);
+}
+
+int cmd_connect(struct cli *cli, int argc, char *argv[])
+{
+	struct connect_opts o = {
+		.dev = { .timeout_s = CONNECT_DEFAULT_TIMEOUT_S },
+	};
+	struct connect_link l = { .pty = { .master = -1, .slave = -1 } };
+	int ret = CLI_EXIT_USAGE;
+
+	if (parse_connect(cli, argc, argv, &o, &ret)) {
+		l.channel = o.channel;
+		ret = prepare_connect(cli, &o, &l);
+		if (!ret)
+			ret = keep_link(cli, &o, &l);
+	}
+	pty_close(&l.pty);
+	cli_pins_clear(&o.dev.pins);
 	return ret;
 }
 
@@ -797,8 +830,6 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "listen", argc - optind, 0, 0))
-		return CLI_EXIT_USAGE;
 	if (exec_argv && !exec_argv[0])
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"listen: --exec needs a command");
@@ -845,118 +876,118 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 	return ret;
 }
 
-int cmd_bind(struct cli *cli, int argc, char *argv[])
+/* What bind was asked for. */
+struct bind_opts {
+	struct cli_device_opts dev;
+	uint8_t channel; /* 0: found by SDP */
+	unsigned long num; /* N of /dev/rfcommN */
+};
+
+/* Parse bind's command line into o; false with *ret set when done already
+ * (help shown, or a usage error reported). */
+static bool parse_bind(struct cli *cli, int argc, char *argv[],
+		       struct bind_opts *o, int *ret)
 {
 	static const struct option opts[] = {
 		{ "channel", required_argument, NULL, 'c' },
 		{ "dev", required_argument, NULL, 'd' },
-		{ "pin", required_argument, NULL, 'p' },
-		{ "pin-file", required_argument, NULL, 'f' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "first", no_argument, NULL, '1' },
+		CLI_DEVICE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long dev = 0, timeout_s = CONNECT_DEFAULT_TIMEOUT_S;
-	struct cli_pins pins = { .count = 0 };
-	const char *pin_file = NULL;
-	bool first = false, by_name, already;
-	uint8_t channel = 0;
-	struct mgmt_addr addr;
-	char a[BT_ADDR_STRLEN], found[249];
-	bdaddr_t local;
-	uint16_t index;
-	int opt, ret = CLI_EXIT_USAGE, err;
+	int opt;
 
-	while ((opt = cli_getopt(cli, "bind", argc, argv, "", opts, &ret)) != -1) {
+	while ((opt = cli_device_getopt(cli, "bind", argc, argv, opts, &o->dev,
+					ret)) != -1) {
 		switch (opt) {
 		case CLI_OPT_EXIT:
-			goto out;
+			return false;
 		case 'c':
-			if (!cli_parse_channel(cli, "bind", optarg, &channel))
-				goto out;
+			if (!cli_parse_channel(cli, "bind", optarg,
+					       &o->channel))
+				return false;
 			break;
 		case 'd':
-			if (!cli_parse_uint(optarg, 0, 255, &dev)) {
+			if (!cli_parse_uint(optarg, 0, 255, &o->num)) {
 				cli_fail(cli, CLI_EXIT_USAGE, -1,
 					 "bind: --dev takes 0 to 255");
-				goto out;
+				return false;
 			}
-			break;
-		case 'p':
-			if (!cli_pins_add(cli, &pins, "bind", optarg))
-				goto out;
-			break;
-		case 'f':
-			pin_file = optarg;
-			break;
-		case 't':
-			if (!cli_parse_timeout(cli, "bind", optarg, &timeout_s))
-				goto out;
-			break;
-		case '1':
-			first = true;
 			break;
 		}
 	}
-	ret = CLI_EXIT_USAGE;
-	if (!cli_check_args(cli, "bind", argc - optind, 1, 1))
-		goto out;
-	by_name = strncmp(argv[optind], "name:", 5) == 0;
-	if (!by_name && !cli_parse_addr(cli, "bind", argv[optind], &addr))
-		goto out;
-	if (!by_name && (ret = cli_pair_gather_pins(cli, &pins, "bind",
-						    pin_file, &addr, NULL)))
-		goto out;
-	ret = cli_controller(cli, "bind", &index, &local);
-	if (!ret)
-		ret = cli_resolve_addr_name(cli, "bind", argv[optind], index,
-					    first, &addr, found, sizeof(found));
-	if (!ret && by_name)
-		ret = cli_pair_gather_pins(cli, &pins, "bind", pin_file, &addr,
-					   found);
+	return cli_device_target(cli, "bind", argv[optind], &o->dev);
+}
+
+/*
+ * Find the controller and the device, pair with the PINs given (if not
+ * paired yet), find the channel and make /dev/rfcommN. Returns the exit
+ * code, reported.
+ */
+static int bind_device(struct cli *cli, struct bind_opts *o, uint16_t *index)
+{
+	struct cli_device_opts *dev = &o->dev;
+	bool already;
+	bdaddr_t local;
+	int ret, err;
+
+	ret = cli_device_find(cli, "bind", dev, index, &local);
 	/* With a PIN, pair now (if not yet): whoever opens the device node
 	 * later finds the link key there, with nobody to answer a PIN. */
-	if (!ret && pins.count)
-		ret = cli_pair_for_connect(cli, index, &addr, &pins, timeout_s,
-					   false, &already);
+	if (!ret && dev->pins.count)
+		ret = cli_pair_for_connect(cli, *index, &dev->addr, &dev->pins,
+					   dev->timeout_s, false, &already);
+	if (!ret && !o->channel)
+		ret = cli_find_channel(
+			cli, "bind", &local, &dev->addr.bdaddr,
+			time_deadline_in((int64_t)dev->timeout_s * 1000),
+			&o->channel);
 	if (ret)
-		goto out;
-	bt_addr_format(&addr.bdaddr, a);
-	if (!channel)
-		ret = cli_find_channel(cli, "bind", &local, &addr.bdaddr,
-				       time_deadline_in((int64_t)timeout_s * 1000),
-				   &channel);
-	if (ret)
-		goto out;
-	err = rfcomm_bind_dev((int)dev, &local, &addr.bdaddr, channel);
-	if (err == -EADDRINUSE || err == -EBUSY) {
-		ret = cli_fail(cli, CLI_EXIT_BUSY, -1,
-			       "bind: /dev/rfcomm%lu is already bound", dev);
-		goto out;
-	}
+		return ret;
+	err = rfcomm_bind_dev((int)o->num, &local, &dev->addr.bdaddr,
+			      o->channel);
+	if (err == -EADDRINUSE || err == -EBUSY)
+		return cli_fail(cli, CLI_EXIT_BUSY, -1,
+				"bind: /dev/rfcomm%lu is already bound",
+				o->num);
 	if (err < 0) {
 		char what[64];
 
-		snprintf(what, sizeof(what), "bind /dev/rfcomm%lu", dev);
-		ret = cli_errno_fail(cli, err, what);
-		goto out;
+		snprintf(what, sizeof(what), "bind /dev/rfcomm%lu", o->num);
+		return cli_errno_fail(cli, err, what);
 	}
+	return CLI_EXIT_OK;
+}
+
+int cmd_bind(struct cli *cli, int argc, char *argv[])
+{
+	struct bind_opts o = {
+		.dev = { .timeout_s = CONNECT_DEFAULT_TIMEOUT_S },
+	};
+	char a[BT_ADDR_STRLEN];
+	uint16_t index;
+	int ret = CLI_EXIT_USAGE;
+
+	if (!parse_bind(cli, argc, argv, &o, &ret))
+		goto out;
+	ret = bind_device(cli, &o, &index);
+	if (ret)
+		goto out;
+	bt_addr_format(&o.dev.addr.bdaddr, a);
 	if (cli->json) {
 		struct json j;
 
 		json_begin(&j, "bound");
 		json_int(&j, "index", index);
 		json_str(&j, "address", a);
-		json_int(&j, "channel", channel);
-		json_int(&j, "dev", (long long)dev);
+		json_int(&j, "channel", o.channel);
+		json_int(&j, "dev", (long long)o.num);
 		json_end(cli, &j);
 	} else {
-		cli_print(cli, "bound /dev/rfcomm%lu to %s channel %u", dev, a,
-			  channel);
+		cli_print(cli, "bound /dev/rfcomm%lu to %s channel %u", o.num,
+			  a, o.channel);
 	}
-	ret = CLI_EXIT_OK;
 out:
-	cli_pins_clear(&pins);
+	cli_pins_clear(&o.dev.pins);
 	return ret;
 }
 
@@ -969,8 +1000,6 @@ int cmd_release(struct cli *cli, int argc, char *argv[])
 	       -1)
 		if (opt == CLI_OPT_EXIT)
 			return ret;
-	if (!cli_check_args(cli, "release", argc - optind, 1, 1))
-		return CLI_EXIT_USAGE;
 	if (!cli_parse_uint(argv[optind], 0, 255, &dev))
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"release: expected a device number 0 to 255, "

@@ -5,7 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/progress.h"
+#include "cli/common.h"
+#include "cli/scan.h"
 #include "mgmt/addr.h"
 #include "mgmt/eir.h"
 
@@ -55,14 +60,13 @@ static struct found *lookup(struct scan *sc, const bdaddr_t *addr,
 static int discovery(struct scan *sc, uint16_t opcode)
 {
 	uint8_t cp[1], status;
-	int err;
+	int ret;
 
-	err = mgmt_client_call(sc->cli->client, opcode, sc->index, cp,
-			       mgmt_cmd_discovery(cp, MGMT_DISCOVERY_BREDR),
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, NULL, 0, NULL);
-	if (err < 0)
-		return cli_client_fail(sc->cli, err, mgmt_opcode_str(opcode));
+	ret = cli_call(sc->cli, mgmt_opcode_str(opcode), opcode, sc->index, cp,
+		       mgmt_cmd_discovery(cp, MGMT_DISCOVERY_BREDR), &status,
+		       NULL, 0, NULL);
+	if (ret)
+		return ret;
 	if (status == MGMT_STATUS_BUSY && opcode == MGMT_OP_START_DISCOVERY)
 		return cli_fail(sc->cli, CLI_EXIT_BUSY, status,
 				"scan: hci%u is already discovering (another "
@@ -187,16 +191,15 @@ static int ready(struct scan *sc, const char *cmd)
 	struct mgmt_controller_info info;
 	uint8_t cp[1], status, rp[4];
 	size_t rp_len;
-	int ret = cli_read_info(sc->cli, cmd, sc->index, &info), err;
+	int ret = cli_read_info(sc->cli, cmd, sc->index, &info);
 
 	if (ret || (info.current_settings & MGMT_SETTING_POWERED))
 		return ret;
-	err = mgmt_client_call(sc->cli->client, MGMT_OP_SET_POWERED, sc->index,
-			       cp, mgmt_cmd_mode(cp, true),
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &status,
-			       rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(sc->cli, err, cmd);
+	ret = cli_call(sc->cli, cmd, MGMT_OP_SET_POWERED, sc->index, cp,
+		       mgmt_cmd_mode(cp, true), &status, rp, sizeof(rp),
+		       &rp_len);
+	if (ret)
+		return ret;
 	if (status == MGMT_STATUS_PERMISSION_DENIED)
 		return cli_status_fail(sc->cli, status, cmd);
 	if (status != MGMT_STATUS_SUCCESS)
@@ -294,8 +297,6 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "scan", argc - optind, 0, 0))
-		return CLI_EXIT_USAGE;
 	memset(&sc, 0, sizeof(sc));
 	sc.cli = cli;
 	sc.update = scan_update;

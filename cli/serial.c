@@ -9,7 +9,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/pin.h"
+#include "cli/pair.h"
+#include "cli/scan.h"
+#include "cli/rfcomm.h"
+#include "cli/serial.h"
 #include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
@@ -247,6 +255,52 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		  const char *what, uint16_t index,
 		  const struct mgmt_addr *addr, uint8_t channel, bool paired);
 
+/* Bind the entry's /dev/rfcommN (its dev=, else the lowest free) and
+ * record it. Returns the exit code, reported. */
+static int bind_entry(struct serial_run *r, const struct serial_entry *e,
+		      const char *what, const bdaddr_t *local,
+		      const struct mgmt_addr *addr, uint8_t channel,
+		      bool paired)
+{
+	struct cli *cli = r->cli;
+	struct serial_state st;
+	int dev, err;
+
+	dev = e->dev;
+	/* The lowest number nobody holds or asks for by number. */
+	for (int i = 0; dev < 0 && i < RFCOMM_MAX_DEV; i++)
+		if (!find_dev(r, i) && !dev_reserved(r->conf, i))
+			dev = i;
+	if (dev < 0)
+		return cli_fail(cli, CLI_EXIT_BUSY, -1,
+				"%s: no free /dev/rfcomm number", what);
+	err = rfcomm_bind_dev(dev, local, &addr->bdaddr, channel);
+	if (err == -EADDRINUSE || err == -EBUSY)
+		return cli_fail(cli, CLI_EXIT_BUSY, -1,
+				"%s: /dev/rfcomm%d is already bound", what,
+				dev);
+	if (err < 0)
+		return cli_fail(cli, err == -EPERM || err == -EACCES ?
+					     CLI_EXIT_PERMISSION :
+					     CLI_EXIT_FAILURE,
+				-1, "%s: bind /dev/rfcomm%d: %s", what, dev,
+				strerror(-err));
+	/* Known to the next entry's choice of a free number. */
+	if (r->ndevs < RFCOMM_MAX_DEV)
+		r->devs[r->ndevs++] = (struct rfcomm_dev_state){
+			.id = dev, .state = 0, .local = *local,
+			.addr = addr->bdaddr, .channel = channel
+		};
+	st = (struct serial_state){ .addr = addr->bdaddr, .channel = channel,
+				    .dev = dev };
+	err = serial_state_write(e->name, &st);
+	if (err < 0)
+		cli_warn(cli, "%s: cannot record it under %s: %s", what,
+			 serial_run_dir(), strerror(-err));
+	report(cli, e, "up", true, &addr->bdaddr, channel, dev, paired);
+	return CLI_EXIT_OK;
+}
+
 static int entry_up(struct serial_run *r, const struct serial_entry *e)
 {
 	struct cli *cli = r->cli;
@@ -257,7 +311,7 @@ static int entry_up(struct serial_run *r, const struct serial_entry *e)
 	uint8_t channel;
 	bdaddr_t local;
 	uint16_t index;
-	int dev, ret, err;
+	int dev, ret;
 
 	snprintf(what, sizeof(what), "serial up %s", e->name);
 	dev = cli_serial_bound(e, r->devs, r->ndevs, &st, &known);
@@ -310,39 +364,7 @@ static int entry_up(struct serial_run *r, const struct serial_entry *e)
 	}
 	if (e->pty)
 		return pty_up(r, e, what, index, &addr, channel, paired);
-
-	dev = e->dev;
-	/* The lowest number nobody holds or asks for by number. */
-	for (int i = 0; dev < 0 && i < RFCOMM_MAX_DEV; i++)
-		if (!find_dev(r, i) && !dev_reserved(r->conf, i))
-			dev = i;
-	if (dev < 0)
-		return cli_fail(cli, CLI_EXIT_BUSY, -1,
-				"%s: no free /dev/rfcomm number", what);
-	err = rfcomm_bind_dev(dev, &local, &addr.bdaddr, channel);
-	if (err == -EADDRINUSE || err == -EBUSY)
-		return cli_fail(cli, CLI_EXIT_BUSY, -1,
-				"%s: /dev/rfcomm%d is already bound", what, dev);
-	if (err < 0)
-		return cli_fail(cli, err == -EPERM || err == -EACCES ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
-				-1, "%s: bind /dev/rfcomm%d: %s", what, dev,
-				strerror(-err));
-	/* Known to the next entry's choice of a free number. */
-	if (r->ndevs < RFCOMM_MAX_DEV)
-		r->devs[r->ndevs++] = (struct rfcomm_dev_state){
-			.id = dev, .state = 0, .local = local,
-			.addr = addr.bdaddr, .channel = channel
-		};
-	st = (struct serial_state){ .addr = addr.bdaddr, .channel = channel,
-				    .dev = dev };
-	err = serial_state_write(e->name, &st);
-	if (err < 0)
-		cli_warn(cli, "%s: cannot record it under %s: %s", what,
-			 serial_run_dir(), strerror(-err));
-	report(cli, e, "up", true, &addr.bdaddr, channel, dev, paired);
-	return CLI_EXIT_OK;
+	return bind_entry(r, e, what, &local, &addr, channel, paired);
 }
 
 static int pty_down(struct serial_run *r, const struct serial_entry *e,
@@ -569,6 +591,45 @@ static int pty_down(struct serial_run *r, const struct serial_entry *e,
 	return CLI_EXIT_OK;
 }
 
+/* The kernel's /dev/rfcommN bindings into r. Returns the exit code. */
+static int list_bindings(struct cli *cli, struct serial_run *r)
+{
+	int err = rfcomm_list_devs(r->devs, RFCOMM_MAX_DEV, &r->ndevs);
+
+	if (err == -EAFNOSUPPORT || err == -EPROTONOSUPPORT)
+		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				"serial: this kernel has no RFCOMM support");
+	if (err < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"serial: RFCOMM bindings: %s", strerror(-err));
+	return CLI_EXIT_OK;
+}
+
+/* Bring up (or down) each entry named (all when none is), in the file's
+ * order; one failure does not stop the others. Returns the first failure's
+ * exit code, or an interruption's. */
+static int run_entries(struct serial_run *r, bool up, char *names[],
+		       int nnames)
+{
+	int ret, first_fail = CLI_EXIT_OK;
+
+	for (size_t i = 0; i < r->conf->count; i++) {
+		const struct serial_entry *e = &r->conf->entries[i];
+		bool wanted = nnames == 0;
+
+		for (int k = 0; k < nnames && !wanted; k++)
+			wanted = strcmp(names[k], e->name) == 0;
+		if (!wanted)
+			continue;
+		ret = up ? entry_up(r, e) : entry_down(r, e);
+		if (ret == CLI_EXIT_INTERRUPTED)
+			return ret;
+		if (ret && !first_fail)
+			first_fail = ret;
+	}
+	return first_fail;
+}
+
 int cmd_serial(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -583,7 +644,7 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 	struct serial_conf_error cerr;
 	const char *conf_opt = NULL, *path, *verb;
 	bool up;
-	int opt, ret = CLI_EXIT_USAGE, first_fail = CLI_EXIT_OK, err;
+	int opt, ret = CLI_EXIT_USAGE, err;
 
 	memset(&r, 0, sizeof(r));
 	while ((opt = cli_getopt(cli, "serial", argc, argv, "", opts, &ret)) !=
@@ -603,8 +664,6 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "serial", argc - optind, 1, 1 + 256))
-		goto out;
 	verb = argv[optind++];
 	if (strcmp(verb, "up") != 0 && strcmp(verb, "down") != 0) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
@@ -632,37 +691,13 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 			goto out;
 		}
 	}
-	err = rfcomm_list_devs(r.devs, RFCOMM_MAX_DEV, &r.ndevs);
-	if (err == -EAFNOSUPPORT || err == -EPROTONOSUPPORT) {
-		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
-			       "serial: this kernel has no RFCOMM support");
+	ret = list_bindings(cli, &r);
+	if (ret)
 		goto out;
-	}
-	if (err < 0) {
-		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1,
-			       "serial: RFCOMM bindings: %s", strerror(-err));
-		goto out;
-	}
 	r.cli = cli;
 	r.conf = &conf;
 	r.pins = &pins;
-	for (size_t i = 0; i < conf.count; i++) {
-		const struct serial_entry *e = &conf.entries[i];
-		bool wanted = optind == argc;
-
-		for (int k = optind; k < argc && !wanted; k++)
-			wanted = strcmp(argv[k], e->name) == 0;
-		if (!wanted)
-			continue;
-		ret = up ? entry_up(&r, e) : entry_down(&r, e);
-		if (ret == CLI_EXIT_INTERRUPTED) {
-			first_fail = ret;
-			break;
-		}
-		if (ret && !first_fail)
-			first_fail = ret;
-	}
-	ret = first_fail;
+	ret = run_entries(&r, up, argv + optind, argc - optind);
 out:
 	serial_conf_free(&conf);
 	cli_pins_clear(&pins);

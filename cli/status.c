@@ -4,7 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/commands.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/keys.h"
+#include "cli/serial.h"
 #include "keystore/keystore.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
@@ -23,20 +28,16 @@ static void warn_file(void *data, const char *path, const char *why)
 /* The controllers in index order (all, or -i's). */
 static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
 {
-	uint8_t rp[2 + 2 * 1024], status;
+	uint8_t rp[2 + 2 * 1024];
 	uint16_t all[1024];
 	size_t rp_len;
 	uint16_t n, wanted;
-	int err;
+	int ret;
 
-	err = mgmt_client_call(cli->client, MGMT_OP_READ_INDEX_LIST,
-			       MGMT_INDEX_NONE, NULL, 0,
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, "status");
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(cli, status, "status");
+	ret = cli_call(cli, "status", MGMT_OP_READ_INDEX_LIST, MGMT_INDEX_NONE,
+		       NULL, 0, NULL, rp, sizeof(rp), &rp_len);
+	if (ret)
+		return ret;
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
 	if (mgmt_rp_index_list_decode(rp, rp_len, all, 1024, &n) < 0)
@@ -78,7 +79,7 @@ static int show_controller(struct cli *cli, uint16_t index,
 	char a[BT_ADDR_STRLEN], what[32];
 	uint16_t n;
 	size_t rp_len;
-	int ret, err;
+	int ret;
 
 	ret = cli_read_info(cli, "status", index, &info);
 	if (ret)
@@ -112,11 +113,10 @@ static int show_controller(struct cli *cli, uint16_t index,
 			  info.name, settings);
 	}
 	snprintf(what, sizeof(what), "status hci%u", index);
-	err = mgmt_client_call(cli->client, MGMT_OP_GET_CONNECTIONS, index,
-			       NULL, 0, time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, what);
+	ret = cli_call(cli, what, MGMT_OP_GET_CONNECTIONS, index, NULL, 0,
+		       &status, rp, sizeof(rp), &rp_len);
+	if (ret)
+		return ret;
 	/* A controller that is off has no connections to list. */
 	if (status == MGMT_STATUS_NOT_POWERED)
 		return CLI_EXIT_OK;
@@ -316,8 +316,6 @@ int cmd_status(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (!cli_check_args(cli, "status", argc - optind, 0, 1))
-		return CLI_EXIT_USAGE;
 	if (argc - optind == 1 &&
 	    !cli_parse_addr(cli, "status", argv[optind], &filter))
 		return CLI_EXIT_USAGE;
@@ -372,14 +370,13 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 	char a[BT_ADDR_STRLEN], what[64];
 	uint16_t index;
 	size_t rp_len;
-	int opt, ret = CLI_EXIT_OK, err;
+	int opt, ret = CLI_EXIT_OK;
 
 	while ((opt = cli_getopt(cli, "disconnect", argc, argv, "", NULL,
 				 &ret)) != -1)
 		if (opt == CLI_OPT_EXIT)
 			return ret;
-	if (!cli_check_args(cli, "disconnect", argc - optind, 1, 1) ||
-	    !cli_parse_addr(cli, "disconnect", argv[optind], &addr))
+	if (!cli_parse_addr(cli, "disconnect", argv[optind], &addr))
 		return CLI_EXIT_USAGE;
 	ret = cli_open(cli, "disconnect");
 	if (!ret)
@@ -389,12 +386,11 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 	bt_addr_format(&addr.bdaddr, a);
 	snprintf(what, sizeof(what), "disconnect %s", a);
 	addr.type = MGMT_ADDR_BREDR;
-	err = mgmt_client_call(cli->client, MGMT_OP_DISCONNECT, index, cp,
-			       mgmt_cmd_addr(cp, &addr),
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(cli, err, what);
+	ret = cli_call(cli, what, MGMT_OP_DISCONNECT, index, cp,
+		       mgmt_cmd_addr(cp, &addr), &status, rp, sizeof(rp),
+		       &rp_len);
+	if (ret)
+		return ret;
 	/* Kernels answer Not Connected or Disconnected for a device with no
 	 * link. */
 	if (status == MGMT_STATUS_NOT_CONNECTED ||

@@ -1,7 +1,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "cli/common.h"
+#include "cli/trace.h"
 #include "mgmt/addr.h"
 #include "mgmt/eir.h"
 
@@ -42,12 +45,6 @@ static const char *disconnect_reason(uint8_t reason)
 	return "other";
 }
 
-static const char *status_name(uint8_t status)
-{
-	const char *name = mgmt_status_str(status);
-
-	return name ? name : "unknown status";
-}
 
 static const char *key_type_name(uint8_t type)
 {
@@ -97,7 +94,7 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 		opname = mgmt_opcode_str(ev->cmd.opcode);
 		snprintf(detail, sizeof(detail), " %s (0x%04x) status 0x%02x (%s)",
 			 opname ? opname : "?", ev->cmd.opcode, ev->cmd.status,
-			 status_name(ev->cmd.status));
+			 cli_status_name(ev->cmd.status));
 		break;
 	case MGMT_EV_NEW_SETTINGS: {
 		char s[200];
@@ -118,7 +115,7 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 	case MGMT_EV_CONNECT_FAILED:
 		snprintf(detail, sizeof(detail), " status 0x%02x (%s)",
 			 ev->connect_failed.status,
-			 status_name(ev->connect_failed.status));
+			 cli_status_name(ev->connect_failed.status));
 		break;
 	case MGMT_EV_PIN_CODE_REQUEST:
 		snprintf(detail, sizeof(detail), "%s",
@@ -133,7 +130,7 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 	case MGMT_EV_AUTH_FAILED:
 		snprintf(detail, sizeof(detail), " status 0x%02x (%s)",
 			 ev->auth_failed.status,
-			 status_name(ev->auth_failed.status));
+			 cli_status_name(ev->auth_failed.status));
 		break;
 	case MGMT_EV_PASSKEY_NOTIFY:
 		snprintf(detail, sizeof(detail), " %06u entered %u",

@@ -1,0 +1,97 @@
+/* Helpers the commands share (common.c). */
+#ifndef BTPAIR_CLI_COMMON_H
+#define BTPAIR_CLI_COMMON_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/context.h"
+#include "mgmt/wire.h"
+
+/* Parse ADDR; on failure report a usage error and return false. */
+bool cli_parse_addr(struct cli *cli, const char *cmd, const char *arg,
+		    struct mgmt_addr *out);
+/* Parse a decimal number in [min, max]; false on anything else. */
+bool cli_parse_uint(const char *arg, unsigned long min, unsigned long max,
+		    unsigned long *out);
+/* Parse "hciN" or "N"; false on anything else. */
+bool cli_parse_index(const char *arg, uint16_t *out);
+
+/*
+ * Open the management socket and make cli->client. Returns CLI_EXIT_OK, or
+ * the exit code after reporting why not.
+ */
+int cli_open(struct cli *cli, const char *cmd);
+/* The controller to use: -i if given and present, else the first one. */
+int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index);
+/* Open, resolve the controller (-i or the first) and read its address. */
+int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
+		   bdaddr_t *addr);
+/* An RFCOMM channel, 1..30; reports a usage error and returns false. */
+bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
+		       uint8_t *channel);
+/* --timeout S for a command that waits on a device: 1 to 86400 seconds;
+ * otherwise a usage error, reported. */
+bool cli_parse_timeout(struct cli *cli, const char *cmd, const char *arg,
+		       unsigned long *seconds);
+/* Read Controller Information; reports failures. */
+int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
+		  struct mgmt_controller_info *info);
+
+/*
+ * Whether this process has CAP_NET_ADMIN, which the kernel checks when a
+ * management socket is bound: without it the socket may read controllers
+ * but is sent no pairing events and may change nothing. True when it cannot
+ * tell.
+ */
+bool cli_has_net_admin(void);
+/* Whether -errno err is a refused permission (EPERM, EACCES). */
+bool cli_permission_error(int err);
+/*
+ * Report a failed system call (-errno) on a socket, file or directory for
+ * what: a refused permission is exit 4 with the message every permission
+ * failure gives ("needs root or CAP_NET_ADMIN"), anything else exit 1.
+ */
+int cli_errno_fail(struct cli *cli, int err, const char *what);
+
+/* The name of a mgmt status, or "unknown status". */
+const char *cli_status_name(uint8_t status);
+/*
+ * Send a command with the usual deadline (CLI_COMMAND_TIMEOUT_MS) and report
+ * a failure for what: a client error (-errno) always; a failed status too
+ * when status is NULL, else it is passed back for the caller to judge.
+ * Returns CLI_EXIT_OK, or the exit code after reporting.
+ */
+int cli_call(struct cli *cli, const char *what, uint16_t opcode,
+	     uint16_t index, const void *param, size_t len, uint8_t *status,
+	     void *rp, size_t rp_size, size_t *rp_len);
+/* The exit code for a failed mgmt status. */
+int cli_status_exit(uint8_t status);
+/* Report a failed mgmt status for what, naming the status. */
+int cli_status_fail(struct cli *cli, uint8_t status, const char *what);
+/* The exit code and message for a client error (-ETIMEDOUT ...). */
+int cli_client_fail(struct cli *cli, int err, const char *what);
+
+/* Settings bits as names: "powered connectable bondable ..." into buf;
+ * names[] gets the same as a NULL-terminated list (at most 33 entries). */
+void cli_settings_names(uint32_t settings, const char *names[static 33]);
+void cli_settings_str(uint32_t settings, char *buf, size_t size);
+
+/* Whether a process named bluetoothd runs (it may answer requests first). */
+bool cli_bluetoothd_running(void);
+
+/*
+ * getopt_long for a command, with -h/--help added: returns the option, -1 at
+ * the end, or CLI_OPT_EXIT with *ret set (help shown: 0; bad option: usage
+ * error reported).
+ */
+#define CLI_OPT_EXIT (-2)
+int cli_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
+	       const char *shortopts, const struct option *longopts, int *ret);
+/* Check the count of positional arguments left after the options. */
+bool cli_check_args(struct cli *cli, const char *cmd, int have, int min,
+		    int max);
+
+#endif

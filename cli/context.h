@@ -1,0 +1,36 @@
+/* The context every command runs in, and the exit codes. */
+#ifndef BTPAIR_CLI_CONTEXT_H
+#define BTPAIR_CLI_CONTEXT_H
+
+#include <stdbool.h>
+
+#include "mgmt/client.h"
+
+/* The exit codes of the command-line contract. */
+enum cli_exit {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,
+	CLI_EXIT_USAGE = 2,
+	CLI_EXIT_NO_CONTROLLER = 3,
+	CLI_EXIT_PERMISSION = 4,
+	CLI_EXIT_TIMEOUT = 5,
+	CLI_EXIT_AUTH = 6,
+	CLI_EXIT_UNREACHABLE = 7,
+	CLI_EXIT_BUSY = 8,
+	CLI_EXIT_INTERRUPTED = 130,
+};
+
+/* How long a controller command may take before btpair gives up. */
+#define CLI_COMMAND_TIMEOUT_MS 10000
+
+struct cli {
+	const char *prog;
+	bool json;
+	int verbose;
+	bool quiet;
+	const char *index_arg; /* -i as given, or NULL */
+	int signal_fd;	       /* signalfd for SIGINT/SIGTERM, or -1 */
+	struct mgmt_client *client;
+};
+
+#endif

@@ -1,0 +1,30 @@
+/* Declared serial devices (serial.c). */
+#ifndef BTPAIR_CLI_SERIAL_H
+#define BTPAIR_CLI_SERIAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli/context.h"
+
+struct serial_entry;
+struct serial_state;
+struct serial_conf_error;
+struct rfcomm_dev_state;
+
+/*
+ * The /dev/rfcommN that serves entry e among the kernel's bindings, or -1.
+ * *known says whether st was filled (from what `serial up` recorded, or the
+ * entry's own address).
+ */
+int cli_serial_bound(const struct serial_entry *e,
+		     const struct rfcomm_dev_state *devs, size_t ndevs,
+		     struct serial_state *st, bool *known);
+/* Whether the pty process of the entry called name runs. */
+bool cli_serial_pty_running(const char *name);
+/* Report a serial.conf that could not be loaded (err from
+ * serial_conf_load); returns the exit code. */
+int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
+			 int err, const struct serial_conf_error *cerr);
+
+#endif
