@@ -244,8 +244,8 @@ static int report_failure(struct cli *cli, const char *a,
 				res->reply_rejected ? "bluetoothd answered the "
 						      "device's request first" :
 				res->pins_sent ? "pairing refused while "
-						 "bluetoothd runs (or a wrong "
-						 "PIN)" :
+						 "bluetoothd runs (or a "
+						 "wrong PIN)" :
 						 "pairing refused while "
 						 "bluetoothd runs",
 				mgmt_status_str(res->status) ?

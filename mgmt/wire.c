@@ -241,7 +241,8 @@ size_t mgmt_cmd_set_local_name(uint8_t out[static 260], const char *name)
 		return 0;
 	memset(out, 0, sizeof(struct mgmt_cp_set_local_name));
 	memcpy(out + offsetof(struct mgmt_cp_set_local_name, name), name, len);
-	/* The short name stays empty: the kernel then advertises the full one. */
+	/* The short name stays empty: the kernel then advertises the full
+	 * one. */
 	return sizeof(struct mgmt_cp_set_local_name);
 }
 
