@@ -274,8 +274,8 @@ static int report_failure(struct cli *cli, const char *a,
 	case MGMT_STATUS_NOT_CONNECTED:
 	case MGMT_STATUS_DISCONNECTED:
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, st,
-				"pair %s: device unreachable (is it powered, in "
-				"range and not connected elsewhere?)",
+				"pair %s: device unreachable (is it powered, "
+				"in range and not connected elsewhere?)",
 				a);
 	case MGMT_STATUS_BUSY:
 		return cli_fail(cli, CLI_EXIT_BUSY, st,

@@ -86,9 +86,9 @@ static int connect_fail(struct cli *cli, int err, const char *a,
 					"nothing listens on channel %u",
 					a, channel);
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
-				"connect %s: connection refused: not paired, or "
-				"nothing listens on channel %u (pass --pin to "
-				"pair first)",
+				"connect %s: connection refused: not paired, "
+				"or nothing listens on channel %u (pass --pin "
+				"to pair first)",
 				a, channel);
 	case -EHOSTDOWN:
 	case -EHOSTUNREACH:
