@@ -224,10 +224,10 @@ check-dist: $(BUILD)/btpair $(DEB)
 # The C style (.clang-format, clang-format 14 as Debian 12 ships it), over
 # every C file of the tree.
 format:
-	tests/format.sh
+	BUILD=$(BUILD) tests/format.sh
 
 check-format:
-	tests/format.sh --check
+	BUILD=$(BUILD) tests/format.sh --check
 
 clean:
 	rm -rf build build-san build-fuzz build-*-linux-gnu*

@@ -1,6 +1,7 @@
 #!/bin/bash
 # The C style, applied or checked: every .c and .h of the tree (build
-# trees and hidden directories aside) against .clang-format.
+# trees, BUILD among them, and hidden directories aside) against
+# .clang-format.
 #
 #   tests/format.sh           rewrite the files clang-format would change
 #   tests/format.sh --check   list them and fail; change nothing
@@ -28,9 +29,12 @@ case $version in
 *) echo "tests/format.sh: warning: the style is checked with clang-format 14; this is: $version" >&2 ;;
 esac
 
+# make deb copies the tree into $BUILD/deb.
+build=./${BUILD:-build}
+build=${build%/}
 mapfile -t files < <(find . -mindepth 1 \
 	\( -type d \( -name '.*' -o -name build -o -name 'build-*' \
-		-o -path ./debian \) -prune \) -o \
+		-o -path "$build" -o -path ./debian \) -prune \) -o \
 	-type f \( -name '*.c' -o -name '*.h' \) -print | sed 's|^\./||' | sort)
 if [ ${#files[@]} -eq 0 ]; then
 	echo "tests/format.sh: no C files found" >&2
