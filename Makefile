@@ -1,7 +1,7 @@
 # btpair: a plain GNU Makefile.
 #   make              build build/btpair
-#   make check        unit tests (plain, under ASan+UBSan, under valgrind), then
-#                     the VM suite
+#   make check        the format check, unit tests (plain, under ASan+UBSan,
+#                     under valgrind), then the VM suite
 #   make check-unit   unit tests only
 #   make check-vm     the real-kernel suite only (boots qemu)
 #   make check-dist   man page, completion, systemd units, install tree, .deb
@@ -9,6 +9,8 @@
 #   make check-vm-san some VM scenarios again with the ASan+UBSan btpair
 #   make check-deps   tests/deps.sh with a broken apt source and a missing
 #                     package (root, Debian's archive reachable)
+#   make format       clang-format every C file as .clang-format says
+#   make check-format list the C files make format would change, and fail
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
 #   make install      PREFIX, DESTDIR, BINDIR, MANDIR honoured
 #   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
@@ -81,7 +83,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
 	check-valgrind check-vm-san check-cross check-dist check-deps deb \
-	demo install format fuzz fuzz-build fuzz-bins bench
+	demo install format check-format fuzz fuzz-build fuzz-bins bench
 
 all: $(BUILD)/btpair
 
@@ -118,7 +120,8 @@ TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-check: check-unit check-cross check-dist check-vm check-vm-san check-deps
+check: check-format check-unit check-cross check-dist check-vm check-vm-san \
+	check-deps
 
 check-unit: check-unit-plain check-unit-san check-valgrind
 
@@ -235,8 +238,13 @@ $(DEB): $(MGMT_SRC) $(CLI_SRC) $(wildcard */*.h) Makefile doc/btpair.1 \
 check-dist: $(BUILD)/btpair $(DEB)
 	BTPAIR=$(BUILD)/btpair DEB=$(DEB) tests/dist.sh
 
+# The C style (.clang-format, clang-format 14 as Debian 12 ships it), over
+# every C file of the tree.
 format:
-	clang-format -i mgmt/*.[ch] cli/*.[ch] tests/*.[ch]
+	BUILD=$(BUILD) tests/format.sh
+
+check-format:
+	BUILD=$(BUILD) tests/format.sh --check
 
 clean:
 	rm -rf build build-san build-fuzz build-*-linux-gnu*

@@ -69,12 +69,14 @@ struct doctor {
 
 static const char *result_name(enum doctor_result r)
 {
+	/* clang-format off */
 	switch (r) {
 	case DOCTOR_OK: return "ok";
 	case DOCTOR_WARN: return "warn";
 	case DOCTOR_FAIL: return "fail";
 	case DOCTOR_FIXED: return "fixed";
 	}
+	/* clang-format on */
 	return "fail";
 }
 

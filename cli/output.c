@@ -9,6 +9,7 @@
 
 const char *cli_exit_code_name(int code)
 {
+	/* clang-format off */
 	switch ((enum cli_exit)code) {
 	case CLI_EXIT_OK: return "ok";
 	case CLI_EXIT_FAILURE: return "failed";
@@ -21,6 +22,7 @@ const char *cli_exit_code_name(int code)
 	case CLI_EXIT_BUSY: return "busy";
 	case CLI_EXIT_INTERRUPTED: return "interrupted";
 	}
+	/* clang-format on */
 	return "failed";
 }
 
@@ -96,6 +98,7 @@ void json_append_escaped(struct json *j, const char *s)
 		char esc[8];
 		size_t n;
 
+		/* clang-format off */
 		switch (*p) {
 		case '"': append(j, "\\\"", 2); p++; continue;
 		case '\\': append(j, "\\\\", 2); p++; continue;
@@ -105,6 +108,7 @@ void json_append_escaped(struct json *j, const char *s)
 		default:
 			break;
 		}
+		/* clang-format on */
 		if (*p < 0x20 || *p == 0x7f) {
 			snprintf(esc, sizeof(esc), "\\u%04x", *p);
 			append_str(j, esc);

@@ -256,8 +256,8 @@ static int report_failure(struct cli *cli, const char *a,
 				res->reply_rejected ? "bluetoothd answered the "
 						      "device's request first" :
 				res->pins_sent ? "pairing refused while "
-						 "bluetoothd runs (or a wrong "
-						 "PIN)" :
+						 "bluetoothd runs (or a "
+						 "wrong PIN)" :
 						 "pairing refused while "
 						 "bluetoothd runs",
 				cli_status_name(res->status));
@@ -284,8 +284,8 @@ static int report_failure(struct cli *cli, const char *a,
 	case MGMT_STATUS_NOT_CONNECTED:
 	case MGMT_STATUS_DISCONNECTED:
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, st,
-				"pair %s: device unreachable (is it powered, in "
-				"range and not connected elsewhere?)",
+				"pair %s: device unreachable (is it powered, "
+				"in range and not connected elsewhere?)",
 				a);
 	case MGMT_STATUS_BUSY:
 		return cli_fail(cli, CLI_EXIT_BUSY, st,

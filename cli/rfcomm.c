@@ -94,9 +94,9 @@ static int connect_fail(struct cli *cli, int err, const char *a,
 					"nothing listens on channel %u",
 					a, channel);
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
-				"connect %s: connection refused: not paired, or "
-				"nothing listens on channel %u (pass --pin to "
-				"pair first)",
+				"connect %s: connection refused: not paired, "
+				"or nothing listens on channel %u (pass --pin "
+				"to pair first)",
 				a, channel);
 	case -EHOSTDOWN:
 	case -EHOSTUNREACH:
@@ -325,6 +325,7 @@ static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 	char tmp[4200];
 	struct termios t;
 	const char *name;
+	int err;
 
 	p->path = path;
 	p->slave = -1;
@@ -356,20 +357,16 @@ static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 	}
 	return CLI_EXIT_OK;
 fail:
-	{
-		int err = errno;
-
-		if (p->slave >= 0)
-			close(p->slave);
-		if (p->master >= 0)
-			close(p->master);
-		p->master = p->slave = -1;
-		return cli_fail(cli, err == EACCES || err == EPERM ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
-				-1, "connect: pty at %s: %s", path,
-				strerror(err));
-	}
+	err = errno;
+	if (p->slave >= 0)
+		close(p->slave);
+	if (p->master >= 0)
+		close(p->master);
+	p->master = p->slave = -1;
+	return cli_fail(cli, err == EACCES || err == EPERM ?
+				     CLI_EXIT_PERMISSION :
+				     CLI_EXIT_FAILURE,
+			-1, "connect: pty at %s: %s", path, strerror(err));
 }
 
 static void pty_close(struct pty_end *p)

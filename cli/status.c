@@ -62,11 +62,13 @@ static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
 
 static const char *addr_type_str(uint8_t type)
 {
+	/* clang-format off */
 	switch (type) {
 	case MGMT_ADDR_BREDR: return "BR/EDR";
 	case MGMT_ADDR_LE_PUBLIC: return "LE public";
 	case MGMT_ADDR_LE_RANDOM: return "LE random";
 	}
+	/* clang-format on */
 	return "unknown";
 }
 
@@ -201,6 +203,7 @@ static int show_keys(struct cli *cli, const char *dir, const bdaddr_t *filter)
  * are a node waiting to be opened. */
 static const char *binding_state(uint16_t state)
 {
+	/* clang-format off */
 	switch (state) {
 	case BT_CONNECTED: return "connected";
 	case BT_CONNECT:
@@ -208,6 +211,7 @@ static const char *binding_state(uint16_t state)
 	case BT_CONFIG: return "connecting";
 	case BT_DISCONN: return "disconnecting";
 	}
+	/* clang-format on */
 	return "idle";
 }
 

@@ -10,6 +10,7 @@
 
 const char *cli_event_name(uint16_t code)
 {
+	/* clang-format off */
 	switch ((enum mgmt_event_code)code) {
 	case MGMT_EV_CMD_COMPLETE: return "command-complete";
 	case MGMT_EV_CMD_STATUS: return "command-status";
@@ -29,11 +30,13 @@ const char *cli_event_name(uint16_t code)
 	case MGMT_EV_DEVICE_FOUND: return "device-found";
 	case MGMT_EV_DISCOVERING: return "discovering";
 	}
+	/* clang-format on */
 	return "unknown-event";
 }
 
 static const char *disconnect_reason(uint8_t reason)
 {
+	/* clang-format off */
 	switch (reason) {
 	case 0: return "unknown";
 	case 1: return "timeout";
@@ -42,6 +45,7 @@ static const char *disconnect_reason(uint8_t reason)
 	case 4: return "authentication failure";
 	case 5: return "local host suspend";
 	}
+	/* clang-format on */
 	return "other";
 }
 
@@ -56,6 +60,7 @@ static const char *key_type_name(uint8_t type)
 /* The address an event is about, or NULL. */
 static const struct mgmt_addr *event_addr(const struct mgmt_event *ev)
 {
+	/* clang-format off */
 	switch ((enum mgmt_event_code)ev->code) {
 	case MGMT_EV_NEW_LINK_KEY: return &ev->new_link_key.key.addr;
 	case MGMT_EV_DEVICE_CONNECTED: return &ev->connected.addr;
@@ -76,6 +81,7 @@ static const struct mgmt_addr *event_addr(const struct mgmt_event *ev)
 	case MGMT_EV_NEW_SETTINGS:
 		return NULL;
 	}
+	/* clang-format on */
 	return NULL;
 }
 

@@ -30,7 +30,8 @@ int bt_addr_parse(const char *str, bdaddr_t *out)
 			return -EINVAL;
 		if (i < 5 && p[2] != ':')
 			return -EINVAL;
-		/* Text is most significant byte first; the wire is the reverse. */
+		/* Text is most significant byte first; the wire is the
+		 * reverse. */
 		addr.b[5 - i] = (uint8_t)(hi << 4 | lo);
 	}
 	*out = addr;

@@ -80,7 +80,7 @@ struct pair_result {
 	bool pin_secure_refused; /* Secure flag set, no 16-byte PIN */
 	bool confirm_refused;
 	bool passkey_missing;
-	bool reply_rejected; /* a reply of ours failed: another answered first */
+	bool reply_rejected; /* our reply failed: another answered first */
 	bool auth_failed;    /* an Authentication Failed event came */
 	uint8_t auth_status;
 	bool disconnected;

@@ -83,6 +83,7 @@ const char *mgmt_status_str(uint8_t status)
 	return status < MGMT_STATUS_COUNT ? status_names[status] : NULL;
 }
 
+/* clang-format off */
 static const char *const setting_names[] = {
 	"powered",	"connectable",	  "fast-connectable", "discoverable",
 	"bondable",	"link-security",  "ssp",	      "br/edr",
@@ -92,6 +93,7 @@ static const char *const setting_names[] = {
 	"cis-peripheral", "iso-broadcaster", "iso-sync-receiver",
 	"ll-privacy", "past-sender", "past-receiver",
 };
+/* clang-format on */
 
 const char *mgmt_setting_str(unsigned int bit)
 {
@@ -143,6 +145,7 @@ const char *mgmt_key_type_str(uint8_t type)
 
 const char *mgmt_opcode_str(uint16_t opcode)
 {
+	/* clang-format off */
 	switch ((enum mgmt_opcode)opcode) {
 	case MGMT_OP_READ_VERSION:
 		return "Read Management Version Information";
@@ -172,11 +175,13 @@ const char *mgmt_opcode_str(uint16_t opcode)
 	case MGMT_OP_STOP_DISCOVERY: return "Stop Discovery";
 	case MGMT_OP_CONFIRM_NAME: return "Confirm Name";
 	}
+	/* clang-format on */
 	return NULL;
 }
 
 const char *mgmt_event_str(uint16_t code)
 {
+	/* clang-format off */
 	switch ((enum mgmt_event_code)code) {
 	case MGMT_EV_CMD_COMPLETE: return "Command Complete";
 	case MGMT_EV_CMD_STATUS: return "Command Status";
@@ -196,6 +201,7 @@ const char *mgmt_event_str(uint16_t code)
 	case MGMT_EV_DEVICE_UNPAIRED: return "Device Unpaired";
 	case MGMT_EV_PASSKEY_NOTIFY: return "Passkey Notify";
 	}
+	/* clang-format on */
 	return NULL;
 }
 
@@ -235,7 +241,8 @@ size_t mgmt_cmd_set_local_name(uint8_t out[static 260], const char *name)
 		return 0;
 	memset(out, 0, sizeof(struct mgmt_cp_set_local_name));
 	memcpy(out + offsetof(struct mgmt_cp_set_local_name, name), name, len);
-	/* The short name stays empty: the kernel then advertises the full one. */
+	/* The short name stays empty: the kernel then advertises the full
+	 * one. */
 	return sizeof(struct mgmt_cp_set_local_name);
 }
 

@@ -51,7 +51,9 @@ END_TEST
 START_TEST(test_parse_variants)
 {
 	const char *with_0x = "[LinkKey]\nKey=0x" KEYHEX "\nType=8\n";
-	const char *lower = "# comment\n[LinkKey]\r\nKey = 00112233445566778899aabbccddeeff\r\nType = 5\r\nPINLength=0\r\n";
+	const char *lower = "# comment\n[LinkKey]\r\n"
+			    "Key = 00112233445566778899aabbccddeeff\r\n"
+			    "Type = 5\r\nPINLength=0\r\n";
 	struct mgmt_link_key k;
 
 	ck_assert_int_eq(keystore_parse(with_0x, strlen(with_0x), &k), 0);

@@ -21,7 +21,8 @@ START_TEST(test_parse_example)
 {
 	static const char text[] =
 		"# NAME   TARGET                KEY=VALUE...\n"
-		"hc05     98:D3:31:F5:1A:2B     channel=1 pin-file=/etc/btpair/pins dev=0\n"
+		"hc05     98:D3:31:F5:1A:2B     channel=1 "
+		"pin-file=/etc/btpair/pins dev=0\n"
 		"\n"
 		"   # an indented comment\n"
 		"logger\tname:HC-05-LAB\tpty=/run/btpair/logger # trailing\r\n"

@@ -30,10 +30,14 @@ struct fk_step {
 	int ms;
 };
 
+/* Initializers of struct fk_step: clang-format takes their braces for
+ * blocks. */
+/* clang-format off */
 #define FK_BYTES(...) (const uint8_t[]){ __VA_ARGS__ }
 #define FK_NBYTES(...) sizeof((const uint8_t[]){ __VA_ARGS__ })
 
-#define FK_EXPECT_CMD(op, idx) { .kind = FK_EXPECT, .code = (op), .index = (idx) }
+#define FK_EXPECT_CMD(op, idx)                                                 \
+	{ .kind = FK_EXPECT, .code = (op), .index = (idx) }
 #define FK_EXPECT_BYTES(op, idx, ...)                                          \
 	{ .kind = FK_EXPECT, .code = (op), .index = (idx),                     \
 	  .param = FK_BYTES(__VA_ARGS__), .len = FK_NBYTES(__VA_ARGS__) }
@@ -54,6 +58,7 @@ struct fk_step {
 #define FK_POKE_FD(fd) { .kind = FK_POKE, .ms = (fd) }
 #define FK_CLOSE_END { .kind = FK_CLOSE }
 #define FK_DONE { .kind = FK_END }
+/* clang-format on */
 
 struct fake_kernel;
 
