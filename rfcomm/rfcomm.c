@@ -377,6 +377,9 @@ static int send_pending(int sock, struct pending *p)
 			return -errno;
 		p->off += (size_t)n;
 		p->len -= (size_t)n;
+		/* A short send: the socket is full, the next would fail. */
+		if ((size_t)n < chunk)
+			return 0;
 	}
 	p->off = 0;
 	return 0;
@@ -407,6 +410,10 @@ static int drain_socket(int sock, int out, char *buf,
 				&res->out_dropped);
 		if (err)
 			return err;
+		/* One receive takes everything queued up to its size: a short
+		 * one emptied the socket, and poll says when more comes. */
+		if (n < BRIDGE_BUF)
+			return 0;
 		round += (size_t)n;
 	}
 	return 0;
