@@ -385,16 +385,91 @@ static int send_pending(int sock, struct pending *p)
 	return 0;
 }
 
+/* How long a full out (drop_full) may hold the device back before what it
+ * cannot take is dropped: a slow reader is waited for (the device is held
+ * by RFCOMM's flow control meanwhile), a reader that is not there is not. */
+#define BRIDGE_OUT_GRACE_MS 250
+
+/* The socket-to-out side: what out has not taken yet, and whether out has
+ * been found not read (then what it cannot take is dropped at once, until
+ * it takes a whole read again). */
+struct down {
+	struct pending p;
+	int64_t since;
+	bool absent;
+};
+
+/* Write what out takes now, without waiting. Returns how much, or -errno. */
+static ssize_t write_some(int out, const char *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(out, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EIO))
+			break;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* Pass n bytes of d->p.buf to a drop_full out: what it does not take waits
+ * in d (or is dropped if out is not being read). Returns 0 or -errno. */
+static int out_nowait(int out, struct down *d, size_t n,
+		      struct rfcomm_bridge_result *res)
+{
+	ssize_t w = write_some(out, d->p.buf, n);
+
+	if (w < 0)
+		return (int)w;
+	if ((size_t)w == n) {
+		d->absent = false;
+		return 0;
+	}
+	if (d->absent) {
+		res->out_dropped += n - (size_t)w;
+		return 0;
+	}
+	d->p.off = (size_t)w;
+	d->p.len = n - (size_t)w;
+	d->since = mgmt_now_ms();
+	return 0;
+}
+
+/* out can take more, or the grace is over: go on with what waits. */
+static int out_resume(int out, struct down *d,
+		      struct rfcomm_bridge_result *res)
+{
+	ssize_t w = write_some(out, d->p.buf + d->p.off, d->p.len);
+
+	if (w < 0)
+		return (int)w;
+	d->p.off += (size_t)w;
+	d->p.len -= (size_t)w;
+	if (d->p.len &&
+	    mgmt_now_ms() - d->since >= BRIDGE_OUT_GRACE_MS) {
+		res->out_dropped += d->p.len;
+		d->p.len = 0;
+		d->absent = true;
+	}
+	return 0;
+}
+
 /* Socket to out, until the socket has nothing more now (or a round's
- * worth). Returns 0, 1 when the link is gone, or -errno. */
-static int drain_socket(int sock, int out, char *buf,
+ * worth), or out is full. Returns 0, 1 when the link is gone, or -errno. */
+static int drain_socket(int sock, int out, struct down *d,
 			const struct rfcomm_bridge_opts *o,
 			struct rfcomm_bridge_result *res)
 {
 	size_t round = 0;
 
-	while (round < BRIDGE_ROUND_MAX) {
-		ssize_t n = recv(sock, buf, BRIDGE_BUF, MSG_DONTWAIT);
+	while (round < BRIDGE_ROUND_MAX && !d->p.len) {
+		ssize_t n = recv(sock, d->p.buf, BRIDGE_BUF, MSG_DONTWAIT);
 		int err;
 
 		if (n < 0 && errno == EINTR)
@@ -406,8 +481,11 @@ static int drain_socket(int sock, int out, char *buf,
 			return link_gone(-errno) ? 1 : -errno;
 		if (n == 0)
 			return 1;
-		err = write_out(out, buf, (size_t)n, o->drop_full,
-				&res->out_dropped);
+		if (o->drop_full)
+			err = out_nowait(out, d, (size_t)n, res);
+		else
+			err = write_out(out, d->p.buf, (size_t)n, false,
+					&res->out_dropped);
 		if (err)
 			return err;
 		/* One receive takes everything queued up to its size: a short
@@ -421,38 +499,51 @@ static int drain_socket(int sock, int out, char *buf,
 
 static int bridge_loop(int sock, int in, int out,
 		       const struct rfcomm_bridge_opts *o,
-		       struct rfcomm_bridge_result *res, char *down,
+		       struct rfcomm_bridge_result *res, struct down *dn,
 		       struct pending *up)
 {
 	bool in_open = true, quit = false;
 	int state = 1;
 
 	for (;;) {
-		/* Input is read only once the last read has gone out: the
-		 * socket's pace is the input's. */
-		struct pollfd pfd[3] = {
-			{ .fd = sock,
-			  .events = POLLIN | (up->len ? POLLOUT : 0) },
+		/* Input is read only once the last read has gone out, and
+		 * the socket only once out has taken the last: each side
+		 * goes at the other's pace. */
+		struct pollfd pfd[4] = {
+			{ .fd = dn->p.len && !up->len ? -1 : sock,
+			  .events = (dn->p.len ? 0 : POLLIN) |
+				    (up->len ? POLLOUT : 0) },
 			{ .fd = in_open && !quit && !up->len ? in : -1,
 			  .events = POLLIN },
 			{ .fd = o->wakeup_fd, .events = POLLIN },
+			{ .fd = dn->p.len ? out : -1, .events = POLLOUT },
 		};
 		bool waiting = up->len || (in_open && !quit);
-		int err, ready;
+		int err, ready, timeout = waiting ? -1 : o->idle_ms;
 
-		ready = poll(pfd, 3, waiting ? -1 : o->idle_ms);
+		if (dn->p.len) {
+			int64_t left = dn->since + BRIDGE_OUT_GRACE_MS -
+				       mgmt_now_ms();
+
+			timeout = left > 0 ? (int)left : 0;
+		}
+		ready = poll(pfd, 4, timeout);
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		/* Input is over and the device has gone quiet. */
-		if (ready == 0)
+		if (ready == 0 && !dn->p.len)
 			return 0;
 		if (o->wakeup_fd >= 0 && (pfd[2].revents & POLLIN))
 			return -EINTR;
-		if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) {
-			err = drain_socket(sock, out, down, o, res);
+		if (dn->p.len) {
+			err = out_resume(out, dn, res);
+			if (err)
+				return err;
+		} else if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+			err = drain_socket(sock, out, dn, o, res);
 			if (err == 1)
 				goto lost;
 			if (err)
@@ -486,9 +577,11 @@ static int bridge_loop(int sock, int in, int out,
 			return 0;
 	}
 lost:
-	/* Those bytes never left. */
+	/* Those bytes never left; these never reached out. */
 	res->in_lost += up->len;
 	up->len = 0;
+	res->out_dropped += dn->p.len;
+	dn->p.len = 0;
 	res->link_lost = true;
 	return 0;
 }
@@ -498,16 +591,16 @@ int rfcomm_bridge_link(int sock, int in, int out,
 		       struct rfcomm_bridge_result *res)
 {
 	struct pending up = { 0 };
-	char *down;
+	struct down dn = { 0 };
 	int err;
 
 	res->link_lost = false;
-	down = malloc(2 * BRIDGE_BUF);
-	if (!down)
+	dn.p.buf = malloc(2 * BRIDGE_BUF);
+	if (!dn.p.buf)
 		return -ENOMEM;
-	up.buf = down + BRIDGE_BUF;
-	err = bridge_loop(sock, in, out, o, res, down, &up);
-	free(down);
+	up.buf = dn.p.buf + BRIDGE_BUF;
+	err = bridge_loop(sock, in, out, o, res, &dn, &up);
+	free(dn.p.buf);
 	return err;
 }
 

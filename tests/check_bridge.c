@@ -541,6 +541,80 @@ START_TEST(test_drained_socket_adds_up)
 }
 END_TEST
 
+struct pausing_reader {
+	int fd;
+	size_t got;
+};
+
+/* Reads in bursts with short pauses (far inside the bridge's grace),
+ * until the writer closes. */
+static void *pausing_read(void *data)
+{
+	struct pausing_reader *r = data;
+	static uint8_t buf[16384];
+
+	for (;;) {
+		ssize_t n = read(r->fd, buf, sizeof(buf));
+
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EAGAIN) {
+			usleep(2 * 1000);
+			continue;
+		}
+		if (n < 0)
+			break;
+		r->got += (size_t)n;
+		usleep(2 * 1000);
+	}
+	return NULL;
+}
+
+static void *send_and_close(void *data)
+{
+	struct peer *p = data;
+
+	write_all(p->fd, p->send, p->send_len);
+	shutdown(p->fd, SHUT_RDWR);
+	return NULL;
+}
+
+/* With drop_full, a reader that is slow but there loses nothing: the
+ * bridge waits for it (the device is held back meanwhile). */
+START_TEST(test_slow_reader_loses_nothing)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1,
+					.drop_full = true };
+	struct rfcomm_bridge_result res = { 0 };
+	struct pausing_reader r = { 0 };
+	uint8_t *data = calloc(1, BIG);
+	struct peer dev = { .send = data, .send_len = BIG };
+	int sv[2], in[2], out[2];
+	pthread_t tr, tw;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe2(out, O_NONBLOCK), 0);
+	r.fd = out[0];
+	dev.fd = sv[1];
+	pthread_create(&tr, NULL, pausing_read, &r);
+	pthread_create(&tw, NULL, send_and_close, &dev);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	pthread_join(tw, NULL);
+	close(out[1]);
+	pthread_join(tr, NULL);
+	ck_assert(res.link_lost);
+	ck_assert_uint_eq(res.out_dropped, 0);
+	ck_assert_uint_eq(r.got, BIG);
+	close(sv[0]);
+	close(sv[1]);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	free(data);
+}
+END_TEST
+
 static Suite *bridge_suite(void)
 {
 	Suite *s = suite_create("bridge");
@@ -561,6 +635,7 @@ static Suite *bridge_suite(void)
 	tcase_add_test(tc, test_lost_link_counts_unsent_input);
 	tcase_add_test(tc, test_escape_after_a_full_socket);
 	tcase_add_test(tc, test_drained_socket_adds_up);
+	tcase_add_test(tc, test_slow_reader_loses_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
