@@ -365,7 +365,8 @@ static void *slow_read(void *data)
 	struct slow_reader *r = data;
 
 	while (r->got_len < r->cap) {
-		size_t want = r->chunk;
+		size_t want = r->chunk < r->cap - r->got_len ?
+				      r->chunk : r->cap - r->got_len;
 		ssize_t n;
 
 		if (r->stop_after && r->got_len + want > r->stop_after)
