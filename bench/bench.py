@@ -746,6 +746,26 @@ def reap(proc, cpu_before):
     return rc, cpu_children() - cpu_before
 
 
+def wait_path(path, proc, limit=60):
+    """Whether path appeared before proc ended or the limit."""
+    end = now() + limit
+    while now() < end:
+        if os.path.lexists(path):
+            return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.01)
+    return False
+
+
+def wait_cpu(proc):
+    """Wait for proc (not by another wait); its exit status and its own
+    user + system seconds, without any other child's."""
+    _, status, ru = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return proc.returncode, ru.ru_utime + ru.ru_stime
+
+
 def throughput():
     nbytes = MIB << 20
     blob = WORK + "/blob"
@@ -768,10 +788,66 @@ def throughput():
         raise RuntimeError("pairing for the throughput test: " + out)
     sink = Peer("sink", 2)
     source = Peer("source", 3, nbytes)
+    # For --pty, which stays connected: the sink reports on the last byte.
+    counted = Peer("sink", 4, nbytes)
     got = WORK + "/got"
+    tty = WORK + "/bench-pty"
     frames = nbytes // 4096
 
+    def up_pty():
+        # A writer on the pty's far side (dd, not counted): btpair reads
+        # the master and sends; stopped with SIGTERM once the peer has
+        # every byte.
+        p = subprocess.Popen([BTPAIR, "connect", B, "--channel", "4",
+                              "--pty", tty], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL)
+        if not wait_path(tty, p):
+            p.kill()
+            wait_cpu(p)
+            return None, -1, 0
+        w = subprocess.Popen(["dd", "if=" + blob, "of=" + tty, "bs=65536",
+                              "status=none"], stdin=subprocess.DEVNULL)
+        ev = event_or_exit(counted, p, 900)
+        p.terminate()
+        rc, cpu = wait_cpu(p)
+        w.kill()
+        w.wait()
+        return ev, rc, cpu
+
+    def down_pty():
+        # A reader on the pty's far side (head, not counted) takes what
+        # btpair writes to the master; btpair ends when the peer closes.
+        p = subprocess.Popen([BTPAIR, "connect", B, "--channel", "3",
+                              "--pty", tty], stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+        if not wait_path(tty, p):
+            p.kill()
+            wait_cpu(p)
+            return None, -1, 0
+        out = open(got, "wb")
+        r = subprocess.Popen(["head", "-c", str(nbytes), tty], stdout=out,
+                             stdin=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+        ev = event_or_exit(source, p, 900)
+        rc, cpu = wait_cpu(p)
+        err = p.stderr.read().decode(errors="replace").strip()
+        try:
+            r.wait(10)
+        except subprocess.TimeoutExpired:
+            r.kill()
+            r.wait()
+        out.close()
+        if ev:
+            ev["received"] = os.path.getsize(got)
+            if err:
+                ev["stderr"] = err[-300:]
+        os.unlink(got)
+        return ev, rc, cpu
+
     def up(tool):
+        if tool == "btpair connect --pty":
+            return up_pty()
         cpu0 = cpu_children()
         if tool == "btpair connect (stdio)":
             p = subprocess.Popen([BTPAIR, "connect", B, "--channel", "2"],
@@ -798,6 +874,8 @@ def throughput():
         return ev, rc, cpu
 
     def down(tool):
+        if tool == "btpair connect --pty":
+            return down_pty()
         cpu0 = cpu_children()
         out = open(got, "wb")
         if tool == "btpair connect (stdio)":
@@ -830,7 +908,8 @@ def throughput():
             ev["received"] = received
         return ev, rc, cpu
 
-    tools = ("rctest", "btpair connect (stdio)", "btpair connect --exec")
+    tools = ("rctest", "btpair connect (stdio)", "btpair connect --pty",
+             "btpair connect --exec")
     for rep in range(TPUT_REPS):
         for direction, fn in (("up", up), ("down", down)):
             order = tools if rep % 2 == 0 else tools[::-1]
@@ -852,6 +931,7 @@ def throughput():
                 time.sleep(0.5)
     sink.stop()
     source.stop()
+    counted.stop()
     responder.stop()
 
 
@@ -993,6 +1073,14 @@ def peer(mode, channel, nbytes):
                     ev["last"] = t
                     if mode == "first":
                         break
+                    if nbytes and ev["bytes"] >= nbytes:
+                        # A client that stays connected (--pty): report
+                        # now, drain the rest unreported.
+                        print("event " + json.dumps(ev), flush=True)
+                        ev = None
+                        while conn.recv(65536):
+                            pass
+                        break
             else:
                 conn.settimeout(0.5)
                 try:
@@ -1011,10 +1099,12 @@ def peer(mode, channel, nbytes):
                 conn.close()
                 ev["last"] = now()
         except OSError as e:
-            ev["error"] = str(e)
+            if ev is not None:
+                ev["error"] = str(e)
         finally:
             conn.close()
-        print("event " + json.dumps(ev), flush=True)
+        if ev is not None:
+            print("event " + json.dumps(ev), flush=True)
 
 
 # Where the time goes --------------------------------------------------------

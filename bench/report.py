@@ -17,6 +17,13 @@ import subprocess
 import sys
 
 
+# The throughput rows after rctest's; the data-path goal applies to the
+# ones btpair copies itself.
+TPUT_TOOLS = ("btpair connect (stdio)", "btpair connect --pty",
+              "btpair connect --exec")
+GOAL_TOOLS = ("btpair connect (stdio)", "btpair connect --pty")
+GOAL_RATE = 0.95
+GOAL_CPU = 1.2
 # A median within this fraction of the other's is not called slower.
 NOISE = 0.03
 
@@ -317,13 +324,23 @@ def main():
       "moves the same number of bytes in one direction only (both at "
       "once stall on credits on the emulated controllers). Up: the "
       "client sends a file (`btpair connect` with the file on stdin; "
-      "`--exec dd if=FILE bs=4096`; `rctest -s -b 4096`); the peer "
-      "times its first to its last byte. Down: the peer sends after the client's first byte "
-      "(`--exec sh -c 'printf x; cat >FILE'` for --exec, rctest -u), "
-      "timed from its first send to its close returning (it lingers "
-      "until the data is out). CPU is the client process's own user + "
-      "system time (for --exec including the command's), per MiB.")
+      "`--exec dd if=FILE bs=4096`; `rctest -s -b 4096`; `connect "
+      "--pty PATH` with `dd if=FILE of=PATH bs=64k` writing to the "
+      "pty); the peer times its first to its last byte. Down: the peer "
+      "sends after the client's first byte (`--exec sh -c 'printf x; "
+      "cat >FILE'` for --exec, rctest -u, `head -c SIZE PATH >FILE` "
+      "reading the pty), timed from its first send to its close "
+      "returning (it lingers until the data is out). CPU is the client "
+      "process's own user + system time (for --exec including the "
+      "command's; for --pty btpair's alone, not the pty's reader or "
+      "writer), per MiB.")
     w("")
+    w("Goal for the stdio bridge and the pty, both directions: rate at "
+      "least %.2f× rctest's and CPU per MiB at most %.2f× rctest's "
+      "(medians). `--exec` hands the socket to the command: nothing of "
+      "btpair's is on its data path." % (GOAL_RATE, GOAL_CPU))
+    w("")
+    goals = []
     for direction in ("up", "down"):
         group = "tput-" + direction
         w("**%s** (%s)" % (direction, "client to device" if direction == "up"
@@ -332,8 +349,7 @@ def main():
         w("| tool | runs (failed) | min | median | max | CPU s/MiB "
           "(median) |")
         w("|---|---|---|---|---|---|")
-        for tool in ("rctest", "btpair connect (stdio)",
-                     "btpair connect --exec"):
+        for tool in ("rctest",) + TPUT_TOOLS:
             st = stats(values(rows, group, tool))
             cpu = values(rows, group, tool, key="cpu_per_mib")
             if st:
@@ -351,7 +367,7 @@ def main():
         w("|---|---|---|---|---|")
         base = stats(values(rows, group, "rctest"))
         base_cpu = values(rows, group, "rctest", key="cpu_per_mib")
-        for tool in ("btpair connect (stdio)", "btpair connect --exec"):
+        for tool in TPUT_TOOLS:
             st = stats(values(rows, group, tool))
             cpu = values(rows, group, tool, key="cpu_per_mib")
             if st and base:
@@ -361,6 +377,23 @@ def main():
                           statistics.median(base_cpu))))
                 if st[1] < base[1] * (1 - NOISE):
                     slower.append((tool + " " + direction, "rctest"))
+                if tool in GOAL_TOOLS:
+                    r = st[1] / base[1]
+                    c = statistics.median(cpu) / statistics.median(base_cpu)
+                    goals.append("%s %s: rate %.2f× (goal ≥ %.2f×, %s), "
+                                 "CPU/MiB %.2f× (goal ≤ %.2f×, %s)" % (
+                                     tool, direction, r, GOAL_RATE,
+                                     "met" if r >= GOAL_RATE else "not met",
+                                     c, GOAL_CPU,
+                                     "met" if c <= GOAL_CPU else "not met"))
+            elif tool in GOAL_TOOLS:
+                goals.append("%s %s: no complete run" % (tool, direction))
+        w("")
+    if goals:
+        w("Against the goal (medians):")
+        w("")
+        for g in goals:
+            w("- " + g)
         w("")
 
     w("TCG-inflated: all of it; the rate is bound by the emulated "

@@ -286,42 +286,33 @@ out:
 	return err;
 }
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
+/* The bridge's buffers: the most one read takes from either side, and the
+ * most one send hands the socket. The kernel builds a whole send as one
+ * chain of MTU-sized frames charged to the send buffer before any leaves,
+ * so a send stays well inside the default buffer's share; sends go on
+ * without waiting until the socket is full (EAGAIN) and the rest waits for
+ * POLLOUT. */
+#define BRIDGE_BUF (64 * 1024)
+#define BRIDGE_SEND_MAX (8 * 1024)
+/* The most read from one side per wakeup, so the other is not starved. */
+#define BRIDGE_ROUND_MAX (4 * BRIDGE_BUF)
 
 /*
- * Pass input to the socket, watching for "~." at the start of a line.
- * Returns 1 when the escape was seen, 0 otherwise, or -errno.
+ * Look for "~." at the start of a line in input. state: 0 mid-line, 1 at
+ * line start, 2 after "~" at line start. Returns len when there is none,
+ * else how many bytes before the "~" are to be sent (a "~" that ended the
+ * previous read has been sent already) and sets *quit.
  */
-static int forward_input(int sock, const char *buf, size_t len, bool escape,
-			 int *state)
+static size_t scan_escape(const char *buf, size_t len, int *state, bool *quit)
 {
-	if (!escape)
-		return write_all(sock, buf, len);
-	/* state: 0 mid-line, 1 at line start, 2 after "~" at line start */
 	for (size_t i = 0; i < len; i++) {
 		char c = buf[i];
 
 		if (*state == 2) {
 			*state = 0;
 			if (c == '.') {
-				/* Everything before the "~" goes; a "~" that
-				 * ended the previous read has gone already. */
-				int err = write_all(sock, buf, i ? i - 1 : 0);
-
-				return err ? err : 1;
+				*quit = true;
+				return i ? i - 1 : 0;
 			}
 		} else if (*state == 1 && c == '~') {
 			*state = 2;
@@ -329,7 +320,7 @@ static int forward_input(int sock, const char *buf, size_t len, bool escape,
 		}
 		*state = (c == '\n' || c == '\r') ? 1 : 0;
 	}
-	return write_all(sock, buf, len);
+	return len;
 }
 
 /* Errors that mean the link itself is gone, not a fault of btpair's. */
@@ -362,56 +353,205 @@ static int write_out(int out, const char *buf, size_t len, bool drop_full,
 	return 0;
 }
 
-int rfcomm_bridge_link(int sock, int in, int out,
-		       const struct rfcomm_bridge_opts *o,
-		       struct rfcomm_bridge_result *res)
+/* Input read but not sent yet. */
+struct pending {
+	char *buf;
+	size_t off, len;
+};
+
+/* Send what the socket takes now, in bounded sends, without waiting.
+ * Returns 0 (sent or the socket is full) or -errno. */
+static int send_pending(int sock, struct pending *p)
 {
-	bool in_open = true;
+	while (p->len) {
+		size_t chunk = p->len < BRIDGE_SEND_MAX ? p->len :
+							  BRIDGE_SEND_MAX;
+		ssize_t n = send(sock, p->buf + p->off, chunk,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0)
+			return -errno;
+		p->off += (size_t)n;
+		p->len -= (size_t)n;
+		/* A short send: the socket is full, the next would fail. */
+		if ((size_t)n < chunk)
+			return 0;
+	}
+	p->off = 0;
+	return 0;
+}
+
+/* How long a full out (drop_full) may hold the device back before what it
+ * cannot take is dropped: a slow reader is waited for (the device is held
+ * by RFCOMM's flow control meanwhile), a reader that is not there is not. */
+#define BRIDGE_OUT_GRACE_MS 250
+
+/* The socket-to-out side: what out has not taken yet, and whether out has
+ * been found not read (then what it cannot take is dropped at once, until
+ * it takes a whole read again). */
+struct down {
+	struct pending p;
+	int64_t since;
+	bool absent;
+};
+
+/* Write what out takes now, without waiting. Returns how much, or -errno. */
+static ssize_t write_some(int out, const char *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(out, buf + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EIO))
+			break;
+		if (n < 0)
+			return -errno;
+		done += (size_t)n;
+	}
+	return (ssize_t)done;
+}
+
+/* Pass n bytes of d->p.buf to a drop_full out: what it does not take waits
+ * in d (or is dropped if out is not being read). Returns 0 or -errno. */
+static int out_nowait(int out, struct down *d, size_t n,
+		      struct rfcomm_bridge_result *res)
+{
+	ssize_t w = write_some(out, d->p.buf, n);
+
+	if (w < 0)
+		return (int)w;
+	if ((size_t)w == n) {
+		d->absent = false;
+		return 0;
+	}
+	if (d->absent) {
+		res->out_dropped += n - (size_t)w;
+		return 0;
+	}
+	d->p.off = (size_t)w;
+	d->p.len = n - (size_t)w;
+	d->since = mgmt_now_ms();
+	return 0;
+}
+
+/* out can take more, or the grace is over: go on with what waits. */
+static int out_resume(int out, struct down *d,
+		      struct rfcomm_bridge_result *res)
+{
+	ssize_t w = write_some(out, d->p.buf + d->p.off, d->p.len);
+
+	if (w < 0)
+		return (int)w;
+	d->p.off += (size_t)w;
+	d->p.len -= (size_t)w;
+	if (d->p.len &&
+	    mgmt_now_ms() - d->since >= BRIDGE_OUT_GRACE_MS) {
+		res->out_dropped += d->p.len;
+		d->p.len = 0;
+		d->absent = true;
+	}
+	return 0;
+}
+
+/* Socket to out, until the socket has nothing more now (or a round's
+ * worth), or out is full. Returns 0, 1 when the link is gone, or -errno. */
+static int drain_socket(int sock, int out, struct down *d,
+			const struct rfcomm_bridge_opts *o,
+			struct rfcomm_bridge_result *res)
+{
+	size_t round = 0;
+
+	while (round < BRIDGE_ROUND_MAX && !d->p.len) {
+		ssize_t n = recv(sock, d->p.buf, BRIDGE_BUF, MSG_DONTWAIT);
+		int err;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return 0;
+		if (n < 0)
+			/* The peer went away: what it sent is out. */
+			return link_gone(-errno) ? 1 : -errno;
+		if (n == 0)
+			return 1;
+		if (o->drop_full)
+			err = out_nowait(out, d, (size_t)n, res);
+		else
+			err = write_out(out, d->p.buf, (size_t)n, false,
+					&res->out_dropped);
+		if (err)
+			return err;
+		/* One receive takes everything queued up to its size: a short
+		 * one emptied the socket, and poll says when more comes. */
+		if (n < BRIDGE_BUF)
+			return 0;
+		round += (size_t)n;
+	}
+	return 0;
+}
+
+static int bridge_loop(int sock, int in, int out,
+		       const struct rfcomm_bridge_opts *o,
+		       struct rfcomm_bridge_result *res, struct down *dn,
+		       struct pending *up)
+{
+	bool in_open = true, quit = false;
 	int state = 1;
-	char buf[4096];
 
-	res->link_lost = false;
 	for (;;) {
-		struct pollfd pfd[3] = {
-			{ .fd = sock, .events = POLLIN },
-			{ .fd = in_open ? in : -1, .events = POLLIN },
+		/* Input is read only once the last read has gone out, and
+		 * the socket only once out has taken the last: each side
+		 * goes at the other's pace. */
+		struct pollfd pfd[4] = {
+			{ .fd = dn->p.len && !up->len ? -1 : sock,
+			  .events = (dn->p.len ? 0 : POLLIN) |
+				    (up->len ? POLLOUT : 0) },
+			{ .fd = in_open && !quit && !up->len ? in : -1,
+			  .events = POLLIN },
 			{ .fd = o->wakeup_fd, .events = POLLIN },
+			{ .fd = dn->p.len ? out : -1, .events = POLLOUT },
 		};
-		ssize_t n;
-		int err, ready;
+		bool waiting = up->len || (in_open && !quit);
+		int err, ready, timeout = waiting ? -1 : o->idle_ms;
 
-		ready = poll(pfd, 3, in_open ? -1 : o->idle_ms);
+		if (dn->p.len) {
+			int64_t left = dn->since + BRIDGE_OUT_GRACE_MS -
+				       mgmt_now_ms();
+
+			timeout = left > 0 ? (int)left : 0;
+		}
+		ready = poll(pfd, 4, timeout);
 		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			return -errno;
 		}
 		/* Input is over and the device has gone quiet. */
-		if (ready == 0)
+		if (ready == 0 && !dn->p.len)
 			return 0;
 		if (o->wakeup_fd >= 0 && (pfd[2].revents & POLLIN))
 			return -EINTR;
-		if (pfd[0].revents) {
-			n = read(sock, buf, sizeof(buf));
-			if (n < 0 && errno != EINTR && errno != EAGAIN) {
-				/* The peer went away: what it sent is out. */
-				if (link_gone(-errno)) {
-					res->link_lost = true;
-					return 0;
-				}
-				return -errno;
-			}
-			if (n == 0) {
-				res->link_lost = true;
-				return 0;
-			}
-			if (n > 0 &&
-			    (err = write_out(out, buf, (size_t)n, o->drop_full,
-					     &res->out_dropped)))
+		if (dn->p.len) {
+			err = out_resume(out, dn, res);
+			if (err)
+				return err;
+		} else if (pfd[0].revents & (POLLIN | POLLERR | POLLHUP)) {
+			err = drain_socket(sock, out, dn, o, res);
+			if (err == 1)
+				goto lost;
+			if (err)
 				return err;
 		}
-		if (in_open && pfd[1].revents) {
-			n = read(in, buf, sizeof(buf));
+		if (pfd[1].revents) {
+			ssize_t n = read(in, up->buf, BRIDGE_BUF);
+
 			if (n < 0 && errno != EINTR && errno != EAGAIN)
 				return -errno;
 			if (n == 0) {
@@ -419,21 +559,49 @@ int rfcomm_bridge_link(int sock, int in, int out,
 				 * whole link), so keep listening instead. */
 				in_open = false;
 			} else if (n > 0) {
-				err = forward_input(sock, buf, (size_t)n,
-						    o->escape, &state);
-				if (err == 1)
-					return 0;
-				if (err < 0 && link_gone(err)) {
-					/* Those bytes never left. */
-					res->in_lost += (uint64_t)n;
-					res->link_lost = true;
-					return 0;
-				}
-				if (err < 0)
-					return err;
+				up->off = 0;
+				up->len = o->escape ?
+					scan_escape(up->buf, (size_t)n,
+						    &state, &quit) :
+					(size_t)n;
 			}
 		}
+		if (up->len) {
+			err = send_pending(sock, up);
+			if (err < 0 && link_gone(err))
+				goto lost;
+			if (err < 0)
+				return err;
+		}
+		if (quit && !up->len)
+			return 0;
 	}
+lost:
+	/* Those bytes never left; these never reached out. */
+	res->in_lost += up->len;
+	up->len = 0;
+	res->out_dropped += dn->p.len;
+	dn->p.len = 0;
+	res->link_lost = true;
+	return 0;
+}
+
+int rfcomm_bridge_link(int sock, int in, int out,
+		       const struct rfcomm_bridge_opts *o,
+		       struct rfcomm_bridge_result *res)
+{
+	struct pending up = { 0 };
+	struct down dn = { 0 };
+	int err;
+
+	res->link_lost = false;
+	dn.p.buf = malloc(2 * BRIDGE_BUF);
+	if (!dn.p.buf)
+		return -ENOMEM;
+	up.buf = dn.p.buf + BRIDGE_BUF;
+	err = bridge_loop(sock, in, out, o, res, &dn, &up);
+	free(dn.p.buf);
+	return err;
 }
 
 int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,

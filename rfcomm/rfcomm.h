@@ -96,8 +96,10 @@ struct rfcomm_bridge_opts {
 	bool escape;
 	int idle_ms;
 	int wakeup_fd;
-	/* out is non-blocking and what it cannot take now is dropped (a pty
-	 * nobody reads), rather than stall the link. */
+	/* out is non-blocking and what it cannot take is dropped (a pty
+	 * nobody reads), rather than stall the link: after a grace of 250 ms
+	 * for a reader that fell behind, then at once until out takes a
+	 * whole receive again. */
 	bool drop_full;
 };
 

@@ -351,6 +351,271 @@ START_TEST(test_full_output_drops_and_counts)
 }
 END_TEST
 
+/* The device reading in small pieces: until stop_after bytes (then it
+ * closes the link), or until the bridge closes. */
+struct slow_reader {
+	int fd;
+	size_t chunk, stop_after;
+	uint8_t *got;
+	size_t got_len, cap;
+};
+
+static void *slow_read(void *data)
+{
+	struct slow_reader *r = data;
+
+	while (r->got_len < r->cap) {
+		size_t want = r->chunk < r->cap - r->got_len ?
+				      r->chunk : r->cap - r->got_len;
+		ssize_t n;
+
+		if (r->stop_after && r->got_len + want > r->stop_after)
+			want = r->stop_after - r->got_len;
+		if (!want)
+			break;
+		n = read(r->fd, r->got + r->got_len, want);
+		if (n <= 0)
+			return NULL;
+		r->got_len += (size_t)n;
+	}
+	/* Let the bridge fill the socket and wait on it, then go. */
+	usleep(100 * 1000);
+	shutdown(r->fd, SHUT_RDWR);
+	return NULL;
+}
+
+/* A device socket that takes little at a time: sends end in EAGAIN and
+ * partial sends, and every byte still arrives, in order. */
+static void small_socket(int sv[2])
+{
+	int size = 4096;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size,
+				    sizeof(size)), 0);
+	ck_assert_int_eq(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &size,
+				    sizeof(size)), 0);
+}
+
+START_TEST(test_partial_sends_keep_every_byte)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = 50, .wakeup_fd = -1 };
+	struct rfcomm_bridge_result res = { 0 };
+	struct slow_reader r = { .chunk = 1000, .cap = BIG };
+	uint8_t *data = malloc(BIG);
+	int sv[2], in[2], out[2];
+	struct feeder f;
+	pthread_t tf, tr;
+
+	for (size_t i = 0; i < BIG; i++)
+		data[i] = (uint8_t)(i * 7 + i / 251);
+	small_socket(sv);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	r.fd = sv[1];
+	r.got = calloc(1, BIG);
+	f = (struct feeder){ .fd = in[1], .data = data, .len = BIG };
+	pthread_create(&tf, NULL, feed, &f);
+	pthread_create(&tr, NULL, slow_read, &r);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	pthread_join(tf, NULL);
+	pthread_join(tr, NULL);
+	ck_assert_uint_eq(r.got_len, BIG);
+	ck_assert(memcmp(r.got, data, BIG) == 0);
+	ck_assert_uint_eq(res.in_lost, 0);
+	close(sv[0]);
+	close(sv[1]);
+	close(in[0]);
+	close(out[0]);
+	close(out[1]);
+	free(r.got);
+	free(data);
+}
+END_TEST
+
+/* The link goes while input waits for room in the socket: what was read
+ * but never sent is counted, and no more than that. */
+START_TEST(test_lost_link_counts_unsent_input)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1 };
+	struct rfcomm_bridge_result res = { 0 };
+	struct slow_reader r = { .chunk = 1024, .stop_after = 4096,
+				 .cap = 65536 };
+	static uint8_t data[65536];
+	int sv[2], in[2], out[2];
+	pthread_t tr;
+
+	small_socket(sv);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	/* The whole input is in the pipe before the bridge starts: one read
+	 * takes it, far more than the socket holds. */
+	ck_assert_int_eq(fcntl(in[1], F_SETFL, O_NONBLOCK), 0);
+	ck_assert_int_eq(write(in[1], data, sizeof(data)), sizeof(data));
+	close(in[1]);
+	r.fd = sv[1];
+	r.got = calloc(1, r.cap);
+	pthread_create(&tr, NULL, slow_read, &r);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	pthread_join(tr, NULL);
+	ck_assert(res.link_lost);
+	ck_assert_uint_eq(r.got_len, 4096);
+	ck_assert_uint_gt(res.in_lost, 0);
+	ck_assert_uint_le(res.in_lost, sizeof(data) - r.got_len);
+	close(sv[0]);
+	close(sv[1]);
+	close(in[0]);
+	close(out[0]);
+	close(out[1]);
+	free(r.got);
+}
+END_TEST
+
+/* "~." after more than the socket takes at once: everything before the
+ * "~" still reaches the device before the bridge ends. */
+START_TEST(test_escape_after_a_full_socket)
+{
+	struct rfcomm_bridge_opts o = { .escape = true, .idle_ms = -1,
+					.wakeup_fd = -1 };
+	struct rfcomm_bridge_result res = { 0 };
+	struct slow_reader r = { .chunk = 1000, .cap = 65536 };
+	static uint8_t data[40003];
+	int sv[2], in[2], out[2];
+	struct feeder f;
+	pthread_t tf, tr;
+
+	memset(data, 'A', sizeof(data) - 3);
+	memcpy(data + sizeof(data) - 3, "\n~.", 3);
+	small_socket(sv);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe(out), 0);
+	r.fd = sv[1];
+	r.got = calloc(1, r.cap);
+	f = (struct feeder){ .fd = in[1], .data = data, .len = sizeof(data) };
+	pthread_create(&tf, NULL, feed, &f);
+	pthread_create(&tr, NULL, slow_read, &r);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	ck_assert(!res.link_lost);
+	close(sv[0]);
+	pthread_join(tf, NULL);
+	pthread_join(tr, NULL);
+	ck_assert_uint_eq(r.got_len, sizeof(data) - 2);
+	ck_assert(memcmp(r.got, data, sizeof(data) - 2) == 0);
+	close(sv[1]);
+	close(in[0]);
+	close(out[0]);
+	close(out[1]);
+	free(r.got);
+}
+END_TEST
+
+/* A device that sends faster than out takes, with drop_full: the socket is
+ * drained each wakeup, the drops counted, and the total adds up. */
+START_TEST(test_drained_socket_adds_up)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1,
+					.drop_full = true };
+	struct rfcomm_bridge_result res = { 0 };
+	static uint8_t chunk[65536];
+	int sv[2], in[2], out[2];
+	size_t sent = 0, read_back = 0;
+	ssize_t n;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe2(out, O_NONBLOCK), 0);
+	ck_assert_int_eq(fcntl(sv[1], F_SETFL, O_NONBLOCK), 0);
+	while ((n = write(sv[1], chunk, sizeof(chunk))) > 0)
+		sent += (size_t)n;
+	close(sv[1]);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	ck_assert(res.link_lost);
+	while ((n = read(out[0], chunk, sizeof(chunk))) > 0)
+		read_back += (size_t)n;
+	ck_assert_uint_gt(read_back, 0);
+	ck_assert_uint_eq(read_back + res.out_dropped, sent);
+	close(sv[0]);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	close(out[1]);
+}
+END_TEST
+
+struct pausing_reader {
+	int fd;
+	size_t got;
+};
+
+/* Reads in bursts with short pauses (far inside the bridge's grace),
+ * until the writer closes. */
+static void *pausing_read(void *data)
+{
+	struct pausing_reader *r = data;
+	static uint8_t buf[16384];
+
+	for (;;) {
+		ssize_t n = read(r->fd, buf, sizeof(buf));
+
+		if (n == 0)
+			break;
+		if (n < 0 && errno == EAGAIN) {
+			usleep(2 * 1000);
+			continue;
+		}
+		if (n < 0)
+			break;
+		r->got += (size_t)n;
+		usleep(2 * 1000);
+	}
+	return NULL;
+}
+
+static void *send_and_close(void *data)
+{
+	struct peer *p = data;
+
+	write_all(p->fd, p->send, p->send_len);
+	shutdown(p->fd, SHUT_RDWR);
+	return NULL;
+}
+
+/* With drop_full, a reader that is slow but there loses nothing: the
+ * bridge waits for it (the device is held back meanwhile). */
+START_TEST(test_slow_reader_loses_nothing)
+{
+	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1,
+					.drop_full = true };
+	struct rfcomm_bridge_result res = { 0 };
+	struct pausing_reader r = { 0 };
+	uint8_t *data = calloc(1, BIG);
+	struct peer dev = { .send = data, .send_len = BIG };
+	int sv[2], in[2], out[2];
+	pthread_t tr, tw;
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(pipe(in), 0);
+	ck_assert_int_eq(pipe2(out, O_NONBLOCK), 0);
+	r.fd = out[0];
+	dev.fd = sv[1];
+	pthread_create(&tr, NULL, pausing_read, &r);
+	pthread_create(&tw, NULL, send_and_close, &dev);
+	ck_assert_int_eq(rfcomm_bridge_link(sv[0], in[0], out[1], &o, &res), 0);
+	pthread_join(tw, NULL);
+	close(out[1]);
+	pthread_join(tr, NULL);
+	ck_assert(res.link_lost);
+	ck_assert_uint_eq(res.out_dropped, 0);
+	ck_assert_uint_eq(r.got, BIG);
+	close(sv[0]);
+	close(sv[1]);
+	close(in[0]);
+	close(in[1]);
+	close(out[0]);
+	free(data);
+}
+END_TEST
+
 static Suite *bridge_suite(void)
 {
 	Suite *s = suite_create("bridge");
@@ -367,6 +632,11 @@ static Suite *bridge_suite(void)
 	tcase_add_test(tc, test_link_lost_when_peer_closes);
 	tcase_add_test(tc, test_input_end_is_not_a_lost_link);
 	tcase_add_test(tc, test_full_output_drops_and_counts);
+	tcase_add_test(tc, test_partial_sends_keep_every_byte);
+	tcase_add_test(tc, test_lost_link_counts_unsent_input);
+	tcase_add_test(tc, test_escape_after_a_full_socket);
+	tcase_add_test(tc, test_drained_socket_adds_up);
+	tcase_add_test(tc, test_slow_reader_loses_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
