@@ -437,7 +437,7 @@ static int out_nowait(int out, struct down *d, size_t n,
 	}
 	d->p.off = (size_t)w;
 	d->p.len = n - (size_t)w;
-	d->since = mgmt_now_ms();
+	d->since = time_now_ms();
 	return 0;
 }
 
@@ -452,7 +452,7 @@ static int out_resume(int out, struct down *d,
 	d->p.off += (size_t)w;
 	d->p.len -= (size_t)w;
 	if (d->p.len &&
-	    mgmt_now_ms() - d->since >= BRIDGE_OUT_GRACE_MS) {
+	    time_now_ms() - d->since >= BRIDGE_OUT_GRACE_MS) {
 		res->out_dropped += d->p.len;
 		d->p.len = 0;
 		d->absent = true;
@@ -523,7 +523,7 @@ static int bridge_loop(int sock, int in, int out,
 
 		if (dn->p.len) {
 			int64_t left = dn->since + BRIDGE_OUT_GRACE_MS -
-				       mgmt_now_ms();
+				       time_now_ms();
 
 			timeout = left > 0 ? (int)left : 0;
 		}
