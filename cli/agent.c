@@ -274,50 +274,59 @@ static void log_answer(struct agent *ag, const struct mgmt_event *ev,
 						  "numeric comparison");
 		break;
 	case POLICY_REASON_NOT_ALLOWED:
-		agent_log(ag, "hci%u %s: refused %s: not allowed (--allow %s "
-			      "or --allow-any)",
+		agent_log(ag,
+			  "hci%u %s: refused %s: not allowed (--allow %s "
+			  "or --allow-any)",
 			  i, a, what, a);
 		break;
 	case POLICY_REASON_PIN_LOOKUP:
-		agent_log(ag, "hci%u %s: refused PIN request: no PIN from %s "
-			      "(see above)",
+		agent_log(ag,
+			  "hci%u %s: refused PIN request: no PIN from %s "
+			  "(see above)",
 			  i, a, ag->pin_file);
 		break;
 	case POLICY_REASON_NO_PIN:
-		agent_log(ag, "hci%u %s: refused PIN request: no PIN for it "
-			      "(--pin or --pin-file)",
+		agent_log(ag,
+			  "hci%u %s: refused PIN request: no PIN for it "
+			  "(--pin or --pin-file)",
 			  i, a);
 		break;
 	case POLICY_REASON_PINS_FAILED:
-		agent_log(ag, "hci%u %s: refused PIN request: each of its %zu "
-			      "PINs failed",
+		agent_log(ag,
+			  "hci%u %s: refused PIN request: each of its %zu "
+			  "PINs failed",
 			  i, a, r->pin_count);
 		break;
 	case POLICY_REASON_SECURE_PIN:
-		agent_log(ag, "hci%u %s: refused secure PIN request: it needs "
-			      "a 16-byte PIN",
+		agent_log(ag,
+			  "hci%u %s: refused secure PIN request: it needs "
+			  "a 16-byte PIN",
 			  i, a);
 		break;
 	case POLICY_REASON_CONFIRM:
-		agent_log(ag, "hci%u %s: refused numeric comparison %06u: "
-			      "pass --confirm to accept",
+		agent_log(ag,
+			  "hci%u %s: refused numeric comparison %06u: "
+			  "pass --confirm to accept",
 			  i, a, ev->confirm_request.value);
 		break;
 	case POLICY_REASON_NO_PASSKEY:
-		agent_log(ag, "hci%u %s: refused passkey entry: the agent has "
-			      "no keyboard (use a capability without one)",
+		agent_log(ag,
+			  "hci%u %s: refused passkey entry: the agent has "
+			  "no keyboard (use a capability without one)",
 			  i, a);
 		break;
 	case POLICY_REASON_REFUSED:
 		break;
 	}
 	if (r->lost)
-		agent_log(ag, "hci%u %s: %s sent, its answer lost (event "
-			      "flood?)",
+		agent_log(ag,
+			  "hci%u %s: %s sent, its answer lost (event "
+			  "flood?)",
 			  i, a, mgmt_opcode_str(r->opcode));
 	else if (r->rejected)
-		agent_log(ag, "hci%u %s: %s not taken (%s): another program "
-			      "answered first, or the link is gone",
+		agent_log(ag,
+			  "hci%u %s: %s not taken (%s): another program "
+			  "answered first, or the link is gone",
 			  i, a, mgmt_opcode_str(r->opcode),
 			  mgmt_status_str(r->status) ?
 				  mgmt_status_str(r->status) :
@@ -331,8 +340,8 @@ static int on_request(struct agent *ag, const struct mgmt_event *ev,
 	struct policy_reply r;
 	int err;
 
-	err = policy_answer(ag->cli->client, &ag->policy, &ag->policy_state,
-			    ev, time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &r);
+	err = policy_answer(ag->cli->client, &ag->policy, &ag->policy_state, ev,
+			    time_deadline_in(CLI_COMMAND_TIMEOUT_MS), &r);
 	cli_pins_clear(&ag->file_pins);
 	if (err < 0)
 		return err;
@@ -363,7 +372,8 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 	}
 	ag->paired++;
 	agent_log(ag, "hci%u %s: paired (%s key%s)", ev->index, a,
-		  type ? type : "unknown", stored ? ", stored" : ", not stored");
+		  type ? type : "unknown",
+		  stored ? ", stored" : ", not stored");
 	if (ag->cli->json) {
 		struct json j;
 
@@ -505,7 +515,8 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 	int opt, ret = CLI_EXIT_USAGE, err;
 
 	if (!ag)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "agent: out of memory");
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"agent: out of memory");
 	ag->cli = cli;
 	ag->cap = MGMT_IO_NO_INPUT_NO_OUTPUT;
 	while ((opt = cli_getopt(cli, "agent", argc, argv, "", opts, &ret)) !=
@@ -532,8 +543,8 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 						 AGENT_MAX_ALLOW);
 					goto out;
 				}
-				ag->allow_names[ag->nallow_names++] =
-					optarg + 5;
+				ag->allow_names[ag->nallow_names++] = optarg +
+								      5;
 				break;
 			}
 			if (!cli_parse_addr(cli, "agent", optarg, &addr))
@@ -649,7 +660,8 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 					       "agent: no pairing within %lu s",
 					       timeout_s);
 			} else {
-				agent_log(ag, "stopping after %lu s", timeout_s);
+				agent_log(ag, "stopping after %lu s",
+					  timeout_s);
 				ret = CLI_EXIT_OK;
 			}
 			break;

@@ -8,8 +8,7 @@ static const struct cli_command commands[] = {
 	{ "list", cmd_list, 0, 0, "list", "show every controller",
 	  "Show every controller: index, address, name, current settings." },
 	{ "power", cmd_power, 1, 1, "power on|off",
-	  "power the controller on or off",
-	  "Power the controller on or off." },
+	  "power the controller on or off", "Power the controller on or off." },
 	{ "setup", cmd_setup, 0, 0,
 	  "setup [--ssp on|off] [--capability CAP] [--name NAME]",
 	  "make a controller ready for headless pairing",
@@ -259,4 +258,3 @@ void cli_usage(FILE *out)
 		"denied (needs root or CAP_NET_ADMIN), 5 timeout, 6 authentication\n"
 		"failed or refused, 7 device unreachable, 8 busy, 130 interrupted.\n");
 }
-

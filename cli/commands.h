@@ -14,7 +14,7 @@ struct cli_command {
 	int min_args, max_args;
 	const char *usage;   /* the synopsis after "btpair " */
 	const char *summary; /* one line for btpair --help */
-	const char *help;  /* what it does, and its options */
+	const char *help;    /* what it does, and its options */
 };
 
 int cmd_list(struct cli *cli, int argc, char *argv[]);

@@ -18,9 +18,10 @@ bool cli_parse_addr(struct cli *cli, const char *cmd, const char *arg,
 		    struct mgmt_addr *out)
 {
 	if (bt_addr_parse(arg, &out->bdaddr) < 0) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "%s: invalid address '%s' (expected XX:XX:XX:XX:XX:XX)",
-			 cmd, arg);
+		cli_fail(
+			cli, CLI_EXIT_USAGE, -1,
+			"%s: invalid address '%s' (expected XX:XX:XX:XX:XX:XX)",
+			cmd, arg);
 		return false;
 	}
 	out->type = MGMT_ADDR_BREDR;
@@ -167,8 +168,8 @@ int cli_client_fail(struct cli *cli, int err, const char *what)
 		return cli_fail(cli, CLI_EXIT_TIMEOUT, -1,
 				"%s: the kernel did not answer in time", what);
 	case -EINTR:
-		return cli_fail(cli, CLI_EXIT_INTERRUPTED, -1, "%s: interrupted",
-				what);
+		return cli_fail(cli, CLI_EXIT_INTERRUPTED, -1,
+				"%s: interrupted", what);
 	case -EBADMSG:
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"%s: malformed reply from the kernel", what);
@@ -188,9 +189,9 @@ const char *cli_status_name(uint8_t status)
 	return name ? name : "unknown status";
 }
 
-int cli_call(struct cli *cli, const char *what, uint16_t opcode,
-	     uint16_t index, const void *param, size_t len, uint8_t *status,
-	     void *rp, size_t rp_size, size_t *rp_len)
+int cli_call(struct cli *cli, const char *what, uint16_t opcode, uint16_t index,
+	     const void *param, size_t len, uint8_t *status, void *rp,
+	     size_t rp_size, size_t *rp_len)
 {
 	uint8_t st;
 	int err;
@@ -394,8 +395,7 @@ bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 	return true;
 }
 
-static bool check_args(struct cli *cli, const struct cli_command *cmd,
-		       int have)
+static bool check_args(struct cli *cli, const struct cli_command *cmd, int have)
 {
 	if (!cmd)
 		return true; /* not in the table: the caller counts */

@@ -64,9 +64,9 @@ const char *cli_status_name(uint8_t status);
  * when status is NULL, else it is passed back for the caller to judge.
  * Returns CLI_EXIT_OK, or the exit code after reporting.
  */
-int cli_call(struct cli *cli, const char *what, uint16_t opcode,
-	     uint16_t index, const void *param, size_t len, uint8_t *status,
-	     void *rp, size_t rp_size, size_t *rp_len);
+int cli_call(struct cli *cli, const char *what, uint16_t opcode, uint16_t index,
+	     const void *param, size_t len, uint8_t *status, void *rp,
+	     size_t rp_size, size_t *rp_len);
 /* The exit code for a failed mgmt status. */
 int cli_status_exit(uint8_t status);
 /* Report a failed mgmt status for what, naming the status. */

@@ -54,7 +54,8 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 	size_t rp_len;
 	int opt, ret = CLI_EXIT_OK;
 
-	while ((opt = cli_getopt(cli, "list", argc, argv, "", NULL, &ret)) != -1)
+	while ((opt = cli_getopt(cli, "list", argc, argv, "", NULL, &ret)) !=
+	       -1)
 		if (opt == CLI_OPT_EXIT)
 			return ret;
 	ret = cli_open(cli, "list");
@@ -199,8 +200,7 @@ static int set_name(struct cli *cli, uint16_t index, const char *name)
 
 	snprintf(what, sizeof(what), "setup hci%u: Set Local Name", index);
 	return cli_call(cli, what, MGMT_OP_SET_LOCAL_NAME, index, cp,
-			mgmt_cmd_set_local_name(cp, name), NULL, NULL, 0,
-			NULL);
+			mgmt_cmd_set_local_name(cp, name), NULL, NULL, 0, NULL);
 }
 
 static int set_io_cap(struct cli *cli, uint16_t index, uint8_t cap)
@@ -218,8 +218,7 @@ static int set_io_cap(struct cli *cli, uint16_t index, uint8_t cap)
  * Switch SSP. Some kernels refuse to turn it off while powered; then power
  * down, switch, and power up again.
  */
-static int set_ssp(struct cli *cli, uint16_t index, bool on,
-		   uint32_t *settings)
+static int set_ssp(struct cli *cli, uint16_t index, bool on, uint32_t *settings)
 {
 	uint8_t mode[1], rp[4], status;
 	size_t rp_len = 0;

@@ -50,7 +50,7 @@ struct doctor {
 	bool fix;
 	const char *keystore;
 	const char *agent_conf;
-	int exit;	   /* the first failed check's exit code */
+	int exit; /* the first failed check's exit code */
 	bool interrupted;
 
 	int mon_err; /* 0: the monitor channel was read */
@@ -139,11 +139,11 @@ static void client_error(struct doctor *d, int index, const char *check,
 		d->interrupted = true;
 		return;
 	}
-	report(d, index, check, DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
-	       "%s: %s", what,
+	report(d, index, check, DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL, "%s: %s",
+	       what,
 	       err == -ETIMEDOUT ? "the kernel did not answer in time" :
-	       err == -EBADMSG ? "malformed reply from the kernel" :
-				 strerror(-err));
+	       err == -EBADMSG	 ? "malformed reply from the kernel" :
+				   strerror(-err));
 }
 
 /* Send a command; *status gets the mgmt status. 0 or -errno. */
@@ -155,7 +155,6 @@ static int call(struct doctor *d, uint16_t opcode, uint16_t index,
 				time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
 				status, rp, rp_size, rp_len);
 }
-
 
 /* The exit code of a fix the kernel refused. */
 static int fix_exit(uint8_t status, int fallback)
@@ -229,8 +228,7 @@ static bool check_kernel(struct doctor *d)
 	}
 	if (fd < 0) {
 		report(d, -1, "mgmt", DOCTOR_FAIL, CLI_EXIT_NO_CONTROLLER, NULL,
-		       "cannot open the management socket: %s",
-		       strerror(-fd));
+		       "cannot open the management socket: %s", strerror(-fd));
 		return false;
 	}
 	cli->client = mgmt_client_new(fd);
@@ -248,8 +246,7 @@ static bool check_kernel(struct doctor *d)
 	if (err == 0 && status == MGMT_STATUS_SUCCESS &&
 	    mgmt_rp_version_decode(rp, rp_len, &version, &revision) == 0) {
 		report(d, -1, "mgmt", DOCTOR_OK, 0, NULL,
-		       "management interface version %u.%u", version,
-		       revision);
+		       "management interface version %u.%u", version, revision);
 	} else if (err < 0) {
 		client_error(d, -1, "mgmt", err,
 			     "Read Management Version Information");
@@ -361,7 +358,8 @@ static bool read_info(struct doctor *d, uint16_t index,
 		report(d, index, "controller", DOCTOR_FAIL,
 		       fix_exit(status, CLI_EXIT_NO_CONTROLLER),
 		       status == MGMT_STATUS_PERMISSION_DENIED ?
-			       "run as root (or with CAP_NET_ADMIN)" : NULL,
+			       "run as root (or with CAP_NET_ADMIN)" :
+			       NULL,
 		       "Read Controller Information: %s",
 		       status ? cli_status_name(status) : "malformed reply");
 		return false;
@@ -396,8 +394,8 @@ static void check_rfkill(struct doctor *d, uint16_t index)
 	}
 	if (err < 0) {
 		report(d, index, "rfkill", DOCTOR_WARN, 0, NULL,
-		       "cannot read %s/hci%u: %s", PROBE_SYSFS_BLUETOOTH,
-		       index, strerror(-err));
+		       "cannot read %s/hci%u: %s", PROBE_SYSFS_BLUETOOTH, index,
+		       strerror(-err));
 		return;
 	}
 	for (size_t i = 0; i < d->nrfkill; i++) {
@@ -435,10 +433,9 @@ static void check_rfkill(struct doctor *d, uint16_t index)
 	err = probe_rfkill_unblock(PROBE_RFKILL_DEV, idx);
 	if (err < 0) {
 		report(d, index, "rfkill", DOCTOR_FAIL,
-		       err == -EACCES || err == -EPERM ?
-			       CLI_EXIT_PERMISSION : CLI_EXIT_NO_CONTROLLER,
-		       err == -EACCES || err == -EPERM ?
-			       "run as root" : next,
+		       err == -EACCES || err == -EPERM ? CLI_EXIT_PERMISSION :
+							 CLI_EXIT_NO_CONTROLLER,
+		       err == -EACCES || err == -EPERM ? "run as root" : next,
 		       "soft-blocked (rfkill%u), and unblocking it failed: %s",
 		       idx, strerror(-err));
 		return;
@@ -553,7 +550,8 @@ static int connections(struct doctor *d, uint16_t index, const char *check,
 		report(d, index, check, DOCTOR_FAIL,
 		       fix_exit(status, CLI_EXIT_FAILURE),
 		       status == MGMT_STATUS_PERMISSION_DENIED ?
-			       "run as root (or with CAP_NET_ADMIN)" : NULL,
+			       "run as root (or with CAP_NET_ADMIN)" :
+			       NULL,
 		       "Get Connections: %s",
 		       status ? cli_status_name(status) : "malformed reply");
 		return -EBADMSG;
@@ -854,8 +852,8 @@ static void check_mode(struct doctor *d, const char *path, mode_t want)
 	}
 	if (chmod(path, want) < 0) {
 		report(d, -1, "keystore", DOCTOR_FAIL,
-		       errno == EPERM || errno == EACCES ?
-			       CLI_EXIT_PERMISSION : CLI_EXIT_FAILURE,
+		       errno == EPERM || errno == EACCES ? CLI_EXIT_PERMISSION :
+							   CLI_EXIT_FAILURE,
 		       next, "%s is mode %04o, and chmod failed: %s", path,
 		       (unsigned int)(st.st_mode & 07777), strerror(errno));
 		return;
@@ -920,8 +918,8 @@ static void bad_file(void *data, const char *path, const char *why)
 
 	b->count++;
 	snprintf(next, sizeof(next),
-		 "move it aside (mv %s %s.bad) and pair the device again",
-		 path, path);
+		 "move it aside (mv %s %s.bad) and pair the device again", path,
+		 path);
 	report(b->d, -1, "keystore", DOCTOR_WARN, 0, next,
 	       "%s cannot be used (%s): its device counts as not paired", path,
 	       why);
@@ -937,8 +935,7 @@ static void check_keystore(struct doctor *d)
 
 	if (stat(d->keystore, &st) < 0 && errno == ENOENT) {
 		report(d, -1, "keystore", DOCTOR_OK, 0, NULL,
-		       "%s does not exist yet: nothing is paired",
-		       d->keystore);
+		       "%s does not exist yet: nothing is paired", d->keystore);
 		return;
 	}
 	check_store_modes(d);
@@ -946,14 +943,14 @@ static void check_keystore(struct doctor *d)
 	if (err < 0) {
 		report(d, -1, "keystore", DOCTOR_FAIL,
 		       err == -EACCES || err == -EPERM ? CLI_EXIT_PERMISSION :
-							  CLI_EXIT_FAILURE,
+							 CLI_EXIT_FAILURE,
 		       err == -EACCES ? "run as root" : NULL,
 		       "cannot read %s: %s", d->keystore, strerror(-err));
 		return;
 	}
 	keystore_entries_free(list, n);
-	report(d, -1, "keystore", DOCTOR_OK, 0, NULL,
-	       "%zu key%s in %s%s", n, n == 1 ? "" : "s", d->keystore,
+	report(d, -1, "keystore", DOCTOR_OK, 0, NULL, "%zu key%s in %s%s", n,
+	       n == 1 ? "" : "s", d->keystore,
 	       bad.count ? " that can be used" : "");
 }
 
@@ -1080,7 +1077,8 @@ static void check_keys_loaded(struct doctor *d, uint16_t index,
 		report(d, index, "keys-loaded", DOCTOR_FIXED, 0, NULL,
 		       "loaded the %zu stored key%s%s", n, n == 1 ? "" : "s",
 		       kk->err ? " (the kernel's list cannot be read: loaded "
-				 "to be sure)" : "");
+				 "to be sure)" :
+				 "");
 	}
 out:
 	free(kk);
@@ -1183,8 +1181,8 @@ static void check_agent_conf(struct doctor *d)
 	probe_free_text(text, len);
 	if (err < 0 || !pin_file[0]) {
 		report(d, -1, "agent-conf", DOCTOR_FAIL, CLI_EXIT_FAILURE,
-		       "PIN_FILE=/etc/btpair/pins in it",
-		       "%s sets no PIN_FILE", d->agent_conf);
+		       "PIN_FILE=/etc/btpair/pins in it", "%s sets no PIN_FILE",
+		       d->agent_conf);
 		return;
 	}
 	if (!allow[0])
@@ -1228,8 +1226,8 @@ static void check_device(struct doctor *d, uint16_t index,
 	}
 	if (!(info->current_settings & MGMT_SETTING_POWERED)) {
 		report(d, index, "page", DOCTOR_FAIL, CLI_EXIT_NO_CONTROLLER,
-		       "see the powered check", "%s not asked: hci%u is off",
-		       a, index);
+		       "see the powered check", "%s not asked: hci%u is off", a,
+		       index);
 		return;
 	}
 	n = connections(d, index, "connection", links, 64);

@@ -128,7 +128,8 @@ static int keys_list(struct cli *cli, const char *dir)
 			struct json j;
 
 			json_begin(&j, "key");
-			json_index(&j, cli_present_index(&present, &e->controller));
+			json_index(&j,
+				   cli_present_index(&present, &e->controller));
 			json_str(&j, "controller", c);
 			json_str(&j, "address", d);
 			json_str_or_null(&j, "name",
@@ -171,7 +172,8 @@ static int keys_load(struct cli *cli, const char *dir)
 	keys = calloc(n ? n : 1, sizeof(*keys));
 	cp = malloc(mgmt_cmd_load_link_keys_size(n));
 	if (!keys || !cp) {
-		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "keys load: out of memory");
+		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1,
+			       "keys load: out of memory");
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++)
@@ -183,8 +185,8 @@ static int keys_load(struct cli *cli, const char *dir)
 			       n);
 		goto out;
 	}
-	ret = cli_call(cli, "keys load", MGMT_OP_LOAD_LINK_KEYS, index, cp,
-		       len, NULL, NULL, 0, NULL);
+	ret = cli_call(cli, "keys load", MGMT_OP_LOAD_LINK_KEYS, index, cp, len,
+		       NULL, NULL, 0, NULL);
 	if (ret)
 		goto out;
 	if (cli->json) {
@@ -237,8 +239,8 @@ static int keys_match(struct cli *cli, const char *cmd, const char *dir,
 			continue;
 		/* The list is sorted by controller first: the same device
 		 * may come again under another controller. */
-		if (devices && strstr(found, bt_addr_format(
-					     &list[i].key.addr.bdaddr, a)))
+		if (devices &&
+		    strstr(found, bt_addr_format(&list[i].key.addr.bdaddr, a)))
 			continue;
 		if (!devices)
 			*dev = list[i].key.addr.bdaddr;
@@ -346,7 +348,7 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 			/* One per key: each names its controller. */
 			json_begin(&j, "key-removed");
 			json_index(&j, cli_present_index(&present,
-						     &list[i].controller));
+							 &list[i].controller));
 			json_str(&j, "controller", c);
 			json_str(&j, "address", a);
 			json_end(cli, &j);
@@ -369,7 +371,8 @@ int cmd_keys(struct cli *cli, int argc, char *argv[])
 	const char *keystore = NULL, *dir, *verb;
 	int opt, ret = CLI_EXIT_OK, nargs;
 
-	while ((opt = cli_getopt(cli, "keys", argc, argv, "", opts, &ret)) != -1) {
+	while ((opt = cli_getopt(cli, "keys", argc, argv, "", opts, &ret)) !=
+	       -1) {
 		if (opt == CLI_OPT_EXIT)
 			return ret;
 		if (opt == 'K')

@@ -28,8 +28,7 @@ static int setup_signals(void)
 
 /* Parse the global options into cli (-V into *version); returns -1 to go
  * on, else the exit code (help shown, or a usage error reported). */
-static int parse_globals(struct cli *cli, int argc, char *argv[],
-			 bool *version)
+static int parse_globals(struct cli *cli, int argc, char *argv[], bool *version)
 {
 	static const struct option opts[] = {
 		{ "index", required_argument, NULL, 'i' },
@@ -68,9 +67,10 @@ static int parse_globals(struct cli *cli, int argc, char *argv[],
 					"option '%s' needs an argument",
 					argv[optind - 1]);
 		default:
-			return cli_fail(cli, CLI_EXIT_USAGE, -1,
-					"unknown option '%s' (see btpair --help)",
-					argv[optind - 1]);
+			return cli_fail(
+				cli, CLI_EXIT_USAGE, -1,
+				"unknown option '%s' (see btpair --help)",
+				argv[optind - 1]);
 		}
 	}
 	return -1;

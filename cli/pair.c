@@ -95,7 +95,8 @@ static bool on_ask_confirm(void *data, const struct mgmt_addr *addr,
 		int64_t left = deadline < 0 ? 60000 : deadline - time_now_ms();
 		ssize_t n;
 
-		if (left <= 0 || poll(pfd, 2, (int)(left > 60000 ? 60000 : left)) <= 0 ||
+		if (left <= 0 ||
+		    poll(pfd, 2, (int)(left > 60000 ? 60000 : left)) <= 0 ||
 		    (pfd[1].revents & POLLIN))
 			break;
 		n = read(STDIN_FILENO, answer + got, 1);
@@ -168,9 +169,10 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 				"(fix or remove it, then pair again)",
 				a, dir);
 	if (err < 0)
-		return cli_fail(ctx->cli, cli_permission_error(err) ?
-					  CLI_EXIT_PERMISSION :
-					  CLI_EXIT_FAILURE,
+		return cli_fail(ctx->cli,
+				cli_permission_error(err) ?
+					CLI_EXIT_PERMISSION :
+					CLI_EXIT_FAILURE,
 				-1,
 				"pair %s: paired, but the key was not stored "
 				"in %s: %s",
@@ -255,11 +257,11 @@ static int report_failure(struct cli *cli, const char *a,
 				a,
 				res->reply_rejected ? "bluetoothd answered the "
 						      "device's request first" :
-				res->pins_sent ? "pairing refused while "
-						 "bluetoothd runs (or a "
-						 "wrong PIN)" :
-						 "pairing refused while "
-						 "bluetoothd runs",
+				res->pins_sent	    ? "pairing refused while "
+						      "bluetoothd runs (or a "
+						      "wrong PIN)" :
+						      "pairing refused while "
+						      "bluetoothd runs",
 				cli_status_name(res->status));
 
 	switch (res->status) {
@@ -300,16 +302,14 @@ static int report_failure(struct cli *cli, const char *a,
 	}
 	default:
 		return cli_fail(cli, cli_status_exit(res->status), st,
-				"pair %s: %s", a,
-				cli_status_name(res->status));
+				"pair %s: %s", a, cli_status_name(res->status));
 	}
 }
 
 /* type: the key's type, or -1 when unknown (already paired, not in the
  * store). */
 static void report_success(struct cli *cli, uint16_t index, const char *a,
-			   const struct pair_result *res, int type,
-			   bool stored)
+			   const struct pair_result *res, int type, bool stored)
 {
 	const char *name = type < 0 ? NULL : mgmt_key_type_str((uint8_t)type);
 	bool already = res->outcome == PAIR_OUTCOME_ALREADY_PAIRED;
@@ -359,8 +359,8 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 	memcpy(ctx->addr, a, sizeof(ctx->addr));
 	ctx->deadline = p->deadline;
 	ctx->have_pins = p->pin_count > 0;
-	err = pair_prepare_controller(cli->client, p->index, p->deadline, &status,
-				      &info);
+	err = pair_prepare_controller(cli->client, p->index, p->deadline,
+				      &status, &info);
 	if (err < 0) {
 		ret = cli_client_fail(cli, err, "pair");
 		return ret;
@@ -372,8 +372,7 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 	if (status != MGMT_STATUS_SUCCESS) {
 		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
 			       "pair %s: hci%u cannot be made ready (%s)", a,
-			       p->index,
-			       cli_status_name(status));
+			       p->index, cli_status_name(status));
 		return ret;
 	}
 
@@ -406,8 +405,9 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 			       "pair %s: timed out after %lu s%s; pairing "
 			       "cancelled",
 			       a, timeout_s,
-			       res.pin_requested ? "" :
-						   " (is the device in range?)");
+			       res.pin_requested ?
+				       "" :
+				       " (is the device in range?)");
 		break;
 	case PAIR_OUTCOME_INTERRUPTED:
 		ret = cli_fail(cli, CLI_EXIT_INTERRUPTED, -1,
@@ -428,10 +428,9 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 /* The PINs for addr: --pin as given, else --pin-file, else BTPAIR_PIN. A
  * PIN file may name the device by its Bluetooth name: the one a scan found
  * (name:PATTERN), else the one in the key store. */
-static int gather_pins(struct cli *cli, struct cli_pins *pins,
-		       const char *cmd, const char *pin_file,
-		       const char *keystore, const struct mgmt_addr *addr,
-		       const char *found_name)
+static int gather_pins(struct cli *cli, struct cli_pins *pins, const char *cmd,
+		       const char *pin_file, const char *keystore,
+		       const struct mgmt_addr *addr, const char *found_name)
 {
 	char stored[249];
 	const char *name = found_name && *found_name ? found_name : NULL;
@@ -464,9 +463,9 @@ static int device_option(struct cli *cli, const char *cmd, int opt,
 	}
 }
 
-int cli_device_getopt(struct cli *cli, const char *cmd, int argc,
-		      char *argv[], const struct option *longopts,
-		      struct cli_device_opts *o, int *ret)
+int cli_device_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
+		      const struct option *longopts, struct cli_device_opts *o,
+		      int *ret)
 {
 	int opt, taken;
 
@@ -493,9 +492,8 @@ bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
 	return o->by_name || cli_parse_addr(cli, cmd, arg, &o->addr);
 }
 
-int cli_device_find(struct cli *cli, const char *cmd,
-		    struct cli_device_opts *o, uint16_t *index,
-		    bdaddr_t *local)
+int cli_device_find(struct cli *cli, const char *cmd, struct cli_device_opts *o,
+		    uint16_t *index, bdaddr_t *local)
 {
 	char found[249];
 	int ret;
@@ -595,9 +593,9 @@ static int find_device(struct cli *cli, struct pair_opts *o)
 
 	/* With an address, a bad PIN source is a usage error before any
 	 * kernel is asked; a name has to be found first. */
-	if (!dev->by_name && (ret = gather_pins(cli, &dev->pins, "pair",
-						dev->pin_file, o->keystore,
-						&dev->addr, NULL)))
+	if (!dev->by_name &&
+	    (ret = gather_pins(cli, &dev->pins, "pair", dev->pin_file,
+			       o->keystore, &dev->addr, NULL)))
 		return ret;
 	ret = cli_open(cli, "pair");
 	if (!ret)
@@ -690,21 +688,23 @@ static int unpair_kernel(struct cli *cli, uint16_t index,
 
 /* Remove the device's key from the store in dir, after the kernel's (or
  * not); *in_store says whether there was one. Returns the exit code. */
-static int unpair_store(struct cli *cli, const char *dir,
-			const bdaddr_t *ctrl, const bdaddr_t *dev,
-			const char *a, bool in_kernel, bool *in_store)
+static int unpair_store(struct cli *cli, const char *dir, const bdaddr_t *ctrl,
+			const bdaddr_t *dev, const char *a, bool in_kernel,
+			bool *in_store)
 {
 	int err = keystore_remove(dir, ctrl, dev);
 
 	if (err < 0 && err != -ENOENT)
-		return cli_fail(cli, cli_permission_error(err) ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
+		return cli_fail(cli,
+				cli_permission_error(err) ?
+					CLI_EXIT_PERMISSION :
+					CLI_EXIT_FAILURE,
 				-1,
 				"unpair %s: %s the key in %s could not be "
 				"removed: %s",
-				a, in_kernel ? "unpaired, but" : "",
-				dir, err == -EBADMSG ? "its file is malformed" :
+				a, in_kernel ? "unpaired, but" : "", dir,
+				err == -EBADMSG ?
+					"its file is malformed" :
 				cli_permission_error(err) ?
 					"permission denied: needs root or "
 					"CAP_NET_ADMIN" :
@@ -788,8 +788,10 @@ static void connect_pairing(struct cli *cli, uint16_t index,
 			    const struct cli_pins *pins, struct pair_ctx *ctx,
 			    struct pair_params *p)
 {
-	*ctx = (struct pair_ctx){ .cli = cli, .store = true,
-				  .data_on_stdout = true, .deadline = -1,
+	*ctx = (struct pair_ctx){ .cli = cli,
+				  .store = true,
+				  .data_on_stdout = true,
+				  .deadline = -1,
 				  .have_pins = pins->count > 0 };
 	bt_addr_format(&addr->bdaddr, ctx->addr);
 	*p = (struct pair_params){

@@ -23,7 +23,7 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 
 /* What pair, connect and bind are told of the device and its pairing. */
 struct cli_device_opts {
-	const char *target; /* ADDR or name:PATTERN */
+	const char *target;    /* ADDR or name:PATTERN */
 	struct mgmt_addr addr; /* parsed when target is an address */
 	bool by_name, first;
 	const char *pin_file;
@@ -32,17 +32,19 @@ struct cli_device_opts {
 };
 
 /* Their long options, in each command's table. */
-#define CLI_DEVICE_OPTIONS                                   \
-	{ "pin", required_argument, NULL, 'p' },             \
-	{ "pin-file", required_argument, NULL, 'f' },        \
-	{ "timeout", required_argument, NULL, 't' },         \
-	{ "first", no_argument, NULL, '1' }
+#define CLI_DEVICE_OPTIONS                                                     \
+	{ "pin", required_argument, NULL, 'p' },                               \
+		{ "pin-file", required_argument, NULL, 'f' },                  \
+		{ "timeout", required_argument, NULL, 't' },                   \
+	{                                                                      \
+		"first", no_argument, NULL, '1'                                \
+	}
 
 /* cli_getopt for a command whose longopts hold CLI_DEVICE_OPTIONS: those
  * go into o, the others are returned as cli_getopt does. */
-int cli_device_getopt(struct cli *cli, const char *cmd, int argc,
-		      char *argv[], const struct option *longopts,
-		      struct cli_device_opts *o, int *ret);
+int cli_device_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
+		      const struct option *longopts, struct cli_device_opts *o,
+		      int *ret);
 /* The positional ADDR or name:PATTERN; an address is parsed now. False
  * after a usage error. */
 bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
@@ -52,9 +54,8 @@ bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
  * the device (found by a scan for a name) and its PINs. Returns the exit
  * code, reported.
  */
-int cli_device_find(struct cli *cli, const char *cmd,
-		    struct cli_device_opts *o, uint16_t *index,
-		    bdaddr_t *local);
+int cli_device_find(struct cli *cli, const char *cmd, struct cli_device_opts *o,
+		    uint16_t *index, bdaddr_t *local);
 
 /*
  * Answering the pairing requests an RFCOMM connect triggers, for the device

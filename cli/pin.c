@@ -97,7 +97,8 @@ int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 	}
 	t->regular = S_ISREG(st.st_mode) && !is_stdin;
 	if (S_ISREG(st.st_mode) && (st.st_mode & 077))
-		cli_warn(cli, "PIN file %s can be read by others (chmod 600 it)",
+		cli_warn(cli,
+			 "PIN file %s can be read by others (chmod 600 it)",
 			 shown);
 	/* One byte more than allowed tells a file that is too big. */
 	t->data = calloc(1, CLI_PIN_FILE_MAX + 2);
@@ -205,10 +206,9 @@ static bool looks_like_addr(const char *s)
 /* Long because it is one pass over the file's lines: each line is checked
  * and its PIN kept by kind (address, name, '*') in the same loop, so that an
  * error names its line and no PIN is copied more often than it must be. */
-int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins,
-		       const char *cmd, const char *path,
-		       const struct cli_pin_text *t, const bdaddr_t *addr,
-		       const char *name)
+int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins, const char *cmd,
+		       const char *path, const struct cli_pin_text *t,
+		       const bdaddr_t *addr, const char *name)
 {
 	const char *shown = strcmp(path, "-") == 0 ? "(standard input)" : path;
 	char *copy, *line, *next, *alone = NULL;
@@ -349,8 +349,7 @@ out:
 }
 
 int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
-		       const char *path, const bdaddr_t *addr,
-		       const char *name)
+		       const char *path, const bdaddr_t *addr, const char *name)
 {
 	struct cli_pin_text t;
 	int ret = cli_pin_file_read(cli, cmd, path, &t);

@@ -50,10 +50,9 @@ void cli_pin_text_free(struct cli_pin_text *t);
  * addr, the file is only checked. Returns CLI_EXIT_OK or 2 after
  * reporting.
  */
-int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins,
-		       const char *cmd, const char *path,
-		       const struct cli_pin_text *t, const bdaddr_t *addr,
-		       const char *name);
+int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins, const char *cmd,
+		       const char *path, const struct cli_pin_text *t,
+		       const bdaddr_t *addr, const char *name);
 /* Read and parse in one. */
 int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		       const char *path, const bdaddr_t *addr,

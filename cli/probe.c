@@ -113,8 +113,7 @@ int probe_rfkill_of(const char *bt_class, uint16_t index, uint32_t *idx)
 }
 
 /* A sysfs attribute holding 0 or 1. */
-static int read_flag(const char *dir, uint32_t idx, const char *name,
-		     bool *out)
+static int read_flag(const char *dir, uint32_t idx, const char *name, bool *out)
 {
 	char path[PATH_MAX], *text;
 	size_t len;

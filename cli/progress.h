@@ -16,8 +16,8 @@ bool cli_progress_enabled(const struct cli *cli);
  * deadline (not -1) the time left is added. Replaces what was pending.
  * Nothing at all unless cli_progress_enabled().
  */
-void cli_progress(const struct cli *cli, int64_t deadline, const char *fmt,
-		  ...) __attribute__((format(printf, 3, 4)));
+void cli_progress(const struct cli *cli, int64_t deadline, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* The wait is over: nothing pending is printed any more. Every result,
  * warning and error line calls it first. */
 void cli_progress_end(void);

@@ -59,22 +59,24 @@ int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 	cli_progress_end();
 	if (ch > 0) {
 		if (cli->verbose)
-			fprintf(stderr, "%s: %s has Serial Port on channel %d\n",
-				cmd, a, ch);
+			fprintf(stderr,
+				"%s: %s has Serial Port on channel %d\n", cmd,
+				a, ch);
 		*channel = (uint8_t)ch;
 		return CLI_EXIT_OK;
 	}
 	if (ch == -EINTR)
-		return cli_fail(cli, CLI_EXIT_INTERRUPTED, -1, "%s %s: interrupted",
-				cmd, a);
+		return cli_fail(cli, CLI_EXIT_INTERRUPTED, -1,
+				"%s %s: interrupted", cmd, a);
 	if (ch == -EHOSTDOWN || ch == -EHOSTUNREACH || ch == -ETIMEDOUT)
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
 				"%s %s: device unreachable (%s)", cmd, a,
 				strerror(-ch));
 	/* Many modules answer SDP badly or not at all; channel 1 is what
 	 * they use. */
-	fprintf(stderr, "btpair: %s %s: no Serial Port record found by SDP "
-			"(%s); trying channel 1\n",
+	fprintf(stderr,
+		"btpair: %s %s: no Serial Port record found by SDP "
+		"(%s); trying channel 1\n",
 		cmd, a, ch == -ENOENT ? "none" : strerror(-ch));
 	*channel = 1;
 	return CLI_EXIT_OK;
@@ -126,8 +128,8 @@ static int connect_fail(struct cli *cli, int err, const char *a,
 				"CAP_NET_ADMIN",
 				a);
 	default:
-		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
-				"connect %s: %s", a, strerror(-err));
+		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1, "connect %s: %s",
+				a, strerror(-err));
 	}
 }
 
@@ -213,8 +215,8 @@ static int run_exec(struct cli *cli, int sock, char *argv[], bool *lost)
 				close(exited);
 			if (lost)
 				close(sock);
-			return cli_fail(cli, CLI_EXIT_FAILURE, -1, "waitpid: %s",
-					strerror(err));
+			return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+					"waitpid: %s", strerror(err));
 		}
 		/* A signal for btpair goes on to the command, whose exit
 		 * then ends the wait. */
@@ -286,8 +288,9 @@ static int bridge_stdio(struct cli *cli, int sock, const char *a,
 			tty_raw = true;
 			atexit(restore_tty);
 		}
-		fprintf(stderr, "Connected to %s channel %u. Type ~. at the "
-				"start of a line to quit.\r\n",
+		fprintf(stderr,
+			"Connected to %s channel %u. Type ~. at the "
+			"start of a line to quit.\r\n",
 			a, channel);
 	}
 	err = rfcomm_bridge_link(sock, STDIN_FILENO, STDOUT_FILENO, &o, &res);
@@ -363,9 +366,9 @@ fail:
 	if (p->master >= 0)
 		close(p->master);
 	p->master = p->slave = -1;
-	return cli_fail(cli, err == EACCES || err == EPERM ?
-				     CLI_EXIT_PERMISSION :
-				     CLI_EXIT_FAILURE,
+	return cli_fail(cli,
+			err == EACCES || err == EPERM ? CLI_EXIT_PERMISSION :
+							CLI_EXIT_FAILURE,
 			-1, "connect: pty at %s: %s", path, strerror(err));
 }
 
@@ -388,8 +391,7 @@ static void pty_close(struct pty_end *p)
 	p->master = p->slave = -1;
 }
 
-static int bridge_pty(struct cli *cli, int sock, struct pty_end *p,
-		      bool *lost)
+static int bridge_pty(struct cli *cli, int sock, struct pty_end *p, bool *lost)
 {
 	struct rfcomm_bridge_opts o = { .idle_ms = -1,
 					.wakeup_fd = cli->signal_fd,
@@ -401,8 +403,9 @@ static int bridge_pty(struct cli *cli, int sock, struct pty_end *p,
 	*lost = !err && res.link_lost;
 	p->dropped += res.in_lost;
 	if (res.out_dropped)
-		fprintf(stderr, "btpair: connect: %llu bytes from the device "
-				"dropped: nobody read %s\n",
+		fprintf(stderr,
+			"btpair: connect: %llu bytes from the device "
+			"dropped: nobody read %s\n",
 			(unsigned long long)res.out_dropped, p->path);
 	if (err == -EINTR)
 		return CLI_EXIT_INTERRUPTED;
@@ -490,18 +493,21 @@ static void log_link(struct cli *cli, const char *event, uint16_t index,
 		fflush(stdout);
 	}
 	if (strcmp(event, "link-down") == 0)
-		fprintf(stderr, "btpair: connect %s: link lost; reconnecting "
-				"in %.1f s\n",
+		fprintf(stderr,
+			"btpair: connect %s: link lost; reconnecting "
+			"in %.1f s\n",
 			a, (double)retry_ms / 1000);
 	else if (strcmp(event, "retry") == 0)
 		fprintf(stderr, "btpair: connect %s: retrying in %.1f s\n", a,
 			(double)retry_ms / 1000);
 	else if (strcmp(event, "reconnected") == 0)
-		fprintf(stderr, "btpair: connect %s: reconnected on channel %u"
-				"%s\n",
-			a, channel, dropped ? " (bytes written meanwhile were "
-					      "dropped)" :
-					      "");
+		fprintf(stderr,
+			"btpair: connect %s: reconnected on channel %u"
+			"%s\n",
+			a, channel,
+			dropped ? " (bytes written meanwhile were "
+				  "dropped)" :
+				  "");
 	else
 		fprintf(stderr, "btpair: connect %s: connected on channel %u\n",
 			a, channel);
@@ -546,8 +552,9 @@ again:
 	/* The kernel had a key the device refused: it has forgotten the
 	 * pairing (an HC-05 after a reset). Pair afresh, once. */
 	if (*ret < 0 && *already && is_auth_refusal(sock)) {
-		fprintf(stderr, "btpair: connect %s: the device refused the "
-				"stored key; pairing again\n",
+		fprintf(stderr,
+			"btpair: connect %s: the device refused the "
+			"stored key; pairing again\n",
 			a);
 		left_s = (deadline - time_now_ms() + 999) / 1000;
 		*ret = cli_pair_for_connect(cli, index, addr, pins,
@@ -643,7 +650,8 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 	if (!cli_device_target(cli, "connect", argv[optind], &o->dev))
 		return false;
 	if (o->exec_argv && !o->exec_argv[0]) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1, "connect: --exec needs a command");
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "connect: --exec needs a command");
 		return false;
 	}
 	if (o->exec_argv && o->pty_path) {
@@ -765,8 +773,8 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 			return ret;
 		}
 		wait = jittered(backoff);
-		log_link(cli, sock >= 0 ? "link-down" : "retry", l->index,
-			 l->a, l->channel, wait, l->pty.dropped,
+		log_link(cli, sock >= 0 ? "link-down" : "retry", l->index, l->a,
+			 l->channel, wait, l->pty.dropped,
 			 o->exec_argv || o->pty_path);
 		backoff = backoff * 2 > RECONNECT_CAP_MS ? RECONNECT_CAP_MS :
 							   backoff * 2;
@@ -835,10 +843,11 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		return ret;
 	lfd = rfcomm_listen(&local, channel, BT_SECURITY_LOW);
 	if (lfd < 0)
-		return cli_fail(cli, lfd == -EADDRINUSE ? CLI_EXIT_BUSY :
-				     cli_permission_error(lfd) ?
-							  CLI_EXIT_PERMISSION :
-							  CLI_EXIT_FAILURE,
+		return cli_fail(cli,
+				lfd == -EADDRINUSE ? CLI_EXIT_BUSY :
+				cli_permission_error(lfd) ?
+						     CLI_EXIT_PERMISSION :
+						     CLI_EXIT_FAILURE,
 				-1, "listen: channel %u: %s", channel,
 				cli_permission_error(lfd) ?
 					"permission denied: needs root or "
@@ -865,8 +874,7 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		if (exec_argv) {
 			print_link(cli, index, a, channel);
 			ret = run_exec(cli, sock, exec_argv, NULL);
-		}
-		else
+		} else
 			ret = bridge_stdio(cli, sock, a, channel, NULL);
 	} while (!once && ret != CLI_EXIT_INTERRUPTED);
 	close(lfd);
@@ -876,7 +884,7 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 /* What bind was asked for. */
 struct bind_opts {
 	struct cli_device_opts dev;
-	uint8_t channel; /* 0: found by SDP */
+	uint8_t channel;   /* 0: found by SDP */
 	unsigned long num; /* N of /dev/rfcommN */
 };
 
@@ -934,10 +942,10 @@ static int bind_device(struct cli *cli, struct bind_opts *o, uint16_t *index)
 		ret = cli_pair_for_connect(cli, *index, &dev->addr, &dev->pins,
 					   dev->timeout_s, false, &already);
 	if (!ret && !o->channel)
-		ret = cli_find_channel(
-			cli, "bind", &local, &dev->addr.bdaddr,
-			time_deadline_in((int64_t)dev->timeout_s * 1000),
-			&o->channel);
+		ret = cli_find_channel(cli, "bind", &local, &dev->addr.bdaddr,
+				       time_deadline_in(
+					       (int64_t)dev->timeout_s * 1000),
+				       &o->channel);
 	if (ret)
 		return ret;
 	err = rfcomm_bind_dev((int)o->num, &local, &dev->addr.bdaddr,

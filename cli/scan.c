@@ -87,7 +87,8 @@ static bool device_found(struct scan *sc, const struct mgmt_event *ev)
 	uint8_t cp[8], status;
 
 	if (eir_parse(ev->device_found.eir, ev->device_found.eir_len, &eir) < 0)
-		memset(&eir, 0, sizeof(eir)); /* keep the address, not the junk */
+		memset(&eir, 0,
+		       sizeof(eir)); /* keep the address, not the junk */
 	f = lookup(sc, &ev->device_found.addr.bdaddr, &is_new);
 	if (!f)
 		return false;
@@ -157,7 +158,8 @@ static int scan_run(struct scan *sc, int64_t deadline)
 			break;
 		}
 		free(msg);
-		if (ev.code == MGMT_EV_DISCOVERING && !ev.discovering.discovering) {
+		if (ev.code == MGMT_EV_DISCOVERING &&
+		    !ev.discovering.discovering) {
 			/* One inquiry is about 10 s: go on while time is
 			 * left. */
 			sc->discovering = false;
@@ -176,12 +178,14 @@ static int scan_run(struct scan *sc, int64_t deadline)
 		mgmt_client_call(sc->cli->client, MGMT_OP_STOP_DISCOVERY,
 				 sc->index, cp,
 				 mgmt_cmd_discovery(cp, MGMT_DISCOVERY_BREDR),
-				 time_deadline_in(2000), &status, NULL, 0, NULL);
+				 time_deadline_in(2000), &status, NULL, 0,
+				 NULL);
 		mgmt_client_set_wakeup_fd(sc->cli->client, wakeup);
 		sc->discovering = false;
 	}
 	if (ret == CLI_EXIT_INTERRUPTED)
-		cli_fail(sc->cli, ret, -1, "scan: interrupted; discovery stopped");
+		cli_fail(sc->cli, ret, -1,
+			 "scan: interrupted; discovery stopped");
 	return ret;
 }
 
@@ -208,8 +212,7 @@ static int ready(struct scan *sc, const char *cmd)
 	return CLI_EXIT_OK;
 }
 
-static void print_device(struct cli *cli, uint16_t index,
-			 const struct found *f)
+static void print_device(struct cli *cli, uint16_t index, const struct found *f)
 {
 	char a[BT_ADDR_STRLEN], cls[16] = "";
 
@@ -222,7 +225,8 @@ static void print_device(struct cli *cli, uint16_t index,
 		struct json j;
 
 		for (size_t i = 0; i < f->uuid16_count; i++) {
-			snprintf(ustr[i], sizeof(ustr[i]), "0x%04x", f->uuid16[i]);
+			snprintf(ustr[i], sizeof(ustr[i]), "0x%04x",
+				 f->uuid16[i]);
 			uuids[i] = ustr[i];
 		}
 		uuids[f->uuid16_count] = NULL;
@@ -241,7 +245,8 @@ static void print_device(struct cli *cli, uint16_t index,
 		return;
 	}
 	cli_print(cli, "%s %s%s%s class %s (%s) rssi %d", a,
-		  f->has_name ? "\"" : "", f->has_name ? f->name : "(name unknown)",
+		  f->has_name ? "\"" : "",
+		  f->has_name ? f->name : "(name unknown)",
 		  f->has_name ? "\"" : "", f->has_class ? cls : "unknown",
 		  f->has_class ? eir_major_class_str(f->dev_class) : "unknown",
 		  f->rssi);
@@ -281,7 +286,8 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 	unsigned long duration = SCAN_DEFAULT_DURATION_S;
 	int opt, ret = CLI_EXIT_OK;
 
-	while ((opt = cli_getopt(cli, "scan", argc, argv, "", opts, &ret)) != -1) {
+	while ((opt = cli_getopt(cli, "scan", argc, argv, "", opts, &ret)) !=
+	       -1) {
 		switch (opt) {
 		case CLI_OPT_EXIT:
 			return ret;

@@ -96,9 +96,9 @@ int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
 				"%s: %s is not a regular file of at most %d "
 				"bytes",
 				cmd, path, SERIAL_CONF_MAX_SIZE);
-	return cli_fail(cli, err == -EACCES || err == -EPERM ?
-				     CLI_EXIT_PERMISSION :
-				     CLI_EXIT_FAILURE,
+	return cli_fail(cli,
+			err == -EACCES || err == -EPERM ? CLI_EXIT_PERMISSION :
+							  CLI_EXIT_FAILURE,
 			-1, "%s: cannot read %s: %s", cmd, path,
 			strerror(-err));
 }
@@ -146,7 +146,8 @@ static void report(struct cli *cli, const struct serial_entry *e,
 		if (!changed)
 			cli_print(cli, "serial %s already down", e->name);
 		else if (dev >= 0)
-			cli_print(cli, "serial %s down (released /dev/rfcomm%d)",
+			cli_print(cli,
+				  "serial %s down (released /dev/rfcomm%d)",
 				  e->name, dev);
 		else
 			cli_print(cli, "serial %s down", e->name);
@@ -280,18 +281,23 @@ static int bind_entry(struct serial_run *r, const struct serial_entry *e,
 				"%s: /dev/rfcomm%d is already bound", what,
 				dev);
 	if (err < 0)
-		return cli_fail(cli, err == -EPERM || err == -EACCES ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
+		return cli_fail(cli,
+				err == -EPERM || err == -EACCES ?
+					CLI_EXIT_PERMISSION :
+					CLI_EXIT_FAILURE,
 				-1, "%s: bind /dev/rfcomm%d: %s", what, dev,
 				strerror(-err));
 	/* Known to the next entry's choice of a free number. */
 	if (r->ndevs < RFCOMM_MAX_DEV)
 		r->devs[r->ndevs++] = (struct rfcomm_dev_state){
-			.id = dev, .state = 0, .local = *local,
-			.addr = addr->bdaddr, .channel = channel
+			.id = dev,
+			.state = 0,
+			.local = *local,
+			.addr = addr->bdaddr,
+			.channel = channel
 		};
-	st = (struct serial_state){ .addr = addr->bdaddr, .channel = channel,
+	st = (struct serial_state){ .addr = addr->bdaddr,
+				    .channel = channel,
 				    .dev = dev };
 	err = serial_state_write(e->name, &st);
 	if (err < 0)
@@ -388,9 +394,10 @@ static int entry_down(struct serial_run *r, const struct serial_entry *e)
 	}
 	err = rfcomm_release_dev(dev);
 	if (err < 0 && err != -ENODEV)
-		return cli_fail(cli, err == -EPERM || err == -EACCES ?
-					     CLI_EXIT_PERMISSION :
-					     CLI_EXIT_FAILURE,
+		return cli_fail(cli,
+				err == -EPERM || err == -EACCES ?
+					CLI_EXIT_PERMISSION :
+					CLI_EXIT_FAILURE,
 				-1, "%s: release /dev/rfcomm%d: %s", what, dev,
 				strerror(-err));
 	serial_state_remove(e->name);
@@ -419,9 +426,9 @@ static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
 		       const char *a, uint8_t channel)
 {
 	char idx[16], ch[8], log[4096];
-	char *args[] = { "btpair", "-i", idx, "connect", (char *)a,
-			 "--channel", ch, "--reconnect", "--pty", e->pty,
-			 NULL };
+	char *args[] = { "btpair",  "-i",	 idx, "connect",
+			 (char *)a, "--channel", ch,  "--reconnect",
+			 "--pty",   e->pty,	 NULL };
 	bool journal = stderr_is_journal();
 	pid_t pid;
 
@@ -436,9 +443,9 @@ static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
 		return -errno;
 	if (pid == 0) {
 		int null = open("/dev/null", O_RDWR);
-		int fd = journal ? STDERR_FILENO :
-				   open(log, O_WRONLY | O_CREAT | O_APPEND,
-					0644);
+		int fd = journal ?
+				 STDERR_FILENO :
+				 open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
 		sigset_t set;
 
 		setsid();
@@ -512,7 +519,8 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		  const struct mgmt_addr *addr, uint8_t channel, bool paired)
 {
 	struct cli *cli = r->cli;
-	struct serial_state st = { .addr = addr->bdaddr, .channel = channel,
+	struct serial_state st = { .addr = addr->bdaddr,
+				   .channel = channel,
 				   .dev = -1 };
 	char a[BT_ADDR_STRLEN], log[4096];
 	int64_t until = time_now_ms() + PTY_START_MS;
@@ -529,8 +537,10 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		unlink(e->pty);
 	pid = spawn_pty(e, index, a, channel);
 	if (pid < 0)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: cannot start "
-				"the pty process: %s", what, strerror(-pid));
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"%s: cannot start "
+				"the pty process: %s",
+				what, strerror(-pid));
 	err = write_pid(e->name, pid);
 	if (!err)
 		err = serial_state_write(e->name, &st);
@@ -573,8 +583,9 @@ static int pty_down(struct serial_run *r, const struct serial_entry *e,
 		return CLI_EXIT_OK;
 	}
 	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
-		return cli_fail(r->cli, errno == EPERM ? CLI_EXIT_PERMISSION :
-							 CLI_EXIT_FAILURE,
+		return cli_fail(r->cli,
+				errno == EPERM ? CLI_EXIT_PERMISSION :
+						 CLI_EXIT_FAILURE,
 				-1, "%s: cannot stop process %d: %s", what,
 				(int)pid, strerror(errno));
 	while (alive(pid) && time_now_ms() < until)
@@ -608,8 +619,7 @@ static int list_bindings(struct cli *cli, struct serial_run *r)
 /* Bring up (or down) each entry named (all when none is), in the file's
  * order; one failure does not stop the others. Returns the first failure's
  * exit code, or an interruption's. */
-static int run_entries(struct serial_run *r, bool up, char *names[],
-		       int nnames)
+static int run_entries(struct serial_run *r, bool up, char *names[], int nnames)
 {
 	int ret, first_fail = CLI_EXIT_OK;
 
@@ -679,7 +689,8 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 	path = serial_conf_path(conf_opt);
 	err = serial_conf_load(path, &conf, &cerr);
 	if (err < 0) {
-		ret = cli_serial_conf_fail(cli, up ? "serial up" : "serial down",
+		ret = cli_serial_conf_fail(cli,
+					   up ? "serial up" : "serial down",
 					   path, err, &cerr);
 		goto out;
 	}

@@ -181,11 +181,12 @@ static int show_keys(struct cli *cli, const char *dir, const bdaddr_t *filter)
 			struct json j;
 
 			json_begin(&j, "key");
-			json_index(&j, cli_present_index(&present,
-							 &e->controller));
+			json_index(&j,
+				   cli_present_index(&present, &e->controller));
 			json_str(&j, "controller", c);
 			json_str(&j, "address", d);
-			json_str_or_null(&j, "name", e->name[0] ? e->name : NULL);
+			json_str_or_null(&j, "name",
+					 e->name[0] ? e->name : NULL);
 			json_str(&j, "key_type", type ? type : "unknown");
 			json_int(&j, "pin_length", e->key.pin_len);
 			json_end(cli, &j);

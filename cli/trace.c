@@ -49,7 +49,6 @@ static const char *disconnect_reason(uint8_t reason)
 	return "other";
 }
 
-
 static const char *key_type_name(uint8_t type)
 {
 	const char *name = mgmt_key_type_str(type);
@@ -98,7 +97,8 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 	case MGMT_EV_CMD_COMPLETE:
 	case MGMT_EV_CMD_STATUS:
 		opname = mgmt_opcode_str(ev->cmd.opcode);
-		snprintf(detail, sizeof(detail), " %s (0x%04x) status 0x%02x (%s)",
+		snprintf(detail, sizeof(detail),
+			 " %s (0x%04x) status 0x%02x (%s)",
 			 opname ? opname : "?", ev->cmd.opcode, ev->cmd.status,
 			 cli_status_name(ev->cmd.status));
 		break;
@@ -192,11 +192,13 @@ void cli_event_json(const struct mgmt_event *ev, struct json *j)
 		break;
 	}
 	case MGMT_EV_NEW_LINK_KEY:
-		json_str(j, "key_type", key_type_name(ev->new_link_key.key.type));
+		json_str(j, "key_type",
+			 key_type_name(ev->new_link_key.key.type));
 		json_int(j, "store_hint", ev->new_link_key.store_hint);
 		break;
 	case MGMT_EV_DEVICE_DISCONNECTED:
-		json_str(j, "reason", disconnect_reason(ev->disconnected.reason));
+		json_str(j, "reason",
+			 disconnect_reason(ev->disconnected.reason));
 		break;
 	case MGMT_EV_CONNECT_FAILED:
 		json_int(j, "status", ev->connect_failed.status);
@@ -291,7 +293,8 @@ void cli_trace(void *data, bool outgoing, uint16_t code, uint16_t index,
 		} else {
 			const char *name = mgmt_event_str(code);
 
-			fprintf(stderr, "< %s (0x%04x) index 0x%04x len %zu%s\n",
+			fprintf(stderr,
+				"< %s (0x%04x) index 0x%04x len %zu%s\n",
 				name ? name : "unknown event", code, index, len,
 				name ? " (malformed)" : "");
 		}

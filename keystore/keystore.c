@@ -241,8 +241,7 @@ int keystore_parse(const char *text, size_t len, struct mgmt_link_key *key)
 	return 0;
 }
 
-int keystore_parse_name(const char *text, size_t len, char *name,
-			size_t size)
+int keystore_parse_name(const char *text, size_t len, char *name, size_t size)
 {
 	const struct line *found = NULL;
 	struct line *lines;
@@ -561,7 +560,8 @@ static int write_atomic(const char *dir, const char *text, size_t len)
 	size_t done = 0;
 	int fd, err = 0;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/info", dir) >= sizeof(path) ||
+	if ((size_t)snprintf(path, sizeof(path), "%s/info", dir) >=
+		    sizeof(path) ||
 	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.info.XXXXXX", dir) >=
 		    sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -678,10 +678,9 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Append the key of one device directory, if it has a usable one. */
-static int list_device(const char *cdir, const bdaddr_t *ctrl,
-		       const char *name, struct keystore_entry **entries,
-		       size_t *count, size_t *cap, keystore_warn_fn warn,
-		       void *data)
+static int list_device(const char *cdir, const bdaddr_t *ctrl, const char *name,
+		       struct keystore_entry **entries, size_t *count,
+		       size_t *cap, keystore_warn_fn warn, void *data)
 {
 	char path[PATH_MAX], *text;
 	struct keystore_entry e = { .controller = *ctrl };
@@ -711,8 +710,9 @@ static int list_device(const char *cdir, const bdaddr_t *ctrl,
 		return 0; /* a device known without a link key (LE, say) */
 	if (err < 0) {
 		if (warn)
-			warn(data, path, "malformed (not an INI file, or a bad "
-					 "[LinkKey] group)");
+			warn(data, path,
+			     "malformed (not an INI file, or a bad "
+			     "[LinkKey] group)");
 		return 0;
 	}
 	if (*count == *cap) {

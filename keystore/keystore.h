@@ -49,21 +49,18 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len);
  * several) into name (cut to size - 1 bytes). Returns 0, -ENOENT when there
  * is none, or -EBADMSG when the text is not an INI file.
  */
-int keystore_parse_name(const char *text, size_t len, char *name,
-			size_t size);
+int keystore_parse_name(const char *text, size_t len, char *name, size_t size);
 
 /* Store key (its addr says which device) for the controller ctrl. */
 int keystore_save(const char *dir, const bdaddr_t *ctrl,
 		  const struct mgmt_link_key *key);
 /* Remove the device's key; -ENOENT if there was none. A file left with
  * nothing else in it is removed with its directory. */
-int keystore_remove(const char *dir, const bdaddr_t *ctrl,
-		    const bdaddr_t *dev);
+int keystore_remove(const char *dir, const bdaddr_t *ctrl, const bdaddr_t *dev);
 
 /* Called for each file that cannot be used, with the reason; such files
  * are skipped, never rewritten. */
-typedef void (*keystore_warn_fn)(void *data, const char *path,
-				 const char *why);
+typedef void (*keystore_warn_fn)(void *data, const char *path, const char *why);
 
 struct keystore_entry {
 	bdaddr_t controller;

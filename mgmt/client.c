@@ -34,8 +34,8 @@ int mgmt_socket_grow_rcvbuf(int fd, int bytes)
 {
 	/* SO_RCVBUFFORCE passes rmem_max, but only with CAP_NET_ADMIN;
 	 * without, SO_RCVBUF gets what rmem_max allows. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes,
-		       sizeof(bytes)) == 0)
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &bytes, sizeof(bytes)) ==
+	    0)
 		return 0;
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof(bytes)) < 0)
 		return -errno;
@@ -452,9 +452,9 @@ static int settings_reply(struct mgmt_client *c, uint16_t opcode,
 	if (err < 0)
 		return err;
 	err = mgmt_event_decode(m, &ev);
-	if (err == 0 && (ev.cmd.status != MGMT_STATUS_SUCCESS ||
-			 mgmt_rp_read_info_decode(ev.cmd.data, ev.cmd.len,
-						  &info) < 0))
+	if (err == 0 &&
+	    (ev.cmd.status != MGMT_STATUS_SUCCESS ||
+	     mgmt_rp_read_info_decode(ev.cmd.data, ev.cmd.len, &info) < 0))
 		err = 1; /* no answer there: send the command again */
 	free(m);
 	if (err)
@@ -474,9 +474,9 @@ static int settings_reply(struct mgmt_client *c, uint16_t opcode,
 	return 1;
 }
 
-int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
-			uint16_t index, const void *param, size_t len,
-			int64_t deadline, struct mgmt_msg **reply)
+int mgmt_client_request(struct mgmt_client *c, uint16_t opcode, uint16_t index,
+			const void *param, size_t len, int64_t deadline,
+			struct mgmt_msg **reply)
 {
 	uint32_t setting = 0;
 	enum lost_reply action = lost_reply_action(opcode, &setting);

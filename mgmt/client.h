@@ -72,8 +72,7 @@ int mgmt_client_wakeup_fd(const struct mgmt_client *c);
  * every message received, before anything else looks at it. */
 typedef void (*mgmt_trace_fn)(void *data, bool outgoing, uint16_t code,
 			      uint16_t index, const uint8_t *param, size_t len);
-void mgmt_client_set_trace(struct mgmt_client *c, mgmt_trace_fn fn,
-			   void *data);
+void mgmt_client_set_trace(struct mgmt_client *c, mgmt_trace_fn fn, void *data);
 
 /* Messages the client dropped: malformed ones and queue overflow. */
 unsigned long mgmt_client_dropped(const struct mgmt_client *c);
@@ -105,9 +104,9 @@ int mgmt_client_send(struct mgmt_client *c, uint16_t opcode, uint16_t index,
  * MGMT_CLIENT_LOST_REPLY_TRIES sends in all. For every other command the
  * -ENOMEM is returned: the caller knows what it means there.
  */
-int mgmt_client_request(struct mgmt_client *c, uint16_t opcode,
-			uint16_t index, const void *param, size_t len,
-			int64_t deadline, struct mgmt_msg **reply);
+int mgmt_client_request(struct mgmt_client *c, uint16_t opcode, uint16_t index,
+			const void *param, size_t len, int64_t deadline,
+			struct mgmt_msg **reply);
 
 /*
  * Like mgmt_client_request, but decode the reply too: *status gets the mgmt

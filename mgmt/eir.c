@@ -83,9 +83,9 @@ int eir_parse(const uint8_t *eir, size_t len, struct eir_info *out)
 const char *eir_major_class_str(uint32_t dev_class)
 {
 	static const char *const major[] = {
-		"Miscellaneous", "Computer", "Phone", "Network",
-		"Audio/Video", "Peripheral", "Imaging", "Wearable",
-		"Toy", "Health",
+		"Miscellaneous", "Computer",   "Phone",	  "Network",
+		"Audio/Video",	 "Peripheral", "Imaging", "Wearable",
+		"Toy",		 "Health",
 	};
 	unsigned int m = (dev_class >> 8) & 0x1f;
 

@@ -31,10 +31,10 @@ enum mon_format {
 
 /* One open socket, from HCI_MON_CTRL_OPEN. */
 struct mon_socket {
-	uint32_t cookie;  /* the kernel's id for the socket */
-	uint16_t format;  /* enum mon_format, or another value */
-	uint16_t index;   /* controller, 0xFFFF for none */
-	uint32_t flags;   /* bit 0: trusted (opened with CAP_NET_ADMIN) */
+	uint32_t cookie; /* the kernel's id for the socket */
+	uint16_t format; /* enum mon_format, or another value */
+	uint16_t index;	 /* controller, 0xFFFF for none */
+	uint32_t flags;	 /* bit 0: trusted (opened with CAP_NET_ADMIN) */
 	/* The process name as the kernel keeps it, NUL-terminated; bytes
 	 * outside printable ASCII are replaced by '?'. */
 	char comm[MON_COMM_LEN + 1];

@@ -72,9 +72,9 @@ struct pairing {
 	struct pair_result *res;
 	struct policy policy;
 	struct policy_state *st;
-	bool started; /* Pair Device sent: a cancel has something to cancel */
-	bool link_down;	      /* the device disconnected since Pair Device */
-	bool link_made;	      /* ... or connected: the link is the pairing's */
+	bool started;	/* Pair Device sent: a cancel has something to cancel */
+	bool link_down; /* the device disconnected since Pair Device */
+	bool link_made; /* ... or connected: the link is the pairing's */
 	bool restart_pending; /* pair again once the link is down */
 	int64_t restart_at;   /* ... or at this time, whichever comes first */
 	bool stale_retried;   /* a Disconnected failure was retried once */
@@ -178,8 +178,8 @@ static int start_pairing(struct pairing *pg)
 	 * same command, sent once the buffer is read, gets it again.
 	 */
 	for (int tries = 1;; tries++) {
-		err = mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE,
-				       pg->p->index, cp, len);
+		err = mgmt_client_send(pg->c, MGMT_OP_PAIR_DEVICE, pg->p->index,
+				       cp, len);
 		if (err == 0)
 			phase(pg, PAIR_PHASE_CONNECTING);
 		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
@@ -295,7 +295,8 @@ static int handle_event(struct pairing *pg, const struct mgmt_event *ev)
 	switch ((enum mgmt_event_code)ev->code) {
 	case MGMT_EV_CMD_COMPLETE:
 	case MGMT_EV_CMD_STATUS:
-		if (ev->index == p->index && ev->cmd.opcode == MGMT_OP_PAIR_DEVICE)
+		if (ev->index == p->index &&
+		    ev->cmd.opcode == MGMT_OP_PAIR_DEVICE)
 			return pairing_done(pg, ev);
 		return 0;
 	case MGMT_EV_PIN_CODE_REQUEST:
@@ -472,14 +473,15 @@ int pair_answer_event(struct mgmt_client *c, const struct pair_params *p,
 		      struct pair_result *res, struct policy_state *st,
 		      const struct mgmt_event *ev)
 {
-	struct pairing pg = { .c = c, .p = p, .res = res, .st = st,
-			      .link_down = true };
+	struct pairing pg = {
+		.c = c, .p = p, .res = res, .st = st, .link_down = true
+	};
 	int err;
 
 	/* With no Pair Device of ours under way, neither a command's reply
 	 * nor a lost controller ends anything here: the caller sees those. */
-	if (ev->code == MGMT_EV_CMD_COMPLETE || ev->code == MGMT_EV_CMD_STATUS ||
-	    ev->code == MGMT_EV_INDEX_REMOVED)
+	if (ev->code == MGMT_EV_CMD_COMPLETE ||
+	    ev->code == MGMT_EV_CMD_STATUS || ev->code == MGMT_EV_INDEX_REMOVED)
 		return 0;
 	pairing_policy(&pg);
 	err = handle_event(&pg, ev);

@@ -187,8 +187,8 @@ int policy_answer(struct mgmt_client *c, const struct policy *p,
 }
 
 int policy_refuse(struct mgmt_client *c, uint16_t index,
-		  const struct mgmt_addr *addr, uint16_t code,
-		  int64_t deadline, struct policy_reply *out)
+		  const struct mgmt_addr *addr, uint16_t code, int64_t deadline,
+		  struct policy_reply *out)
 {
 	memset(out, 0, sizeof(*out));
 	out->reason = POLICY_REASON_REFUSED;

@@ -83,15 +83,15 @@ struct policy_state {
 
 /* Why the answer was what it was. */
 enum policy_reason {
-	POLICY_REASON_ANSWERED,	     /* PIN, acceptance or passkey sent */
-	POLICY_REASON_NOT_ALLOWED,   /* allowed() said no */
-	POLICY_REASON_PIN_LOOKUP,    /* lookup_pins() failed */
-	POLICY_REASON_NO_PIN,	     /* no PIN for the device at all */
-	POLICY_REASON_PINS_FAILED,   /* each of its PINs failed: lockout */
-	POLICY_REASON_SECURE_PIN,    /* Secure flag set, no 16-byte PIN */
-	POLICY_REASON_CONFIRM,	     /* numeric comparison not accepted */
-	POLICY_REASON_NO_PASSKEY,    /* no passkey to enter */
-	POLICY_REASON_REFUSED,	     /* policy_refuse() */
+	POLICY_REASON_ANSWERED,	   /* PIN, acceptance or passkey sent */
+	POLICY_REASON_NOT_ALLOWED, /* allowed() said no */
+	POLICY_REASON_PIN_LOOKUP,  /* lookup_pins() failed */
+	POLICY_REASON_NO_PIN,	   /* no PIN for the device at all */
+	POLICY_REASON_PINS_FAILED, /* each of its PINs failed: lockout */
+	POLICY_REASON_SECURE_PIN,  /* Secure flag set, no 16-byte PIN */
+	POLICY_REASON_CONFIRM,	   /* numeric comparison not accepted */
+	POLICY_REASON_NO_PASSKEY,  /* no passkey to enter */
+	POLICY_REASON_REFUSED,	   /* policy_refuse() */
 };
 
 /* What policy_answer() or policy_refuse() did. */
@@ -125,8 +125,8 @@ int policy_answer(struct mgmt_client *c, const struct policy *p,
  * leaves unanswered. Returns 0 with *out filled, or -errno.
  */
 int policy_refuse(struct mgmt_client *c, uint16_t index,
-		  const struct mgmt_addr *addr, uint16_t code,
-		  int64_t deadline, struct policy_reply *out);
+		  const struct mgmt_addr *addr, uint16_t code, int64_t deadline,
+		  struct policy_reply *out);
 
 /*
  * Note what bears on the PIN order: an Authentication Failed event spends

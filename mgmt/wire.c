@@ -252,8 +252,8 @@ size_t mgmt_cmd_addr(uint8_t out[static 7], const struct mgmt_addr *addr)
 	return sizeof(struct mgmt_wire_addr);
 }
 
-size_t mgmt_cmd_pair_device(uint8_t out[static 8],
-			    const struct mgmt_addr *addr, uint8_t io_cap)
+size_t mgmt_cmd_pair_device(uint8_t out[static 8], const struct mgmt_addr *addr,
+			    uint8_t io_cap)
 {
 	put_addr(out + offsetof(struct mgmt_cp_pair_device, addr), addr);
 	out[offsetof(struct mgmt_cp_pair_device, io_cap)] = io_cap;
@@ -264,20 +264,22 @@ size_t mgmt_cmd_unpair_device(uint8_t out[static 8],
 			      const struct mgmt_addr *addr, bool disconnect)
 {
 	put_addr(out + offsetof(struct mgmt_cp_unpair_device, addr), addr);
-	out[offsetof(struct mgmt_cp_unpair_device, disconnect)] =
-		disconnect ? 1 : 0;
+	out[offsetof(struct mgmt_cp_unpair_device, disconnect)] = disconnect ?
+									  1 :
+									  0;
 	return sizeof(struct mgmt_cp_unpair_device);
 }
 
 size_t mgmt_cmd_pin_code_reply(uint8_t out[static 24],
-			       const struct mgmt_addr *addr,
-			       const uint8_t *pin, size_t pin_len)
+			       const struct mgmt_addr *addr, const uint8_t *pin,
+			       size_t pin_len)
 {
 	if (pin_len < 1 || pin_len > MGMT_PIN_MAX_LEN)
 		return 0;
 	memset(out, 0, sizeof(struct mgmt_cp_pin_code_reply));
 	put_addr(out + offsetof(struct mgmt_cp_pin_code_reply, addr), addr);
-	out[offsetof(struct mgmt_cp_pin_code_reply, pin_len)] = (uint8_t)pin_len;
+	out[offsetof(struct mgmt_cp_pin_code_reply, pin_len)] = (uint8_t)
+		pin_len;
 	memcpy(out + offsetof(struct mgmt_cp_pin_code_reply, pin_code), pin,
 	       pin_len);
 	return sizeof(struct mgmt_cp_pin_code_reply);
@@ -288,7 +290,8 @@ size_t mgmt_cmd_user_passkey_reply(uint8_t out[static 11],
 				   uint32_t passkey)
 {
 	put_addr(out + offsetof(struct mgmt_cp_user_passkey_reply, addr), addr);
-	mgmt_put_le32(out + offsetof(struct mgmt_cp_user_passkey_reply, passkey),
+	mgmt_put_le32(out + offsetof(struct mgmt_cp_user_passkey_reply,
+				     passkey),
 		      passkey);
 	return sizeof(struct mgmt_cp_user_passkey_reply);
 }
@@ -343,7 +346,8 @@ size_t mgmt_cmd_load_link_keys(uint8_t *out, const struct mgmt_link_key *keys,
 	out[offsetof(struct mgmt_cp_load_link_keys, debug_keys)] = 0;
 	mgmt_put_le16(out + offsetof(struct mgmt_cp_load_link_keys, key_count),
 		      (uint16_t)count);
-	for (size_t i = 0; i < count; i++, p += sizeof(struct mgmt_wire_link_key))
+	for (size_t i = 0; i < count;
+	     i++, p += sizeof(struct mgmt_wire_link_key))
 		put_link_key(p, &keys[i]);
 	return mgmt_cmd_load_link_keys_size(count);
 }
@@ -439,7 +443,8 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 	case MGMT_EV_CMD_COMPLETE:
 	case MGMT_EV_CMD_STATUS:
 		ev->cmd.opcode = mgmt_get_le16(p);
-		ev->cmd.status = p[offsetof(struct mgmt_ev_cmd_complete, status)];
+		ev->cmd.status = p[offsetof(struct mgmt_ev_cmd_complete,
+					    status)];
 		ev->cmd.data = p + need;
 		ev->cmd.len = len - need;
 		break;
@@ -489,7 +494,8 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 		ev->confirm_request.confirm_hint = p[offsetof(
 			struct mgmt_ev_user_confirm_request, confirm_hint)];
 		ev->confirm_request.value = mgmt_get_le32(
-			p + offsetof(struct mgmt_ev_user_confirm_request, value));
+			p +
+			offsetof(struct mgmt_ev_user_confirm_request, value));
 		break;
 	case MGMT_EV_USER_PASSKEY_REQUEST:
 		get_addr(p, &ev->passkey_request.addr);
@@ -511,8 +517,8 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 		if (eir_len > len - need)
 			return -EBADMSG;
 		get_addr(p, &ev->device_found.addr);
-		ev->device_found.rssi =
-			(int8_t)p[offsetof(struct mgmt_ev_device_found, rssi)];
+		ev->device_found.rssi = (int8_t)
+			p[offsetof(struct mgmt_ev_device_found, rssi)];
 		ev->device_found.flags = mgmt_get_le32(
 			p + offsetof(struct mgmt_ev_device_found, flags));
 		ev->device_found.eir = p + need;
@@ -617,8 +623,8 @@ int mgmt_rp_index_list_decode(const uint8_t *data, size_t len,
 	return 0;
 }
 
-int mgmt_rp_connections_decode(const uint8_t *data, size_t len,
-			       uint16_t *count, const uint8_t **entries)
+int mgmt_rp_connections_decode(const uint8_t *data, size_t len, uint16_t *count,
+			       const uint8_t **entries)
 {
 	return counted_list_decode(data, len, sizeof(struct mgmt_wire_addr),
 				   count, entries);

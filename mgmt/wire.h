@@ -244,14 +244,14 @@ size_t mgmt_cmd_set_local_name(uint8_t out[static 260], const char *name);
  * Reply, User Confirmation Reply and Negative Reply, User Passkey Negative
  * Reply. */
 size_t mgmt_cmd_addr(uint8_t out[static 7], const struct mgmt_addr *addr);
-size_t mgmt_cmd_pair_device(uint8_t out[static 8],
-			    const struct mgmt_addr *addr, uint8_t io_cap);
+size_t mgmt_cmd_pair_device(uint8_t out[static 8], const struct mgmt_addr *addr,
+			    uint8_t io_cap);
 size_t mgmt_cmd_unpair_device(uint8_t out[static 8],
 			      const struct mgmt_addr *addr, bool disconnect);
 /* pin_len must be 1..16; returns 0 otherwise. */
 size_t mgmt_cmd_pin_code_reply(uint8_t out[static 24],
-			       const struct mgmt_addr *addr,
-			       const uint8_t *pin, size_t pin_len);
+			       const struct mgmt_addr *addr, const uint8_t *pin,
+			       size_t pin_len);
 size_t mgmt_cmd_user_passkey_reply(uint8_t out[static 11],
 				   const struct mgmt_addr *addr,
 				   uint32_t passkey);
@@ -422,8 +422,8 @@ int mgmt_rp_index_list_decode(const uint8_t *data, size_t len,
 			      uint16_t *indexes, size_t max, uint16_t *count);
 /* On success *count is set and *entries points at count 7-byte addresses;
  * read them with mgmt_rp_addr_decode(). */
-int mgmt_rp_connections_decode(const uint8_t *data, size_t len,
-			       uint16_t *count, const uint8_t **entries);
+int mgmt_rp_connections_decode(const uint8_t *data, size_t len, uint16_t *count,
+			       const uint8_t **entries);
 
 static inline uint16_t mgmt_get_le16(const uint8_t *p)
 {

@@ -51,7 +51,8 @@ int rfcomm_set_send_buffer(int fd)
 {
 	int size = RFCOMM_SEND_BUFFER;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) == 0 ||
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)) ==
+		    0 ||
 	    setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)) == 0)
 		return 0;
 	return -errno;
@@ -126,8 +127,8 @@ static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 			err = -errno;
 		else
 			err = wait_connected(fd, deadline, wakeup_fd, watch);
-		if (!err && getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr,
-				       &len) < 0)
+		if (!err &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) < 0)
 			err = -errno;
 		if (!err && soerr)
 			err = -soerr;
@@ -146,9 +147,9 @@ static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 	return fd;
 }
 
-int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr,
-		   uint8_t channel, int sec_level, int64_t deadline,
-		   int wakeup_fd, const struct rfcomm_watch *watch)
+int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr, uint8_t channel,
+		   int sec_level, int64_t deadline, int wakeup_fd,
+		   const struct rfcomm_watch *watch)
 {
 	int64_t backoff = RETRY_FIRST_MS;
 
@@ -161,7 +162,8 @@ int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr,
 		if (deadline >= 0 && time_now_ms() + backoff >= deadline)
 			return -ETIMEDOUT;
 		sleep_ms(backoff);
-		backoff = backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS : backoff * 2;
+		backoff = backoff * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+						       backoff * 2;
 	}
 }
 
@@ -252,8 +254,8 @@ int rfcomm_list_devs(struct rfcomm_dev_state *devs, size_t max, size_t *count)
 	int err;
 
 	*count = 0;
-	req = calloc(1, sizeof(*req) +
-				RFCOMM_MAX_DEV * sizeof(struct rfcomm_dev_info));
+	req = calloc(1, sizeof(*req) + RFCOMM_MAX_DEV *
+					       sizeof(struct rfcomm_dev_info));
 	if (!req)
 		return -ENOMEM;
 	req->dev_num = RFCOMM_MAX_DEV;
@@ -442,8 +444,7 @@ static int out_nowait(int out, struct down *d, size_t n,
 }
 
 /* out can take more, or the grace is over: go on with what waits. */
-static int out_resume(int out, struct down *d,
-		      struct rfcomm_bridge_result *res)
+static int out_resume(int out, struct down *d, struct rfcomm_bridge_result *res)
 {
 	ssize_t w = write_some(out, d->p.buf + d->p.off, d->p.len);
 
@@ -451,8 +452,7 @@ static int out_resume(int out, struct down *d,
 		return (int)w;
 	d->p.off += (size_t)w;
 	d->p.len -= (size_t)w;
-	if (d->p.len &&
-	    time_now_ms() - d->since >= BRIDGE_OUT_GRACE_MS) {
+	if (d->p.len && time_now_ms() - d->since >= BRIDGE_OUT_GRACE_MS) {
 		res->out_dropped += d->p.len;
 		d->p.len = 0;
 		d->absent = true;
@@ -561,9 +561,10 @@ static int bridge_loop(int sock, int in, int out,
 			} else if (n > 0) {
 				up->off = 0;
 				up->len = o->escape ?
-					scan_escape(up->buf, (size_t)n,
-						    &state, &quit) :
-					(size_t)n;
+						  scan_escape(up->buf,
+							      (size_t)n, &state,
+							      &quit) :
+						  (size_t)n;
 			}
 		}
 		if (up->len) {
@@ -607,7 +608,8 @@ int rfcomm_bridge_link(int sock, int in, int out,
 int rfcomm_bridge(int sock, int in, int out, bool escape, int idle_ms,
 		  int wakeup_fd)
 {
-	struct rfcomm_bridge_opts o = { .escape = escape, .idle_ms = idle_ms,
+	struct rfcomm_bridge_opts o = { .escape = escape,
+					.idle_ms = idle_ms,
 					.wakeup_fd = wakeup_fd };
 	struct rfcomm_bridge_result res = { 0 };
 

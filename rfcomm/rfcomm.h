@@ -45,9 +45,9 @@ struct rfcomm_watch {
  * sec_level is a BT_SECURITY_* value. watch, if not NULL, is served
  * meanwhile.
  */
-int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr,
-		   uint8_t channel, int sec_level, int64_t deadline,
-		   int wakeup_fd, const struct rfcomm_watch *watch);
+int rfcomm_connect(const bdaddr_t *local, const bdaddr_t *addr, uint8_t channel,
+		   int sec_level, int64_t deadline, int wakeup_fd,
+		   const struct rfcomm_watch *watch);
 
 /* A listening socket on channel of the adapter at local. */
 int rfcomm_listen(const bdaddr_t *local, uint8_t channel, int sec_level);
@@ -104,9 +104,9 @@ struct rfcomm_bridge_opts {
 };
 
 struct rfcomm_bridge_result {
-	bool link_lost;		/* the peer closed or the link broke */
-	uint64_t out_dropped;	/* bytes out could not take (drop_full) */
-	uint64_t in_lost;	/* input read but not sent: the link broke */
+	bool link_lost;	      /* the peer closed or the link broke */
+	uint64_t out_dropped; /* bytes out could not take (drop_full) */
+	uint64_t in_lost;     /* input read but not sent: the link broke */
 };
 
 /*

@@ -208,8 +208,7 @@ int sdp_find_rfcomm_channel(const uint8_t *lists, size_t len)
 }
 
 int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
-			      uint16_t uuid16, int64_t deadline,
-			      int wakeup_fd)
+			      uint16_t uuid16, int64_t deadline, int wakeup_fd)
 {
 	struct sockaddr_l2 src = { .l2_family = AF_BLUETOOTH };
 	struct sockaddr_l2 dst = { .l2_family = AF_BLUETOOTH,

@@ -46,7 +46,6 @@ int sdp_find_rfcomm_channel(const uint8_t *lists, size_t len);
  * such service).
  */
 int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
-			      uint16_t uuid16, int64_t deadline,
-			      int wakeup_fd);
+			      uint16_t uuid16, int64_t deadline, int wakeup_fd);
 
 #endif

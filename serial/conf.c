@@ -95,24 +95,28 @@ void serial_conf_free(struct serial_conf *conf)
 static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 		     bool seen[5], struct serial_conf_error *err)
 {
-	static const char *const keys[] = { "channel", "pin-file", "dev",
-					     "pty", "controller" };
+	static const char *const keys[] = { "channel", "pin-file", "dev", "pty",
+					    "controller" };
 	char *eq = strchr(tok, '=');
 	const char *val;
 	size_t k;
 	long v;
 
 	if (!eq || eq == tok)
-		return fail(err, line, "malformed option '%.40s' (expected "
-				       "KEY=VALUE)", tok);
+		return fail(err, line,
+			    "malformed option '%.40s' (expected "
+			    "KEY=VALUE)",
+			    tok);
 	*eq = '\0';
 	val = eq + 1;
 	for (k = 0; k < 5; k++)
 		if (strcmp(tok, keys[k]) == 0)
 			break;
 	if (k == 5)
-		return fail(err, line, "unknown key '%.40s' (channel, "
-				       "pin-file, dev, pty or controller)", tok);
+		return fail(err, line,
+			    "unknown key '%.40s' (channel, "
+			    "pin-file, dev, pty or controller)",
+			    tok);
 	if (seen[k])
 		return fail(err, line, "%s given twice", keys[k]);
 	seen[k] = true;
@@ -125,8 +129,10 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 		else if (parse_num(val, 1, 30, &v))
 			e->channel = (uint8_t)v;
 		else
-			return fail(err, line, "bad channel '%.40s' (1 to 30 "
-					       "or auto)", val);
+			return fail(err, line,
+				    "bad channel '%.40s' (1 to 30 "
+				    "or auto)",
+				    val);
 		break;
 	case 1:
 		e->pin_file = strdup(val);
@@ -141,8 +147,10 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 		break;
 	case 3:
 		if (val[0] != '/')
-			return fail(err, line, "pty needs an absolute path, "
-					       "not '%.40s'", val);
+			return fail(err, line,
+				    "pty needs an absolute path, "
+				    "not '%.40s'",
+				    val);
 		e->pty = strdup(val);
 		if (!e->pty)
 			return -ENOMEM;
@@ -151,8 +159,10 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 		if (strncmp(val, "hci", 3) == 0)
 			val += 3;
 		if (!parse_num(val, 0, 0xfffe, &v))
-			return fail(err, line, "bad controller '%.40s' (hciN "
-					       "or N)", eq + 1);
+			return fail(err, line,
+				    "bad controller '%.40s' (hciN "
+				    "or N)",
+				    eq + 1);
 		e->controller = (int)v;
 		break;
 	}
@@ -171,11 +181,13 @@ static int parse_entry(struct serial_entry *e, char **tok, size_t n,
 	e->dev = -1;
 	e->controller = -1;
 	if (n < 2)
-		return fail(err, line, "malformed line (expected NAME TARGET "
-				       "[KEY=VALUE...])");
+		return fail(err, line,
+			    "malformed line (expected NAME TARGET "
+			    "[KEY=VALUE...])");
 	if (!serial_name_valid(tok[0]))
-		return fail(err, line, "bad NAME '%.40s' (1 to %d of "
-				       "A-Z a-z 0-9 _ -)",
+		return fail(err, line,
+			    "bad NAME '%.40s' (1 to %d of "
+			    "A-Z a-z 0-9 _ -)",
 			    tok[0], SERIAL_NAME_MAX);
 	strcpy(e->name, tok[0]);
 	if (strncmp(tok[1], "name:", 5) == 0) {
@@ -186,8 +198,9 @@ static int parse_entry(struct serial_entry *e, char **tok, size_t n,
 		if (!e->pattern)
 			return -ENOMEM;
 	} else if (bt_addr_parse(tok[1], &e->addr) < 0) {
-		return fail(err, line, "bad target '%.40s' (an address "
-				       "XX:XX:XX:XX:XX:XX or name:PATTERN)",
+		return fail(err, line,
+			    "bad target '%.40s' (an address "
+			    "XX:XX:XX:XX:XX:XX or name:PATTERN)",
 			    tok[1]);
 	}
 	for (size_t i = 2; i < n; i++) {
@@ -209,16 +222,19 @@ static int check_unique(const struct serial_conf *conf,
 		const struct serial_entry *o = &conf->entries[i];
 
 		if (strcmp(o->name, e->name) == 0)
-			return fail(err, e->line, "duplicate NAME '%s' (first "
-						  "on line %u)",
+			return fail(err, e->line,
+				    "duplicate NAME '%s' (first "
+				    "on line %u)",
 				    e->name, o->line);
 		if (e->dev >= 0 && o->dev == e->dev)
-			return fail(err, e->line, "dev=%d already taken by "
-						  "'%s' on line %u",
+			return fail(err, e->line,
+				    "dev=%d already taken by "
+				    "'%s' on line %u",
 				    e->dev, o->name, o->line);
 		if (e->pty && o->pty && strcmp(e->pty, o->pty) == 0)
-			return fail(err, e->line, "pty %.40s already taken by "
-						  "'%s' on line %u",
+			return fail(err, e->line,
+				    "pty %.40s already taken by "
+				    "'%s' on line %u",
 				    e->pty, o->name, o->line);
 	}
 	return 0;
@@ -260,8 +276,8 @@ int serial_conf_parse(const char *text, size_t len, struct serial_conf *conf,
 		lineno++;
 		/* A comment runs from a '#' that starts a word. */
 		for (char *p = line; *p; p++) {
-			if (*p == '#' && (p == line || p[-1] == ' ' ||
-					  p[-1] == '\t')) {
+			if (*p == '#' &&
+			    (p == line || p[-1] == ' ' || p[-1] == '\t')) {
 				*p = '\0';
 				break;
 			}
@@ -269,8 +285,9 @@ int serial_conf_parse(const char *text, size_t len, struct serial_conf *conf,
 		for (t = strtok_r(line, " \t\r", &save); t;
 		     t = strtok_r(NULL, " \t\r", &save)) {
 			if (n == MAX_TOKENS) {
-				ret = fail(err, lineno, "malformed line (too "
-							"many words)");
+				ret = fail(err, lineno,
+					   "malformed line (too "
+					   "many words)");
 				goto out;
 			}
 			tok[n++] = t;
@@ -378,8 +395,7 @@ const char *serial_run_dir(void)
 int serial_run_path(char *buf, size_t size, const char *name,
 		    const char *suffix)
 {
-	int n = snprintf(buf, size, "%s/%s.%s", serial_run_dir(), name,
-			 suffix);
+	int n = snprintf(buf, size, "%s/%s.%s", serial_run_dir(), name, suffix);
 
 	if (n < 0 || (size_t)n >= size)
 		return -ENAMETOOLONG;

@@ -25,15 +25,15 @@
 
 struct serial_entry {
 	char name[SERIAL_NAME_MAX + 1];
-	unsigned int line;	/* where it was declared */
-	bool by_name;		/* TARGET was name:PATTERN */
-	bdaddr_t addr;		/* unless by_name */
-	char *pattern;		/* with by_name: the glob after "name:" */
-	uint8_t channel;	/* 0: auto (SDP) */
-	char *pin_file;		/* or NULL */
-	int dev;		/* /dev/rfcommN, -1: the lowest free */
-	char *pty;		/* or NULL; with a pty, dev is -1 */
-	int controller;		/* index, -1: the default */
+	unsigned int line; /* where it was declared */
+	bool by_name;	   /* TARGET was name:PATTERN */
+	bdaddr_t addr;	   /* unless by_name */
+	char *pattern;	   /* with by_name: the glob after "name:" */
+	uint8_t channel;   /* 0: auto (SDP) */
+	char *pin_file;	   /* or NULL */
+	int dev;	   /* /dev/rfcommN, -1: the lowest free */
+	char *pty;	   /* or NULL; with a pty, dev is -1 */
+	int controller;	   /* index, -1: the default */
 };
 
 struct serial_conf {
@@ -87,7 +87,7 @@ bool serial_name_valid(const char *name);
 struct serial_state {
 	bdaddr_t addr;
 	uint8_t channel;
-	int dev;	/* -1 for a pty */
+	int dev; /* -1 for a pty */
 };
 
 /* The run directory: $BTPAIR_RUN_DIR, else SERIAL_RUN_DIR. */

@@ -18,9 +18,9 @@ struct peer {
 	int fd;
 	const uint8_t *send;
 	size_t send_len;
-	size_t expect;	 /* read this much, then reply (if reply_after) */
+	size_t expect; /* read this much, then reply (if reply_after) */
 	bool reply_after;
-	bool keep_open;	 /* never close: the bridge must stop on idle */
+	bool keep_open; /* never close: the bridge must stop on idle */
 	uint8_t *got;
 	size_t got_len, cap;
 };
@@ -42,7 +42,8 @@ static void *peer_reader(void *data)
 	struct peer *p = data;
 
 	while (p->got_len < p->expect) {
-		ssize_t n = read(p->fd, p->got + p->got_len, p->cap - p->got_len);
+		ssize_t n = read(p->fd, p->got + p->got_len,
+				 p->cap - p->got_len);
 
 		if (n <= 0)
 			break;
@@ -98,7 +99,8 @@ static void *drain(void *data)
 	struct peer *p = data;
 
 	for (;;) {
-		ssize_t n = read(p->fd, p->got + p->got_len, p->cap - p->got_len);
+		ssize_t n = read(p->fd, p->got + p->got_len,
+				 p->cap - p->got_len);
 
 		if (n <= 0)
 			break;
@@ -143,8 +145,10 @@ static int run_bridge(const uint8_t *input, size_t in_len, bool escape,
 
 START_TEST(test_answer_after_input_ends)
 {
-	struct peer peer = { .send = (const uint8_t *)"world", .send_len = 5,
-			     .expect = 5, .reply_after = true };
+	struct peer peer = { .send = (const uint8_t *)"world",
+			     .send_len = 5,
+			     .expect = 5,
+			     .reply_after = true };
 	struct peer out = { 0 };
 
 	/* Input ends at once; the device answers only after reading it:
@@ -163,8 +167,10 @@ END_TEST
 
 START_TEST(test_quiet_device_ends_it)
 {
-	struct peer peer = { .send = (const uint8_t *)"ok", .send_len = 2,
-			     .expect = 3, .reply_after = true,
+	struct peer peer = { .send = (const uint8_t *)"ok",
+			     .send_len = 2,
+			     .expect = 3,
+			     .reply_after = true,
 			     .keep_open = true };
 	struct peer out = { 0 };
 	struct timespec t0, t1;
@@ -175,7 +181,8 @@ START_TEST(test_quiet_device_ends_it)
 				    &out),
 			 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+	ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+	     (t1.tv_nsec - t0.tv_nsec) / 1000000;
 	ck_assert_uint_eq(out.got_len, 2);
 	ck_assert_int_ge(ms, 300);
 	ck_assert_int_lt(ms, 3000);
@@ -272,7 +279,6 @@ START_TEST(test_wakeup_interrupts)
 }
 END_TEST
 
-
 /* The peer closing is a lost link; input ending and the device going quiet
  * is not: --reconnect tells them apart by this. */
 START_TEST(test_link_lost_when_peer_closes)
@@ -320,7 +326,8 @@ END_TEST
  * and the bridge goes on (a pty nobody reads must not stall the link). */
 START_TEST(test_full_output_drops_and_counts)
 {
-	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1,
+	struct rfcomm_bridge_opts o = { .idle_ms = -1,
+					.wakeup_fd = -1,
 					.drop_full = true };
 	struct rfcomm_bridge_result res = { 0 };
 	static uint8_t chunk[4096];
@@ -366,7 +373,8 @@ static void *slow_read(void *data)
 
 	while (r->got_len < r->cap) {
 		size_t want = r->chunk < r->cap - r->got_len ?
-				      r->chunk : r->cap - r->got_len;
+				      r->chunk :
+				      r->cap - r->got_len;
 		ssize_t n;
 
 		if (r->stop_after && r->got_len + want > r->stop_after)
@@ -392,9 +400,11 @@ static void small_socket(int sv[2])
 
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
 	ck_assert_int_eq(setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &size,
-				    sizeof(size)), 0);
+				    sizeof(size)),
+			 0);
 	ck_assert_int_eq(setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &size,
-				    sizeof(size)), 0);
+				    sizeof(size)),
+			 0);
 }
 
 START_TEST(test_partial_sends_keep_every_byte)
@@ -439,7 +449,8 @@ START_TEST(test_lost_link_counts_unsent_input)
 {
 	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1 };
 	struct rfcomm_bridge_result res = { 0 };
-	struct slow_reader r = { .chunk = 1024, .stop_after = 4096,
+	struct slow_reader r = { .chunk = 1024,
+				 .stop_after = 4096,
 				 .cap = 65536 };
 	static uint8_t data[65536];
 	int sv[2], in[2], out[2];
@@ -475,7 +486,8 @@ END_TEST
  * "~" still reaches the device before the bridge ends. */
 START_TEST(test_escape_after_a_full_socket)
 {
-	struct rfcomm_bridge_opts o = { .escape = true, .idle_ms = -1,
+	struct rfcomm_bridge_opts o = { .escape = true,
+					.idle_ms = -1,
 					.wakeup_fd = -1 };
 	struct rfcomm_bridge_result res = { 0 };
 	struct slow_reader r = { .chunk = 1000, .cap = 65536 };
@@ -513,7 +525,8 @@ END_TEST
  * drained each wakeup, the drops counted, and the total adds up. */
 START_TEST(test_drained_socket_adds_up)
 {
-	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1,
+	struct rfcomm_bridge_opts o = { .idle_ms = -1,
+					.wakeup_fd = -1,
 					.drop_full = true };
 	struct rfcomm_bridge_result res = { 0 };
 	static uint8_t chunk[65536];
@@ -584,7 +597,8 @@ static void *send_and_close(void *data)
  * bridge waits for it (the device is held back meanwhile). */
 START_TEST(test_slow_reader_loses_nothing)
 {
-	struct rfcomm_bridge_opts o = { .idle_ms = -1, .wakeup_fd = -1,
+	struct rfcomm_bridge_opts o = { .idle_ms = -1,
+					.wakeup_fd = -1,
 					.drop_full = true };
 	struct rfcomm_bridge_result res = { 0 };
 	struct pausing_reader r = { 0 };

@@ -244,8 +244,8 @@ START_TEST(test_check_only)
 			 CLI_EXIT_OK);
 	ck_assert_uint_eq(pins.count, 0);
 	teardown();
-	ck_assert_int_eq(parse_caught("HC-05 1234\n* 0000 0\n", NULL, NULL,
-				      err, sizeof(err)),
+	ck_assert_int_eq(parse_caught("HC-05 1234\n* 0000 0\n", NULL, NULL, err,
+				      sizeof(err)),
 			 CLI_EXIT_USAGE);
 	ck_assert_msg(strstr(err, " line 2: expected"), "got: %s", err);
 }
@@ -354,10 +354,10 @@ END_TEST
 START_TEST(test_malformed_lines)
 {
 	static const char *const bad[] = {
-		"* 1234\n1234\n",		      /* lone PIN later */
-		"98:D3:31:F5:1A 1234\n",	      /* short address */
-		"98:D3:31:F5:1A:2B 1234 extra\n",     /* three fields */
-		"* 12345678901234567\n",	      /* PIN of 17 bytes */
+		"* 1234\n1234\n",		  /* lone PIN later */
+		"98:D3:31:F5:1A 1234\n",	  /* short address */
+		"98:D3:31:F5:1A:2B 1234 extra\n", /* three fields */
+		"* 12345678901234567\n",	  /* PIN of 17 bytes */
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -399,7 +399,11 @@ START_TEST(test_nul_byte_rejected)
 
 	snprintf(path, sizeof(path), "/tmp/btpair-pins-XXXXXX");
 	fd = mkstemp(path);
-	ck_assert_int_eq(write(fd, "12\0" "34\n", 6), 6);
+	ck_assert_int_eq(write(fd,
+			       "12\0"
+			       "34\n",
+			       6),
+			 6);
 	close(fd);
 	ck_assert_int_eq(read_for("98:D3:31:F5:1A:2B"), CLI_EXIT_USAGE);
 }
@@ -527,7 +531,9 @@ START_TEST(test_json_utf8)
 		{ "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
 		  "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"" },
 		/* a lone continuation byte, a cut sequence, 0xff */
-		{ "a\x80" "b", "\"a\\ufffdb\"" },
+		{ "a\x80"
+		  "b",
+		  "\"a\\ufffdb\"" },
 		{ "\xc3", "\"\\ufffd\"" },
 		{ "\xe2\x82", "\"\\ufffd\\ufffd\"" },
 		{ "\xff\xfe", "\"\\ufffd\\ufffd\"" },
@@ -589,7 +595,8 @@ END_TEST
 
 START_TEST(test_status_exit_mapping)
 {
-	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_AUTH_FAILED), CLI_EXIT_AUTH);
+	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_AUTH_FAILED),
+			 CLI_EXIT_AUTH);
 	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_CONNECT_FAILED),
 			 CLI_EXIT_UNREACHABLE);
 	ck_assert_int_eq(cli_status_exit(MGMT_STATUS_BUSY), CLI_EXIT_BUSY);
@@ -647,7 +654,10 @@ START_TEST(test_resolve_name_reads_eir_of_live_event)
 	static uint8_t info[3 + 280] = { 0x04, 0x00, 0x00 };
 	const struct fk_step steps[] = {
 		FK_EXPECT_CMD(0x0004, 0),
-		{ .kind = FK_SEND, .code = 0x0001, .index = 0, .param = info,
+		{ .kind = FK_SEND,
+		  .code = 0x0001,
+		  .index = 0,
+		  .param = info,
 		  .len = sizeof(info) },
 		FK_EXPECT_CMD(0x0023, 0),
 		FK_COMPLETE(0x0023, 0, 0x00, 0x01),
@@ -749,8 +759,9 @@ START_TEST(test_progress_after_a_second_on_a_terminal)
 	/* ...then the line, with the time left. */
 	pty_read(out, sizeof(out), 2000);
 	stderr_back();
-	ck_assert_msg(strncmp(out, "btpair: connecting to 98:D3:31:F5:1A:2B "
-				   "(gives up in 1",
+	ck_assert_msg(strncmp(out,
+			      "btpair: connecting to 98:D3:31:F5:1A:2B "
+			      "(gives up in 1",
 			      strlen("btpair: connecting to 98:D3:31:F5:1A:2B "
 				     "(gives up in 1")) == 0,
 		      "got '%s'", out);

@@ -344,10 +344,10 @@ START_TEST(test_flood_does_not_push_out_a_pin_request)
 	static const uint8_t settings[] = { 0x01, 0x00, 0x00, 0x00 };
 	static const uint8_t pin_request[] = { 0x2B, 0x1A, 0xF5, 0x31,
 					       0xD3, 0x98, 0x00, 0x00 };
-	const struct fk_step new_settings = {
-		.kind = FK_SEND, .code = 0x0006, .param = settings,
-		.len = sizeof(settings)
-	};
+	const struct fk_step new_settings = { .kind = FK_SEND,
+					      .code = 0x0006,
+					      .param = settings,
+					      .len = sizeof(settings) };
 	size_t n = 0, extra = 10, after = 3, got = 0;
 	struct mgmt_msg *m;
 	uint8_t status = 0xff;
@@ -358,7 +358,8 @@ START_TEST(test_flood_does_not_push_out_a_pin_request)
 	 * more New Settings while the client waits for its reply. */
 	for (size_t i = 0; i < MGMT_CLIENT_QUEUE_MAX + extra; i++)
 		flood[n++] = new_settings;
-	flood[n++] = (struct fk_step){ .kind = FK_SEND, .code = 0x000E,
+	flood[n++] = (struct fk_step){ .kind = FK_SEND,
+				       .code = 0x000E,
 				       .param = pin_request,
 				       .len = sizeof(pin_request) };
 	for (size_t i = 0; i < after; i++)
@@ -474,7 +475,9 @@ static struct fk_step read_info_reply(uint32_t settings)
 	/* status 0; address, version, manufacturer, supported, current */
 	read_info_rp[3 + 6 + 1 + 2 + 4 + 0] = (uint8_t)settings;
 	read_info_rp[3 + 6 + 1 + 2 + 4 + 1] = (uint8_t)(settings >> 8);
-	return (struct fk_step){ .kind = FK_SEND, .code = 0x0001, .index = 0,
+	return (struct fk_step){ .kind = FK_SEND,
+				 .code = 0x0001,
+				 .index = 0,
 				 .param = read_info_rp,
 				 .len = sizeof(read_info_rp) };
 }
@@ -498,8 +501,8 @@ START_TEST(test_events_are_read_before_a_command_is_sent)
 	ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
 	usleep(50000); /* all three there */
 	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
-					  time_deadline_in(2000), &status,
-					  NULL, 0, NULL),
+					  time_deadline_in(2000), &status, NULL,
+					  0, NULL),
 			 0);
 	ck_assert_int_eq(sends_seen, 1);
 	ck_assert_msg(!unread_at_send, "events left unread when sending");
@@ -525,8 +528,8 @@ START_TEST(test_lost_reply_to_a_read_is_asked_again)
 	start(steps);
 	watch_sends(1);
 	ck_assert_int_eq(mgmt_client_call(client, OP_INDEX_LIST, NONE, NULL, 0,
-					  time_deadline_in(2000), &status,
-					  data, sizeof(data), &len),
+					  time_deadline_in(2000), &status, data,
+					  sizeof(data), &len),
 			 0);
 	ck_assert_uint_eq(status, 0);
 	ck_assert_uint_eq(len, 4);
@@ -604,8 +607,8 @@ START_TEST(test_lost_replies_give_up_after_the_tries)
 	start(steps);
 	watch_sends(100);
 	ck_assert_int_eq(mgmt_client_call(client, OP_IO_CAP, 0, &cap, 1,
-					  time_deadline_in(2000), &status,
-					  NULL, 0, NULL),
+					  time_deadline_in(2000), &status, NULL,
+					  0, NULL),
 			 -ENOMEM);
 	ck_assert_int_eq(sends_seen, MGMT_CLIENT_LOST_REPLY_TRIES);
 	watched_fd = -1;
@@ -626,9 +629,8 @@ START_TEST(test_lost_reply_to_pair_device_is_the_callers)
 
 	start(steps);
 	watch_sends(1);
-	ck_assert_int_eq(mgmt_client_request(client, OP_PAIR, 0, cp,
-					     sizeof(cp), time_deadline_in(2000),
-					     &reply),
+	ck_assert_int_eq(mgmt_client_request(client, OP_PAIR, 0, cp, sizeof(cp),
+					     time_deadline_in(2000), &reply),
 			 -ENOMEM);
 	ck_assert_ptr_null(reply);
 	ck_assert_int_eq(sends_seen, 1);

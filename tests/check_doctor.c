@@ -32,8 +32,8 @@ static size_t ctrl_open(uint8_t *out, uint16_t index, uint32_t cookie,
 	mgmt_put_le16(out + 2, index);
 	mgmt_put_le32(p, cookie);
 	mgmt_put_le16(p + 4, format);
-	p[6] = 1;			/* version */
-	mgmt_put_le16(p + 7, 22);	/* revision */
+	p[6] = 1;		  /* version */
+	mgmt_put_le16(p + 7, 22); /* revision */
 	mgmt_put_le32(p + 9, flags);
 	p[13] = MON_COMM_LEN;
 	memset(p + 14, 0, MON_COMM_LEN);
@@ -148,20 +148,32 @@ START_TEST(test_mon_collect_replay)
 	mgmt_put_le16(msg + 4, 16);
 	memset(msg + 6, 0, 16);
 	ck_assert_int_eq(write(sv[1], msg, 22), 22);
-	ck_assert_int_eq(write(sv[1], msg, ctrl_open(msg, 0xFFFF, 1,
-			 MON_FORMAT_CONTROL, 1, "bluetoothd")), 36);
-	ck_assert_int_eq(write(sv[1], msg, ctrl_open(msg, 0xFFFF, 2,
-			 MON_FORMAT_CONTROL, 1, "btpair")), 36);
+	ck_assert_int_eq(write(sv[1], msg,
+			       ctrl_open(msg, 0xFFFF, 1, MON_FORMAT_CONTROL, 1,
+					 "bluetoothd")),
+			 36);
+	ck_assert_int_eq(write(sv[1], msg,
+			       ctrl_open(msg, 0xFFFF, 2, MON_FORMAT_CONTROL, 1,
+					 "btpair")),
+			 36);
 	ck_assert_int_eq(write(sv[1], "\x0e\x00\xff", 3), 3); /* truncated */
 	ck_assert_int_eq(write(sv[1], msg, ctrl_close(msg, 2)), 10);
-	ck_assert_int_eq(write(sv[1], msg, ctrl_open(msg, 1, 3,
-			 MON_FORMAT_USER, 0, "hcitool")), 36);
-	ck_assert_int_eq(write(sv[1], msg, ctrl_open(msg, 0xFFFF, 4,
-			 MON_FORMAT_RAW, 0, "hciconfig")), 36);
-	ck_assert_int_eq(write(sv[1], msg, ctrl_open(msg, 0xFFFF, 5,
-			 MON_FORMAT_CONTROL, 0, "btmgmt")), 36);
-	ck_assert_int_eq(write(sv[1], msg, ctrl_open(msg, 0xFFFF, 6,
-			 MON_FORMAT_CONTROL, 0, "one too many")), 36);
+	ck_assert_int_eq(write(sv[1], msg,
+			       ctrl_open(msg, 1, 3, MON_FORMAT_USER, 0,
+					 "hcitool")),
+			 36);
+	ck_assert_int_eq(write(sv[1], msg,
+			       ctrl_open(msg, 0xFFFF, 4, MON_FORMAT_RAW, 0,
+					 "hciconfig")),
+			 36);
+	ck_assert_int_eq(write(sv[1], msg,
+			       ctrl_open(msg, 0xFFFF, 5, MON_FORMAT_CONTROL, 0,
+					 "btmgmt")),
+			 36);
+	ck_assert_int_eq(write(sv[1], msg,
+			       ctrl_open(msg, 0xFFFF, 6, MON_FORMAT_CONTROL, 0,
+					 "one too many")),
+			 36);
 	ck_assert_int_eq(mon_collect(sv[0], socks, 4, &count, &bad), 0);
 	ck_assert_uint_eq(bad, 1);
 	ck_assert_uint_eq(count, 4); /* at most max, the rest dropped */
@@ -215,8 +227,8 @@ static void put_file(const char *rel, const void *data, size_t len)
 	close(fd);
 }
 
-static void rfkill_event(uint8_t out[8], uint32_t idx, uint8_t type,
-			 uint8_t op, uint8_t soft, uint8_t hard)
+static void rfkill_event(uint8_t out[8], uint32_t idx, uint8_t type, uint8_t op,
+			 uint8_t soft, uint8_t hard)
 {
 	memcpy(out, &idx, 4);
 	out[4] = type;
@@ -230,8 +242,8 @@ START_TEST(test_rfkill_decode)
 	uint8_t ev[9];
 	struct probe_rfkill r;
 
-	rfkill_event(ev, 3, PROBE_RFKILL_TYPE_BLUETOOTH, PROBE_RFKILL_OP_ADD,
-		     1, 0);
+	rfkill_event(ev, 3, PROBE_RFKILL_TYPE_BLUETOOTH, PROBE_RFKILL_OP_ADD, 1,
+		     0);
 	ev[8] = 0; /* a later kernel's hard block reasons */
 	ck_assert_int_eq(probe_rfkill_decode(ev, 9, &r), 0);
 	ck_assert_uint_eq(r.idx, 3);
@@ -310,7 +322,8 @@ START_TEST(test_kernel_keys)
 	size_t count;
 
 	ck_assert_int_eq(probe_kernel_keys_parse(text, strlen(text), a, 4,
-						 &count), 0);
+						 &count),
+			 0);
 	ck_assert_uint_eq(count, 2);
 	ck_assert_int_eq(bt_addr_parse("98:D3:31:F5:1A:2B", &want), 0);
 	ck_assert(bt_addr_equal(&a[1], &want));
@@ -318,7 +331,8 @@ START_TEST(test_kernel_keys)
 	ck_assert_uint_eq(count, 0);
 	/* At most max. */
 	ck_assert_int_eq(probe_kernel_keys_parse(text, strlen(text), a, 1,
-						 &count), 0);
+						 &count),
+			 0);
 	ck_assert_uint_eq(count, 1);
 	/* A torn line, or one that is not an address. */
 	ck_assert_int_eq(probe_kernel_keys_parse(text, 10, a, 4, &count),
@@ -360,21 +374,27 @@ START_TEST(test_env_value)
 	char out[64], small[4];
 
 	ck_assert_int_eq(probe_env_value(text, strlen(text), "PIN_FILE", out,
-					 sizeof(out)), 0);
+					 sizeof(out)),
+			 0);
 	ck_assert_str_eq(out, "/etc/btpair/pins"); /* the last one wins */
 	ck_assert_int_eq(probe_env_value(text, strlen(text), "ALLOW", out,
-					 sizeof(out)), 0);
+					 sizeof(out)),
+			 0);
 	ck_assert_str_eq(out, "--allow 98:D3:31:F5:1A:2B");
 	ck_assert_int_eq(probe_env_value(text, strlen(text), "QUOTED", out,
-					 sizeof(out)), 0);
+					 sizeof(out)),
+			 0);
 	ck_assert_str_eq(out, "a b");
 	ck_assert_int_eq(probe_env_value(text, strlen(text), "EMPTY", out,
-					 sizeof(out)), 0);
+					 sizeof(out)),
+			 0);
 	ck_assert_str_eq(out, "");
 	ck_assert_int_eq(probe_env_value(text, strlen(text), "NONE", out,
-					 sizeof(out)), -ENOENT);
-	ck_assert_int_eq(probe_env_value(text, strlen(text), "PIN_FILE",
-					 small, sizeof(small)), -ENAMETOOLONG);
+					 sizeof(out)),
+			 -ENOENT);
+	ck_assert_int_eq(probe_env_value(text, strlen(text), "PIN_FILE", small,
+					 sizeof(small)),
+			 -ENAMETOOLONG);
 }
 END_TEST
 
@@ -392,9 +412,12 @@ START_TEST(test_pin_file_check)
 	ck_assert_int_eq(pin_check("1234\nanything at all here\n", &line), 0);
 	ck_assert_int_eq(pin_check("98:D3:31:F5:1A:2B 1234\r\n* 0000\n"
 				   "\n# comment\nHC-05 1234\n",
-				   &line), 0);
+				   &line),
+			 0);
 	ck_assert_int_eq(pin_check("98:D3:31:F5:1A:2B 1234\n"
-				   "three fields here\n", &line), -EBADMSG);
+				   "three fields here\n",
+				   &line),
+			 -EBADMSG);
 	ck_assert_uint_eq(line, 2);
 	ck_assert_int_eq(pin_check("* 0000\n\n\nlonely\n", &line), -EBADMSG);
 	ck_assert_uint_eq(line, 4);
@@ -405,7 +428,9 @@ START_TEST(test_pin_file_check)
 	ck_assert_int_eq(pin_check("1234567890123456\n", &line), 0);
 	ck_assert_int_eq(pin_check("# nothing\n\n", &line), -ENOENT);
 	ck_assert_int_eq(pin_check("", &line), -ENOENT);
-	ck_assert_int_eq(probe_pin_file_check("* 0000\n12\0" "34\n", 12, &line),
+	ck_assert_int_eq(probe_pin_file_check("* 0000\n12\0"
+					      "34\n",
+					      12, &line),
 			 -EBADMSG);
 	ck_assert_uint_eq(line, 2);
 }
@@ -422,14 +447,16 @@ START_TEST(test_find_process)
 	put_file("proc/43/comm", "bluetoothd-not\n", 15);
 	put_file("proc/44/comm", "bluetoothd", 10);
 	put_file("proc/self/comm", "bluetoothd\n", 11); /* not a pid */
-	put_file("proc/45/status", "x", 1);		 /* no comm */
+	put_file("proc/45/status", "x", 1);		/* no comm */
 	snprintf(proc, sizeof(proc), "%s/proc", dir);
 	ck_assert_int_eq(probe_find_process(proc, "bluetoothd", pids, 4,
-					    &count), 0);
+					    &count),
+			 0);
 	ck_assert_uint_eq(count, 2);
 	ck_assert(pids[0] + pids[1] == 42 + 44);
 	ck_assert_int_eq(probe_find_process(proc, "bluetoothd", pids, 1,
-					    &count), 0);
+					    &count),
+			 0);
 	ck_assert_uint_eq(count, 1);
 }
 END_TEST
@@ -458,15 +485,18 @@ START_TEST(test_mgmt_version)
 	uint16_t revision;
 
 	ck_assert_int_eq(mgmt_rp_version_decode((const uint8_t[]){ 1, 22, 0 },
-						3, &version, &revision), 0);
+						3, &version, &revision),
+			 0);
 	ck_assert_uint_eq(version, 1);
 	ck_assert_uint_eq(revision, 22);
-	ck_assert_int_eq(mgmt_rp_version_decode(
-				 (const uint8_t[]){ 1, 0x01, 0x02, 9 }, 4,
-				 &version, &revision), 0);
+	ck_assert_int_eq(mgmt_rp_version_decode((const uint8_t[]){ 1, 0x01,
+								   0x02, 9 },
+						4, &version, &revision),
+			 0);
 	ck_assert_uint_eq(revision, 0x0201);
 	ck_assert_int_eq(mgmt_rp_version_decode((const uint8_t[]){ 1, 22 }, 2,
-						&version, &revision), -EBADMSG);
+						&version, &revision),
+			 -EBADMSG);
 	ck_assert_str_eq(mgmt_opcode_str(MGMT_OP_READ_VERSION),
 			 "Read Management Version Information");
 }

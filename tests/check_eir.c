@@ -23,10 +23,9 @@ START_TEST(test_captured_style)
 {
 	/* Complete name "HC-05", class 0x1f00 (Uncategorized), SPP UUID,
 	 * then padding. */
-	const uint8_t eir[] = { 0x06, 0x09, 'H', 'C', '-', '0', '5',
-				0x04, 0x0d, 0x00, 0x1f, 0x00,
-				0x03, 0x03, 0x01, 0x11,
-				0x00, 0x00, 0x00 };
+	const uint8_t eir[] = { 0x06, 0x09, 'H',  'C',	'-',  '0',  '5',
+				0x04, 0x0d, 0x00, 0x1f, 0x00, 0x03, 0x03,
+				0x01, 0x11, 0x00, 0x00, 0x00 };
 	struct eir_info e;
 
 	ck_assert_int_eq(parse(eir, sizeof(eir), &e), 0);
@@ -43,8 +42,12 @@ END_TEST
 
 START_TEST(test_complete_name_wins)
 {
-	const uint8_t eir[] = { 0x04, 0x09, 'A', 'B', 'C', 0x03, 0x08, 'A', 'B' };
-	const uint8_t rev[] = { 0x03, 0x08, 'A', 'B', 0x04, 0x09, 'A', 'B', 'C' };
+	const uint8_t eir[] = {
+		0x04, 0x09, 'A', 'B', 'C', 0x03, 0x08, 'A', 'B'
+	};
+	const uint8_t rev[] = {
+		0x03, 0x08, 'A', 'B', 0x04, 0x09, 'A', 'B', 'C'
+	};
 	struct eir_info e;
 
 	ck_assert_int_eq(parse(eir, sizeof(eir), &e), 0);
@@ -83,11 +86,11 @@ START_TEST(test_malformed)
 		uint8_t b[8];
 		size_t len;
 	} bad[] = {
-		{ { 0x05, 0x09, 'a' }, 3 },	     /* past the end */
-		{ { 0x01 }, 1 },		     /* no room for the type */
-		{ { 0xff, 0x09 }, 2 },		     /* huge length */
-		{ { 0x03, 0x0d, 0x00, 0x1f }, 4 },   /* class of 2 bytes */
-		{ { 0x04, 0x03, 0x01, 0x11, 0x05 }, 5 }, /* odd UUID list */
+		{ { 0x05, 0x09, 'a' }, 3 },	   /* past the end */
+		{ { 0x01 }, 1 },		   /* no room for the type */
+		{ { 0xff, 0x09 }, 2 },		   /* huge length */
+		{ { 0x03, 0x0d, 0x00, 0x1f }, 4 }, /* class of 2 bytes */
+		{ { 0x04, 0x03, 0x01, 0x11, 0x05 }, 5 },     /* odd UUID list */
 		{ { 0x02, 0x09, 'a', 0x04, 0x09, 'b' }, 6 }, /* 2nd overflows */
 	};
 	struct eir_info e;

@@ -82,29 +82,30 @@ START_TEST(test_parse_no_key)
 END_TEST
 
 static const char *const malformed[] = {
-	"Key=" KEYHEX "\n",			      /* key before any group */
-	"[LinkKey\nKey=" KEYHEX "\nType=0\n",	      /* broken header */
-	"[LinkKey]\njunk line\n",		      /* neither kind */
-	"[LinkKey]\n=value\n",			      /* empty key name */
-	"[LinkKey]\nKey=" KEYHEX "0\nType=0\n",	      /* 33 digits */
-	"[LinkKey]\nKey=00112233\nType=0\n",	      /* too short */
+	"Key=" KEYHEX "\n",			/* key before any group */
+	"[LinkKey\nKey=" KEYHEX "\nType=0\n",	/* broken header */
+	"[LinkKey]\njunk line\n",		/* neither kind */
+	"[LinkKey]\n=value\n",			/* empty key name */
+	"[LinkKey]\nKey=" KEYHEX "0\nType=0\n", /* 33 digits */
+	"[LinkKey]\nKey=00112233\nType=0\n",	/* too short */
 	"[LinkKey]\nKey=0011223344556677889XAABBCCDDEEFF\nType=0\n",
-	"[LinkKey]\nKey=" KEYHEX "\n",		      /* no Type */
-	"[LinkKey]\nKey=" KEYHEX "\nType=9\n",	      /* unknown type */
+	"[LinkKey]\nKey=" KEYHEX "\n",	       /* no Type */
+	"[LinkKey]\nKey=" KEYHEX "\nType=9\n", /* unknown type */
 	"[LinkKey]\nKey=" KEYHEX "\nType=-1\n",
 	"[LinkKey]\nKey=" KEYHEX "\nType=0\nPINLength=17\n",
 	"[LinkKey]\nKey=" KEYHEX "\nType=0\nPINLength=4x\n",
 	"[]\n",
 	/* Two [LinkKey] groups: which key is meant? */
-	"[LinkKey]\nKey=" KEYHEX "\nType=0\n[General]\nName=x\n[LinkKey]\nKey="
-	KEYHEX "\nType=4\n",
+	"[LinkKey]\nKey=" KEYHEX
+	"\nType=0\n[General]\nName=x\n[LinkKey]\nKey=" KEYHEX "\nType=4\n",
 };
 
 START_TEST(test_parse_malformed)
 {
 	struct mgmt_link_key k;
 
-	ck_assert_int_eq(keystore_parse(malformed[_i], strlen(malformed[_i]), &k),
+	ck_assert_int_eq(keystore_parse(malformed[_i], strlen(malformed[_i]),
+					&k),
 			 -EBADMSG);
 }
 END_TEST
@@ -124,10 +125,9 @@ START_TEST(test_update_keeps_everything_else)
 		"[General]\nName=HC-05\nClass=0x001f00\n# kept\n\n"
 		"[LinkKey]\nKey=FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\nExtra=yes\n"
 		"Type=4\nPINLength=0\n\n[DeviceID]\nSource=1\n";
-	const char *after =
-		"[General]\nName=HC-05\nClass=0x001f00\n# kept\n\n"
-		"[LinkKey]\nKey=" KEYHEX "\nExtra=yes\n"
-		"Type=0\nPINLength=4\n\n[DeviceID]\nSource=1\n";
+	const char *after = "[General]\nName=HC-05\nClass=0x001f00\n# kept\n\n"
+			    "[LinkKey]\nKey=" KEYHEX "\nExtra=yes\n"
+			    "Type=0\nPINLength=4\n\n[DeviceID]\nSource=1\n";
 	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
 	char *out = update(before, &k);
 
@@ -141,7 +141,8 @@ START_TEST(test_update_adds_group)
 	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
 	char *out = update("", &k);
 
-	ck_assert_str_eq(out, "[LinkKey]\nKey=" KEYHEX "\nType=0\nPINLength=4\n");
+	ck_assert_str_eq(out,
+			 "[LinkKey]\nKey=" KEYHEX "\nType=0\nPINLength=4\n");
 	free(out);
 	out = update("[General]\nName=x", &k);
 	ck_assert_str_eq(out, "[General]\nName=x\n\n[LinkKey]\nKey=" KEYHEX
@@ -153,14 +154,16 @@ END_TEST
 START_TEST(test_update_adds_missing_keys_in_group)
 {
 	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 5, 0);
-	char *out = update("[LinkKey]\nKey=" KEYHEX "\n\n[General]\nName=x\n", &k);
+	char *out = update("[LinkKey]\nKey=" KEYHEX "\n\n[General]\nName=x\n",
+			   &k);
 
 	ck_assert_str_eq(out, "[LinkKey]\nKey=" KEYHEX "\nType=5\nPINLength=0\n"
 			      "\n[General]\nName=x\n");
 	free(out);
 	/* A last line without its newline. */
 	out = update("[LinkKey]\nType=1", &k);
-	ck_assert_str_eq(out, "[LinkKey]\nType=5\nKey=" KEYHEX "\nPINLength=0\n");
+	ck_assert_str_eq(out,
+			 "[LinkKey]\nType=5\nKey=" KEYHEX "\nPINLength=0\n");
 	free(out);
 }
 END_TEST
@@ -169,9 +172,11 @@ START_TEST(test_update_drops_duplicates)
 {
 	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
 	char *out = update("[LinkKey]\nType=1\nType=2\nKey=" KEYHEX
-			   "\nPINLength=4\n", &k);
+			   "\nPINLength=4\n",
+			   &k);
 
-	ck_assert_str_eq(out, "[LinkKey]\nType=0\nKey=" KEYHEX "\nPINLength=4\n");
+	ck_assert_str_eq(out,
+			 "[LinkKey]\nType=0\nKey=" KEYHEX "\nPINLength=4\n");
 	free(out);
 }
 END_TEST
@@ -187,7 +192,8 @@ START_TEST(test_update_refuses_malformed)
 	ck_assert_ptr_null(keystore_update_text("junk\n", 5, &k, &len));
 	ck_assert_int_eq(errno, EBADMSG);
 	errno = 0;
-	ck_assert_ptr_null(keystore_update_text(twice, strlen(twice), &k, &len));
+	ck_assert_ptr_null(
+		keystore_update_text(twice, strlen(twice), &k, &len));
 	ck_assert_int_eq(errno, EBADMSG);
 }
 END_TEST
@@ -216,16 +222,16 @@ static const struct {
 	const char *name;
 } names[] = {
 	{ "[General]\nName=HC-05\n", 0, "HC-05" },
-	{ "[General]\nName = HC 05 \r\n", 0, "HC 05" },		/* trimmed */
-	{ "[General]\nName=first\nName=last\n", 0, "last" },	/* as GKeyFile */
+	{ "[General]\nName = HC 05 \r\n", 0, "HC 05" },	     /* trimmed */
+	{ "[General]\nName=first\nName=last\n", 0, "last" }, /* as GKeyFile */
 	{ "[General]\nName=\n", 0, "" },
-	{ "[LinkKey]\nKey=" KEYHEX "\nType=0\n[General]\nAlias=x\nName=y\n",
-	  0, "y" },
+	{ "[LinkKey]\nKey=" KEYHEX "\nType=0\n[General]\nAlias=x\nName=y\n", 0,
+	  "y" },
 	{ "[General]\nName=a=b\n", 0, "a=b" },
 	{ "", -ENOENT, "" },
 	{ "[General]\nAlias=HC-05\n", -ENOENT, "" },
-	{ "[DeviceID]\nName=HC-05\n", -ENOENT, "" },	/* not [General] */
-	{ "Name=HC-05\n", -EBADMSG, "" },		/* before any group */
+	{ "[DeviceID]\nName=HC-05\n", -ENOENT, "" }, /* not [General] */
+	{ "Name=HC-05\n", -EBADMSG, "" },	     /* before any group */
 	{ "[General]\nName HC-05\n", -EBADMSG, "" },
 };
 
@@ -279,7 +285,6 @@ static void remove_dir(void)
 	ck_assert_int_eq(system(cmd), 0);
 }
 
-
 static void on_warn(void *data, const char *path, const char *why)
 {
 	(void)data;
@@ -321,13 +326,15 @@ START_TEST(test_save_list_remove)
 
 	snprintf(path, sizeof(path), "%s/00:AA:01:00:00:00", dir);
 	ck_assert_uint_eq(mode_of(path), 0700);
-	snprintf(path, sizeof(path), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B", dir);
+	snprintf(path, sizeof(path), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 dir);
 	ck_assert_uint_eq(mode_of(path), 0700);
 	snprintf(path, sizeof(path),
 		 "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B/info", dir);
 	ck_assert_uint_eq(mode_of(path), 0600);
 
-	ck_assert_int_eq(keystore_list(dir, &ctrl, &list, &n, on_warn, NULL), 0);
+	ck_assert_int_eq(keystore_list(dir, &ctrl, &list, &n, on_warn, NULL),
+			 0);
 	ck_assert_uint_eq(n, 2);
 	/* Sorted by device: 00:11:.. before 98:D3:.. */
 	ck_assert_uint_eq(list[0].key.type, 8);
@@ -342,7 +349,8 @@ START_TEST(test_save_list_remove)
 	ck_assert_int_eq(keystore_remove(dir, &ctrl, &k1.addr.bdaddr), 0);
 	ck_assert_int_eq(access(path, F_OK), -1);
 	ck_assert_int_eq(keystore_remove(dir, &ctrl, &k1.addr.bdaddr), -ENOENT);
-	ck_assert_int_eq(keystore_list(dir, &ctrl, &list, &n, on_warn, NULL), 0);
+	ck_assert_int_eq(keystore_list(dir, &ctrl, &list, &n, on_warn, NULL),
+			 0);
 	ck_assert_uint_eq(n, 1);
 	free(list);
 	ck_assert_int_eq(warnings, 0);
@@ -358,7 +366,8 @@ START_TEST(test_save_keeps_bluetoothd_groups_and_remove_keeps_file)
 	size_t n;
 
 	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
-	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B", dir);
+	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 dir);
 	snprintf(path, sizeof(path), "%s/info", ddir);
 	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
 	write_text(path, "[General]\nName=HC-05\n\n[LinkKey]\nKey=" KEYHEX
@@ -394,13 +403,15 @@ START_TEST(test_malformed_file_skipped_and_never_rewritten)
 	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
 	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00", dir);
 	ck_assert_int_eq(mkdir(ddir, 0700), 0);
-	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B", dir);
+	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 dir);
 	ck_assert_int_eq(mkdir(ddir, 0700), 0);
 	snprintf(path, sizeof(path), "%s/info", ddir);
 	write_text(path, "not an ini file\n");
 
 	warnings = 0;
-	ck_assert_int_eq(keystore_list(dir, &ctrl, &list, &n, on_warn, NULL), 0);
+	ck_assert_int_eq(keystore_list(dir, &ctrl, &list, &n, on_warn, NULL),
+			 0);
 	ck_assert_uint_eq(n, 0);
 	free(list);
 	ck_assert_int_eq(warnings, 1);
@@ -452,8 +463,8 @@ START_TEST(test_no_temporary_files_left)
 	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
 	for (int i = 0; i < 5; i++)
 		ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
-	snprintf(cmd, sizeof(cmd),
-		 "test $(find '%s' -type f | wc -l) -eq 1", dir);
+	snprintf(cmd, sizeof(cmd), "test $(find '%s' -type f | wc -l) -eq 1",
+		 dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
 END_TEST
@@ -520,8 +531,7 @@ START_TEST(test_round_trip)
 			k[t].val[i] = (uint8_t)(0xf0 - 7 * i + 31 * t);
 		ck_assert_int_eq(keystore_save(dir, &ctrl, &k[t]), 0);
 	}
-	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
-			 0);
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL), 0);
 	ck_assert_uint_eq(n, MGMT_KEY_AUTH_P256 + 1);
 	for (size_t i = 0; i < n; i++) {
 		ck_assert(bt_addr_equal(&list[i].controller, &ctrl));
@@ -558,14 +568,14 @@ START_TEST(test_list_names)
 	char path[256];
 	size_t n;
 
-	plant("98:D3:31:F5:1A:2B", "[General]\nName=HC-05\n\n[LinkKey]\nKey="
-	      KEYHEX "\nType=0\nPINLength=4\n", path);
-	plant("98:D3:31:F5:1A:2C", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
+	plant("98:D3:31:F5:1A:2B",
+	      "[General]\nName=HC-05\n\n[LinkKey]\nKey=" KEYHEX
+	      "\nType=0\nPINLength=4\n",
 	      path);
+	plant("98:D3:31:F5:1A:2C", "[LinkKey]\nKey=" KEYHEX "\nType=0\n", path);
 	/* A name without a key is no entry: nothing to match. */
 	plant("98:D3:31:F5:1A:2D", "[General]\nName=HC-06\n", path);
-	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
-			 0);
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL), 0);
 	ck_assert_uint_eq(n, 2);
 	ck_assert_str_eq(list[0].name, "HC-05");
 	ck_assert_str_eq(list[1].name, "");
@@ -603,8 +613,8 @@ START_TEST(test_save_replaces_atomically)
 	text[got] = '\0';
 	ck_assert_str_eq(text, old);
 	read_text(path, text, sizeof(text));
-	ck_assert_str_eq(text, "[General]\nName=HC-05\n\n[LinkKey]\nKey="
-			       KEYHEX "\nType=0\nPINLength=4\n");
+	ck_assert_str_eq(text, "[General]\nName=HC-05\n\n[LinkKey]\nKey=" KEYHEX
+			       "\nType=0\nPINLength=4\n");
 }
 END_TEST
 
@@ -630,12 +640,12 @@ END_TEST
 /* Files a crash, a full disk or a hand edit leave behind: each skipped
  * with a warning naming it, never taken for a key, never rewritten. */
 static const char *const bad_files[] = {
-	"[LinkKey]\nKey=00112233445566778899AABBCC",	/* cut in the key */
-	"[LinkKey]\nKey=" KEYHEX "\nTy",		/* cut in a name */
-	"[LinkK",					/* cut in the header */
-	"[LinkKey]\nKey=" KEYHEX,			/* cut before Type */
+	"[LinkKey]\nKey=00112233445566778899AABBCC", /* cut in the key */
+	"[LinkKey]\nKey=" KEYHEX "\nTy",	     /* cut in a name */
+	"[LinkK",				     /* cut in the header */
+	"[LinkKey]\nKey=" KEYHEX,		     /* cut before Type */
 	"[LinkKey]\nKey=0011223344556677889XAABBCCDDEEFF\nType=0\n",
-	"[LinkKey]\nKey=" KEYHEX "\nType=9\n",		/* no such type */
+	"[LinkKey]\nKey=" KEYHEX "\nType=9\n", /* no such type */
 	"[LinkKey]\nKey=" KEYHEX "\nType=0\nPINLength=99\n",
 	"\x01\x02\x03\x04",
 };
@@ -650,8 +660,7 @@ START_TEST(test_bad_file_skipped)
 
 	ctrl = plant("98:D3:31:F5:1A:2B", bad_files[_i], path);
 	warnings = 0;
-	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
-			 0);
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(warnings, 1);
 	ck_assert_ptr_nonnull(strstr(last_warning, path));
@@ -681,8 +690,7 @@ START_TEST(test_empty_file_is_no_key)
 
 	plant("98:D3:31:F5:1A:2B", "", path);
 	warnings = 0;
-	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
-			 0);
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL), 0);
 	ck_assert_uint_eq(n, 0);
 	ck_assert_int_eq(warnings, 0);
 }
@@ -721,8 +729,7 @@ START_TEST(test_oversize_file)
 	plant_sized("98:D3:31:F5:1A:2B", INFO_MAX + 1, big);
 	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
 	warnings = 0;
-	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL),
-			 0);
+	ck_assert_int_eq(keystore_list(dir, NULL, &list, &n, on_warn, NULL), 0);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_int_eq(warnings, 1);
 	ck_assert_ptr_nonnull(strstr(last_warning, big));
@@ -886,8 +893,7 @@ START_TEST(test_save_where_not_allowed)
 
 	/* Someone else's key: neither replaced nor removed. */
 	snprintf(outsider_store, sizeof(outsider_store), ".");
-	plant("98:D3:31:F5:1A:2B", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
-	      path);
+	plant("98:D3:31:F5:1A:2B", "[LinkKey]\nKey=" KEYHEX "\nType=0\n", path);
 	ck_assert_int_eq(chmod(path, geteuid() ? 0 : 0600), 0);
 	ck_assert_int_eq(as_outsider(outsider_save), EACCES);
 	ck_assert_int_eq(as_outsider(outsider_remove), EACCES);
@@ -903,8 +909,7 @@ START_TEST(test_unreadable_info_is_warned)
 	char path[256], other[256];
 
 	snprintf(outsider_store, sizeof(outsider_store), ".");
-	plant("98:D3:31:F5:1A:2B", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
-	      path);
+	plant("98:D3:31:F5:1A:2B", "[LinkKey]\nKey=" KEYHEX "\nType=0\n", path);
 	plant("98:D3:31:F5:1A:2C", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
 	      other);
 	ck_assert_int_eq(chmod(other, 0644), 0);
@@ -941,7 +946,8 @@ static Suite *keystore_suite(void)
 
 	tcase_add_checked_fixture(disk, make_dir, remove_dir);
 	tcase_add_test(disk, test_save_list_remove);
-	tcase_add_test(disk, test_save_keeps_bluetoothd_groups_and_remove_keeps_file);
+	tcase_add_test(disk,
+		       test_save_keeps_bluetoothd_groups_and_remove_keeps_file);
 	tcase_add_test(disk, test_malformed_file_skipped_and_never_rewritten);
 	tcase_add_test(disk, test_unreadable_controller_dir_is_an_error);
 	tcase_add_test(disk, test_missing_store_is_empty);

@@ -998,7 +998,10 @@ START_TEST(test_prepare_turns_on_bondable_and_power)
 	uint8_t info[3 + 280] = { 0x04, 0x00, 0x00 };
 	struct fk_step steps[] = {
 		FK_EXPECT_CMD(0x0004, 0),
-		{ .kind = FK_SEND, .code = 0x0001, .index = 0, .param = info,
+		{ .kind = FK_SEND,
+		  .code = 0x0001,
+		  .index = 0,
+		  .param = info,
 		  .len = sizeof(info) },
 		FK_EXPECT_BYTES(0x0009, 0, 0x01),
 		FK_COMPLETE(0x0009, 0, 0x00, 0x90, 0x00, 0x00, 0x00),
@@ -1036,7 +1039,10 @@ START_TEST(test_prepare_leaves_ready_controller_alone)
 	uint8_t info[3 + 280] = { 0x04, 0x00, 0x00 };
 	struct fk_step steps[] = {
 		FK_EXPECT_CMD(0x0004, 0),
-		{ .kind = FK_SEND, .code = 0x0001, .index = 0, .param = info,
+		{ .kind = FK_SEND,
+		  .code = 0x0001,
+		  .index = 0,
+		  .param = info,
 		  .len = sizeof(info) },
 		FK_SILENT_MS(100),
 		FK_DONE,

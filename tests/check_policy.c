@@ -20,8 +20,9 @@
 #define DEV 0x2B, 0x1A, 0xF5, 0x31, 0xD3, 0x98, 0x00
 /* Another device: 00:11:22:33:44:55. */
 #define OTHER 0x55, 0x44, 0x33, 0x22, 0x11, 0x00, 0x00
-#define KEY16 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, \
-	      0x18, 0x19, 0x1a, 0x1b, 0x1c, 0x1d, 0x1e, 0x1f
+#define KEY16                                                                  \
+	0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1a,      \
+		0x1b, 0x1c, 0x1d, 0x1e, 0x1f
 #define PIN_1234 0x04, '1', '2', '3', '4', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 #define PIN_0000 0x04, '0', '0', '0', '0', 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 
@@ -279,8 +280,9 @@ START_TEST(test_failure_reported_by_status)
 	ck_assert(!policy_note_auth_failed(&state, 0, &dev));
 	ck_assert(policy_pins_left(&state, 0, &dev, 2));
 	ck_assert(!policy_pins_left(&state, 0, &dev, 0));
-	state.dev[5] = (struct policy_device){ .used = true, .pin_out = true,
-					       .index = 0, .dev = dev };
+	state.dev[5] = (struct policy_device){
+		.used = true, .pin_out = true, .index = 0, .dev = dev
+	};
 	ck_assert(policy_note_auth_failed(&state, 0, &dev));
 	ck_assert(!policy_note_auth_failed(&state, 0, &dev));
 	ck_assert(!policy_note_auth_failed(&state, 1, &dev));
@@ -293,10 +295,7 @@ END_TEST
 START_TEST(test_agent_pin_request)
 {
 	const struct fk_step steps[] = {
-		PIN_REQ,
-		SENDS_PIN(PIN_1234),
-		FK_SILENT_MS(50),
-		FK_CLOSE_END,
+		PIN_REQ, SENDS_PIN(PIN_1234), FK_SILENT_MS(50), FK_CLOSE_END,
 		FK_DONE,
 	};
 
@@ -311,17 +310,11 @@ END_TEST
 START_TEST(test_agent_pin_file)
 {
 	const struct fk_step found[] = {
-		PIN_REQ,
-		SENDS_PIN(PIN_0000),
-		FK_SILENT_MS(50),
-		FK_CLOSE_END,
+		PIN_REQ, SENDS_PIN(PIN_0000), FK_SILENT_MS(50), FK_CLOSE_END,
 		FK_DONE,
 	};
 	const struct fk_step gone[] = {
-		PIN_REQ,
-		REFUSES(OP_PIN_NEG),
-		FK_SILENT_MS(50),
-		FK_CLOSE_END,
+		PIN_REQ, REFUSES(OP_PIN_NEG), FK_SILENT_MS(50), FK_CLOSE_END,
 		FK_DONE,
 	};
 
@@ -344,10 +337,7 @@ END_TEST
 START_TEST(test_agent_no_pin)
 {
 	const struct fk_step steps[] = {
-		PIN_REQ,
-		REFUSES(OP_PIN_NEG),
-		FK_SILENT_MS(50),
-		FK_CLOSE_END,
+		PIN_REQ, REFUSES(OP_PIN_NEG), FK_SILENT_MS(50), FK_CLOSE_END,
 		FK_DONE,
 	};
 
@@ -392,12 +382,9 @@ END_TEST
 START_TEST(test_agent_confirm_without_confirm)
 {
 	const struct fk_step steps[] = {
-		JUST_WORKS_REQ,
-		REFUSES(OP_CONFIRM),
-		NUMERIC_REQ,
-		REFUSES(OP_CONFIRM_NEG),
-		FK_SILENT_MS(50),
-		FK_CLOSE_END,
+		JUST_WORKS_REQ,	  REFUSES(OP_CONFIRM),
+		NUMERIC_REQ,	  REFUSES(OP_CONFIRM_NEG),
+		FK_SILENT_MS(50), FK_CLOSE_END,
 		FK_DONE,
 	};
 
@@ -414,10 +401,8 @@ END_TEST
 START_TEST(test_agent_confirm_with_confirm)
 {
 	const struct fk_step steps[] = {
-		NUMERIC_REQ,
-		REFUSES(OP_CONFIRM),
-		FK_SILENT_MS(50),
-		FK_CLOSE_END,
+		NUMERIC_REQ,	  REFUSES(OP_CONFIRM),
+		FK_SILENT_MS(50), FK_CLOSE_END,
 		FK_DONE,
 	};
 
@@ -432,14 +417,10 @@ END_TEST
 START_TEST(test_pair_confirm_asked)
 {
 	const struct fk_step steps[] = {
-		NUMERIC_REQ,
-		REFUSES(OP_CONFIRM_NEG),
-		NUMERIC_REQ,
-		REFUSES(OP_CONFIRM),
-		JUST_WORKS_REQ,
-		REFUSES(OP_CONFIRM),
-		FK_SILENT_MS(50),
-		FK_CLOSE_END,
+		NUMERIC_REQ,	  REFUSES(OP_CONFIRM_NEG),
+		NUMERIC_REQ,	  REFUSES(OP_CONFIRM),
+		JUST_WORKS_REQ,	  REFUSES(OP_CONFIRM),
+		FK_SILENT_MS(50), FK_CLOSE_END,
 		FK_DONE,
 	};
 
@@ -639,8 +620,8 @@ static Suite *policy_suite(void)
 	/* Once for each caller: pair, connect, agent. */
 	tcase_add_loop_test(tc, test_pin_retry_after_auth_failure, CALLER_PAIR,
 			    CALLER_AGENT + 1);
-	tcase_add_loop_test(tc, test_pin_spent_only_by_its_failure,
-			    CALLER_PAIR, CALLER_AGENT + 1);
+	tcase_add_loop_test(tc, test_pin_spent_only_by_its_failure, CALLER_PAIR,
+			    CALLER_AGENT + 1);
 	tcase_add_test(tc, test_failure_reported_by_status);
 	tcase_add_test(tc, test_agent_pin_request);
 	tcase_add_test(tc, test_agent_pin_file);

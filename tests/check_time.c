@@ -44,10 +44,10 @@ static const struct {
 	int64_t deadline, now;
 	int timeout;
 } timeouts[] = {
-	{ -1, 1000, -1 },		/* none: wait forever */
+	{ -1, 1000, -1 }, /* none: wait forever */
 	{ INT64_MIN, 0, -1 },
-	{ 1000, 1000, 0 },		/* due now */
-	{ 1000, 5000, 0 },		/* long passed */
+	{ 1000, 1000, 0 }, /* due now */
+	{ 1000, 5000, 0 }, /* long passed */
 	{ 0, 1, 0 },
 	{ 1001, 1000, 1 },
 	{ 60999, 1000, 59999 },

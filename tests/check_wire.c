@@ -83,7 +83,9 @@ START_TEST(test_cmd_io_capability)
 {
 	uint8_t out[1];
 
-	ck_assert_uint_eq(mgmt_cmd_set_io_capability(out, MGMT_IO_KEYBOARD_DISPLAY), 1);
+	ck_assert_uint_eq(mgmt_cmd_set_io_capability(out,
+						     MGMT_IO_KEYBOARD_DISPLAY),
+			  1);
 	ck_assert_uint_eq(out[0], 0x04);
 }
 END_TEST
@@ -146,10 +148,12 @@ END_TEST
 START_TEST(test_cmd_pin_code_reply)
 {
 	struct mgmt_addr a = dev();
-	const uint8_t want4[] = { DEV, 4, '1', '2', '3', '4', 0, 0, 0, 0,
-				  0, 0, 0, 0, 0, 0, 0, 0 };
-	const uint8_t want16[] = { DEV, 16, 'a', 'b', 'c', 'd', 'e', 'f', 'g',
-				   'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p' };
+	const uint8_t want4[] = { DEV, 4, '1', '2', '3', '4', 0, 0, 0,
+				  0,   0, 0,   0,   0,	 0,   0, 0, 0 };
+	const uint8_t want16[] = {
+		DEV, 16,  'a', 'b', 'c', 'd', 'e', 'f', 'g',
+		'h', 'i', 'j', 'k', 'l', 'm', 'n', 'o', 'p'
+	};
 	uint8_t out[24];
 
 	memset(out, 0xee, sizeof(out));
@@ -158,16 +162,16 @@ START_TEST(test_cmd_pin_code_reply)
 			  24);
 	ck_assert_mem_eq(out, want4, 24);
 	ck_assert_uint_eq(mgmt_cmd_pin_code_reply(
-				  out, &a,
-				  (const uint8_t *)"abcdefghijklmnop", 16),
+				  out, &a, (const uint8_t *)"abcdefghijklmnop",
+				  16),
 			  24);
 	ck_assert_mem_eq(out, want16, 24);
-	ck_assert_uint_eq(mgmt_cmd_pin_code_reply(out, &a,
-						  (const uint8_t *)"", 0),
+	ck_assert_uint_eq(mgmt_cmd_pin_code_reply(out, &a, (const uint8_t *)"",
+						  0),
 			  0);
 	ck_assert_uint_eq(mgmt_cmd_pin_code_reply(
-				  out, &a,
-				  (const uint8_t *)"abcdefghijklmnopq", 17),
+				  out, &a, (const uint8_t *)"abcdefghijklmnopq",
+				  17),
 			  0);
 }
 END_TEST
@@ -187,15 +191,19 @@ END_TEST
 START_TEST(test_cmd_load_link_keys)
 {
 	struct mgmt_link_key keys[2] = {
-		{ .addr = dev(), .type = MGMT_KEY_COMBINATION, .pin_len = 4,
+		{ .addr = dev(),
+		  .type = MGMT_KEY_COMBINATION,
+		  .pin_len = 4,
 		  .val = { KEY16 } },
-		{ .addr = dev(), .type = MGMT_KEY_AUTH_P256, .pin_len = 0,
+		{ .addr = dev(),
+		  .type = MGMT_KEY_AUTH_P256,
+		  .pin_len = 0,
 		  .val = { KEY16 } },
 	};
 	const uint8_t want[] = {
-		0x00, 0x02, 0x00,	       /* debug keys off, 2 keys */
-		DEV, 0x00, KEY16, 0x04,	       /* combination, PIN length 4 */
-		DEV, 0x08, KEY16, 0x00,	       /* authenticated P-256 */
+		0x00, 0x02, 0x00,	 /* debug keys off, 2 keys */
+		DEV,  0x00, KEY16, 0x04, /* combination, PIN length 4 */
+		DEV,  0x08, KEY16, 0x00, /* authenticated P-256 */
 	};
 	const uint8_t want_none[] = { 0x00, 0x00, 0x00 };
 	uint8_t out[3 + 2 * 25];
@@ -214,7 +222,8 @@ END_TEST
 START_TEST(test_cmd_discovery_and_confirm_name)
 {
 	struct mgmt_addr a = dev();
-	const uint8_t want_known[] = { DEV, 0x01 }, want_unknown[] = { DEV, 0x00 };
+	const uint8_t want_known[] = { DEV, 0x01 },
+		      want_unknown[] = { DEV, 0x00 };
 	uint8_t out[8];
 
 	ck_assert_uint_eq(mgmt_cmd_discovery(out, MGMT_DISCOVERY_BREDR), 1);
@@ -228,11 +237,11 @@ END_TEST
 
 START_TEST(test_redact)
 {
-	uint8_t pin[] = { DEV, 4, '1', '2', '3', '4', 0, 0, 0, 0,
-			  0, 0, 0, 0, 0, 0, 0, 0 };
+	uint8_t pin[] = { DEV, 4, '1', '2', '3', '4', 0, 0, 0,
+			  0,   0, 0,   0,   0,	 0,   0, 0, 0 };
 	uint8_t key_ev[] = { 0x01, DEV, 0x00, KEY16, 0x04 };
-	uint8_t load[] = { 0x00, 0x02, 0x00, DEV, 0x00, KEY16, 0x04,
-			   DEV, 0x00, KEY16, 0x04 };
+	uint8_t load[] = { 0x00, 0x02, 0x00, DEV,   0x00, KEY16,
+			   0x04, DEV,  0x00, KEY16, 0x04 };
 	uint8_t pair[] = { DEV, 0x03 }, pair_copy[sizeof(pair)];
 	uint8_t xs[16];
 
@@ -287,7 +296,8 @@ START_TEST(test_ev_cmd_complete)
 	struct mgmt_event ev;
 	struct mgmt_msg *m;
 
-	ck_assert_int_eq(decode(MGMT_EV_CMD_COMPLETE, p, sizeof(p), &ev, &m), 0);
+	ck_assert_int_eq(decode(MGMT_EV_CMD_COMPLETE, p, sizeof(p), &ev, &m),
+			 0);
 	ck_assert_uint_eq(ev.code, MGMT_EV_CMD_COMPLETE);
 	ck_assert_uint_eq(ev.index, 3);
 	ck_assert_uint_eq(ev.cmd.opcode, MGMT_OP_PAIR_DEVICE);
@@ -304,7 +314,8 @@ START_TEST(test_ev_cmd_status)
 	const uint8_t p[] = { 0x05, 0x00, 0x12 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_CMD_STATUS, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_CMD_STATUS, p, sizeof(p), &ev, NULL),
+			 0);
 	ck_assert_uint_eq(ev.cmd.opcode, MGMT_OP_SET_POWERED);
 	ck_assert_uint_eq(ev.cmd.status, MGMT_STATUS_RFKILLED);
 	ck_assert_uint_eq(ev.cmd.len, 0);
@@ -329,7 +340,8 @@ START_TEST(test_ev_new_settings)
 	const uint8_t p[] = { 0xd1, 0x00, 0x00, 0x80 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_NEW_SETTINGS, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_NEW_SETTINGS, p, sizeof(p), &ev, NULL),
+			 0);
 	ck_assert_uint_eq(ev.new_settings.settings, 0x800000d1);
 	rejects_truncation(MGMT_EV_NEW_SETTINGS, p, sizeof(p));
 }
@@ -341,7 +353,8 @@ START_TEST(test_ev_new_link_key)
 	const uint8_t key[] = { KEY16 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_NEW_LINK_KEY, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_NEW_LINK_KEY, p, sizeof(p), &ev, NULL),
+			 0);
 	ck_assert_uint_eq(ev.new_link_key.store_hint, 1);
 	addr_is_dev(&ev.new_link_key.key.addr);
 	ck_assert_uint_eq(ev.new_link_key.key.type, MGMT_KEY_AUTH_P192);
@@ -353,13 +366,15 @@ END_TEST
 
 START_TEST(test_ev_device_connected)
 {
-	const uint8_t p[] = { DEV, 0x02, 0x00, 0x00, 0x00, 0x03, 0x00,
-			      0x02, 0x0a, 0x00 };
-	const uint8_t lying[] = { DEV, 0x00, 0x00, 0x00, 0x00, 0x04, 0x00,
-				  0x02, 0x0a, 0x00 };
+	const uint8_t p[] = { DEV,  0x02, 0x00, 0x00, 0x00,
+			      0x03, 0x00, 0x02, 0x0a, 0x00 };
+	const uint8_t lying[] = { DEV,	0x00, 0x00, 0x00, 0x00,
+				  0x04, 0x00, 0x02, 0x0a, 0x00 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_DEVICE_CONNECTED, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_DEVICE_CONNECTED, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	addr_is_dev(&ev.connected.addr);
 	ck_assert_uint_eq(ev.connected.flags, 2);
 	rejects_truncation(MGMT_EV_DEVICE_CONNECTED, p, 13);
@@ -375,7 +390,9 @@ START_TEST(test_ev_device_disconnected)
 	const uint8_t p[] = { DEV, 0x03 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_DEVICE_DISCONNECTED, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_DEVICE_DISCONNECTED, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	addr_is_dev(&ev.disconnected.addr);
 	ck_assert_uint_eq(ev.disconnected.reason, 3);
 	rejects_truncation(MGMT_EV_DEVICE_DISCONNECTED, p, sizeof(p));
@@ -387,7 +404,9 @@ START_TEST(test_ev_connect_failed)
 	const uint8_t p[] = { DEV, 0x04 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_CONNECT_FAILED, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_CONNECT_FAILED, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	addr_is_dev(&ev.connect_failed.addr);
 	ck_assert_uint_eq(ev.connect_failed.status, MGMT_STATUS_CONNECT_FAILED);
 	rejects_truncation(MGMT_EV_CONNECT_FAILED, p, sizeof(p));
@@ -399,7 +418,9 @@ START_TEST(test_ev_pin_code_request)
 	const uint8_t p[] = { DEV, 0x01 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_PIN_CODE_REQUEST, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_PIN_CODE_REQUEST, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	addr_is_dev(&ev.pin_request.addr);
 	ck_assert_uint_eq(ev.pin_request.secure, 1);
 	rejects_truncation(MGMT_EV_PIN_CODE_REQUEST, p, sizeof(p));
@@ -411,7 +432,9 @@ START_TEST(test_ev_user_confirm_request)
 	const uint8_t p[] = { DEV, 0x01, 0x3f, 0x42, 0x0f, 0x00 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_USER_CONFIRM_REQUEST, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_USER_CONFIRM_REQUEST, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	addr_is_dev(&ev.confirm_request.addr);
 	ck_assert_uint_eq(ev.confirm_request.confirm_hint, 1);
 	ck_assert_uint_eq(ev.confirm_request.value, 999999);
@@ -424,7 +447,9 @@ START_TEST(test_ev_user_passkey_request)
 	const uint8_t p[] = { DEV };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_USER_PASSKEY_REQUEST, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_USER_PASSKEY_REQUEST, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	addr_is_dev(&ev.passkey_request.addr);
 	rejects_truncation(MGMT_EV_USER_PASSKEY_REQUEST, p, sizeof(p));
 }
@@ -435,7 +460,8 @@ START_TEST(test_ev_auth_failed)
 	const uint8_t p[] = { DEV, 0x05 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_AUTH_FAILED, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_AUTH_FAILED, p, sizeof(p), &ev, NULL),
+			 0);
 	addr_is_dev(&ev.auth_failed.addr);
 	ck_assert_uint_eq(ev.auth_failed.status, MGMT_STATUS_AUTH_FAILED);
 	rejects_truncation(MGMT_EV_AUTH_FAILED, p, sizeof(p));
@@ -447,7 +473,9 @@ START_TEST(test_ev_device_unpaired)
 	const uint8_t p[] = { DEV };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_DEVICE_UNPAIRED, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_DEVICE_UNPAIRED, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	addr_is_dev(&ev.unpaired.addr);
 	rejects_truncation(MGMT_EV_DEVICE_UNPAIRED, p, sizeof(p));
 }
@@ -458,7 +486,9 @@ START_TEST(test_ev_passkey_notify)
 	const uint8_t p[] = { DEV, 0x40, 0xe2, 0x01, 0x00, 0x02 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_PASSKEY_NOTIFY, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_PASSKEY_NOTIFY, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	addr_is_dev(&ev.passkey_notify.addr);
 	ck_assert_uint_eq(ev.passkey_notify.passkey, 123456);
 	ck_assert_uint_eq(ev.passkey_notify.entered, 2);
@@ -468,14 +498,15 @@ END_TEST
 
 START_TEST(test_ev_device_found)
 {
-	const uint8_t p[] = { DEV, 0xc4, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00,
-			      0x03, 0x09, 'h', 'i' };
-	const uint8_t lying[] = { DEV, 0xc4, 0x00, 0x00, 0x00, 0x00, 0x05,
-				  0x00, 0x03, 0x09, 'h', 'i' };
+	const uint8_t p[] = { DEV,  0xc4, 0x03, 0x00, 0x00, 0x00,
+			      0x04, 0x00, 0x03, 0x09, 'h',  'i' };
+	const uint8_t lying[] = { DEV,	0xc4, 0x00, 0x00, 0x00, 0x00,
+				  0x05, 0x00, 0x03, 0x09, 'h',	'i' };
 	struct mgmt_event ev;
 	struct mgmt_msg *m;
 
-	ck_assert_int_eq(decode(MGMT_EV_DEVICE_FOUND, p, sizeof(p), &ev, &m), 0);
+	ck_assert_int_eq(decode(MGMT_EV_DEVICE_FOUND, p, sizeof(p), &ev, &m),
+			 0);
 	addr_is_dev(&ev.device_found.addr);
 	ck_assert_int_eq(ev.device_found.rssi, -60);
 	ck_assert_uint_eq(ev.device_found.flags, 3);
@@ -494,7 +525,8 @@ START_TEST(test_ev_discovering)
 	const uint8_t p[] = { 0x01, 0x01 };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_DISCOVERING, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_DISCOVERING, p, sizeof(p), &ev, NULL),
+			 0);
 	ck_assert_uint_eq(ev.discovering.type, 1);
 	ck_assert(ev.discovering.discovering);
 	rejects_truncation(MGMT_EV_DISCOVERING, p, sizeof(p));
@@ -506,7 +538,9 @@ START_TEST(test_ev_longer_is_accepted)
 	const uint8_t p[] = { DEV, 0x00, 0xaa, 0xbb };
 	struct mgmt_event ev;
 
-	ck_assert_int_eq(decode(MGMT_EV_PIN_CODE_REQUEST, p, sizeof(p), &ev, NULL), 0);
+	ck_assert_int_eq(decode(MGMT_EV_PIN_CODE_REQUEST, p, sizeof(p), &ev,
+				NULL),
+			 0);
 	ck_assert_uint_eq(ev.pin_request.secure, 0);
 }
 END_TEST
@@ -527,18 +561,19 @@ END_TEST
 START_TEST(test_rp_read_info)
 {
 	uint8_t p[280] = { 0x00, 0x00, 0x01, 0x00, 0xAA, 0x00, /* address */
-			   0x09,			 /* version */
-			   0xf1, 0x05,			 /* manufacturer */
-			   0xff, 0xfe, 0x01, 0x00,	 /* supported */
-			   0x91, 0x00, 0x00, 0x00,	 /* current */
-			   0x0c, 0x02, 0x5a };		 /* class */
+			   0x09,			       /* version */
+			   0xf1, 0x05,		   /* manufacturer */
+			   0xff, 0xfe, 0x01, 0x00, /* supported */
+			   0x91, 0x00, 0x00, 0x00, /* current */
+			   0x0c, 0x02, 0x5a };	   /* class */
 	struct mgmt_controller_info info;
 	char text[BT_ADDR_STRLEN];
 
 	memcpy(p + 20, "HC-05", 5);
 	memcpy(p + 269, "HC", 2);
 	ck_assert_int_eq(mgmt_rp_read_info_decode(p, sizeof(p), &info), 0);
-	ck_assert_str_eq(bt_addr_format(&info.bdaddr, text), "00:AA:00:01:00:00");
+	ck_assert_str_eq(bt_addr_format(&info.bdaddr, text),
+			 "00:AA:00:01:00:00");
 	ck_assert_uint_eq(info.version, 9);
 	ck_assert_uint_eq(info.manufacturer, 0x05f1);
 	ck_assert_uint_eq(info.supported_settings, 0x0001feff);
@@ -578,20 +613,22 @@ END_TEST
 START_TEST(test_rp_index_list)
 {
 	const uint8_t two[] = { 0x02, 0x00, 0x01, 0x00, 0x00, 0x00 };
-	const uint8_t wide[] = { 0x03, 0x00, 0x34, 0x12, 0x00, 0x01,
-				 0xfe, 0xff, 0xaa };
+	const uint8_t wide[] = { 0x03, 0x00, 0x34, 0x12, 0x00,
+				 0x01, 0xfe, 0xff, 0xaa };
 	const uint8_t none[] = { 0x00, 0x00 };
 	uint16_t indexes[4] = { 0 }, count = 99;
 
 	ck_assert_int_eq(mgmt_rp_index_list_decode(two, sizeof(two), indexes, 4,
-						   &count), 0);
+						   &count),
+			 0);
 	ck_assert_uint_eq(count, 2);
 	ck_assert_uint_eq(indexes[0], 1);
 	ck_assert_uint_eq(indexes[1], 0);
 
 	/* Both bytes of each index, and a trailing byte ignored. */
 	ck_assert_int_eq(mgmt_rp_index_list_decode(wide, sizeof(wide), indexes,
-						   4, &count), 0);
+						   4, &count),
+			 0);
 	ck_assert_uint_eq(count, 3);
 	ck_assert_uint_eq(indexes[0], 0x1234);
 	ck_assert_uint_eq(indexes[1], 0x0100);
@@ -600,10 +637,12 @@ START_TEST(test_rp_index_list)
 	/* No controller: a count of zero and nothing else. */
 	count = 99;
 	ck_assert_int_eq(mgmt_rp_index_list_decode(none, sizeof(none), indexes,
-						   4, &count), 0);
+						   4, &count),
+			 0);
 	ck_assert_uint_eq(count, 0);
 	ck_assert_int_eq(mgmt_rp_index_list_decode(none, sizeof(none), NULL, 0,
-						   &count), 0);
+						   &count),
+			 0);
 	ck_assert_uint_eq(count, 0);
 }
 END_TEST
@@ -612,13 +651,13 @@ static const struct {
 	uint8_t data[8];
 	size_t len;
 } bad_index_lists[] = {
-	{ { 0 }, 0 },				/* no header */
-	{ { 0x01 }, 1 },			/* half a count */
-	{ { 0x01, 0x00 }, 2 },			/* a count, no index */
+	{ { 0 }, 0 },				       /* no header */
+	{ { 0x01 }, 1 },			       /* half a count */
+	{ { 0x01, 0x00 }, 2 },			       /* a count, no index */
 	{ { 0x03, 0x00, 0x01, 0x00, 0x00, 0x00 }, 6 }, /* 3 said, 2 there */
-	{ { 0x02, 0x00, 0x01, 0x00, 0x00 }, 5 },	/* last index cut */
-	{ { 0xff, 0xff, 0x00, 0x00 }, 4 },	/* 65535 said, 1 there */
-	{ { 0x00, 0x01, 0x00, 0x00 }, 4 },	/* 256 (big-endian 1) */
+	{ { 0x02, 0x00, 0x01, 0x00, 0x00 }, 5 },       /* last index cut */
+	{ { 0xff, 0xff, 0x00, 0x00 }, 4 },	       /* 65535 said, 1 there */
+	{ { 0x00, 0x01, 0x00, 0x00 }, 4 },	       /* 256 (big-endian 1) */
 };
 
 START_TEST(test_rp_index_list_malformed)
@@ -637,8 +676,9 @@ END_TEST
 
 START_TEST(test_rp_index_list_more_than_room)
 {
-	const uint8_t three[] = { 0x03, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00,
-				  0x00 };
+	const uint8_t three[] = {
+		0x03, 0x00, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00
+	};
 	uint16_t indexes[3] = { 7, 7, 7 }, count = 99;
 
 	ck_assert_int_eq(mgmt_rp_index_list_decode(three, sizeof(three),
@@ -647,7 +687,8 @@ START_TEST(test_rp_index_list_more_than_room)
 	ck_assert_uint_eq(count, 99);
 	ck_assert_uint_eq(indexes[2], 7);
 	ck_assert_int_eq(mgmt_rp_index_list_decode(three, sizeof(three),
-						   indexes, 3, &count), 0);
+						   indexes, 3, &count),
+			 0);
 	ck_assert_uint_eq(count, 3);
 	ck_assert_uint_eq(indexes[0], 2);
 	ck_assert_uint_eq(indexes[2], 0);
@@ -662,12 +703,18 @@ START_TEST(test_rp_connections)
 	struct mgmt_addr a;
 	uint16_t count;
 
-	ck_assert_int_eq(mgmt_rp_connections_decode(p, sizeof(p), &count, &entries), 0);
+	ck_assert_int_eq(mgmt_rp_connections_decode(p, sizeof(p), &count,
+						    &entries),
+			 0);
 	ck_assert_uint_eq(count, 1);
 	ck_assert_int_eq(mgmt_rp_addr_decode(entries, 7, &a), 0);
 	addr_is_dev(&a);
-	ck_assert_int_eq(mgmt_rp_connections_decode(p, sizeof(p) - 1, &count, &entries), -EBADMSG);
-	ck_assert_int_eq(mgmt_rp_connections_decode(lying, sizeof(lying), &count, &entries), -EBADMSG);
+	ck_assert_int_eq(mgmt_rp_connections_decode(p, sizeof(p) - 1, &count,
+						    &entries),
+			 -EBADMSG);
+	ck_assert_int_eq(mgmt_rp_connections_decode(lying, sizeof(lying),
+						    &count, &entries),
+			 -EBADMSG);
 }
 END_TEST
 
@@ -689,15 +736,14 @@ END_TEST
 START_TEST(test_opcode_and_event_names)
 {
 	static const uint16_t ops[] = {
-		0x0003, 0x0004, 0x0005, 0x0007, 0x0009, 0x000B, 0x000F,
-		0x0012, 0x0015, 0x0016, 0x0017, 0x0018, 0x0019, 0x001A,
-		0x001B, 0x001C, 0x001D, 0x001E, 0x001F, 0x0023, 0x0024,
-		0x0025,
+		0x0003, 0x0004, 0x0005, 0x0007, 0x0009, 0x000B, 0x000F, 0x0012,
+		0x0015, 0x0016, 0x0017, 0x0018, 0x0019, 0x001A, 0x001B, 0x001C,
+		0x001D, 0x001E, 0x001F, 0x0023, 0x0024, 0x0025,
 	};
 	static const uint16_t evs[] = {
-		0x0001, 0x0002, 0x0004, 0x0005, 0x0006, 0x0009, 0x000B,
-		0x000C, 0x000D, 0x000E, 0x000F, 0x0010, 0x0011, 0x0016,
-		0x0017, 0x0012, 0x0013,
+		0x0001, 0x0002, 0x0004, 0x0005, 0x0006, 0x0009,
+		0x000B, 0x000C, 0x000D, 0x000E, 0x000F, 0x0010,
+		0x0011, 0x0016, 0x0017, 0x0012, 0x0013,
 	};
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
@@ -714,7 +760,7 @@ END_TEST
 START_TEST(test_io_cap_names)
 {
 	static const char *const names[] = {
-		"DisplayOnly", "displayyesno", "KEYBOARDONLY",
+		"DisplayOnly",	   "displayyesno",    "KEYBOARDONLY",
 		"NoInputNoOutput", "keyboardDisplay",
 	};
 	uint8_t cap = 0xff;

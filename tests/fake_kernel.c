@@ -30,7 +30,8 @@ struct fake_kernel *fk_new(int *client_fd)
 	struct fake_kernel *fk = calloc(1, sizeof(*fk));
 	int sv[2];
 
-	if (!fk || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	if (!fk ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	fk->fd = sv[0];
 	fk->ok = true;
@@ -111,12 +112,14 @@ static void expect(struct fake_kernel *fk, int i, const struct fk_step *s)
 		return;
 	}
 	if (op != s->code || idx != s->index) {
-		fail(fk, i, "expected command 0x%04x on index 0x%04x, got "
-			    "0x%04x on 0x%04x",
+		fail(fk, i,
+		     "expected command 0x%04x on index 0x%04x, got "
+		     "0x%04x on 0x%04x",
 		     s->code, s->index, op, idx);
 		return;
 	}
-	if (s->param && (len != s->len || memcmp(fk->last + 6, s->param, len))) {
+	if (s->param &&
+	    (len != s->len || memcmp(fk->last + 6, s->param, len))) {
 		char got[128] = "";
 
 		for (size_t k = 0, used = 0; k < len && used < 120; k++)

@@ -12,11 +12,11 @@
 
 enum fk_kind {
 	FK_END,
-	FK_EXPECT, /* a command: opcode, index and, if given, exact params */
-	FK_SEND,   /* an event: code, index, params */
-	FK_RAW,	   /* bytes as they are, header and all (malformed packets) */
-	FK_SLEEP,  /* ms */
-	FK_CLOSE,  /* close the kernel's end */
+	FK_EXPECT,  /* a command: opcode, index and, if given, exact params */
+	FK_SEND,    /* an event: code, index, params */
+	FK_RAW,	    /* bytes as they are, header and all (malformed packets) */
+	FK_SLEEP,   /* ms */
+	FK_CLOSE,   /* close the kernel's end */
 	FK_SILENCE, /* no command may arrive for ms */
 	FK_POKE,    /* write a byte to the fd in ms (a test's wakeup pipe) */
 };

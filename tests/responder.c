@@ -152,17 +152,39 @@ int main(int argc, char *argv[])
 
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'p': pin = optarg; break;
-		case 'r': refuse = true; break;
-		case 'k': have_passkey = true; passkey = strtoul(optarg, NULL, 10); break;
-		case 't': timeout = strtoul(optarg, NULL, 10); break;
-		case 's': silent = true; break;
-		case 'd': delay_ms = strtoul(optarg, NULL, 10); break;
-		case 'P': pair = optarg; break;
-		case 'c': io_cap = strtoul(optarg, NULL, 10); break;
-		case 'f': floods = strtoul(optarg, NULL, 10); break;
-		case 'a': after_events = strtoul(optarg, NULL, 10); break;
-		default: return 2;
+		case 'p':
+			pin = optarg;
+			break;
+		case 'r':
+			refuse = true;
+			break;
+		case 'k':
+			have_passkey = true;
+			passkey = strtoul(optarg, NULL, 10);
+			break;
+		case 't':
+			timeout = strtoul(optarg, NULL, 10);
+			break;
+		case 's':
+			silent = true;
+			break;
+		case 'd':
+			delay_ms = strtoul(optarg, NULL, 10);
+			break;
+		case 'P':
+			pair = optarg;
+			break;
+		case 'c':
+			io_cap = strtoul(optarg, NULL, 10);
+			break;
+		case 'f':
+			floods = strtoul(optarg, NULL, 10);
+			break;
+		case 'a':
+			after_events = strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
 		}
 	}
 	if (optind != argc - 1)
@@ -226,7 +248,8 @@ int main(int argc, char *argv[])
 				reply(c, MGMT_OP_PIN_CODE_REPLY, ev.index, cp,
 				      mgmt_cmd_pin_code_reply(
 					      cp, &ev.pin_request.addr,
-					      (const uint8_t *)pin, strlen(pin)));
+					      (const uint8_t *)pin,
+					      strlen(pin)));
 			else
 				reply(c, MGMT_OP_PIN_CODE_NEG_REPLY, ev.index,
 				      cp,

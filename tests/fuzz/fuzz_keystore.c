@@ -165,8 +165,8 @@ static void check_files(const uint8_t *data, size_t size, int parsed)
 		abort();
 	write_info(data, size);
 
-	if (keystore_list(root, NULL, &list, &count, count_warning,
-			  &warnings) < 0)
+	if (keystore_list(root, NULL, &list, &count, count_warning, &warnings) <
+	    0)
 		abort();
 	if (count != (parsed == 0) || warnings != (parsed == -EBADMSG))
 		abort(); /* a good key lost, or a bad file not named */

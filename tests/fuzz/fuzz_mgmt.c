@@ -70,9 +70,8 @@ static void trace(void *data, bool outgoing, uint16_t code, uint16_t index,
 
 	if (outgoing) {
 		/* Requests are answered for the device being paired only. */
-		if (is_reply_opcode(code) &&
-		    (index != INDEX || len < 6 ||
-		     memcmp(param, &r->dev, 6) != 0))
+		if (is_reply_opcode(code) && (index != INDEX || len < 6 ||
+					      memcmp(param, &r->dev, 6) != 0))
 			abort();
 		if (++r->commands == r->interrupt_after &&
 		    write(r->wake[1], "", 1) != 1)
@@ -144,8 +143,9 @@ static void check_frame(const uint8_t *frame, size_t n)
 		cli_event_json(&ev, &j);
 		if (ev.code == MGMT_EV_NEW_LINK_KEY) {
 			/* store_hint, then the key */
-			const size_t off =
-				1 + offsetof(struct mgmt_wire_link_key, val);
+			const size_t off = 1 +
+					   offsetof(struct mgmt_wire_link_key,
+						    val);
 
 			check_no_key(line, ev.new_link_key.key.val);
 			if (j.buf)
@@ -167,7 +167,8 @@ static void check_frame(const uint8_t *frame, size_t n)
 			uint16_t count;
 			uint32_t settings;
 
-			mgmt_rp_read_info_decode(ev.cmd.data, ev.cmd.len, &info);
+			mgmt_rp_read_info_decode(ev.cmd.data, ev.cmd.len,
+						 &info);
 			mgmt_rp_settings_decode(ev.cmd.data, ev.cmd.len,
 						&settings);
 			mgmt_rp_addr_decode(ev.cmd.data, ev.cmd.len, &addr);
@@ -210,9 +211,11 @@ static void check_trace_text(const char *text)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct run r = { .cli = { .prog = "btpair", .verbose = 2,
-				  .signal_fd = -1 } };
-	struct pair_params p = { .index = INDEX, .cb = &callbacks,
+	struct run r = {
+		.cli = { .prog = "btpair", .verbose = 2, .signal_fd = -1 }
+	};
+	struct pair_params p = { .index = INDEX,
+				 .cb = &callbacks,
 				 .cb_data = &r };
 	struct pair_result res;
 	struct mgmt_controller_info info;
@@ -237,7 +240,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	p.addr.bdaddr = r.dev;
 	p.addr.type = MGMT_ADDR_BREDR;
-	p.confirm = (opt & 3) == 3 ? PAIR_CONFIRM_ASK : (enum pair_confirm)(opt & 3);
+	p.confirm = (opt & 3) == 3 ? PAIR_CONFIRM_ASK :
+				     (enum pair_confirm)(opt & 3);
 	p.have_passkey = opt & 4;
 	p.passkey = 123456;
 	p.pins = pins;

@@ -34,7 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!lists)
 		return 0;
 	while (size - pos >= 5) {
-		size_t pdu_len = 5 + ((size_t)data[pos + 3] << 8 | data[pos + 4]);
+		size_t pdu_len = 5 +
+				 ((size_t)data[pos + 3] << 8 | data[pos + 4]);
 		uint8_t *pdu;
 		int err;
 

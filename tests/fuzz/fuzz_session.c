@@ -46,8 +46,8 @@ static const char *const commands[][12] = {
 	  "--timeout", "3" },
 	{ "agent", "--allow", DEV, "--pin", PIN1, "--confirm", "--timeout",
 	  "3" },
-	{ "-j", "agent", "--allow", DEV, "--pin-file", "@pinfile",
-	  "--timeout", "3" },
+	{ "-j", "agent", "--allow", DEV, "--pin-file", "@pinfile", "--timeout",
+	  "3" },
 	{ "pair", DEV, "--pin", PIN1, "--pin", PIN2, "--timeout", "3" },
 	{ "-vv", "pair", DEV, "--confirm", "--passkey", "123456", "--timeout",
 	  "3" },
@@ -131,7 +131,8 @@ static void new_pins(void)
 		abort();
 	for (size_t i = 0; i < 2; i++) {
 		for (size_t k = 0; k < 10; k++)
-			pins[i][k] = chars[rnd[i * 11 + k] % (sizeof(chars) - 1)];
+			pins[i]
+			    [k] = chars[rnd[i * 11 + k] % (sizeof(chars) - 1)];
 		pins[i][10] = '\0';
 	}
 	snprintf(text, sizeof(text), "# test\n%s %s\n* %s\n", DEV, pins[0],
