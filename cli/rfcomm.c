@@ -874,6 +874,10 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		if (exec_argv) {
 			print_link(cli, index, a, channel);
 			ret = run_exec(cli, sock, exec_argv, NULL);
+			/* Told to stop: the signal ended the command, and
+			 * listen ends with it instead of waiting again. */
+			if (exec_signalled)
+				ret = CLI_EXIT_INTERRUPTED;
 		} else
 			ret = bridge_stdio(cli, sock, a, channel, NULL);
 	} while (!once && ret != CLI_EXIT_INTERRUPTED);

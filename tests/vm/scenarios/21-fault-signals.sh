@@ -1,8 +1,9 @@
 # controllers: 2
 # SIGINT and SIGTERM at each stage of pair (right after Pair Device is
 # sent) and connect (during the RFCOMM connect, during the bridge on a
-# terminal): exit 130, and nothing left started: the pairing cancelled and
-# its link gone (the next pair is not busy), the terminal restored.
+# terminal) and listen --exec (while its command runs): exit 130, and
+# nothing left started: the pairing cancelled and its link gone (the next
+# pair is not busy), the terminal restored.
 # (06-unreachable signals pair while the PIN request is pending;
 # 22-fault-signals-agent does agent and scan.)
 . tests/vm/lib.sh
@@ -82,6 +83,33 @@ $BTPAIR connect $B --channel 6; echo rc=\$?; stty -g >$WORK/tty-after-$sig'" \
 	kill "$term" 2>/dev/null
 	pkill -f "$BTPAIR -i hci1 listen" 2>/dev/null
 	wait_disconnected 0
+done
+
+# listen --exec without --once, while its command runs: the signal ends the
+# command and listen with it (exit 130), not just that connection.
+for sig in INT TERM; do
+	background "$WORK/lexec-$sig.log" "$BTPAIR" -i hci1 listen --channel 5 \
+		--exec cat
+	lpid=$!
+	listening "$WORK/lexec-$sig.log"
+	background "$WORK/lconn-$sig.log" sh -c "(echo hello-$sig; sleep 60) | \
+exec '$BTPAIR' connect '$B' --channel 5"
+	check "listen --exec, SIG$sig: the command echoes a line" \
+		wait_for "$WORK/lconn-$sig.log" "^hello-$sig" 150
+	kill -"$sig" "$lpid"
+	for _ in $(seq 100); do
+		kill -0 "$lpid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$lpid" 2>/dev/null; then
+		kill -KILL "$lpid"
+		check "listen --exec, SIG$sig: listen ended within 10 s" false
+	fi
+	wait "$lpid"
+	RC=$?
+	check "listen --exec, SIG$sig: exit 130 (got $RC)" [ "$RC" -eq 130 ]
+	pkill -f "$BTPAIR connect $B --channel 5" 2>/dev/null
+	wait_disconnected 0 150
 done
 
 finish
