@@ -3,16 +3,26 @@
  * for the devices it is told to, and store the keys that result.
  */
 #include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <fnmatch.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "cli/context.h"
+#include "cli/keys.h"
+#include "cli/output.h"
+#include "cli/pin.h"
 #include "keystore/keystore.h"
+#include "lib/time.h"
 #include "mgmt/addr.h"
+#include "mgmt/client.h"
 #include "mgmt/eir.h"
 #include "mgmt/policy.h"
+#include "mgmt/wire.h"
 
 #define AGENT_MAX_ALLOW 64
 #define AGENT_MAX_CONTROLLERS 16
@@ -494,7 +504,83 @@ static int serve_existing(struct agent *ag)
 	return CLI_EXIT_OK;
 }
 
-int cmd_agent(struct cli *cli, int argc, char *argv[])
+/* --allow ADDR or --allow name:PATTERN. */
+static bool parse_allow(struct cli *cli, struct agent *ag, const char *arg)
+{
+	struct mgmt_addr addr;
+
+	if (strncmp(arg, "name:", 5) == 0) {
+		if (!arg[5] || ag->nallow_names == AGENT_MAX_ALLOW) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "agent: --allow name:PATTERN needs a pattern "
+				 "(at most %d)",
+				 AGENT_MAX_ALLOW);
+			return false;
+		}
+		ag->allow_names[ag->nallow_names++] = arg + 5;
+		return true;
+	}
+	if (!cli_parse_addr(cli, "agent", arg, &addr))
+		return false;
+	if (ag->nallow == AGENT_MAX_ALLOW) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1, "agent: at most %d --allow",
+			 AGENT_MAX_ALLOW);
+		return false;
+	}
+	ag->allow[ag->nallow++] = addr.bdaddr;
+	return true;
+}
+
+/* One option of the agent's; false (and the usage error said) when its
+ * argument is bad. */
+static bool agent_option(struct cli *cli, struct agent *ag, int opt,
+			 unsigned long *timeout_s)
+{
+	switch (opt) {
+	case 'p':
+		return cli_pins_add(cli, &ag->pins, "agent", optarg);
+	case 'f':
+		ag->pin_file = optarg;
+		return true;
+	case 'a':
+		return parse_allow(cli, ag, optarg);
+	case 'A':
+		ag->allow_any = true;
+		return true;
+	case 'c':
+		ag->confirm = true;
+		return true;
+	case 'C':
+		if (mgmt_io_cap_parse(optarg, &ag->cap) < 0) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "agent: unknown capability '%s'", optarg);
+			return false;
+		}
+		return true;
+	case 'o':
+		ag->once = true;
+		return true;
+	case 't':
+		if (!cli_parse_uint(optarg, 1, 31536000, timeout_s)) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "agent: --timeout takes a number of seconds, "
+				 "not '%s'",
+				 optarg);
+			return false;
+		}
+		return true;
+	case 'K':
+		ag->keystore = optarg;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* The command line into ag; false with *ret set when the agent must not
+ * start (a usage error, or --help). */
+static bool parse_agent(struct cli *cli, int argc, char *argv[],
+			struct agent *ag, unsigned long *timeout_s, int *ret)
 {
 	static const struct option opts[] = {
 		{ "pin", required_argument, NULL, 'p' },
@@ -508,95 +594,49 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 		{ "keystore", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct agent *ag = calloc(1, sizeof(*ag));
-	unsigned long timeout_s = 0;
-	const char *env_pin;
-	int64_t deadline = -1;
-	int opt, ret = CLI_EXIT_USAGE, err;
+	int opt;
 
-	if (!ag)
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"agent: out of memory");
-	ag->cli = cli;
-	ag->cap = MGMT_IO_NO_INPUT_NO_OUTPUT;
-	while ((opt = cli_getopt(cli, "agent", argc, argv, "", opts, &ret)) !=
+	*ret = CLI_EXIT_USAGE;
+	while ((opt = cli_getopt(cli, "agent", argc, argv, "", opts, ret)) !=
 	       -1) {
-		struct mgmt_addr addr;
-
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			goto out;
-		case 'p':
-			if (!cli_pins_add(cli, &ag->pins, "agent", optarg))
-				goto out;
-			break;
-		case 'f':
-			ag->pin_file = optarg;
-			break;
-		case 'a':
-			if (strncmp(optarg, "name:", 5) == 0) {
-				if (!optarg[5] ||
-				    ag->nallow_names == AGENT_MAX_ALLOW) {
-					cli_fail(cli, CLI_EXIT_USAGE, -1,
-						 "agent: --allow name:PATTERN "
-						 "needs a pattern (at most %d)",
-						 AGENT_MAX_ALLOW);
-					goto out;
-				}
-				ag->allow_names[ag->nallow_names++] = optarg +
-								      5;
-				break;
-			}
-			if (!cli_parse_addr(cli, "agent", optarg, &addr))
-				goto out;
-			if (ag->nallow == AGENT_MAX_ALLOW) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "agent: at most %d --allow",
-					 AGENT_MAX_ALLOW);
-				goto out;
-			}
-			ag->allow[ag->nallow++] = addr.bdaddr;
-			break;
-		case 'A':
-			ag->allow_any = true;
-			break;
-		case 'c':
-			ag->confirm = true;
-			break;
-		case 'C':
-			if (mgmt_io_cap_parse(optarg, &ag->cap) < 0) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "agent: unknown capability '%s'",
-					 optarg);
-				goto out;
-			}
-			break;
-		case 'o':
-			ag->once = true;
-			break;
-		case 't':
-			if (!cli_parse_uint(optarg, 1, 31536000, &timeout_s)) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "agent: --timeout takes a number of "
-					 "seconds, not '%s'",
-					 optarg);
-				goto out;
-			}
-			break;
-		case 'K':
-			ag->keystore = optarg;
-			break;
-		}
+		if (opt == CLI_OPT_EXIT)
+			return false;
+		if (!agent_option(cli, ag, opt, timeout_s))
+			return false;
 	}
 	if (!cli_check_args(cli, "agent", argc - optind, 0, 0))
-		goto out;
+		return false;
 	if (ag->pins.count && ag->pin_file) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "agent: give --pin or --pin-file, not both");
-		goto out;
+		return false;
 	}
-	/* The PIN file is checked now, whole: missing, unreadable or
-	 * malformed is a usage error at start, not a refusal later. */
+	return true;
+}
+
+/* -i: the one controller to serve (default: every one, as they come). */
+static bool parse_index(struct cli *cli, struct agent *ag)
+{
+	if (!cli->index_arg)
+		return true;
+	if (!cli_parse_index(cli->index_arg, &ag->only_index)) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "invalid controller '%s' (expected hciN or N)",
+			 cli->index_arg);
+		return false;
+	}
+	ag->only_one = true;
+	return true;
+}
+
+/* The PINs the agent answers with: --pin, else the PIN file (checked now,
+ * whole: missing, unreadable or malformed is a usage error at start, not a
+ * refusal later), else BTPAIR_PIN. */
+static int load_pins(struct cli *cli, struct agent *ag)
+{
+	const char *env_pin;
+	int ret;
+
 	if (ag->pin_file) {
 		ret = cli_pin_file_read(cli, "agent", ag->pin_file,
 					&ag->pin_text);
@@ -605,26 +645,21 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 						 ag->pin_file, &ag->pin_text,
 						 NULL, NULL);
 		if (ret)
-			goto out;
+			return ret;
 		if (ag->pin_text.regular)
 			cli_pin_text_free(&ag->pin_text);
-		ret = CLI_EXIT_USAGE;
+		return CLI_EXIT_OK;
 	}
-	if (!ag->pins.count && !ag->pin_file &&
-	    (env_pin = getenv("BTPAIR_PIN")) && *env_pin &&
+	if (!ag->pins.count && (env_pin = getenv("BTPAIR_PIN")) && *env_pin &&
 	    !cli_pins_add(cli, &ag->pins, "agent (BTPAIR_PIN)", env_pin))
-		goto out;
-	if (cli->index_arg) {
-		if (!cli_parse_index(cli->index_arg, &ag->only_index)) {
-			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "invalid controller '%s' (expected hciN or N)",
-				 cli->index_arg);
-			goto out;
-		}
-		ag->only_one = true;
-	}
-	/* The agent's policy: its PINs (or its PIN file's, per device), its
-	 * allow-list, --confirm; it has no keyboard for a passkey. */
+		return CLI_EXIT_USAGE;
+	return CLI_EXIT_OK;
+}
+
+/* The agent's policy: its PINs (or its PIN file's, per device), its
+ * allow-list, --confirm; it has no keyboard for a passkey. */
+static void set_policy(struct agent *ag)
+{
 	ag->policy = (struct policy){
 		.pins = (const char *const *)ag->pins.pins,
 		.pin_count = ag->pins.count,
@@ -634,47 +669,37 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 		.lookup_pins = ag->pin_file ? policy_file_pins : NULL,
 		.data = ag,
 	};
-	if (!ag->allow_any && !ag->nallow && !ag->nallow_names)
-		cli_warn(cli, "agent: no --allow and no --allow-any: every "
-			      "request will be refused");
-	if (cli_bluetoothd_running())
-		cli_warn(cli, "bluetoothd is running: it may answer or reject "
-			      "requests before the agent does");
+}
 
-	ret = cli_open(cli, "agent");
-	if (!ret)
-		ret = serve_existing(ag);
-	if (ret)
-		goto out;
-	if (timeout_s)
-		deadline = time_deadline_in((int64_t)timeout_s * 1000);
+/* Answer events until the deadline, a signal, --once's pairing or an
+ * error; returns the exit code. */
+static int serve(struct agent *ag, unsigned long timeout_s)
+{
+	struct cli *cli = ag->cli;
+	int64_t deadline = timeout_s ?
+				   time_deadline_in((int64_t)timeout_s * 1000) :
+				   -1;
 
 	for (;;) {
 		struct mgmt_msg *msg;
 		struct mgmt_event ev;
+		int err = mgmt_client_next(cli->client, deadline, &msg);
 
-		err = mgmt_client_next(cli->client, deadline, &msg);
 		if (err == -ETIMEDOUT) {
-			if (ag->once && !ag->paired) {
-				ret = cli_fail(cli, CLI_EXIT_TIMEOUT, -1,
-					       "agent: no pairing within %lu s",
-					       timeout_s);
-			} else {
-				agent_log(ag, "stopping after %lu s",
-					  timeout_s);
-				ret = CLI_EXIT_OK;
-			}
-			break;
+			if (ag->once && !ag->paired)
+				return cli_fail(
+					cli, CLI_EXIT_TIMEOUT, -1,
+					"agent: no pairing within %lu s",
+					timeout_s);
+			agent_log(ag, "stopping after %lu s", timeout_s);
+			return CLI_EXIT_OK;
 		}
 		if (err == -EINTR) {
 			agent_log(ag, "stopping on a signal");
-			ret = CLI_EXIT_INTERRUPTED;
-			break;
+			return CLI_EXIT_INTERRUPTED;
 		}
-		if (err < 0) {
-			ret = cli_client_fail(cli, err, "agent");
-			break;
-		}
+		if (err < 0)
+			return cli_client_fail(cli, err, "agent");
 		/* The event points into msg (a Device Connected's EIR): msg
 		 * lives until the event is handled. */
 		err = mgmt_event_decode(msg, &ev);
@@ -684,19 +709,46 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 		}
 		err = handle(ag, &ev);
 		free(msg);
-		if (err == 1) {
-			ret = CLI_EXIT_OK;
-			break;
-		}
-		if (err < 0) {
-			ret = cli_client_fail(cli, err, "agent");
-			break;
-		}
-		if (err > 1) {
-			ret = err;
-			break;
-		}
+		if (err == 1)
+			return CLI_EXIT_OK;
+		if (err < 0)
+			return cli_client_fail(cli, err, "agent");
+		if (err > 1)
+			return err;
 	}
+}
+
+int cmd_agent(struct cli *cli, int argc, char *argv[])
+{
+	struct agent *ag = calloc(1, sizeof(*ag));
+	unsigned long timeout_s = 0;
+	int ret = CLI_EXIT_USAGE;
+
+	if (!ag)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"agent: out of memory");
+	ag->cli = cli;
+	ag->cap = MGMT_IO_NO_INPUT_NO_OUTPUT;
+	if (!parse_agent(cli, argc, argv, ag, &timeout_s, &ret))
+		goto out;
+	ret = load_pins(cli, ag);
+	if (ret)
+		goto out;
+	ret = CLI_EXIT_USAGE;
+	if (!parse_index(cli, ag))
+		goto out;
+	set_policy(ag);
+	if (!ag->allow_any && !ag->nallow && !ag->nallow_names)
+		cli_warn(cli, "agent: no --allow and no --allow-any: every "
+			      "request will be refused");
+	if (cli_bluetoothd_running())
+		cli_warn(cli, "bluetoothd is running: it may answer or reject "
+			      "requests before the agent does");
+	ret = cli_open(cli, "agent");
+	if (!ret)
+		ret = serve_existing(ag);
+	if (!ret)
+		ret = serve(ag, timeout_s);
 	if (ret == CLI_EXIT_OK && cli->json) {
 		struct json j;
 

@@ -10,7 +10,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/common.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "cli/pin.h"
+#include "cli/progress.h"
+#include "cli/scan.h"
+#include "cli/trace.h"
+#include "lib/time.h"
+#include "mgmt/client.h"
+#include "mgmt/wire.h"
 #include "mgmt/addr.h"
 #include "tests/fake_kernel.h"
 

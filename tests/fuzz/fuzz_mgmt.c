@@ -25,7 +25,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "cli/context.h"
+#include "cli/output.h"
+#include "cli/trace.h"
+#include "lib/time.h"
+#include "mgmt/client.h"
+#include "mgmt/wire.h"
 #include "mgmt/addr.h"
 #include "mgmt/eir.h"
 #include "mgmt/pair.h"
