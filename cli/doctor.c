@@ -638,44 +638,30 @@ static void check_pairing(struct doctor *d, uint16_t index,
 		       n == 1 ? "" : "s");
 }
 
-static void check_controller(struct doctor *d, uint16_t index,
-			     struct mgmt_controller_info *info)
+/* Powered, connectable, bondable: each checked and, with --fix, switched
+ * on; false when a signal came meanwhile. */
+static bool check_switches(struct doctor *d, uint16_t index, uint32_t *settings)
 {
-	struct kernel_keys *kk;
-	uint32_t settings;
-	char addr[BT_ADDR_STRLEN], next[96];
-
-	if (!read_info(d, index, info))
-		return;
-	bt_addr_format(&info->bdaddr, addr);
-	report(d, index, "controller", DOCTOR_OK, 0, NULL, "%s \"%s\"", addr,
-	       info->name);
-	check_rfkill(d, index);
-	if (d->interrupted)
-		return;
-	/* An unblocked controller's settings change: read them again. */
-	if (d->fix && !read_info(d, index, info))
-		return;
-	settings = info->current_settings;
+	char next[96];
 
 	snprintf(next, sizeof(next),
 		 "btpair doctor --fix, or btpair -i hci%u power on", index);
-	check_setting(d, index, &settings, MGMT_SETTING_POWERED,
+	check_setting(d, index, settings, MGMT_SETTING_POWERED,
 		      MGMT_OP_SET_POWERED, "powered", DOCTOR_FAIL,
 		      CLI_EXIT_NO_CONTROLLER, next,
 		      "nothing can pair or connect through it");
 	if (d->interrupted)
-		return;
+		return false;
 	snprintf(next, sizeof(next),
 		 "btpair doctor --fix, or btpair -i hci%u setup", index);
-	check_setting(d, index, &settings, MGMT_SETTING_CONNECTABLE,
+	check_setting(d, index, settings, MGMT_SETTING_CONNECTABLE,
 		      MGMT_OP_SET_CONNECTABLE, "connectable", DOCTOR_WARN, 0,
 		      next,
 		      "devices cannot connect to it (pairings they start, "
 		      "an HC-05 reconnecting)");
 	if (d->interrupted)
-		return;
-	if (!(settings & MGMT_SETTING_BONDABLE) && d->bluetoothd_pid) {
+		return false;
+	if (!(*settings & MGMT_SETTING_BONDABLE) && d->bluetoothd_pid) {
 		/* Its Bondable follows its agents: not ours to change. */
 		report(d, index, "bondable", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       "see the bluetoothd check",
@@ -683,15 +669,19 @@ static void check_controller(struct doctor *d, uint16_t index,
 		       "when its last agent goes away): the kernel refuses PIN "
 		       "requests for pairings the host did not start");
 	} else {
-		check_setting(d, index, &settings, MGMT_SETTING_BONDABLE,
+		check_setting(d, index, settings, MGMT_SETTING_BONDABLE,
 			      MGMT_OP_SET_BONDABLE, "bondable", DOCTOR_FAIL,
 			      CLI_EXIT_FAILURE, next,
 			      "the kernel refuses PIN requests for pairings "
 			      "the host did not start, and keeps no SSP key");
 	}
-	if (d->interrupted)
-		return;
+	return !d->interrupted;
+}
 
+/* BR/EDR, SSP and Secure Connections as they are; the IO capability is
+ * not readable. */
+static void report_modes(struct doctor *d, uint16_t index, uint32_t settings)
+{
 	if (!(settings & MGMT_SETTING_BREDR))
 		report(d, index, "ssp", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       "btmgmt -i hci%u bredr on",
@@ -708,6 +698,31 @@ static void check_controller(struct doctor *d, uint16_t index,
 	report(d, index, "io-capability", DOCTOR_OK, 0, NULL,
 	       "not readable through the management interface: pair and "
 	       "agent set their own (--capability, default NoInputNoOutput)");
+}
+
+static void check_controller(struct doctor *d, uint16_t index,
+			     struct mgmt_controller_info *info)
+{
+	struct kernel_keys *kk;
+	uint32_t settings;
+	char addr[BT_ADDR_STRLEN];
+
+	if (!read_info(d, index, info))
+		return;
+	bt_addr_format(&info->bdaddr, addr);
+	report(d, index, "controller", DOCTOR_OK, 0, NULL, "%s \"%s\"", addr,
+	       info->name);
+	check_rfkill(d, index);
+	if (d->interrupted)
+		return;
+	/* An unblocked controller's settings change: read them again. */
+	if (d->fix && !read_info(d, index, info))
+		return;
+	settings = info->current_settings;
+
+	if (!check_switches(d, index, &settings))
+		return;
+	report_modes(d, index, settings);
 
 	kk = malloc(sizeof(*kk));
 	if (!kk) {
@@ -1000,6 +1015,31 @@ static void compare_keys(const struct keystore_entry *list, size_t n,
 	}
 }
 
+/* --fix: load the stored keys (the kernel has none the store lacks). */
+static void load_stored_keys(struct doctor *d, uint16_t index,
+			     const struct keystore_entry *list, size_t n,
+			     int list_err, const char *next)
+{
+	uint8_t status;
+	int err;
+
+	err = load_keys(d, index, list, n, &status);
+	if (err < 0) {
+		client_error(d, index, "keys-loaded", err, "Load Link Keys");
+	} else if (status != MGMT_STATUS_SUCCESS) {
+		report(d, index, "keys-loaded", DOCTOR_FAIL,
+		       fix_exit(status, CLI_EXIT_FAILURE), next,
+		       "Load Link Keys: %s [mgmt status 0x%02x]",
+		       cli_status_name(status), status);
+	} else {
+		report(d, index, "keys-loaded", DOCTOR_FIXED, 0, NULL,
+		       "loaded the %zu stored key%s%s", n, n == 1 ? "" : "s",
+		       list_err ? " (the kernel's list cannot be read: loaded "
+				  "to be sure)" :
+				  "");
+	}
+}
+
 /* Whether the kernel holds the stored keys of a controller. */
 static void check_keys_loaded(struct doctor *d, uint16_t index,
 			      const bdaddr_t *ctrl)
@@ -1008,8 +1048,6 @@ static void check_keys_loaded(struct doctor *d, uint16_t index,
 	struct kernel_keys *kk = NULL;
 	size_t n = 0, missing = 0, extra = 0;
 	char next[128];
-	uint8_t status;
-	int err;
 
 	if (d->bluetoothd_pid) {
 		report(d, index, "keys-loaded", DOCTOR_OK, 0, NULL,
@@ -1065,21 +1103,7 @@ static void check_keys_loaded(struct doctor *d, uint16_t index,
 			       strerror(-kk->err));
 		goto out;
 	}
-	err = load_keys(d, index, list, n, &status);
-	if (err < 0) {
-		client_error(d, index, "keys-loaded", err, "Load Link Keys");
-	} else if (status != MGMT_STATUS_SUCCESS) {
-		report(d, index, "keys-loaded", DOCTOR_FAIL,
-		       fix_exit(status, CLI_EXIT_FAILURE), next,
-		       "Load Link Keys: %s [mgmt status 0x%02x]",
-		       cli_status_name(status), status);
-	} else {
-		report(d, index, "keys-loaded", DOCTOR_FIXED, 0, NULL,
-		       "loaded the %zu stored key%s%s", n, n == 1 ? "" : "s",
-		       kk->err ? " (the kernel's list cannot be read: loaded "
-				 "to be sure)" :
-				 "");
-	}
+	load_stored_keys(d, index, list, n, kk->err, next);
 out:
 	free(kk);
 	keystore_entries_free(list, n);
@@ -1199,18 +1223,15 @@ static void check_agent_conf(struct doctor *d)
 
 /* ---- The device ------------------------------------------------------ */
 
-static void check_device(struct doctor *d, uint16_t index,
-			 const struct mgmt_controller_info *info,
-			 const struct mgmt_addr *dev)
+/* Whether the store has the device's key, and of what kind. */
+static void check_stored_key(struct doctor *d, uint16_t index,
+			     const bdaddr_t *ctrl, const bdaddr_t *dev,
+			     const char *a)
 {
 	struct mgmt_link_key key;
-	struct mgmt_addr links[64];
-	char a[BT_ADDR_STRLEN], next[128];
-	bool connected = false;
-	int n, ch;
+	char next[128];
 
-	bt_addr_format(&dev->bdaddr, a);
-	if (stored_key(d, &info->bdaddr, &dev->bdaddr, &key)) {
+	if (stored_key(d, ctrl, dev, &key)) {
 		const char *type = mgmt_key_type_str(key.type);
 
 		report(d, index, "stored-key", DOCTOR_OK, 0, NULL,
@@ -1224,6 +1245,44 @@ static void check_device(struct doctor *d, uint16_t index,
 		report(d, index, "stored-key", DOCTOR_WARN, 0, next,
 		       "%s: no stored key: not paired with hci%u", a, index);
 	}
+}
+
+/* What the SDP query (ch, its channel or -errno) found. */
+static void report_sdp(struct doctor *d, uint16_t index, const char *a, int ch)
+{
+	char next[128];
+
+	if (ch > 0) {
+		report(d, index, "sdp", DOCTOR_OK, 0, NULL,
+		       "%s: Serial Port on RFCOMM channel %d", a, ch);
+		return;
+	}
+	if (ch != -ENOENT && ch != -ECONNREFUSED) {
+		report(d, index, "sdp", DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
+		       "%s: the SDP query failed: %s", a, strerror(-ch));
+		return;
+	}
+	snprintf(next, sizeof(next),
+		 "btpair connect %s --channel N, if it listens elsewhere", a);
+	report(d, index, "sdp", DOCTOR_WARN, 0, next,
+	       ch == -ENOENT ? "%s has no Serial Port record: connect and "
+			       "bind use channel 1" :
+			       "%s runs no SDP server: connect and bind use "
+			       "channel 1",
+	       a);
+}
+
+static void check_device(struct doctor *d, uint16_t index,
+			 const struct mgmt_controller_info *info,
+			 const struct mgmt_addr *dev)
+{
+	struct mgmt_addr links[64];
+	char a[BT_ADDR_STRLEN];
+	bool connected = false;
+	int n, ch;
+
+	bt_addr_format(&dev->bdaddr, a);
+	check_stored_key(d, index, &info->bdaddr, &dev->bdaddr, a);
 	if (!(info->current_settings & MGMT_SETTING_POWERED)) {
 		report(d, index, "page", DOCTOR_FAIL, CLI_EXIT_NO_CONTROLLER,
 		       "see the powered check", "%s not asked: hci%u is off", a,
@@ -1258,30 +1317,7 @@ static void check_device(struct doctor *d, uint16_t index,
 		return;
 	}
 	report(d, index, "page", DOCTOR_OK, 0, NULL, "%s answers a page", a);
-	if (ch > 0) {
-		report(d, index, "sdp", DOCTOR_OK, 0, NULL,
-		       "%s: Serial Port on RFCOMM channel %d", a, ch);
-	} else if (ch == -ENOENT) {
-		snprintf(next, sizeof(next),
-			 "btpair connect %s --channel N, if it listens "
-			 "elsewhere",
-			 a);
-		report(d, index, "sdp", DOCTOR_WARN, 0, next,
-		       "%s has no Serial Port record: connect and bind use "
-		       "channel 1",
-		       a);
-	} else if (ch == -ECONNREFUSED) {
-		snprintf(next, sizeof(next),
-			 "btpair connect %s --channel N, if it listens "
-			 "elsewhere",
-			 a);
-		report(d, index, "sdp", DOCTOR_WARN, 0, next,
-		       "%s runs no SDP server: connect and bind use channel 1",
-		       a);
-	} else {
-		report(d, index, "sdp", DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
-		       "%s: the SDP query failed: %s", a, strerror(-ch));
-	}
+	report_sdp(d, index, a, ch);
 }
 
 /* Every check in order, each reported; the device's too when dev is

@@ -361,20 +361,14 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 	ctx->have_pins = p->pin_count > 0;
 	err = pair_prepare_controller(cli->client, p->index, p->deadline,
 				      &status, &info);
-	if (err < 0) {
-		ret = cli_client_fail(cli, err, "pair");
-		return ret;
-	}
-	if (status == MGMT_STATUS_PERMISSION_DENIED) {
-		ret = cli_status_fail(cli, status, "pair");
-		return ret;
-	}
-	if (status != MGMT_STATUS_SUCCESS) {
-		ret = cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
-			       "pair %s: hci%u cannot be made ready (%s)", a,
-			       p->index, cli_status_name(status));
-		return ret;
-	}
+	if (err < 0)
+		return cli_client_fail(cli, err, "pair");
+	if (status == MGMT_STATUS_PERMISSION_DENIED)
+		return cli_status_fail(cli, status, "pair");
+	if (status != MGMT_STATUS_SUCCESS)
+		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, status,
+				"pair %s: hci%u cannot be made ready (%s)", a,
+				p->index, cli_status_name(status));
 
 	pair_device(cli->client, p, &res);
 	switch (res.outcome) {

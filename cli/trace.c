@@ -84,21 +84,17 @@ static const struct mgmt_addr *event_addr(const struct mgmt_event *ev)
 	return NULL;
 }
 
-void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
+/* What an event says beyond its name and address, after a space ("" when
+ * nothing). One case per event kind. */
+static void event_detail(const struct mgmt_event *ev, char *detail, size_t size)
 {
-	const struct mgmt_addr *addr = event_addr(ev);
-	char a[BT_ADDR_STRLEN] = "", detail[256] = "";
 	const char *opname;
-
-	if (addr)
-		bt_addr_format(&addr->bdaddr, a);
 
 	switch ((enum mgmt_event_code)ev->code) {
 	case MGMT_EV_CMD_COMPLETE:
 	case MGMT_EV_CMD_STATUS:
 		opname = mgmt_opcode_str(ev->cmd.opcode);
-		snprintf(detail, sizeof(detail),
-			 " %s (0x%04x) status 0x%02x (%s)",
+		snprintf(detail, size, " %s (0x%04x) status 0x%02x (%s)",
 			 opname ? opname : "?", ev->cmd.opcode, ev->cmd.status,
 			 cli_status_name(ev->cmd.status));
 		break;
@@ -106,49 +102,48 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 		char s[200];
 
 		cli_settings_str(ev->new_settings.settings, s, sizeof(s));
-		snprintf(detail, sizeof(detail), " %s", s);
+		snprintf(detail, size, " %s", s);
 		break;
 	}
 	case MGMT_EV_NEW_LINK_KEY:
-		snprintf(detail, sizeof(detail), " type %s, store hint %u",
+		snprintf(detail, size, " type %s, store hint %u",
 			 key_type_name(ev->new_link_key.key.type),
 			 ev->new_link_key.store_hint);
 		break;
 	case MGMT_EV_DEVICE_DISCONNECTED:
-		snprintf(detail, sizeof(detail), " reason %s",
+		snprintf(detail, size, " reason %s",
 			 disconnect_reason(ev->disconnected.reason));
 		break;
 	case MGMT_EV_CONNECT_FAILED:
-		snprintf(detail, sizeof(detail), " status 0x%02x (%s)",
+		snprintf(detail, size, " status 0x%02x (%s)",
 			 ev->connect_failed.status,
 			 cli_status_name(ev->connect_failed.status));
 		break;
 	case MGMT_EV_PIN_CODE_REQUEST:
-		snprintf(detail, sizeof(detail), "%s",
+		snprintf(detail, size, "%s",
 			 ev->pin_request.secure ? " secure (16-byte PIN)" : "");
 		break;
 	case MGMT_EV_USER_CONFIRM_REQUEST:
-		snprintf(detail, sizeof(detail), " %06u%s",
-			 ev->confirm_request.value,
+		snprintf(detail, size, " %06u%s", ev->confirm_request.value,
 			 ev->confirm_request.confirm_hint ? " (just works)" :
 							    "");
 		break;
 	case MGMT_EV_AUTH_FAILED:
-		snprintf(detail, sizeof(detail), " status 0x%02x (%s)",
+		snprintf(detail, size, " status 0x%02x (%s)",
 			 ev->auth_failed.status,
 			 cli_status_name(ev->auth_failed.status));
 		break;
 	case MGMT_EV_PASSKEY_NOTIFY:
-		snprintf(detail, sizeof(detail), " %06u entered %u",
+		snprintf(detail, size, " %06u entered %u",
 			 ev->passkey_notify.passkey,
 			 ev->passkey_notify.entered);
 		break;
 	case MGMT_EV_DEVICE_FOUND:
-		snprintf(detail, sizeof(detail), " rssi %d flags 0x%x",
+		snprintf(detail, size, " rssi %d flags 0x%x",
 			 ev->device_found.rssi, ev->device_found.flags);
 		break;
 	case MGMT_EV_DISCOVERING:
-		snprintf(detail, sizeof(detail), " %s",
+		snprintf(detail, size, " %s",
 			 ev->discovering.discovering ? "started" : "stopped");
 		break;
 	case MGMT_EV_INDEX_ADDED:
@@ -158,6 +153,16 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 	case MGMT_EV_DEVICE_UNPAIRED:
 		break;
 	}
+}
+
+void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
+{
+	const struct mgmt_addr *addr = event_addr(ev);
+	char a[BT_ADDR_STRLEN] = "", detail[256] = "";
+
+	if (addr)
+		bt_addr_format(&addr->bdaddr, a);
+	event_detail(ev, detail, sizeof(detail));
 
 	if (ev->index == MGMT_INDEX_NONE)
 		snprintf(buf, size, "%s%s%s%s", cli_event_name(ev->code),
