@@ -59,7 +59,7 @@ DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/n
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 	mgmt/monitor.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c serial/conf.c keystore/keystore.c \
-	lib/time.c
+	lib/time.c lib/file.c
 # The pairing policy: the one place a PIN, confirmation or passkey answer
 # is chosen and sent.
 MGMT_SRC += mgmt/policy.c
@@ -67,7 +67,8 @@ CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/p
 	cli/controller.c cli/pair.c cli/monitor.c \
 	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c \
 	cli/status.c cli/serial.c cli/progress.c
-TESTS := addr wire client pair cli keystore sdp bridge eir doctor serial time
+TESTS := addr wire client pair cli keystore sdp bridge eir doctor serial time \
+	file
 TESTS += policy
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
@@ -105,11 +106,13 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/tests/fake_kernel.o \
 # The suites of lib/, keystore/ and rfcomm/ link only their folder and what
 # it stands on: a dependency on mgmt/client.c or cli/ fails to link.
 $(BUILD)/tests/check_time: $(BUILD)/lib/time.o
+$(BUILD)/tests/check_file: $(BUILD)/lib/file.o
 $(BUILD)/tests/check_keystore: $(BUILD)/keystore/keystore.o \
-	$(BUILD)/mgmt/addr.o
+	$(BUILD)/mgmt/addr.o $(BUILD)/lib/file.o
 $(BUILD)/tests/check_sdp: $(BUILD)/rfcomm/sdp.o $(BUILD)/lib/time.o
 $(BUILD)/tests/check_bridge: $(BUILD)/rfcomm/rfcomm.o $(BUILD)/lib/time.o
-$(BUILD)/tests/check_time $(BUILD)/tests/check_keystore \
+$(BUILD)/tests/check_time $(BUILD)/tests/check_file \
+		$(BUILD)/tests/check_keystore \
 		$(BUILD)/tests/check_sdp $(BUILD)/tests/check_bridge: \
 		$(BUILD)/tests/%: $(BUILD)/tests/%.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lpthread $(LDLIBS)

@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "cli/common.h"
 #include "cli/pin.h"
+#include "lib/file.h"
 #include "mgmt/addr.h"
 
 bool cli_pins_add(struct cli *cli, struct cli_pins *pins, const char *cmd,
@@ -66,9 +67,8 @@ int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 {
 	bool is_stdin = strcmp(path, "-") == 0;
 	const char *shown = is_stdin ? "(standard input)" : path;
-	int fd, ret = CLI_EXIT_OK;
+	int fd, err, ret = CLI_EXIT_OK;
 	struct stat st;
-	ssize_t n;
 
 	t->data = NULL;
 	t->len = 0;
@@ -100,32 +100,23 @@ int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 		cli_warn(cli,
 			 "PIN file %s can be read by others (chmod 600 it)",
 			 shown);
-	/* One byte more than allowed tells a file that is too big. */
-	t->data = calloc(1, CLI_PIN_FILE_MAX + 2);
-	if (!t->data) {
+	err = file_read_fd(fd, CLI_PIN_FILE_MAX, &t->data, &t->len);
+	if (err == -ENOMEM) {
 		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: out of memory",
 			       cmd);
 		goto out;
 	}
-	while (t->len <= CLI_PIN_FILE_MAX) {
-		n = read(fd, t->data + t->len, CLI_PIN_FILE_MAX + 1 - t->len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-				       "%s: cannot read PIN file %s: %s", cmd,
-				       shown, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		t->len += (size_t)n;
-	}
-	if (t->len > CLI_PIN_FILE_MAX) {
+	if (err == -EFBIG) {
 		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
 			       "%s: PIN file %s is over %d bytes: not a PIN "
 			       "file",
 			       cmd, shown, CLI_PIN_FILE_MAX);
+		goto out;
+	}
+	if (err < 0) {
+		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+			       "%s: cannot read PIN file %s: %s", cmd, shown,
+			       strerror(-err));
 		goto out;
 	}
 	if (memchr(t->data, '\0', t->len))

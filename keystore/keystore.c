@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "mgmt/addr.h"
 
 /* An info file is small; anything bigger is not one of bluetoothd's. */
@@ -500,43 +501,8 @@ static int make_dirs(const char *path)
 /* Read a whole small file. -ENOENT if absent. */
 static int read_file(const char *path, char **text, size_t *len)
 {
-	struct stat st;
-	ssize_t n;
-	char *data;
-	int fd, err;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return -EBADMSG;
-	}
-	if (st.st_size > INFO_MAX_SIZE) {
-		close(fd);
-		return -EFBIG;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		close(fd);
-		return -ENOMEM;
-	}
-	n = read(fd, data, (size_t)st.st_size);
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	if (err || n != st.st_size) {
-		free(data);
-		return err ? err : -EIO;
-	}
-	data[n] = '\0';
-	*text = data;
-	*len = (size_t)n;
-	return 0;
+	return file_read_path(path, O_NOFOLLOW, INFO_MAX_SIZE, -EBADMSG, text,
+			      len);
 }
 
 static int fsync_dir(const char *dir)

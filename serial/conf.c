@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "mgmt/addr.h"
 
 /* Room for the tokens of one line: NAME, TARGET and the five keys. */
@@ -325,54 +326,20 @@ out:
 int serial_conf_load(const char *path, struct serial_conf *conf,
 		     struct serial_conf_error *err)
 {
-	struct stat st;
 	char *data;
-	size_t got = 0;
-	int fd, ret;
+	size_t len;
+	int ret;
 
 	conf->entries = NULL;
 	conf->count = 0;
 	err->line = 0;
 	err->msg[0] = '\0';
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return -errno;
-	if (fstat(fd, &st) < 0) {
-		ret = -errno;
-		close(fd);
+	ret = file_read_path(path, O_NOCTTY, SERIAL_CONF_MAX_SIZE, -EFBIG,
+			     &data, &len);
+	if (ret)
 		return ret;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > SERIAL_CONF_MAX_SIZE) {
-		close(fd);
-		return -EFBIG;
-	}
-	data = malloc((size_t)st.st_size + 1);
-	if (!data) {
-		close(fd);
-		return -ENOMEM;
-	}
-	/* Read to the end, bounded: the file may change under us. */
-	for (;;) {
-		ssize_t n = read(fd, data + got, (size_t)st.st_size + 1 - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		got += (size_t)n;
-		if (got > (size_t)st.st_size) {
-			ret = -EFBIG;
-			goto out;
-		}
-	}
-	ret = serial_conf_parse(data, got, conf, err);
-out:
+	ret = serial_conf_parse(data, len, conf, err);
 	free(data);
-	close(fd);
 	return ret;
 }
 

@@ -1,0 +1,181 @@
+/* Reading a small file whole, bounded (lib/file.c). */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lib/file.h"
+
+static char dir[] = "/tmp/check_file.XXXXXX";
+static char path[64];
+
+static void make_dir(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/f", dir);
+}
+
+static void remove_dir(void)
+{
+	char link[80];
+
+	snprintf(link, sizeof(link), "%s/l", dir);
+	unlink(link);
+	unlink(path);
+	rmdir(dir);
+	strcpy(dir, "/tmp/check_file.XXXXXX");
+}
+
+static void write_file(const char *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+	close(fd);
+}
+
+START_TEST(test_reads_whole_file)
+{
+	char *text = NULL;
+	size_t len = 0;
+
+	write_file("a=1\nb=2\n", 8);
+	ck_assert_int_eq(file_read_path(path, 0, 100, -EBADMSG, &text, &len),
+			 0);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_str_eq(text, "a=1\nb=2\n");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_empty_file)
+{
+	char *text = NULL;
+	size_t len = 1;
+
+	write_file("", 0);
+	ck_assert_int_eq(file_read_path(path, 0, 100, -EBADMSG, &text, &len),
+			 0);
+	ck_assert_uint_eq(len, 0);
+	ck_assert_str_eq(text, "");
+	free(text);
+}
+END_TEST
+
+/* At the bound is read; one byte over is too big. */
+START_TEST(test_bound)
+{
+	char buf[101], *text = NULL;
+	size_t len = 0;
+
+	memset(buf, 'x', sizeof(buf));
+	write_file(buf, 100);
+	ck_assert_int_eq(file_read_path(path, 0, 100, -EBADMSG, &text, &len),
+			 0);
+	ck_assert_uint_eq(len, 100);
+	ck_assert_uint_eq(strlen(text), 100);
+	free(text);
+	text = NULL;
+	write_file(buf, 101);
+	ck_assert_int_eq(file_read_path(path, 0, 100, -EBADMSG, &text, &len),
+			 -EFBIG);
+	ck_assert_ptr_null(text);
+}
+END_TEST
+
+START_TEST(test_errors)
+{
+	char link[80], *text = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(file_read_path(path, 0, 100, -EBADMSG, &text, &len),
+			 -ENOENT);
+	/* Not a regular file: the caller's own errno. */
+	ck_assert_int_eq(file_read_path(dir, 0, 100, -EBADMSG, &text, &len),
+			 -EBADMSG);
+	ck_assert_int_eq(file_read_path(dir, 0, 100, -EFBIG, &text, &len),
+			 -EFBIG);
+	/* The caller's open flags apply. */
+	write_file("x", 1);
+	snprintf(link, sizeof(link), "%s/l", dir);
+	ck_assert_int_eq(symlink(path, link), 0);
+	ck_assert_int_eq(file_read_path(link, O_NOFOLLOW, 100, -EBADMSG, &text,
+					&len),
+			 -ELOOP);
+	ck_assert_int_eq(file_read_path(link, 0, 100, -EBADMSG, &text, &len),
+			 0);
+	ck_assert_str_eq(text, "x");
+	free(text);
+}
+END_TEST
+
+/* A pipe: read to its end, at most max bytes. */
+START_TEST(test_pipe)
+{
+	int p[2];
+	char *text = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], "1234\n", 5), 5);
+	close(p[1]);
+	ck_assert_int_eq(file_read_fd(p[0], 10, &text, &len), 0);
+	ck_assert_uint_eq(len, 5);
+	ck_assert_str_eq(text, "1234\n");
+	free(text);
+	close(p[0]);
+
+	text = NULL;
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_int_eq(write(p[1], "12345678901", 11), 11);
+	close(p[1]);
+	ck_assert_int_eq(file_read_fd(p[0], 10, &text, &len), -EFBIG);
+	ck_assert_ptr_null(text);
+	close(p[0]);
+}
+END_TEST
+
+START_TEST(test_read_error)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(file_read_fd(fd, 10, &text, &len), -EISDIR);
+	ck_assert_ptr_null(text);
+	close(fd);
+}
+END_TEST
+
+static Suite *file_suite(void)
+{
+	Suite *s = suite_create("file");
+	TCase *tc = tcase_create("read");
+
+	tcase_add_checked_fixture(tc, make_dir, remove_dir);
+	tcase_add_test(tc, test_reads_whole_file);
+	tcase_add_test(tc, test_empty_file);
+	tcase_add_test(tc, test_bound);
+	tcase_add_test(tc, test_errors);
+	tcase_add_test(tc, test_pipe);
+	tcase_add_test(tc, test_read_error);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(file_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
