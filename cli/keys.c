@@ -70,6 +70,23 @@ uint16_t cli_present_index(const struct cli_present *p, const bdaddr_t *addr)
 	return MGMT_INDEX_NONE;
 }
 
+void cli_key_json(struct cli *cli, const struct cli_present *present,
+		  const struct keystore_entry *e)
+{
+	const char *type = mgmt_key_type_str(e->key.type);
+	char c[BT_ADDR_STRLEN], d[BT_ADDR_STRLEN];
+	struct json j;
+
+	json_begin(&j, "key");
+	json_index(&j, cli_present_index(present, &e->controller));
+	json_str(&j, "controller", bt_addr_format(&e->controller, c));
+	json_str(&j, "address", bt_addr_format(&e->key.addr.bdaddr, d));
+	json_str_or_null(&j, "name", e->name[0] ? e->name : NULL);
+	json_str(&j, "key_type", type ? type : "unknown");
+	json_int(&j, "pin_length", e->key.pin_len);
+	json_end(cli, &j);
+}
+
 static void warn_file(void *data, const char *path, const char *why)
 {
 	cli_warn(data, "skipping %s: %s", path, why);
@@ -122,25 +139,14 @@ static int keys_list(struct cli *cli, const char *dir)
 		const char *type = mgmt_key_type_str(e->key.type);
 		char c[BT_ADDR_STRLEN], d[BT_ADDR_STRLEN];
 
+		if (cli->json) {
+			cli_key_json(cli, &present, e);
+			continue;
+		}
 		bt_addr_format(&e->controller, c);
 		bt_addr_format(&e->key.addr.bdaddr, d);
-		if (cli->json) {
-			struct json j;
-
-			json_begin(&j, "key");
-			json_index(&j,
-				   cli_present_index(&present, &e->controller));
-			json_str(&j, "controller", c);
-			json_str(&j, "address", d);
-			json_str_or_null(&j, "name",
-					 e->name[0] ? e->name : NULL);
-			json_str(&j, "key_type", type ? type : "unknown");
-			json_int(&j, "pin_length", e->key.pin_len);
-			json_end(cli, &j);
-		} else {
-			cli_print(cli, "%s %s %s key, PIN length %u", c, d,
-				  type ? type : "unknown", e->key.pin_len);
-		}
+		cli_print(cli, "%s %s %s key, PIN length %u", c, d,
+			  type ? type : "unknown", e->key.pin_len);
 	}
 	/* The end of the list, so that an empty store still answers. */
 	if (cli->json) {

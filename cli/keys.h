@@ -23,6 +23,11 @@ void cli_find_present(struct cli *cli, struct cli_present *p);
 /* The index of the controller at addr, or MGMT_INDEX_NONE. */
 uint16_t cli_present_index(const struct cli_present *p, const bdaddr_t *addr);
 
+struct keystore_entry;
+/* A stored key as a JSON "key" event (keys list, status). */
+void cli_key_json(struct cli *cli, const struct cli_present *present,
+		  const struct keystore_entry *e);
+
 /*
  * For "name:PATTERN" (a case-insensitive shell glob), the one device of the
  * key store in dir (of the controller ctrl, or of any when NULL) whose

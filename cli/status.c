@@ -175,25 +175,13 @@ static int show_keys(struct cli *cli, const char *dir, const bdaddr_t *filter)
 
 		if (filter && !bt_addr_equal(filter, &e->key.addr.bdaddr))
 			continue;
+		if (cli->json) {
+			cli_key_json(cli, &present, e);
+			continue;
+		}
 		bt_addr_format(&e->controller, c);
 		bt_addr_format(&e->key.addr.bdaddr, d);
-		if (cli->json) {
-			struct json j;
-
-			json_begin(&j, "key");
-			json_index(&j,
-				   cli_present_index(&present, &e->controller));
-			json_str(&j, "controller", c);
-			json_str(&j, "address", d);
-			json_str_or_null(&j, "name",
-					 e->name[0] ? e->name : NULL);
-			json_str(&j, "key_type", type ? type : "unknown");
-			json_int(&j, "pin_length", e->key.pin_len);
-			json_end(cli, &j);
-		} else {
-			cli_print(cli, "key %s %s %s", c, d,
-				  type ? type : "unknown");
-		}
+		cli_print(cli, "key %s %s %s", c, d, type ? type : "unknown");
 	}
 	keystore_entries_free(list, n);
 	return CLI_EXIT_OK;
