@@ -140,6 +140,15 @@ static bool named(const struct line *l, const char *name)
 	       memcmp(l->name, name, l->name_len) == 0;
 }
 
+/* Whether l is inside the group name, *in telling whether the lines
+ * before it were: a group line starts or ends it. */
+static bool in_group(const struct line *l, const char *name, bool *in)
+{
+	if (l->kind == LINE_GROUP)
+		*in = named(l, name);
+	return *in;
+}
+
 static int count_groups(const struct line *lines, int n)
 {
 	int count = 0;
@@ -375,9 +384,7 @@ char *keystore_update_text(const char *text, size_t len,
 	/* Where the LinkKey group's last key line is: missing keys go after
 	 * it, before any blank lines that separate the next group. */
 	for (int i = 0; i < n; i++) {
-		if (lines[i].kind == LINE_GROUP)
-			in = named(&lines[i], GROUP);
-		if (in) {
+		if (in_group(&lines[i], GROUP, &in)) {
 			found = true;
 			if (lines[i].kind != LINE_OTHER)
 				group_end = i;
@@ -440,9 +447,7 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len)
 		return NULL;
 	}
 	for (int i = 0; i < n; i++) {
-		if (lines[i].kind == LINE_GROUP)
-			in = named(&lines[i], GROUP);
-		if (in) {
+		if (in_group(&lines[i], GROUP, &in)) {
 			found = true;
 			continue;
 		}

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -68,4 +69,16 @@ int file_read_path(const char *path, int flags, size_t max, int not_regular,
 		err = file_read_fd(fd, max, text, len);
 	close(fd);
 	return err;
+}
+
+ssize_t file_recv(int fd, void *buf, size_t len, int flags)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, len, flags);
+
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
 }

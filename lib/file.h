@@ -1,12 +1,13 @@
 /*
- * Reading a small file whole, bounded: the key store's info files, the
- * serial devices' file and PIN files. Functions return 0 or -errno and
- * never print.
+ * Reading a small file whole, bounded (the key store's info files, the
+ * serial devices' file, PIN files), and a socket without blocking.
+ * Functions return 0, a count, or -errno and never print.
  */
 #ifndef BTPAIR_LIB_FILE_H
 #define BTPAIR_LIB_FILE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /*
  * Read fd to its end into a new buffer (*text, NUL-terminated, *len bytes
@@ -25,5 +26,9 @@ int file_read_fd(int fd, size_t max, char **text, size_t *len);
  */
 int file_read_path(const char *path, int flags, size_t max, int not_regular,
 		   char **text, size_t *len);
+
+/* recv(2), again after EINTR: the count (0 at the end), or -errno
+ * (-EAGAIN when a non-blocking socket has nothing now). */
+ssize_t file_recv(int fd, void *buf, size_t len, int flags);
 
 #endif

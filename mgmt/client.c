@@ -42,16 +42,16 @@ int mgmt_socket_grow_rcvbuf(int fd, int bytes)
 	return 0;
 }
 
-int mgmt_open_control_socket(void)
+int mgmt_open_hci_channel(unsigned short channel, int flags)
 {
 	struct sockaddr_hci addr = {
 		.hci_family = AF_BLUETOOTH,
 		.hci_dev = HCI_DEV_NONE,
-		.hci_channel = HCI_CHANNEL_CONTROL,
+		.hci_channel = channel,
 	};
 	int fd, err;
 
-	fd = socket(PF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC, BTPROTO_HCI);
+	fd = socket(PF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | flags, BTPROTO_HCI);
 	if (fd < 0)
 		return -errno;
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
@@ -59,9 +59,17 @@ int mgmt_open_control_socket(void)
 		close(fd);
 		return err;
 	}
+	return fd;
+}
+
+int mgmt_open_control_socket(void)
+{
+	int fd = mgmt_open_hci_channel(HCI_CHANNEL_CONTROL, 0);
+
 	/* Too small a buffer is no reason to fail: the default works, only
 	 * less well under a flood. */
-	mgmt_socket_grow_rcvbuf(fd, MGMT_CLIENT_RCVBUF);
+	if (fd >= 0)
+		mgmt_socket_grow_rcvbuf(fd, MGMT_CLIENT_RCVBUF);
 	return fd;
 }
 

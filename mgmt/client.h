@@ -57,6 +57,10 @@ int mgmt_socket_grow_rcvbuf(int fd, int bytes);
  */
 int mgmt_open_control_socket(void);
 
+/* A raw HCI socket bound to channel (HCI_CHANNEL_CONTROL, _MONITOR) of no
+ * controller, with extra socket() flags (SOCK_NONBLOCK); the fd or -errno. */
+int mgmt_open_hci_channel(unsigned short channel, int flags);
+
 /* Take ownership of fd (closed by mgmt_client_free). NULL on ENOMEM. */
 struct mgmt_client *mgmt_client_new(int fd);
 void mgmt_client_free(struct mgmt_client *c);

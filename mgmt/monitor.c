@@ -8,6 +8,8 @@
 #include <bluetooth/bluetooth.h>
 #include <bluetooth/hci.h>
 
+#include "lib/file.h"
+#include "mgmt/client.h"
 #include "mgmt/wire.h"
 
 #ifndef HCI_CHANNEL_MONITOR
@@ -65,23 +67,7 @@ int mon_decode(const uint8_t *msg, size_t len, struct mon_socket *out)
 
 int mon_open(void)
 {
-	struct sockaddr_hci addr = {
-		.hci_family = AF_BLUETOOTH,
-		.hci_dev = HCI_DEV_NONE,
-		.hci_channel = HCI_CHANNEL_MONITOR,
-	};
-	int fd, err;
-
-	fd = socket(PF_BLUETOOTH, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    BTPROTO_HCI);
-	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
-		err = -errno;
-		close(fd);
-		return err;
-	}
-	return fd;
+	return mgmt_open_hci_channel(HCI_CHANNEL_MONITOR, SOCK_NONBLOCK);
 }
 
 int mon_collect(int fd, struct mon_socket *out, size_t max, size_t *count,
@@ -94,15 +80,13 @@ int mon_collect(int fd, struct mon_socket *out, size_t max, size_t *count,
 	*bad = 0;
 	for (;;) {
 		struct mon_socket s;
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+		ssize_t n = file_recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		int kind;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			return 0;
 		if (n < 0)
-			return -errno;
+			return (int)n;
 		if (n == 0)
 			return 0; /* a test's peer closed: nothing more */
 		kind = mon_decode(buf, (size_t)n, &s);

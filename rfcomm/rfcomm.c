@@ -12,6 +12,7 @@
 
 #include <bluetooth/rfcomm.h>
 
+#include "lib/file.h"
 #include "lib/time.h"
 
 /* Backoff between retries of a busy connect, doubling up to the cap. */
@@ -469,16 +470,14 @@ static int drain_socket(int sock, int out, struct down *d,
 	size_t round = 0;
 
 	while (round < BRIDGE_ROUND_MAX && !d->p.len) {
-		ssize_t n = recv(sock, d->p.buf, BRIDGE_BUF, MSG_DONTWAIT);
+		ssize_t n = file_recv(sock, d->p.buf, BRIDGE_BUF, MSG_DONTWAIT);
 		int err;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		if (n == -EAGAIN)
 			return 0;
 		if (n < 0)
 			/* The peer went away: what it sent is out. */
-			return link_gone(-errno) ? 1 : -errno;
+			return link_gone((int)n) ? 1 : (int)n;
 		if (n == 0)
 			return 1;
 		if (o->drop_full)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -153,6 +154,26 @@ START_TEST(test_read_error)
 }
 END_TEST
 
+/* A socket without blocking: nothing yet, data, then the end. */
+START_TEST(test_recv)
+{
+	int sv[2];
+	char buf[8];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(file_recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT),
+			 -EAGAIN);
+	ck_assert_int_eq(write(sv[1], "abc", 3), 3);
+	ck_assert_int_eq(file_recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT), 3);
+	ck_assert_int_eq(memcmp(buf, "abc", 3), 0);
+	close(sv[1]);
+	ck_assert_int_eq(file_recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT), 0);
+	close(sv[0]);
+	ck_assert_int_eq(file_recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT),
+			 -EBADF);
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
 	Suite *s = suite_create("file");
@@ -165,6 +186,7 @@ static Suite *file_suite(void)
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_pipe);
 	tcase_add_test(tc, test_read_error);
+	tcase_add_test(tc, test_recv);
 	suite_add_tcase(s, tc);
 	return s;
 }
