@@ -878,47 +878,35 @@ static void check_mode(struct doctor *d, const char *path, mode_t want)
 	       (unsigned int)(st.st_mode & 07777), (unsigned int)want);
 }
 
+static int check_entry_modes(void *data, const char *cdir, const bdaddr_t *ctrl,
+			     const char *name)
+{
+	struct doctor *d = data;
+	char ddir[PATH_MAX], info[PATH_MAX + 8];
+	bdaddr_t a;
+
+	(void)ctrl;
+	if (!name) {
+		check_mode(d, cdir, 0700);
+		return 0;
+	}
+	if (bt_addr_parse(name, &a) < 0 ||
+	    (size_t)snprintf(ddir, sizeof(ddir), "%s/%s", cdir, name) >=
+		    sizeof(ddir))
+		return 0;
+	snprintf(info, sizeof(info), "%s/info", ddir);
+	check_mode(d, ddir, 0700);
+	check_mode(d, info, 0600);
+	return 0;
+}
+
 /* The store's directories and files: DIR, DIR/<ctrl>, DIR/<ctrl>/<dev>,
- * DIR/<ctrl>/<dev>/info. */
+ * DIR/<ctrl>/<dev>/info. A directory that cannot be read is the keystore
+ * check's to report. */
 static void check_store_modes(struct doctor *d)
 {
-	struct dirent *ce;
-	DIR *top;
-
 	check_mode(d, d->keystore, 0700);
-	top = opendir(d->keystore);
-	if (!top)
-		return;
-	while ((ce = readdir(top))) {
-		char cdir[PATH_MAX];
-		struct dirent *de;
-		bdaddr_t a;
-		DIR *cd;
-
-		if (bt_addr_parse(ce->d_name, &a) < 0)
-			continue;
-		if ((size_t)snprintf(cdir, sizeof(cdir), "%s/%s", d->keystore,
-				     ce->d_name) >= sizeof(cdir))
-			continue;
-		check_mode(d, cdir, 0700);
-		cd = opendir(cdir);
-		if (!cd)
-			continue;
-		while ((de = readdir(cd))) {
-			char ddir[PATH_MAX], info[PATH_MAX + 8];
-
-			if (bt_addr_parse(de->d_name, &a) < 0)
-				continue;
-			if ((size_t)snprintf(ddir, sizeof(ddir), "%s/%s", cdir,
-					     de->d_name) >= sizeof(ddir))
-				continue;
-			snprintf(info, sizeof(info), "%s/info", ddir);
-			check_mode(d, ddir, 0700);
-			check_mode(d, info, 0600);
-		}
-		closedir(cd);
-	}
-	closedir(top);
+	keystore_walk(d->keystore, NULL, check_entry_modes, d);
 }
 
 struct bad_files {

@@ -714,24 +714,16 @@ static int next_entry(DIR *d, struct dirent **de)
 	return errno ? -errno : 0;
 }
 
-int keystore_list(const char *dir, const bdaddr_t *ctrl,
-		  struct keystore_entry **entries, size_t *count,
-		  keystore_warn_fn warn, void *data)
+int keystore_walk(const char *dir, const bdaddr_t *ctrl, keystore_walk_fn fn,
+		  void *data)
 {
-	struct keystore_entry *list = NULL;
-	size_t n = 0, cap = 0;
 	struct dirent *ce;
 	DIR *top;
 	int err;
 
 	top = opendir(dir);
-	if (!top) {
-		if (errno != ENOENT)
-			return -errno;
-		*entries = NULL;
-		*count = 0;
-		return 0;
-	}
+	if (!top)
+		return errno == ENOENT ? 0 : -errno;
 	while ((err = next_entry(top, &ce)) == 1) {
 		char cdir[PATH_MAX];
 		struct dirent *de;
@@ -745,6 +737,9 @@ int keystore_list(const char *dir, const bdaddr_t *ctrl,
 		if ((size_t)snprintf(cdir, sizeof(cdir), "%s/%s", dir,
 				     ce->d_name) >= sizeof(cdir))
 			continue;
+		err = fn(data, cdir, &c, NULL);
+		if (err)
+			break;
 		cd = opendir(cdir);
 		if (!cd) {
 			/* Gone since, or a file by that name: no keys there.
@@ -755,8 +750,7 @@ int keystore_list(const char *dir, const bdaddr_t *ctrl,
 			break;
 		}
 		while ((err = next_entry(cd, &de)) == 1) {
-			err = list_device(cdir, &c, de->d_name, &list, &n, &cap,
-					  warn, data);
+			err = fn(data, cdir, &c, de->d_name);
 			if (err)
 				break;
 		}
@@ -765,14 +759,42 @@ int keystore_list(const char *dir, const bdaddr_t *ctrl,
 			break;
 	}
 	closedir(top);
+	return err;
+}
+
+struct lister {
+	struct keystore_entry *list;
+	size_t n, cap;
+	keystore_warn_fn warn;
+	void *data;
+};
+
+static int list_one(void *data, const char *cdir, const bdaddr_t *ctrl,
+		    const char *name)
+{
+	struct lister *l = data;
+
+	if (!name)
+		return 0;
+	return list_device(cdir, ctrl, name, &l->list, &l->n, &l->cap, l->warn,
+			   l->data);
+}
+
+int keystore_list(const char *dir, const bdaddr_t *ctrl,
+		  struct keystore_entry **entries, size_t *count,
+		  keystore_warn_fn warn, void *data)
+{
+	struct lister l = { .warn = warn, .data = data };
+	int err = keystore_walk(dir, ctrl, list_one, &l);
+
 	if (err) {
-		keystore_entries_free(list, n);
+		keystore_entries_free(l.list, l.n);
 		return err;
 	}
-	if (n)
-		qsort(list, n, sizeof(*list), cmp_entry);
-	*entries = list;
-	*count = n;
+	if (l.n)
+		qsort(l.list, l.n, sizeof(*l.list), cmp_entry);
+	*entries = l.list;
+	*count = l.n;
 	return 0;
 }
 

@@ -79,6 +79,17 @@ struct keystore_entry {
 int keystore_list(const char *dir, const bdaddr_t *ctrl,
 		  struct keystore_entry **entries, size_t *count,
 		  keystore_warn_fn warn, void *data);
+/*
+ * Visit the store in dir, of one controller (ctrl) or of all (ctrl NULL):
+ * fn with name NULL for each controller directory cdir (DIR/<ctrl>), then
+ * with the name of each entry in it. A non-zero return of fn ends the walk
+ * and is returned; otherwise 0, or -errno when a directory cannot be read
+ * (a missing store is an empty one).
+ */
+typedef int (*keystore_walk_fn)(void *data, const char *cdir,
+				const bdaddr_t *ctrl, const char *name);
+int keystore_walk(const char *dir, const bdaddr_t *ctrl, keystore_walk_fn fn,
+		  void *data);
 /* Wipe the keys of a list from keystore_list (NULL included) and free it. */
 void keystore_entries_free(struct keystore_entry *entries, size_t count);
 

@@ -357,6 +357,60 @@ START_TEST(test_save_list_remove)
 }
 END_TEST
 
+struct visits {
+	int dirs, entries, stop_after;
+};
+
+static int visit(void *data, const char *cdir, const bdaddr_t *ctrl,
+		 const char *name)
+{
+	struct visits *v = data;
+	char a[BT_ADDR_STRLEN];
+
+	/* cdir is DIR/<ctrl>, ctrl its address. */
+	ck_assert_str_eq(strrchr(cdir, '/') + 1, bt_addr_format(ctrl, a));
+	if (name)
+		v->entries++;
+	else
+		v->dirs++;
+	return v->stop_after && v->dirs + v->entries == v->stop_after ? 7 : 0;
+}
+
+/* The walk visits each controller directory, then each entry in it; one
+ * controller's only with ctrl; fn's non-zero return ends it. */
+START_TEST(test_walk)
+{
+	struct mgmt_link_key k1 = key("98:D3:31:F5:1A:2B", 0, 4);
+	struct mgmt_link_key k2 = key("00:11:22:33:44:55", 8, 0);
+	struct visits v = { 0 };
+	bdaddr_t ctrl, other;
+	char path[256];
+
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:01:00:01", &other), 0);
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k1), 0);
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k2), 0);
+	ck_assert_int_eq(keystore_save(dir, &other, &k1), 0);
+	/* Not a controller's: skipped. */
+	snprintf(path, sizeof(path), "%s/settings", dir);
+	write_text(path, "x");
+
+	ck_assert_int_eq(keystore_walk(dir, NULL, visit, &v), 0);
+	ck_assert_int_eq(v.dirs, 2);
+	ck_assert_int_ge(v.entries, 3);
+	v = (struct visits){ 0 };
+	ck_assert_int_eq(keystore_walk(dir, &other, visit, &v), 0);
+	ck_assert_int_eq(v.dirs, 1);
+	v = (struct visits){ .stop_after = 2 };
+	ck_assert_int_eq(keystore_walk(dir, NULL, visit, &v), 7);
+	ck_assert_int_eq(v.dirs + v.entries, 2);
+	snprintf(path, sizeof(path), "%s/none", dir);
+	v = (struct visits){ 0 };
+	ck_assert_int_eq(keystore_walk(path, NULL, visit, &v), 0);
+	ck_assert_int_eq(v.dirs + v.entries, 0);
+}
+END_TEST
+
 START_TEST(test_save_keeps_bluetoothd_groups_and_remove_keeps_file)
 {
 	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
@@ -946,6 +1000,7 @@ static Suite *keystore_suite(void)
 
 	tcase_add_checked_fixture(disk, make_dir, remove_dir);
 	tcase_add_test(disk, test_save_list_remove);
+	tcase_add_test(disk, test_walk);
 	tcase_add_test(disk,
 		       test_save_keeps_bluetoothd_groups_and_remove_keeps_file);
 	tcase_add_test(disk, test_malformed_file_skipped_and_never_rewritten);
