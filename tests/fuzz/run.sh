@@ -1,5 +1,5 @@
 #!/bin/bash
-# Run each libFuzzer target for FUZZ_SECONDS (default 60) from its committed
+# Run each libFuzzer target for FUZZ_SECONDS (default 30) from its committed
 # seed corpus (tests/fuzz/corpus/NAME, never written to: new inputs go under
 # build-fuzz/runs/NAME). Any crash, sanitizer report, leak or timeout fails
 # the target; its log and the input that did it are kept there.
@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/../.."
 bindir=$1
 shift
-secs=${FUZZ_SECONDS:-60}
+secs=${FUZZ_SECONDS:-30}
 runs=build-fuzz/runs
 passed=0
 failed=0
