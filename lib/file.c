@@ -17,8 +17,9 @@ int file_read_fd(int fd, size_t max, char **text, size_t *len)
 	int err = 0;
 
 	/* One byte more than may come tells a file that is too big, or that
-	 * grew under us. */
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size >= 0 &&
+	 * grew under us. A size of 0 may be a /proc or /sys file, whose size
+	 * says nothing: it gets max like a pipe. */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
 	    (size_t)st.st_size < max)
 		cap = (size_t)st.st_size + 1;
 	buf = malloc(cap + 1);

@@ -12,7 +12,7 @@
 /*
  * Read fd to its end into a new buffer (*text, NUL-terminated, *len bytes
  * before the NUL; free it with free()). A regular file's size at the start
- * sizes the buffer; a pipe gets max bytes. -EFBIG when fd holds more than
+ * sizes the buffer; a pipe, or a file of size 0 (/proc), gets max bytes. -EFBIG when fd holds more than
  * max bytes, or a regular file grew while it was read; -ENOMEM; -errno of a
  * failed read. On an error nothing is returned and what was read is wiped
  * (it may be a PIN).

@@ -141,6 +141,22 @@ START_TEST(test_pipe)
 }
 END_TEST
 
+/* A /proc file says size 0 and has more: read as a pipe is. */
+START_TEST(test_proc_file)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int fd = open("/proc/self/status", O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(file_read_fd(fd, 65536, &text, &len), 0);
+	ck_assert_uint_gt(len, 0);
+	ck_assert_ptr_nonnull(strstr(text, "Name:"));
+	free(text);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_read_error)
 {
 	char *text = NULL;
@@ -185,6 +201,7 @@ static Suite *file_suite(void)
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_pipe);
+	tcase_add_test(tc, test_proc_file);
 	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_recv);
 	suite_add_tcase(s, tc);
