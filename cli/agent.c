@@ -617,15 +617,9 @@ static bool parse_agent(struct cli *cli, int argc, char *argv[],
 /* -i: the one controller to serve (default: every one, as they come). */
 static bool parse_index(struct cli *cli, struct agent *ag)
 {
-	if (!cli->index_arg)
-		return true;
-	if (!cli_parse_index(cli->index_arg, &ag->only_index)) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "invalid controller '%s' (expected hciN or N)",
-			 cli->index_arg);
+	if (!cli_index_arg(cli, &ag->only_index))
 		return false;
-	}
-	ag->only_one = true;
+	ag->only_one = cli->index_arg != NULL;
 	return true;
 }
 

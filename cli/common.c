@@ -57,6 +57,16 @@ bool cli_parse_index(const char *arg, uint16_t *out)
 	return true;
 }
 
+bool cli_index_arg(struct cli *cli, uint16_t *index)
+{
+	if (!cli->index_arg || cli_parse_index(cli->index_arg, index))
+		return true;
+	cli_fail(cli, CLI_EXIT_USAGE, -1,
+		 "invalid controller '%s' (expected hciN or N)",
+		 cli->index_arg);
+	return false;
+}
+
 int cli_open(struct cli *cli, const char *cmd)
 {
 	int fd = mgmt_open_control_socket();
@@ -229,10 +239,8 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 	uint16_t count, wanted = 0;
 	int ret;
 
-	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"invalid controller '%s' (expected hciN or N)",
-				cli->index_arg);
+	if (!cli_index_arg(cli, &wanted))
+		return CLI_EXIT_USAGE;
 
 	ret = cli_call(cli, cmd, MGMT_OP_READ_INDEX_LIST, MGMT_INDEX_NONE, NULL,
 		       0, NULL, rp, sizeof(rp), &rp_len);

@@ -18,6 +18,9 @@ bool cli_parse_uint(const char *arg, unsigned long min, unsigned long max,
 		    unsigned long *out);
 /* Parse "hciN" or "N"; false on anything else. */
 bool cli_parse_index(const char *arg, uint16_t *out);
+/* -i, when given, parsed into *index (left as it is without -i); false
+ * after reporting a usage error. */
+bool cli_index_arg(struct cli *cli, uint16_t *index);
 
 /*
  * Open the management socket and make cli->client. Returns CLI_EXIT_OK, or

@@ -85,11 +85,8 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 		if (cli->index_arg) {
 			uint16_t wanted;
 
-			if (!cli_parse_index(cli->index_arg, &wanted))
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"invalid controller '%s' "
-						"(expected hciN or N)",
-						cli->index_arg);
+			if (!cli_index_arg(cli, &wanted))
+				return CLI_EXIT_USAGE;
 			if (wanted != index)
 				continue;
 		}

@@ -1383,10 +1383,8 @@ int cmd_doctor(struct cli *cli, int argc, char *argv[])
 			return CLI_EXIT_USAGE;
 		have_dev = true;
 	}
-	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"invalid controller '%s' (expected hciN or N)",
-				cli->index_arg);
+	if (!cli_index_arg(cli, &wanted))
+		return CLI_EXIT_USAGE;
 
 	d = calloc(1, sizeof(*d));
 	if (!d)

@@ -88,10 +88,8 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 			break;
 		}
 	}
-	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"invalid controller '%s' (expected hciN or N)",
-				cli->index_arg);
+	if (!cli_index_arg(cli, &wanted))
+		return CLI_EXIT_USAGE;
 	/* The kernel would let a user's socket in and then show it nothing
 	 * of pairing: a monitor that watches in vain must say so. */
 	if (!cli_has_net_admin())

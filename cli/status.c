@@ -43,10 +43,8 @@ static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
 	if (mgmt_rp_index_list_decode(rp, rp_len, all, 1024, &n) < 0)
 		return cli_client_fail(cli, -EBADMSG, "status");
 	*count = 0;
-	if (cli->index_arg && !cli_parse_index(cli->index_arg, &wanted))
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"invalid controller '%s' (expected hciN or N)",
-				cli->index_arg);
+	if (!cli_index_arg(cli, &wanted))
+		return CLI_EXIT_USAGE;
 	for (uint16_t i = 0; i < n && i < 1024; i++) {
 		uint16_t index = all[i];
 
