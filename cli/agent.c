@@ -561,14 +561,10 @@ static bool agent_option(struct cli *cli, struct agent *ag, int opt,
 		ag->once = true;
 		return true;
 	case 't':
-		if (!cli_parse_uint(optarg, 1, 31536000, timeout_s)) {
-			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "agent: --timeout takes a number of seconds, "
-				 "not '%s'",
-				 optarg);
-			return false;
-		}
-		return true;
+		return cli_uint_arg(cli, optarg, 1, 31536000, timeout_s,
+				    "agent: --timeout takes a number of "
+				    "seconds, not '%s'",
+				    optarg);
 	case 'K':
 		ag->keystore = optarg;
 		return true;

@@ -2,6 +2,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,19 @@ bool cli_parse_uint(const char *arg, unsigned long min, unsigned long max,
 		return false;
 	*out = v;
 	return true;
+}
+
+bool cli_uint_arg(struct cli *cli, const char *arg, unsigned long min,
+		  unsigned long max, unsigned long *out, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (cli_parse_uint(arg, min, max, out))
+		return true;
+	va_start(ap, fmt);
+	cli_vfail(cli, CLI_EXIT_USAGE, -1, fmt, ap);
+	va_end(ap);
+	return false;
 }
 
 bool cli_parse_index(const char *arg, uint16_t *out)
@@ -382,11 +396,9 @@ int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
 bool cli_parse_timeout(struct cli *cli, const char *cmd, const char *arg,
 		       unsigned long *seconds)
 {
-	if (cli_parse_uint(arg, 1, 86400, seconds))
-		return true;
-	cli_fail(cli, CLI_EXIT_USAGE, -1,
-		 "%s: --timeout takes 1 to 86400 seconds, not '%s'", cmd, arg);
-	return false;
+	return cli_uint_arg(cli, arg, 1, 86400, seconds,
+			    "%s: --timeout takes 1 to 86400 seconds, not '%s'",
+			    cmd, arg);
 }
 
 bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
@@ -394,11 +406,9 @@ bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 {
 	unsigned long v;
 
-	if (!cli_parse_uint(arg, 1, 30, &v)) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "%s: --channel takes 1 to 30, not '%s'", cmd, arg);
+	if (!cli_uint_arg(cli, arg, 1, 30, &v,
+			  "%s: --channel takes 1 to 30, not '%s'", cmd, arg))
 		return false;
-	}
 	*channel = (uint8_t)v;
 	return true;
 }

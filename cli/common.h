@@ -16,6 +16,13 @@ bool cli_parse_addr(struct cli *cli, const char *cmd, const char *arg,
 /* Parse a decimal number in [min, max]; false on anything else. */
 bool cli_parse_uint(const char *arg, unsigned long min, unsigned long max,
 		    unsigned long *out);
+/*
+ * Parse a number argument in [min, max] as cli_parse_uint does; on anything
+ * else report fmt as a usage error and return false.
+ */
+bool cli_uint_arg(struct cli *cli, const char *arg, unsigned long min,
+		  unsigned long max, unsigned long *out, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
 /* Parse "hciN" or "N"; false on anything else. */
 bool cli_parse_index(const char *arg, uint16_t *out);
 /* -i, when given, parsed into *index (left as it is without -i); false

@@ -79,11 +79,11 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 		case CLI_OPT_EXIT:
 			return ret;
 		case 't':
-			if (!cli_parse_uint(optarg, 1, 31536000, &timeout_s))
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"monitor: --timeout takes a "
-						"number of seconds, not '%s'",
-						optarg);
+			if (!cli_uint_arg(cli, optarg, 1, 31536000, &timeout_s,
+					  "monitor: --timeout takes a number "
+					  "of seconds, not '%s'",
+					  optarg))
+				return CLI_EXIT_USAGE;
 			have_timeout = true;
 			break;
 		}

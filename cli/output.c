@@ -219,13 +219,21 @@ void json_end(struct cli *cli, struct json *j)
 
 int cli_fail(struct cli *cli, int code, int status, const char *fmt, ...)
 {
-	char msg[1024];
 	va_list ap;
 
-	cli_progress_end();
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	code = cli_vfail(cli, code, status, fmt, ap);
 	va_end(ap);
+	return code;
+}
+
+int cli_vfail(struct cli *cli, int code, int status, const char *fmt,
+	      va_list ap)
+{
+	char msg[1024];
+
+	cli_progress_end();
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 
 	if (status >= 0)
 		fprintf(stderr, "%s: %s [mgmt status 0x%02x]\n", cli->prog, msg,

@@ -2,6 +2,7 @@
 #ifndef BTPAIR_CLI_OUTPUT_H
 #define BTPAIR_CLI_OUTPUT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -18,6 +19,8 @@ const char *cli_exit_code_name(int code);
  */
 int cli_fail(struct cli *cli, int code, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+int cli_vfail(struct cli *cli, int code, int status, const char *fmt,
+	      va_list ap) __attribute__((format(printf, 4, 0)));
 
 /* A warning on stderr ("btpair: warning: ..."), even with --quiet. */
 void cli_warn(struct cli *cli, const char *fmt, ...)

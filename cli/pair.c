@@ -540,11 +540,9 @@ static bool parse_pair(struct cli *cli, int argc, char *argv[],
 		case CLI_OPT_EXIT:
 			return false;
 		case 'k':
-			if (!cli_parse_uint(optarg, 0, 999999, &v)) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "pair: --passkey takes 0 to 999999");
+			if (!cli_uint_arg(cli, optarg, 0, 999999, &v,
+					  "pair: --passkey takes 0 to 999999"))
 				return false;
-			}
 			o->p.have_passkey = true;
 			o->p.passkey = (uint32_t)v;
 			break;

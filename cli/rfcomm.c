@@ -916,11 +916,9 @@ static bool parse_bind(struct cli *cli, int argc, char *argv[],
 				return false;
 			break;
 		case 'd':
-			if (!cli_parse_uint(optarg, 0, 255, &o->num)) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "bind: --dev takes 0 to 255");
+			if (!cli_uint_arg(cli, optarg, 0, 255, &o->num,
+					  "bind: --dev takes 0 to 255"))
 				return false;
-			}
 			break;
 		}
 	}
@@ -1009,11 +1007,11 @@ int cmd_release(struct cli *cli, int argc, char *argv[])
 	       -1)
 		if (opt == CLI_OPT_EXIT)
 			return ret;
-	if (!cli_parse_uint(argv[optind], 0, 255, &dev))
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"release: expected a device number 0 to 255, "
-				"not '%s'",
-				argv[optind]);
+	if (!cli_uint_arg(cli, argv[optind], 0, 255, &dev,
+			  "release: expected a device number 0 to 255, not "
+			  "'%s'",
+			  argv[optind]))
+		return CLI_EXIT_USAGE;
 	err = rfcomm_release_dev((int)dev);
 	if (err == -EAFNOSUPPORT || err == -EPROTONOSUPPORT)
 		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,

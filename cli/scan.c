@@ -292,11 +292,11 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 		case CLI_OPT_EXIT:
 			return ret;
 		case 'd':
-			if (!cli_parse_uint(optarg, 1, 3600, &duration))
-				return cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"scan: --duration takes 1 to "
-						"3600 seconds, not '%s'",
-						optarg);
+			if (!cli_uint_arg(cli, optarg, 1, 3600, &duration,
+					  "scan: --duration takes 1 to 3600 "
+					  "seconds, not '%s'",
+					  optarg))
+				return CLI_EXIT_USAGE;
 			break;
 		case 'n':
 			o.pattern = optarg;
