@@ -474,23 +474,12 @@ static int handle(struct agent *ag, const struct mgmt_event *ev)
 
 static int serve_existing(struct agent *ag)
 {
-	uint8_t rp[2 + 2 * 1024], status;
-	uint16_t count, indexes[1024];
-	size_t rp_len;
-	int err, ret;
+	uint16_t count, indexes[CLI_INDEX_LIST_MAX];
+	int ret;
 
-	err = mgmt_client_call(ag->cli->client, MGMT_OP_READ_INDEX_LIST,
-			       MGMT_INDEX_NONE, NULL, 0,
-			       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-			       &status, rp, sizeof(rp), &rp_len);
-	if (err < 0)
-		return cli_client_fail(ag->cli, err, "agent");
-	if (status != MGMT_STATUS_SUCCESS)
-		return cli_status_fail(ag->cli, status, "agent");
-	if (rp_len > sizeof(rp))
-		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
-		return cli_client_fail(ag->cli, -EBADMSG, "agent");
+	ret = cli_read_index_list(ag->cli, "agent", indexes, &count);
+	if (ret)
+		return ret;
 	for (uint16_t i = 0; i < count; i++) {
 		ret = adopt(ag, indexes[i]);
 		if (ret)

@@ -245,16 +245,13 @@ int cli_status_fail(struct cli *cli, uint8_t status, const char *what)
 			cli_status_name(status));
 }
 
-int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
+int cli_read_index_list(struct cli *cli, const char *cmd,
+			uint16_t indexes[static CLI_INDEX_LIST_MAX],
+			uint16_t *count)
 {
-	uint8_t rp[2 + 2 * 1024];
-	uint16_t indexes[1024];
+	uint8_t rp[2 + 2 * CLI_INDEX_LIST_MAX];
 	size_t rp_len;
-	uint16_t count, wanted = 0;
 	int ret;
-
-	if (!cli_index_arg(cli, &wanted))
-		return CLI_EXIT_USAGE;
 
 	ret = cli_call(cli, cmd, MGMT_OP_READ_INDEX_LIST, MGMT_INDEX_NONE, NULL,
 		       0, NULL, rp, sizeof(rp), &rp_len);
@@ -262,8 +259,23 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 		return ret;
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp); /* more controllers than anyone has */
-	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, CLI_INDEX_LIST_MAX,
+				      count) < 0)
 		return cli_client_fail(cli, -EBADMSG, cmd);
+	return CLI_EXIT_OK;
+}
+
+int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
+{
+	uint16_t indexes[CLI_INDEX_LIST_MAX];
+	uint16_t count, wanted = 0;
+	int ret;
+
+	if (!cli_index_arg(cli, &wanted))
+		return CLI_EXIT_USAGE;
+	ret = cli_read_index_list(cli, cmd, indexes, &count);
+	if (ret)
+		return ret;
 
 	if (!cli->index_arg) {
 		if (count == 0)

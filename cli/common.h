@@ -34,6 +34,13 @@ bool cli_index_arg(struct cli *cli, uint16_t *index);
  * the exit code after reporting why not.
  */
 int cli_open(struct cli *cli, const char *cmd);
+/* The most controllers Read Index List is read for. */
+#define CLI_INDEX_LIST_MAX 1024
+/* Read Index List into indexes, as the kernel lists them; reports failures
+ * for cmd. */
+int cli_read_index_list(struct cli *cli, const char *cmd,
+			uint16_t indexes[static CLI_INDEX_LIST_MAX],
+			uint16_t *count);
 /* The controller to use: -i if given and present, else the first one. */
 int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index);
 /* Open, resolve the controller (-i or the first) and read its address. */

@@ -49,9 +49,7 @@ static void print_controller(struct cli *cli, uint16_t index,
 
 int cmd_list(struct cli *cli, int argc, char *argv[])
 {
-	uint8_t rp[2 + 2 * 1024];
-	uint16_t count, indexes[1024];
-	size_t rp_len;
+	uint16_t count, indexes[CLI_INDEX_LIST_MAX];
 	int opt, ret = CLI_EXIT_OK;
 
 	while ((opt = cli_getopt(cli, "list", argc, argv, "", NULL, &ret)) !=
@@ -62,14 +60,9 @@ int cmd_list(struct cli *cli, int argc, char *argv[])
 	if (ret)
 		return ret;
 
-	ret = cli_call(cli, "list", MGMT_OP_READ_INDEX_LIST, MGMT_INDEX_NONE,
-		       NULL, 0, NULL, rp, sizeof(rp), &rp_len);
+	ret = cli_read_index_list(cli, "list", indexes, &count);
 	if (ret)
 		return ret;
-	if (rp_len > sizeof(rp))
-		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0)
-		return cli_client_fail(cli, -EBADMSG, "list");
 	if (count == 0)
 		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
 				"list: no Bluetooth controller found");

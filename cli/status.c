@@ -28,24 +28,17 @@ static void warn_file(void *data, const char *path, const char *why)
 /* The controllers in index order (all, or -i's). */
 static int controllers(struct cli *cli, uint16_t *indexes, uint16_t *count)
 {
-	uint8_t rp[2 + 2 * 1024];
-	uint16_t all[1024];
-	size_t rp_len;
+	uint16_t all[CLI_INDEX_LIST_MAX];
 	uint16_t n, wanted;
 	int ret;
 
-	ret = cli_call(cli, "status", MGMT_OP_READ_INDEX_LIST, MGMT_INDEX_NONE,
-		       NULL, 0, NULL, rp, sizeof(rp), &rp_len);
+	ret = cli_read_index_list(cli, "status", all, &n);
 	if (ret)
 		return ret;
-	if (rp_len > sizeof(rp))
-		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, all, 1024, &n) < 0)
-		return cli_client_fail(cli, -EBADMSG, "status");
 	*count = 0;
 	if (!cli_index_arg(cli, &wanted))
 		return CLI_EXIT_USAGE;
-	for (uint16_t i = 0; i < n && i < 1024; i++) {
+	for (uint16_t i = 0; i < n; i++) {
 		uint16_t index = all[i];
 
 		if (!cli->index_arg || index == wanted)
