@@ -59,6 +59,7 @@ struct agent {
 	bool allow_any;
 	bool confirm;
 	bool once;
+	unsigned long timeout_s; /* --timeout, 0: none */
 	uint8_t cap;
 	const char *keystore;
 	bool only_one;
@@ -522,17 +523,18 @@ static bool parse_allow(struct cli *cli, struct agent *ag, const char *arg)
 
 /* One option of the agent's; false (and the usage error said) when its
  * argument is bad. */
-static bool agent_option(struct cli *cli, struct agent *ag, int opt,
-			 unsigned long *timeout_s)
+static bool agent_option(struct cli *cli, int opt, const char *arg, void *data)
 {
+	struct agent *ag = data;
+
 	switch (opt) {
 	case 'p':
-		return cli_pins_add(cli, &ag->pins, "agent", optarg);
+		return cli_pins_add(cli, &ag->pins, "agent", arg);
 	case 'f':
-		ag->pin_file = optarg;
+		ag->pin_file = arg;
 		return true;
 	case 'a':
-		return parse_allow(cli, ag, optarg);
+		return parse_allow(cli, ag, arg);
 	case 'A':
 		ag->allow_any = true;
 		return true;
@@ -540,22 +542,17 @@ static bool agent_option(struct cli *cli, struct agent *ag, int opt,
 		ag->confirm = true;
 		return true;
 	case 'C':
-		if (mgmt_io_cap_parse(optarg, &ag->cap) < 0) {
-			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "agent: unknown capability '%s'", optarg);
-			return false;
-		}
-		return true;
+		return cli_parse_capability(cli, "agent", arg, &ag->cap);
 	case 'o':
 		ag->once = true;
 		return true;
 	case 't':
-		return cli_uint_arg(cli, optarg, 1, 31536000, timeout_s,
+		return cli_uint_arg(cli, arg, 1, 31536000, &ag->timeout_s,
 				    "agent: --timeout takes a number of "
 				    "seconds, not '%s'",
-				    optarg);
+				    arg);
 	case 'K':
-		ag->keystore = optarg;
+		ag->keystore = arg;
 		return true;
 	default:
 		return true;
@@ -565,7 +562,7 @@ static bool agent_option(struct cli *cli, struct agent *ag, int opt,
 /* The command line into ag; false with *ret set when the agent must not
  * start (a usage error, or --help). */
 static bool parse_agent(struct cli *cli, int argc, char *argv[],
-			struct agent *ag, unsigned long *timeout_s, int *ret)
+			struct agent *ag, int *ret)
 {
 	static const struct option opts[] = {
 		{ "pin", required_argument, NULL, 'p' },
@@ -579,17 +576,8 @@ static bool parse_agent(struct cli *cli, int argc, char *argv[],
 		{ "keystore", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
 
-	*ret = CLI_EXIT_USAGE;
-	while ((opt = cli_getopt(cli, "agent", argc, argv, "", opts, ret)) !=
-	       -1) {
-		if (opt == CLI_OPT_EXIT)
-			return false;
-		if (!agent_option(cli, ag, opt, timeout_s))
-			return false;
-	}
-	if (!cli_check_args(cli, "agent", argc - optind, 0, 0))
+	if (!cli_options(cli, "agent", argc, argv, opts, agent_option, ag, ret))
 		return false;
 	if (ag->pins.count && ag->pin_file) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
@@ -700,7 +688,6 @@ static int serve(struct agent *ag, unsigned long timeout_s)
 int cmd_agent(struct cli *cli, int argc, char *argv[])
 {
 	struct agent *ag = calloc(1, sizeof(*ag));
-	unsigned long timeout_s = 0;
 	int ret = CLI_EXIT_USAGE;
 
 	if (!ag)
@@ -708,7 +695,7 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 				"agent: out of memory");
 	ag->cli = cli;
 	ag->cap = MGMT_IO_NO_INPUT_NO_OUTPUT;
-	if (!parse_agent(cli, argc, argv, ag, &timeout_s, &ret))
+	if (!parse_agent(cli, argc, argv, ag, &ret))
 		goto out;
 	ret = load_pins(cli, ag);
 	if (ret)
@@ -727,7 +714,7 @@ int cmd_agent(struct cli *cli, int argc, char *argv[])
 	if (!ret)
 		ret = serve_existing(ag);
 	if (!ret)
-		ret = serve(ag, timeout_s);
+		ret = serve(ag, ag->timeout_s);
 	if (ret == CLI_EXIT_OK && cli->json) {
 		struct json j;
 

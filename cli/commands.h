@@ -10,7 +10,7 @@ struct cli_command {
 	const char *name;
 	int (*run)(struct cli *cli, int argc, char *argv[]);
 	/* Positional arguments after the options: checked before run
-	 * is given them (cli_getopt). */
+	 * is given them (cli_options). */
 	int min_args, max_args;
 	const char *usage;   /* the synopsis after "btpair " */
 	const char *summary; /* one line for btpair --help */

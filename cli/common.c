@@ -425,6 +425,17 @@ bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 	return true;
 }
 
+bool cli_parse_capability(struct cli *cli, const char *cmd, const char *arg,
+			  uint8_t *cap)
+{
+	if (mgmt_io_cap_parse(arg, cap) < 0) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1, "%s: unknown capability '%s'",
+			 cmd, arg);
+		return false;
+	}
+	return true;
+}
+
 static bool check_args(struct cli *cli, const struct cli_command *cmd, int have)
 {
 	if (!cmd)
@@ -433,23 +444,24 @@ static bool check_args(struct cli *cli, const struct cli_command *cmd, int have)
 			      cmd->max_args);
 }
 
-int cli_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
-	       const char *shortopts, const struct option *longopts, int *ret)
+/* getopt_long for a command: the option, -1 at the end, or CLI_OPT_EXIT with
+ * *ret set. */
+#define CLI_OPT_EXIT (-2)
+static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
+		       const struct option *longopts, int *ret)
 {
 	struct option all[16];
-	char optstring[64];
 	size_t n = 0;
 	int opt;
 
-	/* Every command takes -h/--help; ':' first reports missing values. */
-	snprintf(optstring, sizeof(optstring), ":h%s", shortopts);
 	for (; longopts && longopts[n].name && n < 14; n++)
 		all[n] = longopts[n];
 	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	all[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	opterr = 0;
-	opt = getopt_long(argc, argv, optstring, all, NULL);
+	/* Every command takes -h/--help; ':' first reports missing values. */
+	opt = getopt_long(argc, argv, ":h", all, NULL);
 	switch (opt) {
 	case 'h':
 		cli_command_help(cli_find_command(cmd));
@@ -483,4 +495,31 @@ int cli_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
 	default:
 		return opt;
 	}
+}
+
+bool cli_options(struct cli *cli, const char *cmd, int argc, char *argv[],
+		 const struct option *longopts, cli_option_fn *fn, void *data,
+		 int *ret)
+{
+	int opt;
+
+	while ((opt = next_option(cli, cmd, argc, argv, longopts, ret)) != -1) {
+		if (opt == CLI_OPT_EXIT)
+			return false;
+		if (!fn(cli, opt, optarg, data)) {
+			*ret = CLI_EXIT_USAGE;
+			return false;
+		}
+	}
+	return true;
+}
+
+bool cli_keystore_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	const char **keystore = data;
+
+	(void)cli;
+	(void)opt;
+	*keystore = arg;
+	return true;
 }

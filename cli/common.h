@@ -49,6 +49,10 @@ int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
 /* An RFCOMM channel, 1..30; reports a usage error and returns false. */
 bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
 		       uint8_t *channel);
+/* An IO capability (NoInputNoOutput ...); reports a usage error and returns
+ * false. */
+bool cli_parse_capability(struct cli *cli, const char *cmd, const char *arg,
+			  uint8_t *cap);
 /* --timeout S for a command that waits on a device: 1 to 86400 seconds;
  * otherwise a usage error, reported. */
 bool cli_parse_timeout(struct cli *cli, const char *cmd, const char *arg,
@@ -100,13 +104,23 @@ void cli_settings_str(uint32_t settings, char *buf, size_t size);
 bool cli_bluetoothd_running(void);
 
 /*
- * getopt_long for a command, with -h/--help added: returns the option, -1 at
- * the end, or CLI_OPT_EXIT with *ret set (help shown: 0; bad option: usage
- * error reported).
+ * One option of a command, with its value (NULL for a flag): true when
+ * taken, false after reporting a usage error.
  */
-#define CLI_OPT_EXIT (-2)
-int cli_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
-	       const char *shortopts, const struct option *longopts, int *ret);
+typedef bool cli_option_fn(struct cli *cli, int opt, const char *arg,
+			   void *data);
+/*
+ * A command's options (getopt_long, with -h/--help added), each handed to
+ * fn with data; a command without options passes NULL for both. True when
+ * the command goes on with its arguments from argv[optind], counted against
+ * its entry in the command table; false with *ret set when it is done:
+ * help shown (0), or a usage error reported.
+ */
+bool cli_options(struct cli *cli, const char *cmd, int argc, char *argv[],
+		 const struct option *longopts, cli_option_fn *fn, void *data,
+		 int *ret);
+/* The option of keys and unpair, --keystore DIR: data is a const char **. */
+bool cli_keystore_option(struct cli *cli, int opt, const char *arg, void *data);
 /* Check the count of positional arguments left after the options. */
 bool cli_check_args(struct cli *cli, const char *cmd, int have, int min,
 		    int max);

@@ -50,12 +50,10 @@ static void print_controller(struct cli *cli, uint16_t index,
 int cmd_list(struct cli *cli, int argc, char *argv[])
 {
 	uint16_t count, indexes[CLI_INDEX_LIST_MAX];
-	int opt, ret = CLI_EXIT_OK;
+	int ret = CLI_EXIT_OK;
 
-	while ((opt = cli_getopt(cli, "list", argc, argv, "", NULL, &ret)) !=
-	       -1)
-		if (opt == CLI_OPT_EXIT)
-			return ret;
+	if (!cli_options(cli, "list", argc, argv, NULL, NULL, NULL, &ret))
+		return ret;
 	ret = cli_open(cli, "list");
 	if (ret)
 		return ret;
@@ -149,13 +147,11 @@ int cmd_power(struct cli *cli, int argc, char *argv[])
 {
 	uint32_t settings = 0;
 	uint16_t index;
-	int opt, ret = CLI_EXIT_OK;
+	int ret = CLI_EXIT_OK;
 	bool on;
 
-	while ((opt = cli_getopt(cli, "power", argc, argv, "", NULL, &ret)) !=
-	       -1)
-		if (opt == CLI_OPT_EXIT)
-			return ret;
+	if (!cli_options(cli, "power", argc, argv, NULL, NULL, NULL, &ret))
+		return ret;
 	if (!parse_on_off(argv[optind], &on))
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"power: expected 'on' or 'off', not '%s'",
@@ -246,6 +242,36 @@ struct setup_opts {
 	bool ssp_given, ssp;
 };
 
+static bool setup_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct setup_opts *o = data;
+
+	switch (opt) {
+	case 's':
+		if (!parse_on_off(arg, &o->ssp)) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "setup: --ssp takes 'on' or 'off', not '%s'",
+				 arg);
+			return false;
+		}
+		o->ssp_given = true;
+		return true;
+	case 'c':
+		return cli_parse_capability(cli, "setup", arg, &o->cap);
+	case 'n':
+		if (strlen(arg) > MGMT_MAX_NAME_LEN - 1) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "setup: a name is at most %d bytes",
+				 MGMT_MAX_NAME_LEN - 1);
+			return false;
+		}
+		o->name = arg;
+		return true;
+	default:
+		return true;
+	}
+}
+
 /* Parse setup's options into o; false with *ret set when done already. */
 static bool parse_setup(struct cli *cli, int argc, char *argv[],
 			struct setup_opts *o, int *ret)
@@ -256,45 +282,9 @@ static bool parse_setup(struct cli *cli, int argc, char *argv[],
 		{ "name", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
 
-	while ((opt = cli_getopt(cli, "setup", argc, argv, "", opts, ret)) !=
-	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return false;
-		case 's':
-			if (!parse_on_off(optarg, &o->ssp)) {
-				*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"setup: --ssp takes 'on' or "
-						"'off', not '%s'",
-						optarg);
-				return false;
-			}
-			o->ssp_given = true;
-			break;
-		case 'c':
-			if (mgmt_io_cap_parse(optarg, &o->cap) < 0) {
-				*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"setup: unknown capability "
-						"'%s'",
-						optarg);
-				return false;
-			}
-			break;
-		case 'n':
-			if (strlen(optarg) > MGMT_MAX_NAME_LEN - 1) {
-				*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-						"setup: a name is at most %d "
-						"bytes",
-						MGMT_MAX_NAME_LEN - 1);
-				return false;
-			}
-			o->name = optarg;
-			break;
-		}
-	}
-	return true;
+	return cli_options(cli, "setup", argc, argv, opts, setup_option, o,
+			   ret);
 }
 
 /* Change what differs from o on the controller described by info, so that

@@ -1352,6 +1352,26 @@ static void run_checks(struct doctor *d, const struct mgmt_addr *dev)
 	}
 }
 
+/* What doctor was asked for. */
+struct doctor_opts {
+	bool fix;
+	const char *keystore, *agent_conf;
+};
+
+static bool doctor_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct doctor_opts *o = data;
+
+	(void)cli;
+	if (opt == 'f')
+		o->fix = true;
+	else if (opt == 'K')
+		o->keystore = arg;
+	else
+		o->agent_conf = arg;
+	return true;
+}
+
 int cmd_doctor(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -1362,22 +1382,14 @@ int cmd_doctor(struct cli *cli, int argc, char *argv[])
 	};
 	struct doctor *d;
 	struct mgmt_addr dev;
-	bool have_dev = false, fix = false;
-	const char *keystore = NULL, *agent_conf = NULL;
+	struct doctor_opts o = { false, NULL, NULL };
+	bool have_dev = false;
 	uint16_t wanted;
-	int opt, ret = CLI_EXIT_OK;
+	int ret = CLI_EXIT_OK;
 
-	while ((opt = cli_getopt(cli, "doctor", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		if (opt == CLI_OPT_EXIT)
-			return ret;
-		if (opt == 'f')
-			fix = true;
-		else if (opt == 'K')
-			keystore = optarg;
-		else if (opt == 'A')
-			agent_conf = optarg;
-	}
+	if (!cli_options(cli, "doctor", argc, argv, opts, doctor_option, &o,
+			 &ret))
+		return ret;
 	if (argc - optind == 1) {
 		if (!cli_parse_addr(cli, "doctor", argv[optind], &dev))
 			return CLI_EXIT_USAGE;
@@ -1391,9 +1403,9 @@ int cmd_doctor(struct cli *cli, int argc, char *argv[])
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"doctor: out of memory");
 	d->cli = cli;
-	d->fix = fix;
-	d->keystore = keystore_dir(keystore);
-	d->agent_conf = agent_conf ? agent_conf : DOCTOR_AGENT_CONF;
+	d->fix = o.fix;
+	d->keystore = keystore_dir(o.keystore);
+	d->agent_conf = o.agent_conf ? o.agent_conf : DOCTOR_AGENT_CONF;
 
 	run_checks(d, have_dev ? &dev : NULL);
 	ret = d->interrupted ? CLI_EXIT_INTERRUPTED : d->exit;

@@ -375,15 +375,11 @@ int cmd_keys(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *keystore = NULL, *dir, *verb;
-	int opt, ret = CLI_EXIT_OK, nargs;
+	int ret = CLI_EXIT_OK, nargs;
 
-	while ((opt = cli_getopt(cli, "keys", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		if (opt == CLI_OPT_EXIT)
-			return ret;
-		if (opt == 'K')
-			keystore = optarg;
-	}
+	if (!cli_options(cli, "keys", argc, argv, opts, cli_keystore_option,
+			 &keystore, &ret))
+		return ret;
 	nargs = argc - optind;
 	verb = argv[optind];
 	dir = keystore_dir(keystore);

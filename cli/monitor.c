@@ -62,32 +62,30 @@ static int watch(struct cli *cli, uint16_t wanted, int64_t deadline)
 	}
 }
 
+/* Its one option, --timeout S: data is the unsigned long of seconds. */
+static bool monitor_option(struct cli *cli, int opt, const char *arg,
+			   void *data)
+{
+	(void)opt;
+	return cli_uint_arg(cli, arg, 1, 31536000, data,
+			    "monitor: --timeout takes a number of seconds, "
+			    "not '%s'",
+			    arg);
+}
+
 int cmd_monitor(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "timeout", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long timeout_s = 0;
-	bool have_timeout = false;
+	unsigned long timeout_s = 0; /* none */
 	uint16_t wanted = MGMT_INDEX_NONE;
-	int opt, ret = CLI_EXIT_OK;
+	int ret = CLI_EXIT_OK;
 
-	while ((opt = cli_getopt(cli, "monitor", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return ret;
-		case 't':
-			if (!cli_uint_arg(cli, optarg, 1, 31536000, &timeout_s,
-					  "monitor: --timeout takes a number "
-					  "of seconds, not '%s'",
-					  optarg))
-				return CLI_EXIT_USAGE;
-			have_timeout = true;
-			break;
-		}
-	}
+	if (!cli_options(cli, "monitor", argc, argv, opts, monitor_option,
+			 &timeout_s, &ret))
+		return ret;
 	if (!cli_index_arg(cli, &wanted))
 		return CLI_EXIT_USAGE;
 	/* The kernel would let a user's socket in and then show it nothing
@@ -101,7 +99,6 @@ int cmd_monitor(struct cli *cli, int argc, char *argv[])
 	if (ret)
 		return ret;
 	return watch(cli, wanted,
-		     have_timeout ?
-			     time_deadline_in((int64_t)timeout_s * 1000) :
-			     -1);
+		     timeout_s ? time_deadline_in((int64_t)timeout_s * 1000) :
+				 -1);
 }

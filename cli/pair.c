@@ -436,44 +436,23 @@ static int gather_pins(struct cli *cli, struct cli_pins *pins, const char *cmd,
 	return cli_pins_gather(cli, pins, cmd, pin_file, &addr->bdaddr, name);
 }
 
-/* Take opt (with arg) into o if it is one of CLI_DEVICE_OPTIONS: 1 when
- * taken, 0 when not one of them, -1 after a usage error. */
-static int device_option(struct cli *cli, const char *cmd, int opt,
-			 const char *arg, struct cli_device_opts *o)
+bool cli_device_option(struct cli *cli, const char *cmd, int opt,
+		       const char *arg, struct cli_device_opts *o)
 {
 	switch (opt) {
 	case 'p':
-		return cli_pins_add(cli, &o->pins, cmd, arg) ? 1 : -1;
+		return cli_pins_add(cli, &o->pins, cmd, arg);
 	case 'f':
 		o->pin_file = arg;
-		return 1;
+		return true;
 	case 't':
-		return cli_parse_timeout(cli, cmd, arg, &o->timeout_s) ? 1 : -1;
+		return cli_parse_timeout(cli, cmd, arg, &o->timeout_s);
 	case '1':
 		o->first = true;
-		return 1;
+		return true;
 	default:
-		return 0;
+		return true;
 	}
-}
-
-int cli_device_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
-		      const struct option *longopts, struct cli_device_opts *o,
-		      int *ret)
-{
-	int opt, taken;
-
-	do {
-		opt = cli_getopt(cli, cmd, argc, argv, "", longopts, ret);
-		if (opt == -1 || opt == CLI_OPT_EXIT)
-			return opt;
-		taken = device_option(cli, cmd, opt, optarg, o);
-	} while (taken > 0);
-	if (taken < 0) {
-		*ret = CLI_EXIT_USAGE;
-		return CLI_OPT_EXIT;
-	}
-	return opt;
 }
 
 bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
@@ -517,6 +496,35 @@ struct pair_opts {
 	const char *keystore;
 };
 
+static bool pair_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct pair_opts *o = data;
+	unsigned long v;
+
+	switch (opt) {
+	case 'k':
+		if (!cli_uint_arg(cli, arg, 0, 999999, &v,
+				  "pair: --passkey takes 0 to 999999"))
+			return false;
+		o->p.have_passkey = true;
+		o->p.passkey = (uint32_t)v;
+		return true;
+	case 'c':
+		o->p.confirm = PAIR_CONFIRM_ACCEPT;
+		return true;
+	case 'C':
+		return cli_parse_capability(cli, "pair", arg, &o->p.io_cap);
+	case 'n':
+		o->store = false;
+		return true;
+	case 'K':
+		o->keystore = arg;
+		return true;
+	default:
+		return cli_device_option(cli, "pair", opt, arg, &o->dev);
+	}
+}
+
 /* Parse pair's command line into o; false with *ret set when done already
  * (help shown, or a usage error reported). */
 static bool parse_pair(struct cli *cli, int argc, char *argv[],
@@ -531,40 +539,9 @@ static bool parse_pair(struct cli *cli, int argc, char *argv[],
 		{ "keystore", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v;
-	int opt;
 
-	while ((opt = cli_device_getopt(cli, "pair", argc, argv, opts, &o->dev,
-					ret)) != -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return false;
-		case 'k':
-			if (!cli_uint_arg(cli, optarg, 0, 999999, &v,
-					  "pair: --passkey takes 0 to 999999"))
-				return false;
-			o->p.have_passkey = true;
-			o->p.passkey = (uint32_t)v;
-			break;
-		case 'c':
-			o->p.confirm = PAIR_CONFIRM_ACCEPT;
-			break;
-		case 'C':
-			if (mgmt_io_cap_parse(optarg, &o->p.io_cap) < 0) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "pair: unknown capability '%s'",
-					 optarg);
-				return false;
-			}
-			break;
-		case 'n':
-			o->store = false;
-			break;
-		case 'K':
-			o->keystore = optarg;
-			break;
-		}
-	}
+	if (!cli_options(cli, "pair", argc, argv, opts, pair_option, o, ret))
+		return false;
 	if (!cli_device_target(cli, "pair", argv[optind], &o->dev))
 		return false;
 	if (o->dev.pins.count && o->dev.pin_file) {
@@ -717,15 +694,11 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	bool in_kernel = false, in_store = false, by_name;
 	struct mgmt_addr addr;
 	uint16_t index;
-	int opt, ret = CLI_EXIT_OK;
+	int ret = CLI_EXIT_OK;
 
-	while ((opt = cli_getopt(cli, "unpair", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		if (opt == CLI_OPT_EXIT)
-			return ret;
-		if (opt == 'K')
-			keystore = optarg;
-	}
+	if (!cli_options(cli, "unpair", argc, argv, opts, cli_keystore_option,
+			 &keystore, &ret))
+		return ret;
 	by_name = strncmp(argv[optind], "name:", 5) == 0;
 	if (!by_name && !cli_parse_addr(cli, "unpair", argv[optind], &addr))
 		return CLI_EXIT_USAGE;

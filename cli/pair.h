@@ -40,11 +40,10 @@ struct cli_device_opts {
 		"first", no_argument, NULL, '1'                                \
 	}
 
-/* cli_getopt for a command whose longopts hold CLI_DEVICE_OPTIONS: those
- * go into o, the others are returned as cli_getopt does. */
-int cli_device_getopt(struct cli *cli, const char *cmd, int argc, char *argv[],
-		      const struct option *longopts, struct cli_device_opts *o,
-		      int *ret);
+/* One of CLI_DEVICE_OPTIONS into o, for a command's cli_option_fn to hand
+ * them on; false after a usage error. */
+bool cli_device_option(struct cli *cli, const char *cmd, int opt,
+		       const char *arg, struct cli_device_opts *o);
 /* The positional ADDR or name:PATTERN; an address is parsed now. False
  * after a usage error. */
 bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,

@@ -607,6 +607,32 @@ struct connect_link {
 	struct pty_end pty;
 };
 
+static bool connect_option(struct cli *cli, int opt, const char *arg,
+			   void *data)
+{
+	struct connect_opts *o = data;
+
+	switch (opt) {
+	case 'c':
+		return cli_parse_channel(cli, "connect", arg, &o->channel);
+	case 'r':
+		o->reconnect = true;
+		return true;
+	case 'y':
+		if (arg[0] != '/') {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "connect: --pty takes an absolute path, not "
+				 "'%s'",
+				 arg);
+			return false;
+		}
+		o->pty_path = arg;
+		return true;
+	default:
+		return cli_device_option(cli, "connect", opt, arg, &o->dev);
+	}
+}
+
 /* Parse connect's command line into o; false with *ret set when done
  * already (help shown, or a usage error reported). */
 static bool parse_connect(struct cli *cli, int argc, char *argv[],
@@ -619,34 +645,11 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 		{ "pty", required_argument, NULL, 'y' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
 
 	argc = split_exec(argc, argv, &o->exec_argv);
-	while ((opt = cli_device_getopt(cli, "connect", argc, argv, opts,
-					&o->dev, ret)) != -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return false;
-		case 'c':
-			if (!cli_parse_channel(cli, "connect", optarg,
-					       &o->channel))
-				return false;
-			break;
-		case 'r':
-			o->reconnect = true;
-			break;
-		case 'y':
-			if (optarg[0] != '/') {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "connect: --pty takes an absolute "
-					 "path, not '%s'",
-					 optarg);
-				return false;
-			}
-			o->pty_path = optarg;
-			break;
-		}
-	}
+	if (!cli_options(cli, "connect", argc, argv, opts, connect_option, o,
+			 ret))
+		return false;
 	if (!cli_device_target(cli, "connect", argv[optind], &o->dev))
 		return false;
 	if (o->exec_argv && !o->exec_argv[0]) {
@@ -806,6 +809,23 @@ int cmd_connect(struct cli *cli, int argc, char *argv[])
 	return ret;
 }
 
+/* What listen was asked for. */
+struct listen_opts {
+	uint8_t channel;
+	bool once;
+};
+
+static bool listen_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct listen_opts *o = data;
+
+	if (opt == 'o') {
+		o->once = true;
+		return true;
+	}
+	return cli_parse_channel(cli, "listen", arg, &o->channel);
+}
+
 int cmd_listen(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -813,48 +833,36 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		{ "once", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	uint8_t channel = 1;
-	bool once = false;
+	struct listen_opts o = { .channel = 1 };
 	char **exec_argv;
 	bdaddr_t local;
 	uint16_t index;
-	int opt, ret = CLI_EXIT_OK, lfd;
+	int ret = CLI_EXIT_OK, lfd;
 
 	argc = split_exec(argc, argv, &exec_argv);
-	while ((opt = cli_getopt(cli, "listen", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return ret;
-		case 'c':
-			if (!cli_parse_channel(cli, "listen", optarg, &channel))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'o':
-			once = true;
-			break;
-		}
-	}
+	if (!cli_options(cli, "listen", argc, argv, opts, listen_option, &o,
+			 &ret))
+		return ret;
 	if (exec_argv && !exec_argv[0])
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"listen: --exec needs a command");
 	ret = cli_controller(cli, "listen", &index, &local);
 	if (ret)
 		return ret;
-	lfd = rfcomm_listen(&local, channel, BT_SECURITY_LOW);
+	lfd = rfcomm_listen(&local, o.channel, BT_SECURITY_LOW);
 	if (lfd < 0)
 		return cli_fail(cli,
 				lfd == -EADDRINUSE ? CLI_EXIT_BUSY :
 				cli_permission_error(lfd) ?
 						     CLI_EXIT_PERMISSION :
 						     CLI_EXIT_FAILURE,
-				-1, "listen: channel %u: %s", channel,
+				-1, "listen: channel %u: %s", o.channel,
 				cli_permission_error(lfd) ?
 					"permission denied: needs root or "
 					"CAP_NET_ADMIN" :
 					strerror(-lfd));
 	fprintf(stderr, "btpair: listening on hci%u channel %u\n", index,
-		channel);
+		o.channel);
 	do {
 		char a[BT_ADDR_STRLEN];
 		bdaddr_t peer;
@@ -872,15 +880,15 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 		fprintf(stderr, "btpair: connection from %s\n",
 			bt_addr_format(&peer, a));
 		if (exec_argv) {
-			print_link(cli, index, a, channel);
+			print_link(cli, index, a, o.channel);
 			ret = run_exec(cli, sock, exec_argv, NULL);
 			/* Told to stop: the signal ended the command, and
 			 * listen ends with it instead of waiting again. */
 			if (exec_signalled)
 				ret = CLI_EXIT_INTERRUPTED;
 		} else
-			ret = bridge_stdio(cli, sock, a, channel, NULL);
-	} while (!once && ret != CLI_EXIT_INTERRUPTED);
+			ret = bridge_stdio(cli, sock, a, o.channel, NULL);
+	} while (!o.once && ret != CLI_EXIT_INTERRUPTED);
 	close(lfd);
 	return ret;
 }
@@ -891,6 +899,21 @@ struct bind_opts {
 	uint8_t channel;   /* 0: found by SDP */
 	unsigned long num; /* N of /dev/rfcommN */
 };
+
+static bool bind_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct bind_opts *o = data;
+
+	switch (opt) {
+	case 'c':
+		return cli_parse_channel(cli, "bind", arg, &o->channel);
+	case 'd':
+		return cli_uint_arg(cli, arg, 0, 255, &o->num,
+				    "bind: --dev takes 0 to 255");
+	default:
+		return cli_device_option(cli, "bind", opt, arg, &o->dev);
+	}
+}
 
 /* Parse bind's command line into o; false with *ret set when done already
  * (help shown, or a usage error reported). */
@@ -903,25 +926,9 @@ static bool parse_bind(struct cli *cli, int argc, char *argv[],
 		CLI_DEVICE_OPTIONS,
 		{ NULL, 0, NULL, 0 },
 	};
-	int opt;
 
-	while ((opt = cli_device_getopt(cli, "bind", argc, argv, opts, &o->dev,
-					ret)) != -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return false;
-		case 'c':
-			if (!cli_parse_channel(cli, "bind", optarg,
-					       &o->channel))
-				return false;
-			break;
-		case 'd':
-			if (!cli_uint_arg(cli, optarg, 0, 255, &o->num,
-					  "bind: --dev takes 0 to 255"))
-				return false;
-			break;
-		}
-	}
+	if (!cli_options(cli, "bind", argc, argv, opts, bind_option, o, ret))
+		return false;
 	return cli_device_target(cli, "bind", argv[optind], &o->dev);
 }
 
@@ -1001,12 +1008,10 @@ out:
 int cmd_release(struct cli *cli, int argc, char *argv[])
 {
 	unsigned long dev;
-	int opt, ret = CLI_EXIT_OK, err;
+	int ret = CLI_EXIT_OK, err;
 
-	while ((opt = cli_getopt(cli, "release", argc, argv, "", NULL, &ret)) !=
-	       -1)
-		if (opt == CLI_OPT_EXIT)
-			return ret;
+	if (!cli_options(cli, "release", argc, argv, NULL, NULL, NULL, &ret))
+		return ret;
 	if (!cli_uint_arg(cli, argv[optind], 0, 255, &dev,
 			  "release: expected a device number 0 to 255, not "
 			  "'%s'",

@@ -258,9 +258,24 @@ static bool name_matches(const struct found *f, const char *pattern)
 }
 
 struct scan_opts {
+	unsigned long duration;
 	const char *pattern;
 	const struct found *match;
 };
+
+static bool scan_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct scan_opts *o = data;
+
+	if (opt == 'n') {
+		o->pattern = arg;
+		return true;
+	}
+	return cli_uint_arg(cli, arg, 1, 3600, &o->duration,
+			    "scan: --duration takes 1 to 3600 seconds, not "
+			    "'%s'",
+			    arg);
+}
 
 static bool scan_update(struct scan *sc, const struct found *f, void *data)
 {
@@ -282,27 +297,11 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct scan sc; /* a few tens of KiB: not on the stack */
-	struct scan_opts o = { 0 };
-	unsigned long duration = SCAN_DEFAULT_DURATION_S;
-	int opt, ret = CLI_EXIT_OK;
+	struct scan_opts o = { .duration = SCAN_DEFAULT_DURATION_S };
+	int ret = CLI_EXIT_OK;
 
-	while ((opt = cli_getopt(cli, "scan", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return ret;
-		case 'd':
-			if (!cli_uint_arg(cli, optarg, 1, 3600, &duration,
-					  "scan: --duration takes 1 to 3600 "
-					  "seconds, not '%s'",
-					  optarg))
-				return CLI_EXIT_USAGE;
-			break;
-		case 'n':
-			o.pattern = optarg;
-			break;
-		}
-	}
+	if (!cli_options(cli, "scan", argc, argv, opts, scan_option, &o, &ret))
+		return ret;
 	memset(&sc, 0, sizeof(sc));
 	sc.cli = cli;
 	sc.update = scan_update;
@@ -313,11 +312,12 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 	if (!ret)
 		ret = ready(&sc, "scan");
 	if (!ret)
-		ret = scan_run(&sc, time_deadline_in((int64_t)duration * 1000));
+		ret = scan_run(&sc,
+			       time_deadline_in((int64_t)o.duration * 1000));
 	if (!ret && o.pattern && !o.match)
 		return cli_fail(cli, CLI_EXIT_UNREACHABLE, -1,
 				"scan: no device named '%s' found in %lu s",
-				o.pattern, duration);
+				o.pattern, o.duration);
 	/* The end, so that a scan that found nothing still says so. */
 	if (!ret && cli->json) {
 		struct json j;

@@ -640,6 +640,28 @@ static int run_entries(struct serial_run *r, bool up, char *names[], int nnames)
 	return first_fail;
 }
 
+/* What serial was asked for. */
+struct serial_opts {
+	const char *config, *pin_file;
+	struct cli_pins pins;
+};
+
+static bool serial_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct serial_opts *o = data;
+
+	switch (opt) {
+	case 'f':
+		o->config = arg;
+		return true;
+	case 'p':
+		return cli_pins_add(cli, &o->pins, "serial", arg);
+	default:
+		o->pin_file = arg;
+		return true;
+	}
+}
+
 int cmd_serial(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -649,31 +671,17 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct serial_run r;
-	struct cli_pins pins = { .count = 0 };
+	struct serial_opts o = { .pins = { .count = 0 } };
 	struct serial_conf conf = { NULL, 0 };
 	struct serial_conf_error cerr;
-	const char *conf_opt = NULL, *path, *verb;
+	const char *path, *verb;
 	bool up;
-	int opt, ret = CLI_EXIT_USAGE, err;
+	int ret = CLI_EXIT_USAGE, err;
 
 	memset(&r, 0, sizeof(r));
-	while ((opt = cli_getopt(cli, "serial", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			goto out;
-		case 'f':
-			conf_opt = optarg;
-			break;
-		case 'p':
-			if (!cli_pins_add(cli, &pins, "serial", optarg))
-				goto out;
-			break;
-		case 'P':
-			r.pin_file = optarg;
-			break;
-		}
-	}
+	if (!cli_options(cli, "serial", argc, argv, opts, serial_option, &o,
+			 &ret))
+		goto out;
 	verb = argv[optind++];
 	if (strcmp(verb, "up") != 0 && strcmp(verb, "down") != 0) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
@@ -681,12 +689,12 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	up = verb[0] == 'u';
-	if (pins.count && r.pin_file) {
+	if (o.pins.count && o.pin_file) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "serial: give --pin or --pin-file, not both");
 		goto out;
 	}
-	path = serial_conf_path(conf_opt);
+	path = serial_conf_path(o.config);
 	err = serial_conf_load(path, &conf, &cerr);
 	if (err < 0) {
 		ret = cli_serial_conf_fail(cli,
@@ -707,10 +715,11 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 		goto out;
 	r.cli = cli;
 	r.conf = &conf;
-	r.pins = &pins;
+	r.pins = &o.pins;
+	r.pin_file = o.pin_file;
 	ret = run_entries(&r, up, argv + optind, argc - optind);
 out:
 	serial_conf_free(&conf);
-	cli_pins_clear(&pins);
+	cli_pins_clear(&o.pins);
 	return ret;
 }

@@ -270,6 +270,23 @@ static void show_entry(struct cli *cli, const struct serial_entry *e,
 			  e->channel ? ch : "auto");
 }
 
+/* What status was asked for. */
+struct status_opts {
+	const char *keystore, *config;
+};
+
+static bool status_option(struct cli *cli, int opt, const char *arg, void *data)
+{
+	struct status_opts *o = data;
+
+	(void)cli;
+	if (opt == 'k')
+		o->keystore = arg;
+	else
+		o->config = arg;
+	return true;
+}
+
 int cmd_status(struct cli *cli, int argc, char *argv[])
 {
 	static const struct option opts[] = {
@@ -278,28 +295,19 @@ int cmd_status(struct cli *cli, int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	static struct rfcomm_dev_state devs[RFCOMM_MAX_DEV];
-	const char *dir = NULL, *conf_opt = NULL, *path;
+	struct status_opts o = { NULL, NULL };
+	const char *path;
 	struct serial_conf conf = { NULL, 0 };
 	struct serial_conf_error cerr;
-	uint16_t indexes[1024], count = 0;
+	uint16_t indexes[CLI_INDEX_LIST_MAX], count = 0;
 	struct mgmt_addr filter;
 	const bdaddr_t *f = NULL;
 	size_t ndevs = 0;
-	int opt, ret = CLI_EXIT_OK, err;
+	int ret = CLI_EXIT_OK, err;
 
-	while ((opt = cli_getopt(cli, "status", argc, argv, "", opts, &ret)) !=
-	       -1) {
-		switch (opt) {
-		case CLI_OPT_EXIT:
-			return ret;
-		case 'k':
-			dir = optarg;
-			break;
-		case 'f':
-			conf_opt = optarg;
-			break;
-		}
-	}
+	if (!cli_options(cli, "status", argc, argv, opts, status_option, &o,
+			 &ret))
+		return ret;
 	if (argc - optind == 1 &&
 	    !cli_parse_addr(cli, "status", argv[optind], &filter))
 		return CLI_EXIT_USAGE;
@@ -312,7 +320,7 @@ int cmd_status(struct cli *cli, int argc, char *argv[])
 	for (uint16_t i = 0; !ret && i < count; i++)
 		ret = show_controller(cli, indexes[i], f);
 	if (!ret)
-		ret = show_keys(cli, keystore_dir(dir), f);
+		ret = show_keys(cli, keystore_dir(o.keystore), f);
 	if (ret)
 		return ret;
 
@@ -324,9 +332,9 @@ int cmd_status(struct cli *cli, int argc, char *argv[])
 		if (!f || bt_addr_equal(f, &devs[i].addr))
 			show_binding(cli, &devs[i]);
 
-	path = serial_conf_path(conf_opt);
+	path = serial_conf_path(o.config);
 	err = serial_conf_load(path, &conf, &cerr);
-	if (err == -ENOENT && !conf_opt && !getenv("BTPAIR_SERIAL_CONF"))
+	if (err == -ENOENT && !o.config && !getenv("BTPAIR_SERIAL_CONF"))
 		return CLI_EXIT_OK;
 	if (err < 0)
 		return cli_serial_conf_fail(cli, "status", path, err, &cerr);
@@ -354,12 +362,10 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 	char a[BT_ADDR_STRLEN], what[64];
 	uint16_t index;
 	size_t rp_len;
-	int opt, ret = CLI_EXIT_OK;
+	int ret = CLI_EXIT_OK;
 
-	while ((opt = cli_getopt(cli, "disconnect", argc, argv, "", NULL,
-				 &ret)) != -1)
-		if (opt == CLI_OPT_EXIT)
-			return ret;
+	if (!cli_options(cli, "disconnect", argc, argv, NULL, NULL, NULL, &ret))
+		return ret;
 	if (!cli_parse_addr(cli, "disconnect", argv[optind], &addr))
 		return CLI_EXIT_USAGE;
 	ret = cli_open(cli, "disconnect");
