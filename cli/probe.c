@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/file.h"
 #include "mgmt/addr.h"
 #include "mgmt/wire.h"
 
@@ -202,10 +203,8 @@ int probe_find_process(const char *proc, const char *name, pid_t *pids,
 
 int probe_read_file(const char *path, size_t max, char **text, size_t *len)
 {
-	size_t cap = 4096, n = 0;
 	struct stat st;
-	char *data;
-	int fd, err = 0;
+	int fd, err;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
@@ -214,58 +213,10 @@ int probe_read_file(const char *path, size_t max, char **text, size_t *len)
 		err = -errno;
 	else if (!S_ISREG(st.st_mode))
 		err = -EBADMSG;
-	if (err) {
-		close(fd);
-		return err;
-	}
-	/* sysfs and debugfs files say 4096 or 0 whatever they hold: read
-	 * until the end rather than trusting st_size. */
-	data = malloc(cap + 1);
-	while (data) {
-		ssize_t got;
-
-		if (n == cap) {
-			char *nb;
-
-			if (cap >= max + 1) {
-				err = -EFBIG;
-				break;
-			}
-			cap *= 2;
-			nb = malloc(cap + 1);
-			if (nb) {
-				memcpy(nb, data, n);
-				explicit_bzero(data, n);
-			}
-			free(data);
-			data = nb;
-			if (!data)
-				break;
-		}
-		got = read(fd, data + n, cap - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			err = -errno;
-			break;
-		}
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
+	else
+		err = file_read_fd(fd, max, text, len);
 	close(fd);
-	if (!data)
-		return -ENOMEM;
-	if (!err && n > max)
-		err = -EFBIG;
-	if (err) {
-		probe_free_text(data, n);
-		return err;
-	}
-	data[n] = '\0';
-	*text = data;
-	*len = n;
-	return 0;
+	return err;
 }
 
 void probe_free_text(char *text, size_t len)
