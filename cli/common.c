@@ -138,15 +138,23 @@ bool cli_permission_error(int err)
 	return err == -EPERM || err == -EACCES;
 }
 
+int cli_errno_exit(int err)
+{
+	return cli_permission_error(err) ? CLI_EXIT_PERMISSION :
+					   CLI_EXIT_FAILURE;
+}
+
+const char *cli_errno_str(int err)
+{
+	return cli_permission_error(err) ?
+		       "permission denied: needs root or CAP_NET_ADMIN" :
+		       strerror(-err);
+}
+
 int cli_errno_fail(struct cli *cli, int err, const char *what)
 {
-	if (cli_permission_error(err))
-		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
-				"%s: permission denied: needs root or "
-				"CAP_NET_ADMIN",
-				what);
-	return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s", what,
-			strerror(-err));
+	return cli_fail(cli, cli_errno_exit(err), -1, "%s: %s", what,
+			cli_errno_str(err));
 }
 
 int cli_status_exit(uint8_t status)

@@ -70,6 +70,12 @@ int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 bool cli_has_net_admin(void);
 /* Whether -errno err is a refused permission (EPERM, EACCES). */
 bool cli_permission_error(int err);
+/* The exit code for a failed system call (-errno): 4 for a refused
+ * permission, else 1. */
+int cli_errno_exit(int err);
+/* What to say of it: "permission denied: needs root or CAP_NET_ADMIN" for a
+ * refused permission, else strerror. */
+const char *cli_errno_str(int err);
 /*
  * Report a failed system call (-errno) on a socket, file or directory for
  * what: a refused permission is exit 4 with the message every permission

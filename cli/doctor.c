@@ -866,9 +866,7 @@ static void check_mode(struct doctor *d, const char *path, mode_t want)
 		return;
 	}
 	if (chmod(path, want) < 0) {
-		report(d, -1, "keystore", DOCTOR_FAIL,
-		       errno == EPERM || errno == EACCES ? CLI_EXIT_PERMISSION :
-							   CLI_EXIT_FAILURE,
+		report(d, -1, "keystore", DOCTOR_FAIL, cli_errno_exit(-errno),
 		       next, "%s is mode %04o, and chmod failed: %s", path,
 		       (unsigned int)(st.st_mode & 07777), strerror(errno));
 		return;
@@ -944,9 +942,7 @@ static void check_keystore(struct doctor *d)
 	check_store_modes(d);
 	err = keystore_list(d->keystore, NULL, &list, &n, bad_file, &bad);
 	if (err < 0) {
-		report(d, -1, "keystore", DOCTOR_FAIL,
-		       err == -EACCES || err == -EPERM ? CLI_EXIT_PERMISSION :
-							 CLI_EXIT_FAILURE,
+		report(d, -1, "keystore", DOCTOR_FAIL, cli_errno_exit(err),
 		       err == -EACCES ? "run as root" : NULL,
 		       "cannot read %s: %s", d->keystore, strerror(-err));
 		return;

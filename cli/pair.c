@@ -169,18 +169,10 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 				"(fix or remove it, then pair again)",
 				a, dir);
 	if (err < 0)
-		return cli_fail(ctx->cli,
-				cli_permission_error(err) ?
-					CLI_EXIT_PERMISSION :
-					CLI_EXIT_FAILURE,
-				-1,
+		return cli_fail(ctx->cli, cli_errno_exit(err), -1,
 				"pair %s: paired, but the key was not stored "
 				"in %s: %s",
-				a, dir,
-				cli_permission_error(err) ?
-					"permission denied: needs root or "
-					"CAP_NET_ADMIN" :
-					strerror(-err));
+				a, dir, cli_errno_str(err));
 	*stored = true;
 	return CLI_EXIT_OK;
 }
@@ -664,20 +656,12 @@ static int unpair_store(struct cli *cli, const char *dir, const bdaddr_t *ctrl,
 	int err = keystore_remove(dir, ctrl, dev);
 
 	if (err < 0 && err != -ENOENT)
-		return cli_fail(cli,
-				cli_permission_error(err) ?
-					CLI_EXIT_PERMISSION :
-					CLI_EXIT_FAILURE,
-				-1,
+		return cli_fail(cli, cli_errno_exit(err), -1,
 				"unpair %s: %s the key in %s could not be "
 				"removed: %s",
 				a, in_kernel ? "unpaired, but" : "", dir,
-				err == -EBADMSG ?
-					"its file is malformed" :
-				cli_permission_error(err) ?
-					"permission denied: needs root or "
-					"CAP_NET_ADMIN" :
-					strerror(-err));
+				err == -EBADMSG ? "its file is malformed" :
+						  cli_errno_str(err));
 	*in_store = err == 0;
 	return CLI_EXIT_OK;
 }

@@ -853,14 +853,9 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 	if (lfd < 0)
 		return cli_fail(cli,
 				lfd == -EADDRINUSE ? CLI_EXIT_BUSY :
-				cli_permission_error(lfd) ?
-						     CLI_EXIT_PERMISSION :
-						     CLI_EXIT_FAILURE,
+						     cli_errno_exit(lfd),
 				-1, "listen: channel %u: %s", o.channel,
-				cli_permission_error(lfd) ?
-					"permission denied: needs root or "
-					"CAP_NET_ADMIN" :
-					strerror(-lfd));
+				cli_errno_str(lfd));
 	fprintf(stderr, "btpair: listening on hci%u channel %u\n", index,
 		o.channel);
 	do {

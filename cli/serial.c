@@ -96,11 +96,8 @@ int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
 				"%s: %s is not a regular file of at most %d "
 				"bytes",
 				cmd, path, SERIAL_CONF_MAX_SIZE);
-	return cli_fail(cli,
-			err == -EACCES || err == -EPERM ? CLI_EXIT_PERMISSION :
-							  CLI_EXIT_FAILURE,
-			-1, "%s: cannot read %s: %s", cmd, path,
-			strerror(-err));
+	return cli_fail(cli, cli_errno_exit(err), -1, "%s: cannot read %s: %s",
+			cmd, path, strerror(-err));
 }
 
 struct serial_run {
@@ -281,11 +278,8 @@ static int bind_entry(struct serial_run *r, const struct serial_entry *e,
 				"%s: /dev/rfcomm%d is already bound", what,
 				dev);
 	if (err < 0)
-		return cli_fail(cli,
-				err == -EPERM || err == -EACCES ?
-					CLI_EXIT_PERMISSION :
-					CLI_EXIT_FAILURE,
-				-1, "%s: bind /dev/rfcomm%d: %s", what, dev,
+		return cli_fail(cli, cli_errno_exit(err), -1,
+				"%s: bind /dev/rfcomm%d: %s", what, dev,
 				strerror(-err));
 	/* Known to the next entry's choice of a free number. */
 	if (r->ndevs < RFCOMM_MAX_DEV)
@@ -394,11 +388,8 @@ static int entry_down(struct serial_run *r, const struct serial_entry *e)
 	}
 	err = rfcomm_release_dev(dev);
 	if (err < 0 && err != -ENODEV)
-		return cli_fail(cli,
-				err == -EPERM || err == -EACCES ?
-					CLI_EXIT_PERMISSION :
-					CLI_EXIT_FAILURE,
-				-1, "%s: release /dev/rfcomm%d: %s", what, dev,
+		return cli_fail(cli, cli_errno_exit(err), -1,
+				"%s: release /dev/rfcomm%d: %s", what, dev,
 				strerror(-err));
 	serial_state_remove(e->name);
 	report(cli, e, "down", true, &st.addr, st.channel, dev, false);
