@@ -195,23 +195,25 @@ int cli_status_exit(uint8_t status)
 
 int cli_client_fail(struct cli *cli, int err, const char *what)
 {
-	switch (err) {
-	case -ETIMEDOUT:
-		return cli_fail(cli, CLI_EXIT_TIMEOUT, -1,
-				"%s: the kernel did not answer in time", what);
-	case -EINTR:
-		return cli_fail(cli, CLI_EXIT_INTERRUPTED, -1,
-				"%s: interrupted", what);
-	case -EBADMSG:
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"%s: malformed reply from the kernel", what);
-	case -EPIPE:
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
-				"%s: the management socket was closed", what);
-	default:
-		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s", what,
-				strerror(-err));
-	}
+	static const struct {
+		int err, code;
+		const char *msg;
+	} known[] = {
+		{ -ETIMEDOUT, CLI_EXIT_TIMEOUT,
+		  "the kernel did not answer in time" },
+		{ -EINTR, CLI_EXIT_INTERRUPTED, "interrupted" },
+		{ -EBADMSG, CLI_EXIT_FAILURE,
+		  "malformed reply from the kernel" },
+		{ -EPIPE, CLI_EXIT_FAILURE,
+		  "the management socket was closed" },
+	};
+
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (err == known[i].err)
+			return cli_fail(cli, known[i].code, -1, "%s: %s", what,
+					known[i].msg);
+	return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s", what,
+			strerror(-err));
 }
 
 const char *cli_status_name(uint8_t status)
