@@ -59,7 +59,7 @@ DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/n
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 	mgmt/monitor.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c serial/conf.c keystore/keystore.c \
-	lib/time.c lib/file.c
+	lib/time.c lib/file.c lib/buf.c
 # The pairing policy: the one place a PIN, confirmation or passkey answer
 # is chosen and sent.
 MGMT_SRC += mgmt/policy.c
@@ -107,7 +107,7 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(BUILD)/tests/fake_kernel.o \
 $(BUILD)/tests/check_time: $(BUILD)/lib/time.o
 $(BUILD)/tests/check_file: $(BUILD)/lib/file.o
 $(BUILD)/tests/check_keystore: $(BUILD)/keystore/keystore.o \
-	$(BUILD)/mgmt/addr.o $(BUILD)/lib/file.o
+	$(BUILD)/mgmt/addr.o $(BUILD)/lib/file.o $(BUILD)/lib/buf.o
 $(BUILD)/tests/check_sdp: $(BUILD)/rfcomm/sdp.o $(BUILD)/lib/time.o
 $(BUILD)/tests/check_bridge: $(BUILD)/rfcomm/rfcomm.o $(BUILD)/lib/time.o \
 	$(BUILD)/lib/file.o

@@ -28,30 +28,12 @@ const char *cli_exit_code_name(int code)
 
 static void append(struct json *j, const char *s, size_t n)
 {
-	if (j->failed)
-		return;
-	if (j->len + n + 1 > j->cap) {
-		size_t cap = j->cap ? j->cap : 128;
-		char *nb;
-
-		while (cap < j->len + n + 1)
-			cap *= 2;
-		nb = realloc(j->buf, cap);
-		if (!nb) {
-			j->failed = true;
-			return;
-		}
-		j->buf = nb;
-		j->cap = cap;
-	}
-	memcpy(j->buf + j->len, s, n);
-	j->len += n;
-	j->buf[j->len] = '\0';
+	buf_put(&j->out, s, n);
 }
 
 static void append_str(struct json *j, const char *s)
 {
-	append(j, s, strlen(s));
+	buf_put_str(&j->out, s);
 }
 
 /*
@@ -208,12 +190,12 @@ void json_str_array(struct json *j, const char *k, const char *const *vals)
 void json_end(struct cli *cli, struct json *j)
 {
 	append(j, "}", 1);
-	if (!j->failed && !cli->quiet) {
-		fputs(j->buf, stdout);
+	if (!j->out.failed && !cli->quiet) {
+		fputs(j->out.data, stdout);
 		fputc('\n', stdout);
 		fflush(stdout);
 	}
-	free(j->buf);
+	free(j->out.data);
 	memset(j, 0, sizeof(*j));
 }
 

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cli/context.h"
+#include "lib/buf.h"
 
 /* The JSON "code" of an exit code ("auth-failed"). */
 const char *cli_exit_code_name(int code);
@@ -31,10 +32,8 @@ void cli_warn(struct cli *cli, const char *fmt, ...)
  * escaped; the buffer grows as needed.
  */
 struct json {
-	char *buf;
-	size_t len, cap;
+	struct buf out;
 	bool first;
-	bool failed;
 };
 
 void json_begin(struct json *j, const char *event);

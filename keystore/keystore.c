@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lib/buf.h"
 #include "lib/file.h"
 #include "mgmt/addr.h"
 
@@ -282,46 +283,6 @@ int keystore_parse_name(const char *text, size_t len, char *name, size_t size)
 	return found ? 0 : -ENOENT;
 }
 
-struct buf {
-	char *data;
-	size_t len, cap;
-	bool failed;
-};
-
-static void put(struct buf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *nd;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		nd = malloc(cap);
-		if (!nd) {
-			b->failed = true;
-			return;
-		}
-		/* Grow by copy, wiping the old copy: it may hold a key. */
-		if (b->data) {
-			memcpy(nd, b->data, b->len);
-			explicit_bzero(b->data, b->cap);
-			free(b->data);
-		}
-		b->data = nd;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, s, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-}
-
-static void put_str(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
 /* "Key=...\n" and friends for key; which: 0 Key, 1 Type, 2 PINLength. */
 static void put_key_line(struct buf *b, const struct mgmt_link_key *key,
 			 int which)
@@ -334,16 +295,16 @@ static void put_key_line(struct buf *b, const struct mgmt_link_key *key,
 		for (size_t i = 0; i < MGMT_LINK_KEY_LEN; i++)
 			snprintf(line + 4 + 2 * i, 3, "%02X", key->val[i]);
 		line[4 + 2 * MGMT_LINK_KEY_LEN] = '\n';
-		put(b, line, 4 + 2 * MGMT_LINK_KEY_LEN + 1);
+		buf_put(b, line, 4 + 2 * MGMT_LINK_KEY_LEN + 1);
 		explicit_bzero(line, sizeof(line));
 		break;
 	case 1:
 		snprintf(line, sizeof(line), "Type=%u\n", key->type);
-		put_str(b, line);
+		buf_put_str(b, line);
 		break;
 	default:
 		snprintf(line, sizeof(line), "PINLength=%u\n", key->pin_len);
-		put_str(b, line);
+		buf_put_str(b, line);
 		break;
 	}
 }
@@ -351,14 +312,12 @@ static void put_key_line(struct buf *b, const struct mgmt_link_key *key,
 static char *finish(struct buf *b, size_t *out_len)
 {
 	if (b->failed) {
-		if (b->data)
-			explicit_bzero(b->data, b->cap);
-		free(b->data);
+		buf_wipe(b);
 		errno = ENOMEM;
 		return NULL;
 	}
 	if (!b->data)
-		put(b, "", 0);
+		buf_put(b, "", 0);
 	*out_len = b->len;
 	return b->data;
 }
@@ -409,11 +368,11 @@ char *keystore_update_text(const char *text, size_t len,
 			}
 		}
 		if (!replaced) {
-			put(&b, l->start, l->len);
+			buf_put(&b, l->start, l->len);
 			if (l->full > l->len)
-				put(&b, "\n", 1);
+				buf_put(&b, "\n", 1);
 			else if (i == group_end)
-				put(&b, "\n", 1); /* last line had none */
+				buf_put(&b, "\n", 1); /* last line had none */
 		}
 		if (i == group_end)
 			for (int w = 0; w < 3; w++)
@@ -424,10 +383,10 @@ char *keystore_update_text(const char *text, size_t len,
 	}
 	if (!found) {
 		if (b.len && b.data[b.len - 1] != '\n')
-			put(&b, "\n", 1);
+			buf_put(&b, "\n", 1);
 		if (b.len)
-			put(&b, "\n", 1);
-		put_str(&b, "[" GROUP "]\n");
+			buf_put(&b, "\n", 1);
+		buf_put_str(&b, "[" GROUP "]\n");
 		for (int w = 0; w < 3; w++)
 			put_key_line(&b, key, w);
 	}
@@ -451,7 +410,7 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len)
 			found = true;
 			continue;
 		}
-		put(&b, lines[i].start, lines[i].full);
+		buf_put(&b, lines[i].start, lines[i].full);
 	}
 	free(lines);
 	if (!found) {

@@ -508,10 +508,11 @@ START_TEST(test_json_escaping)
 
 		json_str_array(&j, "l", list);
 	}
-	ck_assert_str_eq(j.buf, "{\"event\":\"x\",\"name\":\"a\\\"b\\\\c\\nd"
-				"\\u0001\",\"n\":-5,\"b\":true,"
-				"\"l\":[\"p\",\"q\"]");
-	free(j.buf);
+	ck_assert_str_eq(j.out.data,
+			 "{\"event\":\"x\",\"name\":\"a\\\"b\\\\c\\nd"
+			 "\\u0001\",\"n\":-5,\"b\":true,"
+			 "\"l\":[\"p\",\"q\"]");
+	free(j.out.data);
 }
 END_TEST
 
@@ -521,8 +522,8 @@ static char *escaped(const char *s)
 	struct json j = { .first = true };
 
 	json_append_escaped(&j, s);
-	ck_assert(!j.failed);
-	return j.buf;
+	ck_assert(!j.out.failed);
+	return j.out.data;
 }
 
 /*
@@ -586,10 +587,10 @@ START_TEST(test_json_null_and_index)
 	json_index(&j, 2);
 	json_str_or_null(&j, "name", NULL);
 	json_str_or_null(&j, "key_type", "combination");
-	ck_assert_str_eq(j.buf, "{\"event\":\"x\",\"index\":null,"
-				"\"index\":2,\"name\":null,"
-				"\"key_type\":\"combination\"");
-	free(j.buf);
+	ck_assert_str_eq(j.out.data, "{\"event\":\"x\",\"index\":null,"
+				     "\"index\":2,\"name\":null,"
+				     "\"key_type\":\"combination\"");
+	free(j.out.data);
 }
 END_TEST
 

@@ -153,15 +153,16 @@ static void check_frame(const uint8_t *frame, size_t n)
 						    val);
 
 			check_no_key(line, ev.new_link_key.key.val);
-			if (j.buf)
-				check_no_key(j.buf, ev.new_link_key.key.val);
+			if (j.out.data)
+				check_no_key(j.out.data,
+					     ev.new_link_key.key.val);
 			/* What -vv dumps of it: the key's bytes blanked. */
 			mgmt_redact(false, ev.code, m->param, plen);
 			for (size_t i = off; i < off + 16 && i < plen; i++)
 				if (m->param[i] != 'X')
 					abort();
 		}
-		free(j.buf);
+		free(j.out.data);
 		if (ev.code == MGMT_EV_CMD_COMPLETE) {
 			struct mgmt_controller_info info;
 			/* Every index a count can give: the decoder's bound
