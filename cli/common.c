@@ -90,7 +90,7 @@ int cli_open(struct cli *cli, const char *cmd)
 				"%s: this kernel has no Bluetooth support "
 				"(no AF_BLUETOOTH: load the bluetooth module)",
 				cmd);
-	if (fd == -EPERM || fd == -EACCES)
+	if (cli_permission_error(fd))
 		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
 				"%s: permission denied: needs root or "
 				"CAP_NET_ADMIN",

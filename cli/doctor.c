@@ -220,7 +220,7 @@ static bool check_kernel(struct doctor *d)
 	       "the kernel has Bluetooth support (AF_BLUETOOTH)");
 
 	fd = mgmt_open_control_socket();
-	if (fd == -EPERM || fd == -EACCES) {
+	if (cli_permission_error(fd)) {
 		report(d, -1, "mgmt", DOCTOR_FAIL, CLI_EXIT_PERMISSION,
 		       "run as root (or with CAP_NET_ADMIN)",
 		       "permission denied opening the management socket");
@@ -433,9 +433,9 @@ static void check_rfkill(struct doctor *d, uint16_t index)
 	err = probe_rfkill_unblock(PROBE_RFKILL_DEV, idx);
 	if (err < 0) {
 		report(d, index, "rfkill", DOCTOR_FAIL,
-		       err == -EACCES || err == -EPERM ? CLI_EXIT_PERMISSION :
-							 CLI_EXIT_NO_CONTROLLER,
-		       err == -EACCES || err == -EPERM ? "run as root" : next,
+		       cli_permission_error(err) ? CLI_EXIT_PERMISSION :
+						   CLI_EXIT_NO_CONTROLLER,
+		       cli_permission_error(err) ? "run as root" : next,
 		       "soft-blocked (rfkill%u), and unblocking it failed: %s",
 		       idx, strerror(-err));
 		return;
@@ -755,7 +755,7 @@ static void check_sockets(struct doctor *d)
 {
 	char others[512] = "", known[128] = "", users[512] = "";
 
-	if (d->mon_err == -EPERM || d->mon_err == -EACCES) {
+	if (cli_permission_error(d->mon_err)) {
 		report(d, -1, "sockets", DOCTOR_OK, 0, NULL,
 		       "the monitor channel needs CAP_NET_RAW: other programs "
 		       "on the management socket not listed (bluetoothd "
