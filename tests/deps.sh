@@ -43,14 +43,16 @@ demo_pkgs=(gcc make libc6-dev pkg-config libbluetooth-dev
 	qemu-system-x86 busybox-static bluez bluez-test-tools cpio kmod
 	xz-utils python3 bsdutils util-linux procps)
 # make check fuzz: the rest. The cross compilers only recommend their libc
-# headers, and this installs without recommends: name them.
+# headers, and this installs without recommends: name them. debootstrap
+# builds the Debian root the systemd scenarios boot (tests/vm/sysroot.sh).
 check_pkgs=(check
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 	libc6-dev-arm64-cross libc6-dev-armhf-cross
 	qemu-user file check:arm64 check:armhf
 	groff man-db bash-completion systemd dbus-daemon
 	dpkg-dev build-essential debhelper fakeroot lintian
-	valgrind clang libclang-rt-14-dev clang-format)
+	valgrind clang libclang-rt-14-dev clang-format
+	debootstrap)
 
 if [ "$only" = 1 ]; then
 	pkgs=("${extra[@]}")
@@ -144,7 +146,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 # The VM suite's kernels: make demo boots one (6.1 unless KERNEL=6.12),
-# make check both.
+# make check both, and the Debian root its systemd scenarios boot.
 if [ "$only" != 1 ]; then
 	if [ "$profile" = demo ]; then
 		k=${KERNEL:-6.1}
@@ -152,5 +154,6 @@ if [ "$only" != 1 ]; then
 		KERNEL=$k tests/vm/setup.sh
 	else
 		tests/vm/setup.sh
+		tests/vm/sysroot.sh
 	fi
 fi

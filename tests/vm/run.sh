@@ -85,6 +85,14 @@ log=$out/$name.log
 # Arguments travel in a file of this run's own, NUL-separated, so parallel
 # runs never share one and any argument survives.
 append="btpair.checkout=$checkout btpair.scenario=$scenario btpair.controllers=$controllers"
+# "# root: systemd": the guest boots the Debian root of tests/vm/sysroot.sh
+# with systemd as PID 1 (built here once), with more memory for it.
+memory=768
+if [ "$(sed -n 's/^# root: *//p' "$scenario" | head -n1)" = systemd ]; then
+	"$here/sysroot.sh" || die "cannot build the systemd root"
+	append="$append btpair.root=systemd"
+	memory=1024
+fi
 argsfile=
 if [ $# -gt 0 ]; then
 	argsfile=$(mktemp "$out/$name.args.XXXXXX")
@@ -128,7 +136,7 @@ start=$(date +%s)
 # which then panics the boot ("IO-APIC + timer doesn't work").
 qemu_rc=0
 timeout --foreground --kill-after=5 "$timeout" qemu-system-x86_64 \
-	-accel tcg -m 768 -smp 1 -nographic -no-reboot -monitor none -nic none \
+	-accel tcg -m "$memory" -smp 1 -nographic -no-reboot -monitor none -nic none \
 	-kernel "$cache/vmlinuz" -initrd "$cache/initramfs.cpio.gz" \
 	-append "console=ttyS0 quiet loglevel=3 panic=-1 no_timer_check $append" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \

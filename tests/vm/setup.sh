@@ -134,7 +134,7 @@ esac
 # modules depend on others (6.12's bluetooth needs no ecdh_generic, say)
 # gets exactly its own list.
 roots="virtio_pci 9pnet_virtio 9p af_alg algif_hash algif_skcipher ecb cmac
-bluetooth hci_vhci rfcomm"
+bluetooth hci_vhci rfcomm overlay"
 
 # prepare LABEL: download and unpack LABEL's kernel into .cache/LABEL if it is
 # not there yet, and (re)build its initramfs when an input changed.
