@@ -11,6 +11,7 @@
 #include "cli/context.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/progress.h"
 #include "cli/common.h"
 #include "cli/trace.h"
 #include "mgmt/addr.h"
@@ -275,6 +276,51 @@ int cli_read_index_list(struct cli *cli, const char *cmd,
 	return CLI_EXIT_OK;
 }
 
+/*
+ * hciN (wanted) is not on the management interface. When the kernel has
+ * registered it, it is still being set up, as every controller is for a
+ * moment after it appears (HCI Reset, its firmware, its features): a unit
+ * that starts because hci0 appeared runs in that moment. Wait for its Index
+ * Added, up to CLI_COMMAND_TIMEOUT_MS (the socket gets index events since
+ * its Read Index List). A controller the kernel does not have is reported
+ * at once.
+ */
+static int wait_for_setup(struct cli *cli, const char *cmd, uint16_t wanted,
+			  uint16_t *index)
+{
+	char path[PATH_MAX];
+	struct mgmt_msg *msg;
+	int64_t deadline;
+	bool added;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/hci%u",
+		 cli->sysfs_dir ? cli->sysfs_dir : CLI_SYSFS_BLUETOOTH, wanted);
+	if (access(path, F_OK) < 0)
+		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				"%s: no controller hci%u", cmd, wanted);
+	deadline = time_deadline_in(CLI_COMMAND_TIMEOUT_MS);
+	cli_progress(cli, deadline, "waiting for hci%u to be set up", wanted);
+	for (;;) {
+		err = mgmt_client_next(cli->client, deadline, &msg);
+		if (err == -ETIMEDOUT)
+			break;
+		if (err < 0)
+			return cli_client_fail(cli, err, cmd);
+		added = msg->code == MGMT_EV_INDEX_ADDED &&
+			msg->index == wanted;
+		free(msg);
+		if (added) {
+			cli_progress_end();
+			*index = wanted;
+			return CLI_EXIT_OK;
+		}
+	}
+	return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+			"%s: hci%u was not set up within %d s", cmd, wanted,
+			CLI_COMMAND_TIMEOUT_MS / 1000);
+}
+
 int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 {
 	uint16_t indexes[CLI_INDEX_LIST_MAX];
@@ -306,8 +352,7 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index)
 			return CLI_EXIT_OK;
 		}
 	}
-	return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
-			"%s: no controller hci%u", cmd, wanted);
+	return wait_for_setup(cli, cmd, wanted, index);
 }
 
 int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,

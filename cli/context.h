@@ -31,6 +31,11 @@ struct cli {
 	const char *index_arg; /* -i as given, or NULL */
 	int signal_fd;	       /* signalfd for SIGINT/SIGTERM, or -1 */
 	struct mgmt_client *client;
+	/* Where the kernel lists the controllers it has registered (NULL:
+	 * CLI_SYSFS_BLUETOOTH); tests point it elsewhere. */
+	const char *sysfs_dir;
 };
+
+#define CLI_SYSFS_BLUETOOTH "/sys/class/bluetooth"
 
 #endif

@@ -652,6 +652,99 @@ START_TEST(test_event_description_never_shows_key)
 }
 END_TEST
 
+/* A sysfs directory of its own in which controller hciN is registered
+ * (registered >= 0) or none is. */
+static const char *fake_sysfs(char *dir, int registered)
+{
+	char sub[128];
+
+	strcpy(dir, "/tmp/btpair-sysfs.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	if (registered >= 0) {
+		snprintf(sub, sizeof(sub), "%s/hci%d", dir, registered);
+		ck_assert_int_eq(mkdir(sub, 0755), 0);
+	}
+	return dir;
+}
+
+static void fake_sysfs_remove(const char *dir, int registered)
+{
+	char sub[128];
+
+	if (registered >= 0) {
+		snprintf(sub, sizeof(sub), "%s/hci%d", dir, registered);
+		rmdir(sub);
+	}
+	rmdir(dir);
+}
+
+/*
+ * -i hci3, registered by the kernel but not on the management interface yet
+ * (still being set up, as a unit started by its device unit finds it): the
+ * command waits for its Index Added, past another controller's.
+ */
+START_TEST(test_resolve_index_waits_for_setup)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(0x0003, 0xffff),
+		FK_COMPLETE(0x0003, 0xffff, 0x00, 0x00, 0x00),
+		FK_SLEEP_MS(200),
+		FK_EVENT0(0x0004, 2),
+		FK_EVENT0(0x0004, 3),
+		FK_DONE,
+	};
+	struct cli c = { .prog = "btpair",
+			 .signal_fd = -1,
+			 .index_arg = "hci3" };
+	struct fake_kernel *fk;
+	char dir[64], err[256];
+	uint16_t index = 0;
+	int fd;
+
+	c.sysfs_dir = fake_sysfs(dir, 3);
+	fk = fk_new(&fd);
+	c.client = mgmt_client_new(fd);
+	fk_start(fk, steps);
+	ck_assert_int_eq(cli_resolve_index(&c, "keys load", &index),
+			 CLI_EXIT_OK);
+	ck_assert_uint_eq(index, 3);
+	ck_assert_msg(fk_finish(fk, err, sizeof(err)), "fake kernel: %s", err);
+	mgmt_client_free(c.client);
+	fake_sysfs_remove(dir, 3);
+}
+END_TEST
+
+/* A controller the kernel does not have is "no controller" at once. */
+START_TEST(test_resolve_index_absent_fails_at_once)
+{
+	const struct fk_step steps[] = {
+		FK_EXPECT_CMD(0x0003, 0xffff),
+		FK_COMPLETE(0x0003, 0xffff, 0x00, 0x01, 0x00, 0x00, 0x00),
+		FK_DONE,
+	};
+	struct cli c = { .prog = "btpair",
+			 .signal_fd = -1,
+			 .index_arg = "hci3" };
+	struct fake_kernel *fk;
+	char dir[64], err[256];
+	uint16_t index = 0;
+	int64_t t0;
+	int fd;
+
+	c.sysfs_dir = fake_sysfs(dir, -1);
+	fk = fk_new(&fd);
+	c.client = mgmt_client_new(fd);
+	fk_start(fk, steps);
+	t0 = time_now_ms();
+	ck_assert_int_eq(cli_resolve_index(&c, "keys load", &index),
+			 CLI_EXIT_NO_CONTROLLER);
+	ck_assert_int_lt(time_now_ms() - t0, 1000);
+	ck_assert_msg(fk_finish(fk, err, sizeof(err)), "fake kernel: %s", err);
+	mgmt_client_free(c.client);
+	fake_sysfs_remove(dir, -1);
+}
+END_TEST
+
 /*
  * name:PATTERN scans and takes the address whose EIR name matches. The scan
  * freed each event before reading its EIR, which pointed into it: a
@@ -855,6 +948,8 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_settings_names);
 	tcase_add_test(tc, test_event_description_never_shows_key);
 	tcase_add_test(tc, test_resolve_name_reads_eir_of_live_event);
+	tcase_add_test(tc, test_resolve_index_waits_for_setup);
+	tcase_add_test(tc, test_resolve_index_absent_fails_at_once);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("progress");
