@@ -10,7 +10,8 @@ static const struct cli_command commands[] = {
 	{ "power", cmd_power, 1, 1, "power on|off",
 	  "power the controller on or off", "Power the controller on or off." },
 	{ "setup", cmd_setup, 0, 0,
-	  "setup [--ssp on|off] [--capability CAP] [--name NAME]",
+	  "setup [--ssp on|off] [--capability CAP] [--name NAME]\n"
+	  "      [--load-keys [--keystore DIR]]",
 	  "make a controller ready for headless pairing",
 	  "Make a controller ready for headless pairing: powered, connectable,\n"
 	  "bondable, Secure Simple Pairing as asked, IO capability (default\n"
@@ -19,7 +20,10 @@ static const struct cli_command commands[] = {
 	  "                       pairing only, as an HC-05 does)\n"
 	  "  --capability CAP     DisplayOnly, DisplayYesNo, KeyboardOnly,\n"
 	  "                       NoInputNoOutput or KeyboardDisplay\n"
-	  "  --name NAME          the controller's name (at most 248 bytes)" },
+	  "  --name NAME          the controller's name (at most 248 bytes)\n"
+	  "  --load-keys          first give the kernel the stored link keys,\n"
+	  "                       as keys load does (one command at boot)\n"
+	  "  --keystore DIR       the key store for --load-keys" },
 	{ "pair", cmd_pair, 1, 1,
 	  "pair ADDR [--pin PIN|--pin-file FILE] [--passkey N] [--confirm]\n"
 	  "       [--capability CAP] [--timeout S] [--no-store] [--keystore DIR]",

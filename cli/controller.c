@@ -11,6 +11,8 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/common.h"
+#include "cli/keys.h"
+#include "keystore/keystore.h"
 #include "mgmt/addr.h"
 
 static int cmp_index(const void *a, const void *b)
@@ -240,6 +242,8 @@ struct setup_opts {
 	const char *name; /* NULL: keep the name */
 	uint8_t cap;
 	bool ssp_given, ssp;
+	bool load_keys;	      /* --load-keys: keys load first */
+	const char *keystore; /* --keystore DIR, or NULL */
 };
 
 static bool setup_option(struct cli *cli, int opt, const char *arg, void *data)
@@ -267,6 +271,12 @@ static bool setup_option(struct cli *cli, int opt, const char *arg, void *data)
 		}
 		o->name = arg;
 		return true;
+	case 'L':
+		o->load_keys = true;
+		return true;
+	case 'K':
+		o->keystore = arg;
+		return true;
 	default:
 		return true;
 	}
@@ -280,11 +290,19 @@ static bool parse_setup(struct cli *cli, int argc, char *argv[],
 		{ "ssp", required_argument, NULL, 's' },
 		{ "capability", required_argument, NULL, 'c' },
 		{ "name", required_argument, NULL, 'n' },
+		{ "load-keys", no_argument, NULL, 'L' },
+		{ "keystore", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 
-	return cli_options(cli, "setup", argc, argv, opts, setup_option, o,
-			   ret);
+	if (!cli_options(cli, "setup", argc, argv, opts, setup_option, o, ret))
+		return false;
+	if (o->keystore && !o->load_keys) {
+		*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"setup: --keystore goes with --load-keys");
+		return false;
+	}
+	return true;
 }
 
 /* Change what differs from o on the controller described by info, so that
@@ -348,6 +366,11 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
 	if (!parse_setup(cli, argc, argv, &o, &ret))
 		return ret;
 	ret = cli_open(cli, "setup");
+	/* The keys first: once powered, the controller may be connected to,
+	 * and a device it has a key for must not be asked for a PIN. One
+	 * process for both is what a unit at boot wants. */
+	if (!ret && o.load_keys)
+		ret = cli_keys_load(cli, keystore_dir(o.keystore));
 	if (!ret)
 		ret = cli_resolve_index(cli, "setup", &index);
 	if (!ret)

@@ -161,7 +161,7 @@ static int keys_list(struct cli *cli, const char *dir)
 	return CLI_EXIT_OK;
 }
 
-static int keys_load(struct cli *cli, const char *dir)
+int cli_keys_load(struct cli *cli, const char *dir)
 {
 	struct keystore_entry *list = NULL;
 	struct mgmt_link_key *keys = NULL;
@@ -386,7 +386,7 @@ int cmd_keys(struct cli *cli, int argc, char *argv[])
 	if (strcmp(verb, "list") == 0 && nargs == 1)
 		return keys_list(cli, dir);
 	if (strcmp(verb, "load") == 0 && nargs == 1)
-		return keys_load(cli, dir);
+		return cli_keys_load(cli, dir);
 	if (strcmp(verb, "remove") == 0 && nargs == 2)
 		return keys_remove(cli, dir, argv[optind + 1]);
 	return cli_fail(cli, CLI_EXIT_USAGE, -1,

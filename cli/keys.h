@@ -37,6 +37,10 @@ void cli_key_json(struct cli *cli, const struct cli_present *present,
 int cli_stored_name_addr(struct cli *cli, const char *cmd, const char *dir,
 			 const bdaddr_t *ctrl, const char *arg, bdaddr_t *dev);
 
+/* keys load: give the kernel every key stored in dir for the controller
+ * (-i), in one Load Link Keys, and say how many. Returns the exit code
+ * after reporting. */
+int cli_keys_load(struct cli *cli, const char *dir);
 /* The device's name in the key store in dir (of any controller): false
  * when it has none there. */
 bool cli_stored_name(const char *dir, const bdaddr_t *dev, char *name,

@@ -53,6 +53,7 @@ expect 2 "expected 'on' or 'off'" power maybe
 expect 2 "missing argument" power
 expect 2 "ssp takes 'on' or 'off'" setup --ssp yes
 expect 2 "at most 248 bytes" setup --name "$(printf 'n%.0s' $(seq 249))"
+expect 2 "setup: --keystore goes with --load-keys" setup --keystore /tmp
 expect 2 "too many arguments" list extra
 expect 2 "timeout takes" monitor --timeout -1
 expect 2 "invalid controller 'hcix'" -i hcix monitor
