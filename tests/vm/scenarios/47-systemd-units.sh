@@ -42,33 +42,47 @@ make_controllers() {
 		sleep 0.1
 	done
 }
-# In this guest the emulated hci0 has at times not answered the kernel's
-# first HCI Reset (dmesg: "hci0: Opcode 0x0c03 failed: -110"), at normal
-# and at raised priority alike; the kernel then never finishes hci0's setup
-# and no management command reaches it. That is the emulator's controller
-# failing, before any btpair code talks to it: the controllers are made
-# again, once, and the scenario says so. What the units do is tested on the
-# controllers that came up.
-start_controllers() {
-	make_controllers
-	local end=$((SECONDS + 20))
-
-	while [ $SECONDS -lt $end ]; do
-		# btmgmt exits 0 even on Invalid Index: read what it says.
-		btmgmt --index 0 info 2>&1 | grep -q "addr $A" && return 0
-		sleep 0.5
-	done
-	echo "  (the emulated hci0 did not finish its setup: $(dmesg | grep -a 'hci0: Opcode' | tail -n1); making the controllers again)"
+# Take the controllers away; wait until hci0 is gone.
+remove_controllers() {
 	kill "$btvirt_pid"
+	wait "$btvirt_pid" 2>/dev/null
 	for _ in $(seq 100); do
 		[ -e /sys/class/bluetooth/hci0 ] || break
 		sleep 0.1
 	done
-	systemctl reset-failed btpair-keys.service btpair-agent@hci0.service
-	make_controllers
+}
+# Whether hci0 finished its setup (is on the management interface) within
+# 20 s. btmgmt exits 0 even on Invalid Index: read what it says.
+hci0_set_up() {
+	local end=$((SECONDS + 20))
+
+	while [ $SECONDS -lt $end ]; do
+		btmgmt --index 0 info 2>&1 | grep -q "addr $A" && return 0
+		sleep 0.5
+	done
+	return 1
 }
 
 check "systemd is PID 1" [ "$(cat /proc/1/comm)" = systemd ]
+# The boot's jobs but this scenario's own are done, udev's queue is empty.
+for _ in $(seq 300); do
+	[ -z "$(systemctl list-jobs --no-legend | grep -v btpair-vm)" ] && break
+	sleep 0.2
+done
+udevadm settle --timeout=60
+# The emulator's first controllers of the boot, before anything of btpair
+# is installed. On 6.1 in this guest, that first hci0 has not answered the
+# kernel's first HCI Reset (dmesg "hci0: Opcode 0x0c03 failed: -110"), and
+# never reached the management interface; the ones made after it have
+# (tests/vm/KERNELS.md). No btpair code runs here, so this is said, not
+# checked; the controllers are taken away again before the units are set up.
+make_controllers
+if hci0_set_up; then
+	echo "  (the boot's first emulated hci0 came up)"
+else
+	echo "  (the boot's first emulated hci0 did not come up, with no btpair installed: $(dmesg | grep -a 'hci0: Opcode' | tail -n1))"
+fi
+remove_controllers
 deb=$(ls build/deb/btpair_*.deb 2>/dev/null | head -n1)
 expect_exit 0 "the package installs (dpkg -i)" dpkg -i "$deb"
 
@@ -83,11 +97,17 @@ check "no controller yet, and the keys unit not started" \
 	[ "$(systemctl is-active btpair-keys.service)" != active ]
 
 # hci0 appears: udev tags it, its device unit pulls in both units.
-start_controllers
+make_controllers
+check "hci0 set up" hci0_set_up
 check "btpair-keys.service started because hci0 appeared" \
 	wait_active btpair-keys.service
 check "btpair-agent@hci0.service started with it" \
 	wait_active btpair-agent@hci0.service
+# The unit starts as soon as the kernel registers hci0, while the kernel
+# still sets it up: keys load waits for it rather than fail and be
+# restarted.
+check "btpair-keys.service did its work in one start (restarts: $(unit_prop btpair-keys.service NRestarts))" \
+	[ "$(unit_prop btpair-keys.service NRestarts)" = 0 ]
 dev=sys-subsystem-bluetooth-devices-hci0.device
 t_dev=$(unit_prop "$dev" ActiveEnterTimestampMonotonic)
 t_keys=$(unit_prop btpair-keys.service ActiveEnterTimestampMonotonic)
@@ -116,14 +136,10 @@ check "the agent did not restart" \
 
 # A reboot: the controllers go away and come back with empty key lists. The
 # device keeps its key (an HC-05 remembers), as here through keys load.
-kill "$btvirt_pid"
-for _ in $(seq 100); do
-	[ -e /sys/class/bluetooth/hci0 ] || break
-	sleep 0.1
-done
+remove_controllers
 check "the units stopped with hci0 (BindsTo=)" \
 	[ "$(systemctl is-active btpair-keys.service)" != active ]
-start_controllers
+make_controllers
 check "btpair-keys.service started again for the new hci0" \
 	wait_active btpair-keys.service
 "$BTPAIR" -q -i hci1 keys load
@@ -137,21 +153,27 @@ check "after the reboot the paired device connects with an encrypted link (exit 
 	[ "$RC" -eq 0 ]
 check "and no PIN was asked of it" [ "$(pin_requests 1)" = 0 ]
 
-# systemctl stop: at once, and a clean stop.
+# systemctl stop: at once, and a clean stop. The unit's own time, from
+# leaving "active" to "inactive" (systemd's timestamps), apart from what
+# systemctl itself takes to start under TCG, which is said too.
+stop_ms() { # UNIT: stop it, print how long the unit took to stop, in ms
+	local t0 t1
+
+	t0=$(now_ms)
+	systemctl stop "$1"
+	t1=$(now_ms)
+	echo "$((($(unit_prop "$1" InactiveEnterTimestampMonotonic) - \
+		$(unit_prop "$1" ActiveExitTimestampMonotonic)) / 1000))"
+	echo "  (systemctl stop $1: $((t1 - t0)) ms in all)" >&2
+}
 expect_exit 0 "the agent starts again" systemctl start btpair-agent@hci0.service
 wait_active btpair-agent@hci0.service
-t0=$(now_ms)
-systemctl stop btpair-agent@hci0.service
-t1=$(now_ms)
-check "systemctl stop btpair-agent@hci0 took $((t1 - t0)) ms (at most 1000)" \
-	[ $((t1 - t0)) -le 1000 ]
+ms=$(stop_ms btpair-agent@hci0.service)
+check "btpair-agent@hci0 stopped in $ms ms (at most 1000)" [ "$ms" -le 1000 ]
 check "the agent's stop counts as success (Result=$(unit_prop btpair-agent@hci0.service Result), status $(unit_prop btpair-agent@hci0.service ExecMainStatus))" \
 	[ "$(unit_prop btpair-agent@hci0.service Result)" = success ]
-t0=$(now_ms)
-systemctl stop btpair-keys.service
-t1=$(now_ms)
-check "systemctl stop btpair-keys took $((t1 - t0)) ms (at most 1000)" \
-	[ $((t1 - t0)) -le 1000 ]
+ms=$(stop_ms btpair-keys.service)
+check "btpair-keys stopped in $ms ms (at most 1000)" [ "$ms" -le 1000 ]
 check "the keys unit's stop counts as success" \
 	[ "$(unit_prop btpair-keys.service Result)" = success ]
 
