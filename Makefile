@@ -205,7 +205,7 @@ check-vm-san: $(BUILD)/tests/responder
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
 
-bench: $(BUILD)/btpair $(BUILD)/tests/responder
+bench: $(BUILD)/btpair $(BUILD)/tests/responder $(DEB)
 	bench/run.sh
 
 # The units and the agent's settings name the installed paths; settings

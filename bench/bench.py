@@ -450,6 +450,41 @@ def btpair_pair(index, target, limit=60):
 
 # btmon: the kernel's own share ---------------------------------------------
 
+# A pairing in a sequence that takes longer than this is a stall: its trace
+# is printed.
+STALL = 3.0
+WALL = re.compile(r"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+)$")
+
+
+SOCKET = re.compile(r"\{0x[0-9a-f]{4}\} ")
+
+
+def stall_trace(why, w0, w1, most=300):
+    """Print the header lines btmon recorded from wall time w0 to w1 (each
+    event, command and mgmt message, one line each), at most `most`. An
+    mgmt event the kernel copied to every open mgmt socket is shown once."""
+    note(why + "; btmon from its start to its end:")
+    shown = 0
+    last = None
+    with open(WORK + "/btmon.txt", errors="replace") as f:
+        for line in f:
+            m = WALL.search(line.rstrip())
+            if not m or line[:1] not in "<>@=":
+                continue
+            t = datetime.datetime.strptime(
+                m.group(1), "%Y-%m-%d %H:%M:%S.%f").timestamp()
+            if not w0 <= t <= w1 + 0.2:
+                continue
+            same = SOCKET.sub("", line.rstrip())
+            if line.startswith("@ MGMT Event") and same == last:
+                continue
+            last = same
+            note("  | " + line.rstrip())
+            shown += 1
+            if shown >= most:
+                note("  | (cut at %d lines)" % most)
+                break
+
 def btmon_start():
     return subprocess.Popen(["btmon", "-T"], stdout=open(WORK + "/btmon.txt",
                                                         "w"),
@@ -1002,17 +1037,31 @@ def scale():
         times = []
         reset(peers)
         warm([(0, i) for i in peers])
+        # btmon records the run, so that a device that stalls it is shown
+        # with its trace (stall_trace), not only counted.
+        mon = btmon_start()
+        time.sleep(1)
+        walls = []
         t0 = now()
         ok = 0
         for i in peers:
             fn = btpair_pair if tool == "btpair pair" else btmgmt_pair
+            w0 = time.time()
             t1, s0, out = fn(0, addr(i))
+            walls.append((i, w0, time.time()))
             if t1 is None:
                 note("sequential %s hci%d failed: %s" % (tool, i, out[-500:]))
             else:
                 ok += 1
                 times.append(t1 - s0)
         total = now() - t0
+        time.sleep(0.5)
+        mon.terminate()
+        mon.wait()
+        for i, w0, w1 in walls:
+            if w1 - w0 > STALL:
+                stall_trace("sequential %s hci%d took %.1f s" %
+                            (tool, i, w1 - w0), w0, w1)
         for i in peers:
             unpair(0, i)
         if ok == len(peers):

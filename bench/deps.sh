@@ -5,4 +5,5 @@
 # Quiet and quick when nothing is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tests/deps.sh dbus-daemon python3-dbus python3-gi bluez-test-scripts strace
+tests/deps.sh dbus-daemon python3-dbus python3-gi bluez-test-scripts strace \
+	debootstrap

@@ -7,9 +7,10 @@
 # BENCH_REPS, BENCH_PAIRINGS, BENCH_BLUEZ_PAIRINGS, BENCH_MIB, BENCH_TPUT_REPS
 # in the environment override bench/bench.py's defaults (6 repetitions, 100
 # pairings with btpair and 25 with bluetoothd, 16 MiB,
-# 2 throughput repetitions); BENCH_OUT names another report file.
-# BENCH_GROUPS runs only those of bench.py's groups (e.g. "throughput":
-# the data path alone, in about a quarter of the time).
+# 2 throughput repetitions) and bench/scenarios/units.sh's (BENCH_UNIT_REPS,
+# 5 rounds each); BENCH_OUT names another report file. BENCH_GROUPS runs
+# only those groups (e.g. "throughput": the data path alone, in about a
+# quarter of the time; "units": the systemd boot alone).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -24,9 +25,11 @@ out=$checkout/tests/vm/.out/$kernel
 
 "$here/deps.sh"
 tests/vm/setup.sh >/dev/null
+tests/vm/sysroot.sh
 
 args=()
-for v in BENCH_REPS BENCH_PAIRINGS BENCH_BLUEZ_PAIRINGS BENCH_MIB BENCH_TPUT_REPS; do
+for v in BENCH_REPS BENCH_PAIRINGS BENCH_BLUEZ_PAIRINGS BENCH_MIB BENCH_TPUT_REPS \
+	BENCH_UNIT_REPS; do
 	[ -n "${!v:-}" ] && args+=("$v=${!v}")
 done
 # make passes its command line's variables (CI=1) on in the environment.
@@ -39,15 +42,15 @@ logs=()
 failed=0
 groups=${BENCH_GROUPS:-}
 [ -n "$groups" ] && command="BENCH_GROUPS=\"$groups\" $command"
-for s in pairing scale; do
-	# pairing.sh's boot runs every group but scale, scale.sh's scale.
+for s in pairing scale units; do
+	# scale.sh's boot runs the group scale, units.sh's (systemd as PID 1)
+	# the group units, pairing.sh's every other group.
 	picked=()
 	for g in $groups; do
-		if [ "$g" = scale ]; then
-			[ $s = scale ] && picked+=("$g")
-		else
-			[ $s = pairing ] && picked+=("$g")
-		fi
+		case $g in
+		scale | units) [ $s = "$g" ] && picked+=("$g") ;;
+		*) [ $s = pairing ] && picked+=("$g") ;;
+		esac
 	done
 	[ -n "$groups" ] && [ ${#picked[@]} -eq 0 ] && continue
 	rm -f "$out/$s.log"
