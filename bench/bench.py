@@ -157,6 +157,29 @@ def reset(devices):
         hc05_like(i)
 
 
+def fresh_controllers():
+    """Remove btvirt's controllers and make them anew, as a reboot of every
+    machine would: the emulator keeps the state of a pairing that timed out
+    (a PIN one side already gave) through a power cycle, and completes the
+    next pairing between the same two controllers with it, reporting
+    Authentication Complete to the old initiator only (bench/notes.md)."""
+    count = int(os.environ.get("BTVIRT_COUNT", "2"))
+    subprocess.run(["pkill", "-x", "btvirt"])
+    for _ in range(100):
+        if not os.path.exists("/sys/class/bluetooth/hci0"):
+            break
+        time.sleep(0.1)
+    subprocess.Popen(["btvirt", "-l%d" % count],
+                     stdout=open(WORK + "/btvirt.log", "w"),
+                     stderr=subprocess.STDOUT, start_new_session=True)
+    for _ in range(100):
+        if os.path.exists("/sys/class/bluetooth/hci%d" % (count - 1)):
+            break
+        time.sleep(0.1)
+    # The controllers need a moment after they appear before mgmt commands.
+    time.sleep(1)
+
+
 def state(why):
     """On a failure: the controllers' settings and links, to tell why."""
     note("state after %s:" % why)
@@ -1076,6 +1099,13 @@ def scale():
         for tool in (agents if rep % 2 == 0 else agents[::-1]):
             concurrent(tool, "scale-single", peers[:1])
             concurrent(tool, "scale-concurrent", peers)
+    # The concurrent runs with btmgmt as the agent leave timed-out
+    # pairings behind (btmgmt misses PIN prompts); the sequence is a fresh
+    # provisioning run, so it starts on fresh controllers.
+    fresh_controllers()
+    for i in peers:
+        hc05_like(i)
+    btpair("-q", "setup")
     responders = [Background([RESPONDER, str(i), "--pin", PIN, "--timeout",
                               "100000"]) for i in peers]
     for r in responders:
