@@ -678,6 +678,29 @@ static void fake_sysfs_remove(const char *dir, int registered)
 	rmdir(dir);
 }
 
+/* cli_resolve_index for -i hci3 against the fake kernel's steps, hci3
+ * registered in sysfs or not: its exit code, the index in *index. */
+static int resolve_hci3(const struct fk_step *steps, bool registered,
+			uint16_t *index)
+{
+	struct cli c = { .prog = "btpair",
+			 .signal_fd = -1,
+			 .index_arg = "hci3" };
+	struct fake_kernel *fk;
+	char dir[64], err[256];
+	int fd, ret;
+
+	c.sysfs_dir = fake_sysfs(dir, registered ? 3 : -1);
+	fk = fk_new(&fd);
+	c.client = mgmt_client_new(fd);
+	fk_start(fk, steps);
+	ret = cli_resolve_index(&c, "keys load", index);
+	ck_assert_msg(fk_finish(fk, err, sizeof(err)), "fake kernel: %s", err);
+	mgmt_client_free(c.client);
+	fake_sysfs_remove(dir, registered ? 3 : -1);
+	return ret;
+}
+
 /*
  * -i hci3, registered by the kernel but not on the management interface yet
  * (still being set up, as a unit started by its device unit finds it): the
@@ -693,24 +716,10 @@ START_TEST(test_resolve_index_waits_for_setup)
 		FK_EVENT0(0x0004, 3),
 		FK_DONE,
 	};
-	struct cli c = { .prog = "btpair",
-			 .signal_fd = -1,
-			 .index_arg = "hci3" };
-	struct fake_kernel *fk;
-	char dir[64], err[256];
 	uint16_t index = 0;
-	int fd;
 
-	c.sysfs_dir = fake_sysfs(dir, 3);
-	fk = fk_new(&fd);
-	c.client = mgmt_client_new(fd);
-	fk_start(fk, steps);
-	ck_assert_int_eq(cli_resolve_index(&c, "keys load", &index),
-			 CLI_EXIT_OK);
+	ck_assert_int_eq(resolve_hci3(steps, true, &index), CLI_EXIT_OK);
 	ck_assert_uint_eq(index, 3);
-	ck_assert_msg(fk_finish(fk, err, sizeof(err)), "fake kernel: %s", err);
-	mgmt_client_free(c.client);
-	fake_sysfs_remove(dir, 3);
 }
 END_TEST
 
@@ -722,26 +731,12 @@ START_TEST(test_resolve_index_absent_fails_at_once)
 		FK_COMPLETE(0x0003, 0xffff, 0x00, 0x01, 0x00, 0x00, 0x00),
 		FK_DONE,
 	};
-	struct cli c = { .prog = "btpair",
-			 .signal_fd = -1,
-			 .index_arg = "hci3" };
-	struct fake_kernel *fk;
-	char dir[64], err[256];
 	uint16_t index = 0;
-	int64_t t0;
-	int fd;
+	int64_t t0 = time_now_ms();
 
-	c.sysfs_dir = fake_sysfs(dir, -1);
-	fk = fk_new(&fd);
-	c.client = mgmt_client_new(fd);
-	fk_start(fk, steps);
-	t0 = time_now_ms();
-	ck_assert_int_eq(cli_resolve_index(&c, "keys load", &index),
+	ck_assert_int_eq(resolve_hci3(steps, false, &index),
 			 CLI_EXIT_NO_CONTROLLER);
 	ck_assert_int_lt(time_now_ms() - t0, 1000);
-	ck_assert_msg(fk_finish(fk, err, sizeof(err)), "fake kernel: %s", err);
-	mgmt_client_free(c.client);
-	fake_sysfs_remove(dir, -1);
 }
 END_TEST
 

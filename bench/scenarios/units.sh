@@ -125,12 +125,7 @@ round() {
 	done
 	echo "bench: $tool: ${res:-not ready}"
 	[ "$tool" = btpair-keys.service ] && unit_timeline
-	kill "$virt_pid"
-	wait "$virt_pid" 2>/dev/null
-	for _ in $(seq 100); do
-		[ -e /sys/class/bluetooth/hci0 ] || break
-		sleep 0.1
-	done
+	remove_controllers "$virt_pid"
 	kill "$mon_pid"
 	wait "$mon_pid" 2>/dev/null
 	timeout 60 systemctl stop bluetooth.service btpair-keys.service

@@ -248,6 +248,16 @@ trace_end() {
 	btmon -T -r "$WORK/trace.snoop" 2>&1 | tail -n 80 | sed 's/^/       | /'
 }
 
+# remove_controllers PID: stop the btvirt PID; wait until hci0 is gone.
+remove_controllers() {
+	kill "$1"
+	wait "$1" 2>/dev/null
+	for _ in $(seq 100); do
+		[ -e /sys/class/bluetooth/hci0 ] || break
+		sleep 0.1
+	done
+}
+
 # fresh_controllers: a reset to a fresh link state, as after a reboot of
 # both machines with nothing paired: btvirt's controllers are removed and
 # made again (the kernel forgets their links and keys), the key store is

@@ -42,15 +42,6 @@ make_controllers() {
 		sleep 0.1
 	done
 }
-# Take the controllers away; wait until hci0 is gone.
-remove_controllers() {
-	kill "$btvirt_pid"
-	wait "$btvirt_pid" 2>/dev/null
-	for _ in $(seq 100); do
-		[ -e /sys/class/bluetooth/hci0 ] || break
-		sleep 0.1
-	done
-}
 # Whether hci0 finished its setup (is on the management interface) within
 # 20 s. btmgmt exits 0 even on Invalid Index: read what it says.
 hci0_set_up() {
@@ -82,7 +73,7 @@ if hci0_set_up; then
 else
 	echo "  (the boot's first emulated hci0 did not come up, with no btpair installed: $(dmesg | grep -a 'hci0: Opcode' | tail -n1))"
 fi
-remove_controllers
+remove_controllers "$btvirt_pid"
 deb=$(ls build/deb/btpair_*.deb 2>/dev/null | head -n1)
 expect_exit 0 "the package installs (dpkg -i)" dpkg -i "$deb"
 
@@ -136,7 +127,7 @@ check "the agent did not restart" \
 
 # A reboot: the controllers go away and come back with empty key lists. The
 # device keeps its key (an HC-05 remembers), as here through keys load.
-remove_controllers
+remove_controllers "$btvirt_pid"
 check "the units stopped with hci0 (BindsTo=)" \
 	[ "$(systemctl is-active btpair-keys.service)" != active ]
 make_controllers
