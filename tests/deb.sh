@@ -26,7 +26,11 @@ if git rev-parse --git-dir >/dev/null 2>&1; then
 			[ -f "$f" ] && printf '%s\0' "$f"
 		done | tar --null -T - -cf - | tar -xf - -C "$src"
 else
-	tar --exclude='./build*' --exclude=./.git -cf - . | tar -xf - -C "$src"
+	# No git (a copy of the tree, or a machine without it): the same as
+	# what .gitignore keeps out, the VM suite's caches and logs among them.
+	tar --exclude='./build*' --exclude=./.git \
+		--exclude=./tests/vm/.cache --exclude=./tests/vm/.out \
+		-cf - . | tar -xf - -C "$src"
 fi
 
 # A clean build: nothing of a calling make's jobs or variables.
