@@ -205,7 +205,11 @@ check-vm-san: $(BUILD)/tests/responder
 demo: $(BUILD)/btpair $(BUILD)/tests/responder
 	tests/vm/demo.sh
 
-bench: $(BUILD)/btpair $(BUILD)/tests/responder $(DEB)
+# The floor under `connect --pty` upward: a pty copied with no btpair.
+$(BUILD)/bench/ptycopy: $(BUILD)/bench/ptycopy.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+bench: $(BUILD)/btpair $(BUILD)/tests/responder $(BUILD)/bench/ptycopy $(DEB)
 	bench/run.sh
 
 # The units and the agent's settings name the installed paths; settings

@@ -34,6 +34,7 @@ import time
 CHECKOUT = os.getcwd()
 BTPAIR = os.environ.get("BTPAIR", CHECKOUT + "/build/btpair")
 RESPONDER = os.environ.get("RESPONDER", CHECKOUT + "/build/tests/responder")
+PTYCOPY = os.environ.get("PTYCOPY", CHECKOUT + "/build/bench/ptycopy")
 BLUETOOTHD = "/usr/libexec/bluetooth/bluetoothd"
 DBUS_CONF = CHECKOUT + "/bench/dbus-system.conf"
 BLUETOOTHD_CONF = CHECKOUT + "/bench/bluetoothd.conf"
@@ -824,6 +825,10 @@ def wait_cpu(proc):
     return proc.returncode, ru.ru_utime + ru.ru_stime
 
 
+PTY_FLOOR = "pty read alone (no btpair)"
+PTY_COPY = "pty to RFCOMM (no btpair)"
+
+
 def throughput():
     nbytes = MIB << 20
     blob = WORK + "/blob"
@@ -852,25 +857,36 @@ def throughput():
     tty = WORK + "/bench-pty"
     frames = nbytes // 4096
 
-    def up_pty():
-        # A writer on the pty's far side (dd, not counted): btpair reads
-        # the master and sends; stopped with SIGTERM once the peer has
-        # every byte.
-        p = subprocess.Popen([BTPAIR, "connect", B, "--channel", "4",
-                              "--pty", tty], stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL)
+    def pty_writer(argv, stdout=subprocess.DEVNULL):
+        # Start argv, which makes the pty at tty, then a writer on the
+        # pty's far side (dd, not counted). None if the pty never came.
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=stdout)
         if not wait_path(tty, p):
             p.kill()
             wait_cpu(p)
-            return None, -1, 0
+            return None, None
         w = subprocess.Popen(["dd", "if=" + blob, "of=" + tty, "bs=65536",
                               "status=none"], stdin=subprocess.DEVNULL)
-        ev = event_or_exit(counted, p, 900)
-        p.terminate()
+        return p, w
+
+    def pty_written(p, w, peer, stop=False):
+        # The peer's event; then p's exit status and CPU, the writer gone.
+        ev = event_or_exit(peer, p, 900)
+        if stop:
+            p.terminate()
         rc, cpu = wait_cpu(p)
         w.kill()
         w.wait()
         return ev, rc, cpu
+
+    def up_pty():
+        # btpair reads the master and sends; stopped with SIGTERM once
+        # the peer has every byte.
+        p, w = pty_writer([BTPAIR, "connect", B, "--channel", "4", "--pty",
+                           tty])
+        if not p:
+            return None, -1, 0
+        return pty_written(p, w, counted, stop=True)
 
     def down_pty():
         # A reader on the pty's far side (head, not counted) takes what
@@ -903,9 +919,38 @@ def throughput():
         os.unlink(got)
         return ev, rc, cpu
 
+    def pty_floor():
+        # The pty's side alone, no Bluetooth: bench/ptycopy takes what the
+        # same dd writes, in blocking reads with no poll.
+        t0 = now()
+        p, w = pty_writer([PTYCOPY, tty, str(nbytes)], stdout=subprocess.PIPE)
+        if not p:
+            return None
+        out = p.stdout.read().decode(errors="replace").split()
+        rc, cpu = wait_cpu(p)
+        secs = now() - t0
+        w.kill()
+        w.wait()
+        if rc != 0 or len(out) != 6:
+            note("pty floor: exit %s, %s" % (rc, out))
+            return None
+        return dict(value=nbytes / secs, unit="B/s", seconds=secs,
+                    cpu_per_mib=cpu / MIB, mib=MIB, reads=int(out[1]),
+                    largest=int(out[5]), status=rc)
+
+    def up_pty_copy():
+        # The same pty and dd, passed on to RFCOMM by bench/ptycopy: no
+        # poll, blocking sends as rctest's; it closes when all is sent.
+        p, w = pty_writer([PTYCOPY, tty, str(nbytes), B, "2"])
+        if not p:
+            return None, -1, 0
+        return pty_written(p, w, sink)
+
     def up(tool):
         if tool == "btpair connect --pty":
             return up_pty()
+        if tool == PTY_COPY:
+            return up_pty_copy()
         cpu0 = cpu_children()
         if tool == "btpair connect (stdio)":
             p = subprocess.Popen([BTPAIR, "connect", B, "--channel", "2"],
@@ -970,7 +1015,9 @@ def throughput():
              "btpair connect --exec")
     for rep in range(TPUT_REPS):
         for direction, fn in (("up", up), ("down", down)):
-            order = tools if rep % 2 == 0 else tools[::-1]
+            order = tools + ((PTY_COPY,) if direction == "up" else ())
+            if rep % 2:
+                order = order[::-1]
             for tool in order:
                 ev, rc, cpu = fn(tool)
                 # A client that closes at once resets the link under a
@@ -987,6 +1034,11 @@ def throughput():
                          value=nbytes / secs, unit="B/s", seconds=secs,
                          cpu_per_mib=cpu / MIB, status=rc)
                 time.sleep(0.5)
+        floor = pty_floor()
+        if floor:
+            emit(group="tput-up", tool=PTY_FLOOR, **floor)
+        else:
+            emit(group="tput-up", tool=PTY_FLOOR, failed=1)
     sink.stop()
     source.stop()
     counted.stop()

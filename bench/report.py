@@ -22,6 +22,10 @@ import sys
 TPUT_TOOLS = ("btpair connect (stdio)", "btpair connect --pty",
               "btpair connect --exec")
 GOAL_TOOLS = ("btpair connect (stdio)", "btpair connect --pty")
+# The floor under `connect --pty` upward, with no btpair (bench/ptycopy):
+# the pty's side alone, and the pty passed on to RFCOMM.
+PTY_FLOOR = "pty read alone (no btpair)"
+PTY_COPY = "pty to RFCOMM (no btpair)"
 GOAL_RATE = 0.95
 GOAL_CPU = 1.2
 # A median within this fraction of the other's is not called slower.
@@ -349,7 +353,9 @@ def main():
         w("| tool | runs (failed) | min | median | max | CPU s/MiB "
           "(median) |")
         w("|---|---|---|---|---|---|")
-        for tool in ("rctest",) + TPUT_TOOLS:
+        floors = tuple(t for t in (PTY_COPY, PTY_FLOOR)
+                       if values(rows, group, t) or failures(rows, group, t))
+        for tool in ("rctest",) + TPUT_TOOLS + floors:
             st = stats(values(rows, group, tool))
             cpu = values(rows, group, tool, key="cpu_per_mib")
             if st:
@@ -367,7 +373,7 @@ def main():
         w("|---|---|---|---|---|")
         base = stats(values(rows, group, "rctest"))
         base_cpu = values(rows, group, "rctest", key="cpu_per_mib")
-        for tool in TPUT_TOOLS:
+        for tool in TPUT_TOOLS + tuple(t for t in floors if t != PTY_FLOOR):
             st = stats(values(rows, group, tool))
             cpu = values(rows, group, tool, key="cpu_per_mib")
             if st and base:
@@ -375,7 +381,7 @@ def main():
                     tool, *(ratio(x, y) for x, y in zip(st, base)),
                     ratio(statistics.median(cpu),
                           statistics.median(base_cpu))))
-                if st[1] < base[1] * (1 - NOISE):
+                if st[1] < base[1] * (1 - NOISE) and tool in TPUT_TOOLS:
                     slower.append((tool + " " + direction, "rctest"))
                 if tool in GOAL_TOOLS:
                     r = st[1] / base[1]
@@ -389,6 +395,26 @@ def main():
             elif tool in GOAL_TOOLS:
                 goals.append("%s %s: no complete run" % (tool, direction))
         w("")
+        floor = values(rows, group, PTY_FLOOR, key="cpu_per_mib")
+        if floor and base_cpu:
+            reads = [r["reads"] / r["mib"] for r in rows
+                     if r.get("group") == group
+                     and r.get("tool") == PTY_FLOOR and "reads" in r
+                     and r.get("mib")]
+            largest = values(rows, group, PTY_FLOOR, key="largest")
+            w("The floor under the pty upward, with no btpair: "
+              "`bench/ptycopy` makes a pty as `connect --pty` does and "
+              "reads it in blocking reads of 64 KiB with no poll while the "
+              "same dd writes; \"%s\" passes each read on in blocking "
+              "sends as rctest's, \"%s\" sends nothing. Reading alone "
+              "costs %s rctest's whole run's CPU per MiB (medians), in %d "
+              "reads per MiB (median), the largest %d bytes." % (
+                  PTY_COPY, PTY_FLOOR,
+                  ratio(statistics.median(floor),
+                        statistics.median(base_cpu)),
+                  round(statistics.median(reads)),
+                  max(largest)))
+            w("")
     if goals:
         w("Against the goal (medians):")
         w("")
