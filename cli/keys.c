@@ -370,15 +370,14 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 
 int cmd_keys(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "keystore", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		{ "keystore", 'K', CLI_OPT_STRING }, /* data: keystore */
+		{ NULL },
 	};
 	const char *keystore = NULL, *dir, *verb;
 	int ret = CLI_EXIT_OK, nargs;
 
-	if (!cli_options(cli, "keys", argc, argv, opts, cli_keystore_option,
-			 &keystore, &ret))
+	if (!cli_options(cli, "keys", argc, argv, opts, NULL, &keystore, &ret))
 		return ret;
 	nargs = argc - optind;
 	verb = argv[optind];

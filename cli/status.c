@@ -275,24 +275,12 @@ struct status_opts {
 	const char *keystore, *config;
 };
 
-static bool status_option(struct cli *cli, int opt, const char *arg, void *data)
-{
-	struct status_opts *o = data;
-
-	(void)cli;
-	if (opt == 'k')
-		o->keystore = arg;
-	else
-		o->config = arg;
-	return true;
-}
-
 int cmd_status(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "keystore", required_argument, NULL, 'k' },
-		{ "config", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct status_opts, "keystore", 'k', STRING, keystore),
+		CLI_OPT(struct status_opts, "config", 'f', STRING, config),
+		{ NULL },
 	};
 	static struct rfcomm_dev_state devs[RFCOMM_MAX_DEV];
 	struct status_opts o = { NULL, NULL };
@@ -305,8 +293,7 @@ int cmd_status(struct cli *cli, int argc, char *argv[])
 	size_t ndevs = 0;
 	int ret = CLI_EXIT_OK, err;
 
-	if (!cli_options(cli, "status", argc, argv, opts, status_option, &o,
-			 &ret))
+	if (!cli_options(cli, "status", argc, argv, opts, NULL, &o, &ret))
 		return ret;
 	if (argc - optind == 1 &&
 	    !cli_parse_addr(cli, "status", argv[optind], &filter))
