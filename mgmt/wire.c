@@ -321,6 +321,20 @@ static long event_min_len(uint16_t code)
 #undef EVENT_MIN_LEN
 }
 
+/* The EIR data after an event's fixed parameters (need bytes), its length
+ * at len_off: 0, or -EBADMSG when it does not fit in what was received. */
+static int get_eir(const uint8_t *p, size_t len, size_t need, size_t len_off,
+		   const uint8_t **eir, size_t *eir_len)
+{
+	size_t n = mgmt_get_le16(p + len_off);
+
+	if (n > len - need)
+		return -EBADMSG;
+	*eir = p + need;
+	*eir_len = n;
+	return 0;
+}
+
 int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 {
 	const uint8_t *p = msg->param;
@@ -357,20 +371,16 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 		get_link_key(p + offsetof(struct mgmt_ev_new_link_key, key),
 			     &ev->new_link_key.key);
 		break;
-	case MGMT_EV_DEVICE_CONNECTED: {
-		size_t eir_len = mgmt_get_le16(
-			p + offsetof(struct mgmt_ev_device_connected, eir_len));
-
+	case MGMT_EV_DEVICE_CONNECTED:
 		/* The EIR data must fit in what was received. */
-		if (eir_len > len - need)
+		if (get_eir(p, len, need,
+			    offsetof(struct mgmt_ev_device_connected, eir_len),
+			    &ev->connected.eir, &ev->connected.eir_len) < 0)
 			return -EBADMSG;
 		get_addr(p, &ev->connected.addr);
 		ev->connected.flags = mgmt_get_le32(
 			p + offsetof(struct mgmt_ev_device_connected, flags));
-		ev->connected.eir = p + need;
-		ev->connected.eir_len = eir_len;
 		break;
-	}
 	case MGMT_EV_DEVICE_DISCONNECTED:
 		get_addr(p, &ev->disconnected.addr);
 		ev->disconnected.reason = p[sizeof(struct mgmt_wire_addr)];
@@ -408,21 +418,18 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 		ev->passkey_notify.entered =
 			p[offsetof(struct mgmt_ev_passkey_notify, entered)];
 		break;
-	case MGMT_EV_DEVICE_FOUND: {
-		size_t eir_len = mgmt_get_le16(
-			p + offsetof(struct mgmt_ev_device_found, eir_len));
-
-		if (eir_len > len - need)
+	case MGMT_EV_DEVICE_FOUND:
+		if (get_eir(p, len, need,
+			    offsetof(struct mgmt_ev_device_found, eir_len),
+			    &ev->device_found.eir,
+			    &ev->device_found.eir_len) < 0)
 			return -EBADMSG;
 		get_addr(p, &ev->device_found.addr);
 		ev->device_found.rssi = (int8_t)
 			p[offsetof(struct mgmt_ev_device_found, rssi)];
 		ev->device_found.flags = mgmt_get_le32(
 			p + offsetof(struct mgmt_ev_device_found, flags));
-		ev->device_found.eir = p + need;
-		ev->device_found.eir_len = eir_len;
 		break;
-	}
 	case MGMT_EV_DISCOVERING:
 		ev->discovering.type = p[0];
 		ev->discovering.discovering = p[1] != 0;
