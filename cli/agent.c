@@ -218,9 +218,7 @@ static int adopt(struct agent *ag, uint16_t index)
 	if (ag->cli->json) {
 		struct json j;
 
-		json_begin(&j, "serving");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "serving", index, a);
 		json_str(&j, "capability", mgmt_io_cap_str(ag->cap));
 		json_bool(&j, "powered",
 			  info.current_settings & MGMT_SETTING_POWERED);
@@ -388,9 +386,7 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 	if (ag->cli->json) {
 		struct json j;
 
-		json_begin(&j, "paired");
-		json_int(&j, "index", ev->index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "paired", ev->index, a);
 		json_str(&j, "key_type", type ? type : "unknown");
 		json_bool(&j, "stored", stored);
 		json_bool(&j, "already_paired", false);

@@ -33,9 +33,7 @@ static void print_controller(struct cli *cli, uint16_t index,
 		struct json j;
 
 		cli_settings_names(info->current_settings, names);
-		json_begin(&j, "controller");
-		json_int(&j, "index", index);
-		json_str(&j, "address", addr);
+		json_begin_addr(&j, "controller", index, addr);
 		json_str(&j, "name", info->name);
 		json_str(&j, "class", cls);
 		json_int(&j, "version", info->version);
@@ -170,8 +168,7 @@ int cmd_power(struct cli *cli, int argc, char *argv[])
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "power");
-		json_int(&j, "index", index);
+		json_begin_index(&j, "power", index);
 		json_bool(&j, "powered", settings & MGMT_SETTING_POWERED);
 		json_end(cli, &j);
 	} else {
@@ -319,9 +316,8 @@ static void report_setup(struct cli *cli, uint16_t index,
 		struct json j;
 
 		cli_settings_names(info->current_settings, names);
-		json_begin(&j, "setup");
-		json_int(&j, "index", index);
-		json_str(&j, "address", bt_addr_format(&info->bdaddr, addr));
+		json_begin_addr(&j, "setup", index,
+				bt_addr_format(&info->bdaddr, addr));
 		json_str(&j, "name", info->name);
 		json_str(&j, "capability", mgmt_io_cap_str(cap));
 		json_str_array(&j, "settings", names);

@@ -160,6 +160,19 @@ void json_index(struct json *j, uint16_t index)
 		json_int(j, "index", index);
 }
 
+void json_begin_index(struct json *j, const char *event, uint16_t index)
+{
+	json_begin(j, event);
+	json_index(j, index);
+}
+
+void json_begin_addr(struct json *j, const char *event, uint16_t index,
+		     const char *address)
+{
+	json_begin_index(j, event, index);
+	json_str(j, "address", address);
+}
+
 void json_int(struct json *j, const char *k, long long val)
 {
 	char num[32];

@@ -58,9 +58,7 @@ static void on_passkey_notify(void *data, const struct mgmt_addr *addr,
 	} else if (ctx->cli->json) {
 		struct json j;
 
-		json_begin(&j, "passkey");
-		json_int(&j, "index", ctx->index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "passkey", ctx->index, a);
 		json_int(&j, "passkey", passkey);
 		json_end(ctx->cli, &j);
 	} else {
@@ -311,9 +309,7 @@ static void report_success(struct cli *cli, uint16_t index, const char *a,
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "paired");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "paired", index, a);
 		/* Always there: null when the kernel kept the key to itself
 		 * (already paired, and not in the store). */
 		json_str_or_null(&j, "key_type", name);
@@ -681,9 +677,7 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "unpaired");
-		json_index(&j, index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "unpaired", index, a);
 		json_bool(&j, "kernel", in_kernel);
 		json_bool(&j, "stored", in_store);
 		json_end(cli, &j);

@@ -251,9 +251,7 @@ static void print_link(struct cli *cli, uint16_t index, const char *a,
 
 	if (!cli->json)
 		return;
-	json_begin(&j, "rfcomm-connected");
-	json_int(&j, "index", index);
-	json_str(&j, "address", a);
+	json_begin_addr(&j, "rfcomm-connected", index, a);
 	json_int(&j, "channel", channel);
 	json_end(cli, &j);
 }
@@ -480,9 +478,7 @@ static void log_link(struct cli *cli, const char *event, uint16_t index,
 	if (cli->json && json_ok) {
 		struct json j;
 
-		json_begin(&j, event);
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, event, index, a);
 		json_int(&j, "channel", channel);
 		if (retry_ms >= 0)
 			json_int(&j, "retry_ms", retry_ms);
@@ -931,9 +927,7 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "bound");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "bound", index, a);
 		json_int(&j, "channel", o.channel);
 		json_int(&j, "dev", (long long)o.num);
 		json_end(cli, &j);

@@ -230,9 +230,7 @@ static void print_device(struct cli *cli, uint16_t index, const struct found *f)
 			uuids[i] = ustr[i];
 		}
 		uuids[f->uuid16_count] = NULL;
-		json_begin(&j, "device");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "device", index, a);
 		json_str_or_null(&j, "name", f->has_name ? f->name : NULL);
 		json_str_or_null(&j, "class", f->has_class ? cls : NULL);
 		json_str_or_null(&j, "class_name",
@@ -309,8 +307,7 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 	if (!ret && cli->json) {
 		struct json j;
 
-		json_begin(&j, "scan-done");
-		json_int(&j, "index", sc.index);
+		json_begin_index(&j, "scan-done", sc.index);
 		json_int(&j, "count", (long long)sc.n);
 		json_end(cli, &j);
 	}

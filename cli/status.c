@@ -88,9 +88,7 @@ static int show_controller(struct cli *cli, uint16_t index,
 		snprintf(cls, sizeof(cls), "0x%02x%02x%02x", info.dev_class[2],
 			 info.dev_class[1], info.dev_class[0]);
 		cli_settings_names(info.current_settings, names);
-		json_begin(&j, "controller");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "controller", index, a);
 		json_str(&j, "name", info.name);
 		json_str(&j, "class", cls);
 		json_int(&j, "version", info.version);
@@ -131,9 +129,7 @@ static int show_controller(struct cli *cli, uint16_t index,
 		if (cli->json) {
 			struct json j;
 
-			json_begin(&j, "connection");
-			json_int(&j, "index", index);
-			json_str(&j, "address", d);
+			json_begin_addr(&j, "connection", index, d);
 			json_str(&j, "type", addr_type_str(peer.type));
 			json_end(cli, &j);
 		} else {
@@ -379,9 +375,7 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "disconnected");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "disconnected", index, a);
 		/* The link was ended from here, as Device Disconnected
 		 * says "local host" for monitor. */
 		json_str(&j, "reason", "local host");
