@@ -6,53 +6,46 @@
 #include <strings.h>
 
 /* Event parameter layouts, in the order of mgmt-protocol.rst. */
-struct mgmt_ev_cmd_complete {
+MGMT_WIRE_STRUCT(mgmt_ev_cmd_complete, 3, {
 	uint16_t opcode;
 	uint8_t status;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_cmd_complete) == 3, "cmd_complete");
+});
 
-struct mgmt_ev_new_link_key {
+MGMT_WIRE_STRUCT(mgmt_ev_new_link_key, 26, {
 	uint8_t store_hint;
 	struct mgmt_wire_link_key key;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_new_link_key) == 26, "new_link_key");
+});
 
-struct mgmt_ev_device_connected {
+MGMT_WIRE_STRUCT(mgmt_ev_device_connected, 13, {
 	struct mgmt_wire_addr addr;
 	uint32_t flags;
 	uint16_t eir_len;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_device_connected) == 13, "connected");
+});
 
-struct mgmt_ev_addr_u8 { /* Disconnected, Connect Failed, PIN Code Request,
-			    Authentication Failed */
+/* Disconnected, Connect Failed, PIN Code Request, Authentication Failed */
+MGMT_WIRE_STRUCT(mgmt_ev_addr_u8, 8, {
 	struct mgmt_wire_addr addr;
 	uint8_t value;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_addr_u8) == 8, "addr_u8");
+});
 
-struct mgmt_ev_user_confirm_request {
+MGMT_WIRE_STRUCT(mgmt_ev_user_confirm_request, 12, {
 	struct mgmt_wire_addr addr;
 	uint8_t confirm_hint;
 	uint32_t value;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_user_confirm_request) == 12, "confirm");
+});
 
-struct mgmt_ev_device_found {
+MGMT_WIRE_STRUCT(mgmt_ev_device_found, 14, {
 	struct mgmt_wire_addr addr;
 	int8_t rssi;
 	uint32_t flags;
 	uint16_t eir_len;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_device_found) == 14, "device_found");
+});
 
-struct mgmt_ev_passkey_notify {
+MGMT_WIRE_STRUCT(mgmt_ev_passkey_notify, 12, {
 	struct mgmt_wire_addr addr;
 	uint32_t passkey;
 	uint8_t entered;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_passkey_notify) == 12, "notify");
+});
 
 /* The names, made from the lists in wire.h: a table in the order of the
  * values for the sets numbered from 0, else a switch. */

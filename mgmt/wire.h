@@ -25,6 +25,12 @@
 #define MGMT_PIN_MAX_LEN 16
 #define MGMT_LINK_KEY_LEN 16
 
+/* A wire layout: struct name with fields packed as they are on the wire,
+ * and its size checked against the protocol's. */
+#define MGMT_WIRE_STRUCT(name, size, fields)                                   \
+	struct name fields __attribute__((packed));                            \
+	_Static_assert(sizeof(struct name) == (size), #name)
+
 /*
  * Each set of codes below (statuses, settings, IO capabilities, key types,
  * opcodes, events) is written down once, as a list of X(NAME, ..., TEXT):
@@ -43,18 +49,16 @@
  * mgmt_event_decode() accepts. */
 #define MGMT_EVENT_VALUE(name, value, text, min_len) name = value,
 
-struct mgmt_hdr {
+MGMT_WIRE_STRUCT(mgmt_hdr, MGMT_HDR_SIZE, {
 	uint16_t opcode;
 	uint16_t index;
 	uint16_t len;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_hdr) == MGMT_HDR_SIZE, "mgmt_hdr");
+});
 
-struct mgmt_wire_addr {
+MGMT_WIRE_STRUCT(mgmt_wire_addr, 7, {
 	bdaddr_t bdaddr;
 	uint8_t type;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_wire_addr) == 7, "mgmt_wire_addr");
+});
 
 enum mgmt_addr_type {
 	MGMT_ADDR_BREDR = 0x00,
@@ -200,7 +204,7 @@ enum mgmt_opcode { MGMT_OPCODE_LIST(MGMT_ENUM_VALUE) };
 /* "Pair Device" and so on, or NULL for an opcode btpair does not use. */
 const char *mgmt_opcode_str(uint16_t opcode);
 
-struct mgmt_rp_read_info {
+MGMT_WIRE_STRUCT(mgmt_rp_read_info, 280, {
 	bdaddr_t bdaddr;
 	uint8_t version;
 	uint16_t manufacturer;
@@ -209,54 +213,46 @@ struct mgmt_rp_read_info {
 	uint8_t dev_class[3];
 	uint8_t name[MGMT_MAX_NAME_LEN];
 	uint8_t short_name[MGMT_MAX_SHORT_NAME_LEN];
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_rp_read_info) == 280, "read_info");
+});
 
-struct mgmt_cp_set_local_name {
+MGMT_WIRE_STRUCT(mgmt_cp_set_local_name, 260, {
 	uint8_t name[MGMT_MAX_NAME_LEN];
 	uint8_t short_name[MGMT_MAX_SHORT_NAME_LEN];
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_set_local_name) == 260, "local_name");
+});
 
-struct mgmt_wire_link_key {
+MGMT_WIRE_STRUCT(mgmt_wire_link_key, 25, {
 	struct mgmt_wire_addr addr;
 	uint8_t type;
 	uint8_t val[MGMT_LINK_KEY_LEN];
 	uint8_t pin_len;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_wire_link_key) == 25, "link_key");
+});
 
-struct mgmt_cp_load_link_keys {
+MGMT_WIRE_STRUCT(mgmt_cp_load_link_keys, 3, {
 	uint8_t debug_keys;
 	uint16_t key_count;
 	struct mgmt_wire_link_key keys[];
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_load_link_keys) == 3, "load_link_keys");
+});
 
-struct mgmt_cp_pin_code_reply {
+MGMT_WIRE_STRUCT(mgmt_cp_pin_code_reply, 24, {
 	struct mgmt_wire_addr addr;
 	uint8_t pin_len;
 	uint8_t pin_code[MGMT_PIN_MAX_LEN];
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_pin_code_reply) == 24, "pin_reply");
+});
 
-struct mgmt_cp_pair_device {
+MGMT_WIRE_STRUCT(mgmt_cp_pair_device, 8, {
 	struct mgmt_wire_addr addr;
 	uint8_t io_cap;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_pair_device) == 8, "pair_device");
+});
 
-struct mgmt_cp_unpair_device {
+MGMT_WIRE_STRUCT(mgmt_cp_unpair_device, 8, {
 	struct mgmt_wire_addr addr;
 	uint8_t disconnect;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_unpair_device) == 8, "unpair_device");
+});
 
-struct mgmt_cp_user_passkey_reply {
+MGMT_WIRE_STRUCT(mgmt_cp_user_passkey_reply, 11, {
 	struct mgmt_wire_addr addr;
 	uint32_t passkey;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_user_passkey_reply) == 11, "passkey");
+});
 
 /* A link key as btpair holds it in memory. */
 struct mgmt_link_key {
