@@ -110,10 +110,7 @@ report(struct doctor *d, int index, const char *check, enum doctor_result r,
 		struct json j;
 
 		json_begin(&j, "check");
-		if (index >= 0)
-			json_int(&j, "index", index);
-		else
-			json_null(&j, "index");
+		json_int_or_null(&j, "index", index >= 0, index);
 		json_str(&j, "check", check);
 		json_str(&j, "result", result_name(r));
 		json_str(&j, "message", msg);

@@ -44,6 +44,9 @@ void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
 /* A string, or null when val is NULL. */
 void json_str_or_null(struct json *j, const char *key, const char *val);
+/* val when have, else null. */
+void json_int_or_null(struct json *j, const char *key, bool have,
+		      long long val);
 /* "index": the controller's index, or null for MGMT_INDEX_NONE. */
 void json_index(struct json *j, uint16_t index);
 /* json_begin, then the controller's index as json_index writes it. */

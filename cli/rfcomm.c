@@ -480,10 +480,7 @@ static void log_link(struct cli *cli, const char *event, uint16_t index,
 
 		json_begin_addr(&j, event, index, a);
 		json_int(&j, "channel", channel);
-		if (retry_ms >= 0)
-			json_int(&j, "retry_ms", retry_ms);
-		else
-			json_str(&j, "retry_ms", NULL);
+		json_int_or_null(&j, "retry_ms", retry_ms >= 0, retry_ms);
 		json_int(&j, "dropped_bytes", (long long)dropped);
 		json_end(cli, &j);
 		fflush(stdout);

@@ -126,14 +126,8 @@ static void report(struct cli *cli, const struct serial_entry *e,
 		json_str(&j, "state", state);
 		json_bool(&j, "changed", changed);
 		json_str(&j, "address", addr ? a : NULL);
-		if (channel > 0)
-			json_int(&j, "channel", channel);
-		else
-			json_str(&j, "channel", NULL);
-		if (dev >= 0)
-			json_int(&j, "dev", dev);
-		else
-			json_str(&j, "dev", NULL);
+		json_int_or_null(&j, "channel", channel > 0, channel);
+		json_int_or_null(&j, "dev", dev >= 0, dev);
 		json_str(&j, "pty", e->pty);
 		json_bool(&j, "paired", paired);
 		json_end(cli, &j);

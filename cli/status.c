@@ -239,16 +239,9 @@ static void show_entry(struct cli *cli, const struct serial_entry *e,
 		json_str(&j, "target", target);
 		json_str(&j, "address", *a ? a : NULL);
 		/* null: found by SDP when the link comes up */
-		if (e->channel)
-			json_int(&j, "channel", e->channel);
-		else
-			json_null(&j, "channel");
-		if (dev >= 0)
-			json_int(&j, "dev", dev);
-		else if (e->dev >= 0)
-			json_int(&j, "dev", e->dev);
-		else
-			json_str(&j, "dev", NULL);
+		json_int_or_null(&j, "channel", e->channel, e->channel);
+		json_int_or_null(&j, "dev", dev >= 0 || e->dev >= 0,
+				 dev >= 0 ? dev : e->dev);
 		json_str(&j, "pty", e->pty);
 		json_bool(&j, "up", up);
 		json_end(cli, &j);
