@@ -108,7 +108,8 @@ $(BUILD)/tests/check_time: $(BUILD)/lib/time.o
 $(BUILD)/tests/check_file: $(BUILD)/lib/file.o
 $(BUILD)/tests/check_keystore: $(BUILD)/keystore/keystore.o \
 	$(BUILD)/mgmt/addr.o $(BUILD)/lib/file.o $(BUILD)/lib/buf.o
-$(BUILD)/tests/check_sdp: $(BUILD)/rfcomm/sdp.o $(BUILD)/lib/time.o
+$(BUILD)/tests/check_sdp: $(BUILD)/rfcomm/sdp.o $(BUILD)/lib/time.o \
+	$(BUILD)/lib/file.o
 $(BUILD)/tests/check_bridge: $(BUILD)/rfcomm/rfcomm.o $(BUILD)/lib/time.o \
 	$(BUILD)/lib/file.o
 $(BUILD)/tests/check_time $(BUILD)/tests/check_file \

@@ -218,9 +218,7 @@ static int adopt(struct agent *ag, uint16_t index)
 	if (ag->cli->json) {
 		struct json j;
 
-		json_begin(&j, "serving");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "serving", index, a);
 		json_str(&j, "capability", mgmt_io_cap_str(ag->cap));
 		json_bool(&j, "powered",
 			  info.current_settings & MGMT_SETTING_POWERED);
@@ -388,9 +386,7 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 	if (ag->cli->json) {
 		struct json j;
 
-		json_begin(&j, "paired");
-		json_int(&j, "index", ev->index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "paired", ev->index, a);
 		json_str(&j, "key_type", type ? type : "unknown");
 		json_bool(&j, "stored", stored);
 		json_bool(&j, "already_paired", false);
@@ -521,42 +517,11 @@ static bool parse_allow(struct cli *cli, struct agent *ag, const char *arg)
 	return true;
 }
 
-/* One option of the agent's; false (and the usage error said) when its
- * argument is bad. */
-static bool agent_option(struct cli *cli, int opt, const char *arg, void *data)
+/* --allow, the agent's one option of its own. */
+static bool agent_allow(struct cli *cli, int opt, const char *arg, void *data)
 {
-	struct agent *ag = data;
-
-	switch (opt) {
-	case 'p':
-		return cli_pins_add(cli, &ag->pins, "agent", arg);
-	case 'f':
-		ag->pin_file = arg;
-		return true;
-	case 'a':
-		return parse_allow(cli, ag, arg);
-	case 'A':
-		ag->allow_any = true;
-		return true;
-	case 'c':
-		ag->confirm = true;
-		return true;
-	case 'C':
-		return cli_parse_capability(cli, "agent", arg, &ag->cap);
-	case 'o':
-		ag->once = true;
-		return true;
-	case 't':
-		return cli_uint_arg(cli, arg, 1, 31536000, &ag->timeout_s,
-				    "agent: --timeout takes a number of "
-				    "seconds, not '%s'",
-				    arg);
-	case 'K':
-		ag->keystore = arg;
-		return true;
-	default:
-		return true;
-	}
+	(void)opt;
+	return parse_allow(cli, data, arg);
 }
 
 /* The command line into ag; false with *ret set when the agent must not
@@ -564,27 +529,22 @@ static bool agent_option(struct cli *cli, int opt, const char *arg, void *data)
 static bool parse_agent(struct cli *cli, int argc, char *argv[],
 			struct agent *ag, int *ret)
 {
-	static const struct option opts[] = {
-		{ "pin", required_argument, NULL, 'p' },
-		{ "pin-file", required_argument, NULL, 'f' },
-		{ "allow", required_argument, NULL, 'a' },
-		{ "allow-any", no_argument, NULL, 'A' },
-		{ "confirm", no_argument, NULL, 'c' },
-		{ "capability", required_argument, NULL, 'C' },
-		{ "once", no_argument, NULL, 'o' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "keystore", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct agent, "pin", 'p', PINS, pins),
+		CLI_OPT(struct agent, "pin-file", 'f', STRING, pin_file),
+		{ "allow", 'a', CLI_OPT_OWN },
+		CLI_OPT(struct agent, "allow-any", 'A', FLAG, allow_any),
+		CLI_OPT(struct agent, "confirm", 'c', FLAG, confirm),
+		CLI_OPT(struct agent, "capability", 'C', CAPABILITY, cap),
+		CLI_OPT(struct agent, "once", 'o', FLAG, once),
+		CLI_OPT(struct agent, "timeout", 't', RUN_TIME, timeout_s),
+		CLI_OPT(struct agent, "keystore", 'K', STRING, keystore),
+		{ NULL },
 	};
 
-	if (!cli_options(cli, "agent", argc, argv, opts, agent_option, ag, ret))
-		return false;
-	if (ag->pins.count && ag->pin_file) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "agent: give --pin or --pin-file, not both");
-		return false;
-	}
-	return true;
+	return cli_options(cli, "agent", argc, argv, opts, agent_allow, ag,
+			   ret) &&
+	       cli_pins_one_source(cli, "agent", &ag->pins, ag->pin_file);
 }
 
 /* -i: the one controller to serve (default: every one, as they come). */

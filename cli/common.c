@@ -13,6 +13,7 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/common.h"
+#include "cli/pin.h"
 #include "cli/trace.h"
 #include "mgmt/addr.h"
 
@@ -460,37 +461,6 @@ int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
 	return ret;
 }
 
-bool cli_parse_timeout(struct cli *cli, const char *cmd, const char *arg,
-		       unsigned long *seconds)
-{
-	return cli_uint_arg(cli, arg, 1, 86400, seconds,
-			    "%s: --timeout takes 1 to 86400 seconds, not '%s'",
-			    cmd, arg);
-}
-
-bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
-		       uint8_t *channel)
-{
-	unsigned long v;
-
-	if (!cli_uint_arg(cli, arg, 1, 30, &v,
-			  "%s: --channel takes 1 to 30, not '%s'", cmd, arg))
-		return false;
-	*channel = (uint8_t)v;
-	return true;
-}
-
-bool cli_parse_capability(struct cli *cli, const char *cmd, const char *arg,
-			  uint8_t *cap)
-{
-	if (mgmt_io_cap_parse(arg, cap) < 0) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1, "%s: unknown capability '%s'",
-			 cmd, arg);
-		return false;
-	}
-	return true;
-}
-
 static bool check_args(struct cli *cli, const struct cli_command *cmd, int have)
 {
 	if (!cmd)
@@ -499,18 +469,22 @@ static bool check_args(struct cli *cli, const struct cli_command *cmd, int have)
 			      cmd->max_args);
 }
 
-/* getopt_long for a command: the option, -1 at the end, or CLI_OPT_EXIT with
- * *ret set. */
+/* getopt_long for a command: the index of the option in opts, -1 at the
+ * end, or CLI_OPT_EXIT with *ret set. */
 #define CLI_OPT_EXIT (-2)
 static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
-		       const struct option *longopts, int *ret)
+		       const struct cli_opt *opts, int *ret)
 {
-	struct option all[16];
+	struct option all[CLI_OPTS_MAX + 2];
 	size_t n = 0;
 	int opt;
 
-	for (; longopts && longopts[n].name && n < 14; n++)
-		all[n] = longopts[n];
+	for (; opts && opts[n].name && n < CLI_OPTS_MAX; n++)
+		all[n] = (struct option){ opts[n].name,
+					  opts[n].kind == CLI_OPT_FLAG ?
+						  no_argument :
+						  required_argument,
+					  NULL, opts[n].val };
 	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	all[n] = (struct option){ NULL, 0, NULL, 0 };
 
@@ -548,33 +522,95 @@ static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
 		}
 		return -1;
 	default:
-		return opt;
+		for (n = 0; opts[n].val != opt; n++)
+			;
+		return (int)n;
 	}
 }
 
-bool cli_options(struct cli *cli, const char *cmd, int argc, char *argv[],
-		 const struct option *longopts, cli_option_fn *fn, void *data,
-		 int *ret)
+/* The value of opt into its field of data; false after a usage error. */
+static bool take_option(struct cli *cli, const char *cmd,
+			const struct cli_opt *opt, const char *arg,
+			cli_option_fn *own, void *data)
 {
-	int opt;
+	void *field = (char *)data + opt->field;
+	unsigned long *num = field;
+	unsigned long v;
 
-	while ((opt = next_option(cli, cmd, argc, argv, longopts, ret)) != -1) {
-		if (opt == CLI_OPT_EXIT)
-			return false;
-		if (!fn(cli, opt, optarg, data)) {
-			*ret = CLI_EXIT_USAGE;
+	switch (opt->kind) {
+	case CLI_OPT_FLAG:
+		*(bool *)field = true;
+		return true;
+	case CLI_OPT_PATH:
+		if (arg[0] != '/') {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "%s: --%s takes an absolute path, not '%s'",
+				 cmd, opt->name, arg);
 			return false;
 		}
+		*(const char **)field = arg;
+		return true;
+	case CLI_OPT_NAME:
+		if (strlen(arg) > MGMT_MAX_NAME_LEN - 1) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "%s: a name is at most %d bytes", cmd,
+				 MGMT_MAX_NAME_LEN - 1);
+			return false;
+		}
+		*(const char **)field = arg;
+		return true;
+	case CLI_OPT_STRING:
+		*(const char **)field = arg;
+		return true;
+	case CLI_OPT_PINS:
+		return cli_pins_add(cli, field, cmd, arg);
+	case CLI_OPT_CAPABILITY:
+		if (mgmt_io_cap_parse(arg, field) < 0) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "%s: unknown capability '%s'", cmd, arg);
+			return false;
+		}
+		return true;
+	case CLI_OPT_CHANNEL:
+		if (!cli_uint_arg(cli, arg, 1, 30, &v,
+				  "%s: --%s takes 1 to 30, not '%s'", cmd,
+				  opt->name, arg))
+			return false;
+		*(uint8_t *)field = (uint8_t)v;
+		return true;
+	case CLI_OPT_UINT:
+		return cli_uint_arg(cli, arg, opt->min, opt->max, num,
+				    "%s: --%s takes %lu to %lu", cmd, opt->name,
+				    opt->min, opt->max);
+	case CLI_OPT_SECONDS:
+		return cli_uint_arg(cli, arg, opt->min, opt->max, num,
+				    "%s: --%s takes %lu to %lu seconds, not "
+				    "'%s'",
+				    cmd, opt->name, opt->min, opt->max, arg);
+	case CLI_OPT_RUN_TIME:
+		return cli_uint_arg(cli, arg, 1, CLI_RUN_TIME_MAX_S, num,
+				    "%s: --%s takes a number of seconds, not "
+				    "'%s'",
+				    cmd, opt->name, arg);
+	case CLI_OPT_OWN:
+		return own(cli, opt->val, arg, data);
 	}
 	return true;
 }
 
-bool cli_keystore_option(struct cli *cli, int opt, const char *arg, void *data)
+bool cli_options(struct cli *cli, const char *cmd, int argc, char *argv[],
+		 const struct cli_opt *opts, cli_option_fn *own, void *data,
+		 int *ret)
 {
-	const char **keystore = data;
+	int i;
 
-	(void)cli;
-	(void)opt;
-	*keystore = arg;
+	while ((i = next_option(cli, cmd, argc, argv, opts, ret)) != -1) {
+		if (i == CLI_OPT_EXIT)
+			return false;
+		if (!take_option(cli, cmd, &opts[i], optarg, own, data)) {
+			*ret = CLI_EXIT_USAGE;
+			return false;
+		}
+	}
 	return true;
 }

@@ -46,17 +46,6 @@ int cli_resolve_index(struct cli *cli, const char *cmd, uint16_t *index);
 /* Open, resolve the controller (-i or the first) and read its address. */
 int cli_controller(struct cli *cli, const char *cmd, uint16_t *index,
 		   bdaddr_t *addr);
-/* An RFCOMM channel, 1..30; reports a usage error and returns false. */
-bool cli_parse_channel(struct cli *cli, const char *cmd, const char *arg,
-		       uint8_t *channel);
-/* An IO capability (NoInputNoOutput ...); reports a usage error and returns
- * false. */
-bool cli_parse_capability(struct cli *cli, const char *cmd, const char *arg,
-			  uint8_t *cap);
-/* --timeout S for a command that waits on a device: 1 to 86400 seconds;
- * otherwise a usage error, reported. */
-bool cli_parse_timeout(struct cli *cli, const char *cmd, const char *arg,
-		       unsigned long *seconds);
 /* Read Controller Information; reports failures. */
 int cli_read_info(struct cli *cli, const char *cmd, uint16_t index,
 		  struct mgmt_controller_info *info);
@@ -109,24 +98,61 @@ void cli_settings_str(uint32_t settings, char *buf, size_t size);
 /* Whether a process named bluetoothd runs (it may answer requests first). */
 bool cli_bluetoothd_running(void);
 
+/* How an option's value is taken into its field; each but CLI_OPT_FLAG takes
+ * a value. A bad value is a usage error, reported as "CMD: --NAME ...". */
+enum cli_opt_kind {
+	CLI_OPT_FLAG,	    /* bool: set to true */
+	CLI_OPT_STRING,	    /* const char *: the value itself */
+	CLI_OPT_PATH,	    /* const char *: an absolute path */
+	CLI_OPT_NAME,	    /* const char *: a Bluetooth name, <= 248 bytes */
+	CLI_OPT_PINS,	    /* struct cli_pins: one PIN more (cli_pins_add) */
+	CLI_OPT_CAPABILITY, /* uint8_t: an IO capability (NoInputNoOutput ...) */
+	CLI_OPT_CHANNEL,    /* uint8_t: an RFCOMM channel, 1 to 30 */
+	CLI_OPT_UINT,	    /* unsigned long: min to max */
+	CLI_OPT_SECONDS,    /* unsigned long: min to max seconds */
+	CLI_OPT_RUN_TIME,   /* unsigned long: how long to run, in seconds */
+	CLI_OPT_OWN,	    /* the command's own cli_option_fn */
+};
+
+/* The longest CLI_OPT_RUN_TIME: a year. */
+#define CLI_RUN_TIME_MAX_S 31536000
+
+/* One of a command's options. */
+struct cli_opt {
+	const char *name; /* --name */
+	int val;	  /* getopt's val: what CLI_OPT_OWN is told */
+	enum cli_opt_kind kind;
+	size_t field; /* where in the command's data: offsetof, or 0 */
+	unsigned long min, max; /* CLI_OPT_UINT, CLI_OPT_SECONDS */
+};
+
+/* An entry of opts: option --name, its val, kind CLI_OPT_kind, setting
+ * field of type (and, for some kinds, min and max). */
+#define CLI_OPT(type, name, val, kind, field, ...)                             \
+	{                                                                      \
+		name, val, CLI_OPT_##kind, offsetof(type, field), __VA_ARGS__  \
+	}
+
+/* The most options a command has. */
+#define CLI_OPTS_MAX 14
+
 /*
- * One option of a command, with its value (NULL for a flag): true when
+ * One option of a command's own (CLI_OPT_OWN), with its value: true when
  * taken, false after reporting a usage error.
  */
 typedef bool cli_option_fn(struct cli *cli, int opt, const char *arg,
 			   void *data);
 /*
- * A command's options (getopt_long, with -h/--help added), each handed to
- * fn with data; a command without options passes NULL for both. True when
- * the command goes on with its arguments from argv[optind], counted against
- * its entry in the command table; false with *ret set when it is done:
- * help shown (0), or a usage error reported.
+ * A command's options (getopt_long, with -h/--help added): opts, a table
+ * ended by an entry without a name, says what each sets in data; own takes
+ * those of kind CLI_OPT_OWN. A command without options passes NULL for
+ * them all. True when the command goes on with its arguments from
+ * argv[optind], counted against its entry in the command table; false with
+ * *ret set when it is done: help shown (0), or a usage error reported.
  */
 bool cli_options(struct cli *cli, const char *cmd, int argc, char *argv[],
-		 const struct option *longopts, cli_option_fn *fn, void *data,
+		 const struct cli_opt *opts, cli_option_fn *own, void *data,
 		 int *ret);
-/* The option of keys and unpair, --keystore DIR: data is a const char **. */
-bool cli_keystore_option(struct cli *cli, int opt, const char *arg, void *data);
 /* Check the count of positional arguments left after the options. */
 bool cli_check_args(struct cli *cli, const char *cmd, int have, int min,
 		    int max);

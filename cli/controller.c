@@ -33,9 +33,7 @@ static void print_controller(struct cli *cli, uint16_t index,
 		struct json j;
 
 		cli_settings_names(info->current_settings, names);
-		json_begin(&j, "controller");
-		json_int(&j, "index", index);
-		json_str(&j, "address", addr);
+		json_begin_addr(&j, "controller", index, addr);
 		json_str(&j, "name", info->name);
 		json_str(&j, "class", cls);
 		json_int(&j, "version", info->version);
@@ -170,8 +168,7 @@ int cmd_power(struct cli *cli, int argc, char *argv[])
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "power");
-		json_int(&j, "index", index);
+		json_begin_index(&j, "power", index);
 		json_bool(&j, "powered", settings & MGMT_SETTING_POWERED);
 		json_end(cli, &j);
 	} else {
@@ -246,56 +243,35 @@ struct setup_opts {
 	const char *keystore; /* --keystore DIR, or NULL */
 };
 
-static bool setup_option(struct cli *cli, int opt, const char *arg, void *data)
+/* --ssp, setup's one option of its own. */
+static bool setup_ssp(struct cli *cli, int opt, const char *arg, void *data)
 {
 	struct setup_opts *o = data;
 
-	switch (opt) {
-	case 's':
-		if (!parse_on_off(arg, &o->ssp)) {
-			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "setup: --ssp takes 'on' or 'off', not '%s'",
-				 arg);
-			return false;
-		}
-		o->ssp_given = true;
-		return true;
-	case 'c':
-		return cli_parse_capability(cli, "setup", arg, &o->cap);
-	case 'n':
-		if (strlen(arg) > MGMT_MAX_NAME_LEN - 1) {
-			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "setup: a name is at most %d bytes",
-				 MGMT_MAX_NAME_LEN - 1);
-			return false;
-		}
-		o->name = arg;
-		return true;
-	case 'L':
-		o->load_keys = true;
-		return true;
-	case 'K':
-		o->keystore = arg;
-		return true;
-	default:
-		return true;
+	(void)opt;
+	if (!parse_on_off(arg, &o->ssp)) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "setup: --ssp takes 'on' or 'off', not '%s'", arg);
+		return false;
 	}
+	o->ssp_given = true;
+	return true;
 }
 
 /* Parse setup's options into o; false with *ret set when done already. */
 static bool parse_setup(struct cli *cli, int argc, char *argv[],
 			struct setup_opts *o, int *ret)
 {
-	static const struct option opts[] = {
-		{ "ssp", required_argument, NULL, 's' },
-		{ "capability", required_argument, NULL, 'c' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "load-keys", no_argument, NULL, 'L' },
-		{ "keystore", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		{ "ssp", 's', CLI_OPT_OWN },
+		CLI_OPT(struct setup_opts, "capability", 'c', CAPABILITY, cap),
+		CLI_OPT(struct setup_opts, "name", 'n', NAME, name),
+		CLI_OPT(struct setup_opts, "load-keys", 'L', FLAG, load_keys),
+		CLI_OPT(struct setup_opts, "keystore", 'K', STRING, keystore),
+		{ NULL },
 	};
 
-	if (!cli_options(cli, "setup", argc, argv, opts, setup_option, o, ret))
+	if (!cli_options(cli, "setup", argc, argv, opts, setup_ssp, o, ret))
 		return false;
 	if (o->keystore && !o->load_keys) {
 		*ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
@@ -340,9 +316,8 @@ static void report_setup(struct cli *cli, uint16_t index,
 		struct json j;
 
 		cli_settings_names(info->current_settings, names);
-		json_begin(&j, "setup");
-		json_int(&j, "index", index);
-		json_str(&j, "address", bt_addr_format(&info->bdaddr, addr));
+		json_begin_addr(&j, "setup", index,
+				bt_addr_format(&info->bdaddr, addr));
 		json_str(&j, "name", info->name);
 		json_str(&j, "capability", mgmt_io_cap_str(cap));
 		json_str_array(&j, "settings", names);

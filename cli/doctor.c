@@ -110,10 +110,7 @@ report(struct doctor *d, int index, const char *check, enum doctor_result r,
 		struct json j;
 
 		json_begin(&j, "check");
-		if (index >= 0)
-			json_int(&j, "index", index);
-		else
-			json_null(&j, "index");
+		json_int_or_null(&j, "index", index >= 0, index);
 		json_str(&j, "check", check);
 		json_str(&j, "result", result_name(r));
 		json_str(&j, "message", msg);
@@ -1354,27 +1351,14 @@ struct doctor_opts {
 	const char *keystore, *agent_conf;
 };
 
-static bool doctor_option(struct cli *cli, int opt, const char *arg, void *data)
-{
-	struct doctor_opts *o = data;
-
-	(void)cli;
-	if (opt == 'f')
-		o->fix = true;
-	else if (opt == 'K')
-		o->keystore = arg;
-	else
-		o->agent_conf = arg;
-	return true;
-}
-
 int cmd_doctor(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "fix", no_argument, NULL, 'f' },
-		{ "keystore", required_argument, NULL, 'K' },
-		{ "agent-conf", required_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct doctor_opts, "fix", 'f', FLAG, fix),
+		CLI_OPT(struct doctor_opts, "keystore", 'K', STRING, keystore),
+		CLI_OPT(struct doctor_opts, "agent-conf", 'A', STRING,
+			agent_conf),
+		{ NULL },
 	};
 	struct doctor *d;
 	struct mgmt_addr dev;
@@ -1383,8 +1367,7 @@ int cmd_doctor(struct cli *cli, int argc, char *argv[])
 	uint16_t wanted;
 	int ret = CLI_EXIT_OK;
 
-	if (!cli_options(cli, "doctor", argc, argv, opts, doctor_option, &o,
-			 &ret))
+	if (!cli_options(cli, "doctor", argc, argv, opts, NULL, &o, &ret))
 		return ret;
 	if (argc - optind == 1) {
 		if (!cli_parse_addr(cli, "doctor", argv[optind], &dev))

@@ -77,8 +77,7 @@ void cli_key_json(struct cli *cli, const struct cli_present *present,
 	char c[BT_ADDR_STRLEN], d[BT_ADDR_STRLEN];
 	struct json j;
 
-	json_begin(&j, "key");
-	json_index(&j, cli_present_index(present, &e->controller));
+	json_begin_index(&j, "key", cli_present_index(present, &e->controller));
 	json_str(&j, "controller", bt_addr_format(&e->controller, c));
 	json_str(&j, "address", bt_addr_format(&e->key.addr.bdaddr, d));
 	json_str_or_null(&j, "name", e->name[0] ? e->name : NULL);
@@ -152,8 +151,8 @@ static int keys_list(struct cli *cli, const char *dir)
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "keys-listed");
-		json_index(&j, cli->index_arg ? index : MGMT_INDEX_NONE);
+		json_begin_index(&j, "keys-listed",
+				 cli->index_arg ? index : MGMT_INDEX_NONE);
 		json_int(&j, "count", (long long)n);
 		json_end(cli, &j);
 	}
@@ -198,8 +197,7 @@ int cli_keys_load(struct cli *cli, const char *dir)
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "keys-loaded");
-		json_int(&j, "index", index);
+		json_begin_index(&j, "keys-loaded", index);
 		json_int(&j, "count", (long long)n);
 		json_end(cli, &j);
 	} else {
@@ -352,9 +350,10 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 			struct json j;
 
 			/* One per key: each names its controller. */
-			json_begin(&j, "key-removed");
-			json_index(&j, cli_present_index(&present,
-							 &list[i].controller));
+			json_begin_index(
+				&j, "key-removed",
+				cli_present_index(&present,
+						  &list[i].controller));
 			json_str(&j, "controller", c);
 			json_str(&j, "address", a);
 			json_end(cli, &j);
@@ -370,15 +369,14 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 
 int cmd_keys(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "keystore", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		{ "keystore", 'K', CLI_OPT_STRING }, /* data: keystore */
+		{ NULL },
 	};
 	const char *keystore = NULL, *dir, *verb;
 	int ret = CLI_EXIT_OK, nargs;
 
-	if (!cli_options(cli, "keys", argc, argv, opts, cli_keystore_option,
-			 &keystore, &ret))
+	if (!cli_options(cli, "keys", argc, argv, opts, NULL, &keystore, &ret))
 		return ret;
 	nargs = argc - optind;
 	verb = argv[optind];

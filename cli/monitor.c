@@ -62,29 +62,18 @@ static int watch(struct cli *cli, uint16_t wanted, int64_t deadline)
 	}
 }
 
-/* Its one option, --timeout S: data is the unsigned long of seconds. */
-static bool monitor_option(struct cli *cli, int opt, const char *arg,
-			   void *data)
-{
-	(void)opt;
-	return cli_uint_arg(cli, arg, 1, 31536000, data,
-			    "monitor: --timeout takes a number of seconds, "
-			    "not '%s'",
-			    arg);
-}
-
 int cmd_monitor(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		{ "timeout", 't', CLI_OPT_RUN_TIME }, /* data: timeout_s */
+		{ NULL },
 	};
 	unsigned long timeout_s = 0; /* none */
 	uint16_t wanted = MGMT_INDEX_NONE;
 	int ret = CLI_EXIT_OK;
 
-	if (!cli_options(cli, "monitor", argc, argv, opts, monitor_option,
-			 &timeout_s, &ret))
+	if (!cli_options(cli, "monitor", argc, argv, opts, NULL, &timeout_s,
+			 &ret))
 		return ret;
 	if (!cli_index_arg(cli, &wanted))
 		return CLI_EXIT_USAGE;

@@ -152,12 +152,33 @@ void json_str_or_null(struct json *j, const char *k, const char *val)
 		json_null(j, k);
 }
 
+void json_int_or_null(struct json *j, const char *k, bool have, long long val)
+{
+	if (have)
+		json_int(j, k, val);
+	else
+		json_null(j, k);
+}
+
 void json_index(struct json *j, uint16_t index)
 {
 	if (index == MGMT_INDEX_NONE)
 		json_null(j, "index");
 	else
 		json_int(j, "index", index);
+}
+
+void json_begin_index(struct json *j, const char *event, uint16_t index)
+{
+	json_begin(j, event);
+	json_index(j, index);
+}
+
+void json_begin_addr(struct json *j, const char *event, uint16_t index,
+		     const char *address)
+{
+	json_begin_index(j, event, index);
+	json_str(j, "address", address);
 }
 
 void json_int(struct json *j, const char *k, long long val)
@@ -230,10 +251,7 @@ int cli_vfail(struct cli *cli, int code, int status, const char *fmt,
 
 		json_begin(&j, "error");
 		json_str(&j, "code", cli_exit_code_name(code));
-		if (status >= 0)
-			json_int(&j, "status", status);
-		else
-			json_null(&j, "status");
+		json_int_or_null(&j, "status", status >= 0, status);
 		json_str(&j, "message", msg);
 		cli->quiet = false;
 		json_end(cli, &j);

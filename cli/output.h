@@ -44,8 +44,17 @@ void json_bool(struct json *j, const char *key, bool val);
 void json_null(struct json *j, const char *key);
 /* A string, or null when val is NULL. */
 void json_str_or_null(struct json *j, const char *key, const char *val);
+/* val when have, else null. */
+void json_int_or_null(struct json *j, const char *key, bool have,
+		      long long val);
 /* "index": the controller's index, or null for MGMT_INDEX_NONE. */
 void json_index(struct json *j, uint16_t index);
+/* json_begin, then the controller's index as json_index writes it. */
+void json_begin_index(struct json *j, const char *event, uint16_t index);
+/* json_begin_index, then "address": an event about an address, the
+ * controller's own or a device's. */
+void json_begin_addr(struct json *j, const char *event, uint16_t index,
+		     const char *address);
 /* "key":["a","b"] from a NULL-terminated list. */
 void json_str_array(struct json *j, const char *key, const char *const *vals);
 /* Print the object and a newline on stdout (unless quiet), then free it. */

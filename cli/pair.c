@@ -58,9 +58,7 @@ static void on_passkey_notify(void *data, const struct mgmt_addr *addr,
 	} else if (ctx->cli->json) {
 		struct json j;
 
-		json_begin(&j, "passkey");
-		json_int(&j, "index", ctx->index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "passkey", ctx->index, a);
 		json_int(&j, "passkey", passkey);
 		json_end(ctx->cli, &j);
 	} else {
@@ -311,9 +309,7 @@ static void report_success(struct cli *cli, uint16_t index, const char *a,
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "paired");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "paired", index, a);
 		/* Always there: null when the kernel kept the key to itself
 		 * (already paired, and not in the store). */
 		json_str_or_null(&j, "key_type", name);
@@ -428,25 +424,6 @@ static int gather_pins(struct cli *cli, struct cli_pins *pins, const char *cmd,
 	return cli_pins_gather(cli, pins, cmd, pin_file, &addr->bdaddr, name);
 }
 
-bool cli_device_option(struct cli *cli, const char *cmd, int opt,
-		       const char *arg, struct cli_device_opts *o)
-{
-	switch (opt) {
-	case 'p':
-		return cli_pins_add(cli, &o->pins, cmd, arg);
-	case 'f':
-		o->pin_file = arg;
-		return true;
-	case 't':
-		return cli_parse_timeout(cli, cmd, arg, &o->timeout_s);
-	case '1':
-		o->first = true;
-		return true;
-	default:
-		return true;
-	}
-}
-
 bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
 		       struct cli_device_opts *o)
 {
@@ -484,37 +461,24 @@ struct pair_opts {
 	struct cli_device_opts dev;
 	/* The pairing: passkey, confirm, capability. */
 	struct pair_params p;
-	bool store;
+	bool confirm; /* --confirm: p.confirm accepts */
+	bool no_store;
 	const char *keystore;
 };
 
-static bool pair_option(struct cli *cli, int opt, const char *arg, void *data)
+/* --passkey, pair's one option of its own. */
+static bool pair_passkey(struct cli *cli, int opt, const char *arg, void *data)
 {
 	struct pair_opts *o = data;
 	unsigned long v;
 
-	switch (opt) {
-	case 'k':
-		if (!cli_uint_arg(cli, arg, 0, 999999, &v,
-				  "pair: --passkey takes 0 to 999999"))
-			return false;
-		o->p.have_passkey = true;
-		o->p.passkey = (uint32_t)v;
-		return true;
-	case 'c':
-		o->p.confirm = PAIR_CONFIRM_ACCEPT;
-		return true;
-	case 'C':
-		return cli_parse_capability(cli, "pair", arg, &o->p.io_cap);
-	case 'n':
-		o->store = false;
-		return true;
-	case 'K':
-		o->keystore = arg;
-		return true;
-	default:
-		return cli_device_option(cli, "pair", opt, arg, &o->dev);
-	}
+	(void)opt;
+	if (!cli_uint_arg(cli, arg, 0, 999999, &v,
+			  "pair: --passkey takes 0 to 999999"))
+		return false;
+	o->p.have_passkey = true;
+	o->p.passkey = (uint32_t)v;
+	return true;
 }
 
 /* Parse pair's command line into o; false with *ret set when done already
@@ -522,26 +486,23 @@ static bool pair_option(struct cli *cli, int opt, const char *arg, void *data)
 static bool parse_pair(struct cli *cli, int argc, char *argv[],
 		       struct pair_opts *o, int *ret)
 {
-	static const struct option opts[] = {
-		CLI_DEVICE_OPTIONS,
-		{ "passkey", required_argument, NULL, 'k' },
-		{ "confirm", no_argument, NULL, 'c' },
-		{ "capability", required_argument, NULL, 'C' },
-		{ "no-store", no_argument, NULL, 'n' },
-		{ "keystore", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_DEVICE_OPTIONS(struct pair_opts),
+		{ "passkey", 'k', CLI_OPT_OWN },
+		CLI_OPT(struct pair_opts, "confirm", 'c', FLAG, confirm),
+		CLI_OPT(struct pair_opts, "capability", 'C', CAPABILITY,
+			p.io_cap),
+		CLI_OPT(struct pair_opts, "no-store", 'n', FLAG, no_store),
+		CLI_OPT(struct pair_opts, "keystore", 'K', STRING, keystore),
+		{ NULL },
 	};
 
-	if (!cli_options(cli, "pair", argc, argv, opts, pair_option, o, ret))
+	if (!cli_options(cli, "pair", argc, argv, opts, pair_passkey, o, ret))
 		return false;
-	if (!cli_device_target(cli, "pair", argv[optind], &o->dev))
-		return false;
-	if (o->dev.pins.count && o->dev.pin_file) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "pair: give --pin or --pin-file, not both");
-		return false;
-	}
-	return true;
+	if (o->confirm)
+		o->p.confirm = PAIR_CONFIRM_ACCEPT;
+	return cli_device_target(cli, "pair", argv[optind], &o->dev) &&
+	       cli_pins_one_source(cli, "pair", &o->dev.pins, o->dev.pin_file);
 }
 
 /* The controller, the device (found by a scan for a name) and its PINs.
@@ -577,7 +538,6 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	struct pair_ctx ctx = { .cli = cli };
 	struct pair_opts o = {
 		.dev = { .timeout_s = PAIR_DEFAULT_TIMEOUT_S },
-		.store = true,
 		.p = {
 			.io_cap = MGMT_IO_NO_INPUT_NO_OUTPUT,
 			/* Asked only of a person at a terminal, never
@@ -598,7 +558,7 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 	ret = find_device(cli, &o);
 	if (ret)
 		goto out;
-	ctx.store = o.store;
+	ctx.store = !o.no_store;
 	ctx.keystore = o.keystore;
 	o.p.pins = (const char *const *)o.dev.pins.pins;
 	o.p.pin_count = o.dev.pins.count;
@@ -668,9 +628,9 @@ static int unpair_store(struct cli *cli, const char *dir, const bdaddr_t *ctrl,
 
 int cmd_unpair(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "keystore", required_argument, NULL, 'K' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		{ "keystore", 'K', CLI_OPT_STRING }, /* data: keystore */
+		{ NULL },
 	};
 	struct mgmt_controller_info info;
 	const char *keystore = NULL, *dir;
@@ -680,8 +640,8 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	uint16_t index;
 	int ret = CLI_EXIT_OK;
 
-	if (!cli_options(cli, "unpair", argc, argv, opts, cli_keystore_option,
-			 &keystore, &ret))
+	if (!cli_options(cli, "unpair", argc, argv, opts, NULL, &keystore,
+			 &ret))
 		return ret;
 	by_name = strncmp(argv[optind], "name:", 5) == 0;
 	if (!by_name && !cli_parse_addr(cli, "unpair", argv[optind], &addr))
@@ -717,9 +677,7 @@ int cmd_unpair(struct cli *cli, int argc, char *argv[])
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "unpaired");
-		json_index(&j, index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "unpaired", index, a);
 		json_bool(&j, "kernel", in_kernel);
 		json_bool(&j, "stored", in_store);
 		json_end(cli, &j);

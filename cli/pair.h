@@ -31,19 +31,18 @@ struct cli_device_opts {
 	unsigned long timeout_s;
 };
 
-/* Their long options, in each command's table. */
-#define CLI_DEVICE_OPTIONS                                                     \
-	{ "pin", required_argument, NULL, 'p' },                               \
-		{ "pin-file", required_argument, NULL, 'f' },                  \
-		{ "timeout", required_argument, NULL, 't' },                   \
-	{                                                                      \
-		"first", no_argument, NULL, '1'                                \
-	}
+/* The longest --timeout of a command that waits on a device. */
+#define CLI_TIMEOUT_MAX_S 86400
 
-/* One of CLI_DEVICE_OPTIONS into o, for a command's cli_option_fn to hand
- * them on; false after a usage error. */
-bool cli_device_option(struct cli *cli, const char *cmd, int opt,
-		       const char *arg, struct cli_device_opts *o);
+/* Their options, in the table of each command whose options (type) hold
+ * them as dev. */
+#define CLI_DEVICE_OPTIONS(type)                                               \
+	CLI_OPT(type, "pin", 'p', PINS, dev.pins),                             \
+		CLI_OPT(type, "pin-file", 'f', STRING, dev.pin_file),          \
+		CLI_OPT(type, "timeout", 't', SECONDS, dev.timeout_s, 1,       \
+			CLI_TIMEOUT_MAX_S),                                    \
+		CLI_OPT(type, "first", '1', FLAG, dev.first)
+
 /* The positional ADDR or name:PATTERN; an address is parsed now. False
  * after a usage error. */
 bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,

@@ -351,6 +351,17 @@ int cli_pins_from_file(struct cli *cli, struct cli_pins *pins, const char *cmd,
 	return ret;
 }
 
+bool cli_pins_one_source(struct cli *cli, const char *cmd,
+			 const struct cli_pins *pins, const char *pin_file)
+{
+	if (pins->count && pin_file) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "%s: give --pin or --pin-file, not both", cmd);
+		return false;
+	}
+	return true;
+}
+
 int cli_pins_gather(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		    const char *pin_file, const bdaddr_t *addr,
 		    const char *name)
@@ -358,9 +369,8 @@ int cli_pins_gather(struct cli *cli, struct cli_pins *pins, const char *cmd,
 	const char *env_pin = getenv("BTPAIR_PIN");
 	char what[64];
 
-	if (pins->count && pin_file)
-		return cli_fail(cli, CLI_EXIT_USAGE, -1,
-				"%s: give --pin or --pin-file, not both", cmd);
+	if (!cli_pins_one_source(cli, cmd, pins, pin_file))
+		return CLI_EXIT_USAGE;
 	if (pin_file)
 		return cli_pins_from_file(cli, pins, cmd, pin_file, addr, name);
 	snprintf(what, sizeof(what), "%s (BTPAIR_PIN)", cmd);

@@ -20,6 +20,11 @@ struct cli_pins {
 bool cli_pins_add(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		  const char *pin);
 
+/* PINs come from --pin or from --pin-file: false, after a usage error,
+ * when both were given. */
+bool cli_pins_one_source(struct cli *cli, const char *cmd,
+			 const struct cli_pins *pins, const char *pin_file);
+
 /* A PIN file is small; anything bigger is not one. */
 #define CLI_PIN_FILE_MAX 65536
 

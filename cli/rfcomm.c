@@ -251,9 +251,7 @@ static void print_link(struct cli *cli, uint16_t index, const char *a,
 
 	if (!cli->json)
 		return;
-	json_begin(&j, "rfcomm-connected");
-	json_int(&j, "index", index);
-	json_str(&j, "address", a);
+	json_begin_addr(&j, "rfcomm-connected", index, a);
 	json_int(&j, "channel", channel);
 	json_end(cli, &j);
 }
@@ -480,14 +478,9 @@ static void log_link(struct cli *cli, const char *event, uint16_t index,
 	if (cli->json && json_ok) {
 		struct json j;
 
-		json_begin(&j, event);
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, event, index, a);
 		json_int(&j, "channel", channel);
-		if (retry_ms >= 0)
-			json_int(&j, "retry_ms", retry_ms);
-		else
-			json_str(&j, "retry_ms", NULL);
+		json_int_or_null(&j, "retry_ms", retry_ms >= 0, retry_ms);
 		json_int(&j, "dropped_bytes", (long long)dropped);
 		json_end(cli, &j);
 		fflush(stdout);
@@ -607,48 +600,21 @@ struct connect_link {
 	struct pty_end pty;
 };
 
-static bool connect_option(struct cli *cli, int opt, const char *arg,
-			   void *data)
-{
-	struct connect_opts *o = data;
-
-	switch (opt) {
-	case 'c':
-		return cli_parse_channel(cli, "connect", arg, &o->channel);
-	case 'r':
-		o->reconnect = true;
-		return true;
-	case 'y':
-		if (arg[0] != '/') {
-			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "connect: --pty takes an absolute path, not "
-				 "'%s'",
-				 arg);
-			return false;
-		}
-		o->pty_path = arg;
-		return true;
-	default:
-		return cli_device_option(cli, "connect", opt, arg, &o->dev);
-	}
-}
-
 /* Parse connect's command line into o; false with *ret set when done
  * already (help shown, or a usage error reported). */
 static bool parse_connect(struct cli *cli, int argc, char *argv[],
 			  struct connect_opts *o, int *ret)
 {
-	static const struct option opts[] = {
-		{ "channel", required_argument, NULL, 'c' },
-		CLI_DEVICE_OPTIONS,
-		{ "reconnect", no_argument, NULL, 'r' },
-		{ "pty", required_argument, NULL, 'y' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct connect_opts, "channel", 'c', CHANNEL, channel),
+		CLI_DEVICE_OPTIONS(struct connect_opts),
+		CLI_OPT(struct connect_opts, "reconnect", 'r', FLAG, reconnect),
+		CLI_OPT(struct connect_opts, "pty", 'y', PATH, pty_path),
+		{ NULL },
 	};
 
 	argc = split_exec(argc, argv, &o->exec_argv);
-	if (!cli_options(cli, "connect", argc, argv, opts, connect_option, o,
-			 ret))
+	if (!cli_options(cli, "connect", argc, argv, opts, NULL, o, ret))
 		return false;
 	if (!cli_device_target(cli, "connect", argv[optind], &o->dev))
 		return false;
@@ -815,23 +781,12 @@ struct listen_opts {
 	bool once;
 };
 
-static bool listen_option(struct cli *cli, int opt, const char *arg, void *data)
-{
-	struct listen_opts *o = data;
-
-	if (opt == 'o') {
-		o->once = true;
-		return true;
-	}
-	return cli_parse_channel(cli, "listen", arg, &o->channel);
-}
-
 int cmd_listen(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "channel", required_argument, NULL, 'c' },
-		{ "once", no_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct listen_opts, "channel", 'c', CHANNEL, channel),
+		CLI_OPT(struct listen_opts, "once", 'o', FLAG, once),
+		{ NULL },
 	};
 	struct listen_opts o = { .channel = 1 };
 	char **exec_argv;
@@ -840,8 +795,7 @@ int cmd_listen(struct cli *cli, int argc, char *argv[])
 	int ret = CLI_EXIT_OK, lfd;
 
 	argc = split_exec(argc, argv, &exec_argv);
-	if (!cli_options(cli, "listen", argc, argv, opts, listen_option, &o,
-			 &ret))
+	if (!cli_options(cli, "listen", argc, argv, opts, NULL, &o, &ret))
 		return ret;
 	if (exec_argv && !exec_argv[0])
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
@@ -895,34 +849,19 @@ struct bind_opts {
 	unsigned long num; /* N of /dev/rfcommN */
 };
 
-static bool bind_option(struct cli *cli, int opt, const char *arg, void *data)
-{
-	struct bind_opts *o = data;
-
-	switch (opt) {
-	case 'c':
-		return cli_parse_channel(cli, "bind", arg, &o->channel);
-	case 'd':
-		return cli_uint_arg(cli, arg, 0, 255, &o->num,
-				    "bind: --dev takes 0 to 255");
-	default:
-		return cli_device_option(cli, "bind", opt, arg, &o->dev);
-	}
-}
-
 /* Parse bind's command line into o; false with *ret set when done already
  * (help shown, or a usage error reported). */
 static bool parse_bind(struct cli *cli, int argc, char *argv[],
 		       struct bind_opts *o, int *ret)
 {
-	static const struct option opts[] = {
-		{ "channel", required_argument, NULL, 'c' },
-		{ "dev", required_argument, NULL, 'd' },
-		CLI_DEVICE_OPTIONS,
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct bind_opts, "channel", 'c', CHANNEL, channel),
+		CLI_OPT(struct bind_opts, "dev", 'd', UINT, num, 0, 255),
+		CLI_DEVICE_OPTIONS(struct bind_opts),
+		{ NULL },
 	};
 
-	if (!cli_options(cli, "bind", argc, argv, opts, bind_option, o, ret))
+	if (!cli_options(cli, "bind", argc, argv, opts, NULL, o, ret))
 		return false;
 	return cli_device_target(cli, "bind", argv[optind], &o->dev);
 }
@@ -985,9 +924,7 @@ int cmd_bind(struct cli *cli, int argc, char *argv[])
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "bound");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "bound", index, a);
 		json_int(&j, "channel", o.channel);
 		json_int(&j, "dev", (long long)o.num);
 		json_end(cli, &j);

@@ -230,9 +230,7 @@ static void print_device(struct cli *cli, uint16_t index, const struct found *f)
 			uuids[i] = ustr[i];
 		}
 		uuids[f->uuid16_count] = NULL;
-		json_begin(&j, "device");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "device", index, a);
 		json_str_or_null(&j, "name", f->has_name ? f->name : NULL);
 		json_str_or_null(&j, "class", f->has_class ? cls : NULL);
 		json_str_or_null(&j, "class_name",
@@ -263,20 +261,6 @@ struct scan_opts {
 	const struct found *match;
 };
 
-static bool scan_option(struct cli *cli, int opt, const char *arg, void *data)
-{
-	struct scan_opts *o = data;
-
-	if (opt == 'n') {
-		o->pattern = arg;
-		return true;
-	}
-	return cli_uint_arg(cli, arg, 1, 3600, &o->duration,
-			    "scan: --duration takes 1 to 3600 seconds, not "
-			    "'%s'",
-			    arg);
-}
-
 static bool scan_update(struct scan *sc, const struct found *f, void *data)
 {
 	struct scan_opts *o = data;
@@ -291,16 +275,17 @@ static bool scan_update(struct scan *sc, const struct found *f, void *data)
 
 int cmd_scan(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "duration", required_argument, NULL, 'd' },
-		{ "name", required_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct scan_opts, "duration", 'd', SECONDS, duration, 1,
+			3600),
+		CLI_OPT(struct scan_opts, "name", 'n', STRING, pattern),
+		{ NULL },
 	};
 	static struct scan sc; /* a few tens of KiB: not on the stack */
 	struct scan_opts o = { .duration = SCAN_DEFAULT_DURATION_S };
 	int ret = CLI_EXIT_OK;
 
-	if (!cli_options(cli, "scan", argc, argv, opts, scan_option, &o, &ret))
+	if (!cli_options(cli, "scan", argc, argv, opts, NULL, &o, &ret))
 		return ret;
 	memset(&sc, 0, sizeof(sc));
 	sc.cli = cli;
@@ -322,8 +307,7 @@ int cmd_scan(struct cli *cli, int argc, char *argv[])
 	if (!ret && cli->json) {
 		struct json j;
 
-		json_begin(&j, "scan-done");
-		json_int(&j, "index", sc.index);
+		json_begin_index(&j, "scan-done", sc.index);
 		json_int(&j, "count", (long long)sc.n);
 		json_end(cli, &j);
 	}

@@ -126,14 +126,8 @@ static void report(struct cli *cli, const struct serial_entry *e,
 		json_str(&j, "state", state);
 		json_bool(&j, "changed", changed);
 		json_str(&j, "address", addr ? a : NULL);
-		if (channel > 0)
-			json_int(&j, "channel", channel);
-		else
-			json_str(&j, "channel", NULL);
-		if (dev >= 0)
-			json_int(&j, "dev", dev);
-		else
-			json_str(&j, "dev", NULL);
+		json_int_or_null(&j, "channel", channel > 0, channel);
+		json_int_or_null(&j, "dev", dev >= 0, dev);
 		json_str(&j, "pty", e->pty);
 		json_bool(&j, "paired", paired);
 		json_end(cli, &j);
@@ -637,29 +631,13 @@ struct serial_opts {
 	struct cli_pins pins;
 };
 
-static bool serial_option(struct cli *cli, int opt, const char *arg, void *data)
-{
-	struct serial_opts *o = data;
-
-	switch (opt) {
-	case 'f':
-		o->config = arg;
-		return true;
-	case 'p':
-		return cli_pins_add(cli, &o->pins, "serial", arg);
-	default:
-		o->pin_file = arg;
-		return true;
-	}
-}
-
 int cmd_serial(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'f' },
-		{ "pin", required_argument, NULL, 'p' },
-		{ "pin-file", required_argument, NULL, 'P' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct serial_opts, "config", 'f', STRING, config),
+		CLI_OPT(struct serial_opts, "pin", 'p', PINS, pins),
+		CLI_OPT(struct serial_opts, "pin-file", 'P', STRING, pin_file),
+		{ NULL },
 	};
 	static struct serial_run r;
 	struct serial_opts o = { .pins = { .count = 0 } };
@@ -670,8 +648,7 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 	int ret = CLI_EXIT_USAGE, err;
 
 	memset(&r, 0, sizeof(r));
-	if (!cli_options(cli, "serial", argc, argv, opts, serial_option, &o,
-			 &ret))
+	if (!cli_options(cli, "serial", argc, argv, opts, NULL, &o, &ret))
 		goto out;
 	verb = argv[optind++];
 	if (strcmp(verb, "up") != 0 && strcmp(verb, "down") != 0) {
@@ -680,11 +657,8 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	up = verb[0] == 'u';
-	if (o.pins.count && o.pin_file) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "serial: give --pin or --pin-file, not both");
+	if (!cli_pins_one_source(cli, "serial", &o.pins, o.pin_file))
 		goto out;
-	}
 	path = serial_conf_path(o.config);
 	err = serial_conf_load(path, &conf, &cerr);
 	if (err < 0) {

@@ -88,9 +88,7 @@ static int show_controller(struct cli *cli, uint16_t index,
 		snprintf(cls, sizeof(cls), "0x%02x%02x%02x", info.dev_class[2],
 			 info.dev_class[1], info.dev_class[0]);
 		cli_settings_names(info.current_settings, names);
-		json_begin(&j, "controller");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "controller", index, a);
 		json_str(&j, "name", info.name);
 		json_str(&j, "class", cls);
 		json_int(&j, "version", info.version);
@@ -131,9 +129,7 @@ static int show_controller(struct cli *cli, uint16_t index,
 		if (cli->json) {
 			struct json j;
 
-			json_begin(&j, "connection");
-			json_int(&j, "index", index);
-			json_str(&j, "address", d);
+			json_begin_addr(&j, "connection", index, d);
 			json_str(&j, "type", addr_type_str(peer.type));
 			json_end(cli, &j);
 		} else {
@@ -243,16 +239,9 @@ static void show_entry(struct cli *cli, const struct serial_entry *e,
 		json_str(&j, "target", target);
 		json_str(&j, "address", *a ? a : NULL);
 		/* null: found by SDP when the link comes up */
-		if (e->channel)
-			json_int(&j, "channel", e->channel);
-		else
-			json_null(&j, "channel");
-		if (dev >= 0)
-			json_int(&j, "dev", dev);
-		else if (e->dev >= 0)
-			json_int(&j, "dev", e->dev);
-		else
-			json_str(&j, "dev", NULL);
+		json_int_or_null(&j, "channel", e->channel, e->channel);
+		json_int_or_null(&j, "dev", dev >= 0 || e->dev >= 0,
+				 dev >= 0 ? dev : e->dev);
 		json_str(&j, "pty", e->pty);
 		json_bool(&j, "up", up);
 		json_end(cli, &j);
@@ -275,24 +264,12 @@ struct status_opts {
 	const char *keystore, *config;
 };
 
-static bool status_option(struct cli *cli, int opt, const char *arg, void *data)
-{
-	struct status_opts *o = data;
-
-	(void)cli;
-	if (opt == 'k')
-		o->keystore = arg;
-	else
-		o->config = arg;
-	return true;
-}
-
 int cmd_status(struct cli *cli, int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "keystore", required_argument, NULL, 'k' },
-		{ "config", required_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct status_opts, "keystore", 'k', STRING, keystore),
+		CLI_OPT(struct status_opts, "config", 'f', STRING, config),
+		{ NULL },
 	};
 	static struct rfcomm_dev_state devs[RFCOMM_MAX_DEV];
 	struct status_opts o = { NULL, NULL };
@@ -305,8 +282,7 @@ int cmd_status(struct cli *cli, int argc, char *argv[])
 	size_t ndevs = 0;
 	int ret = CLI_EXIT_OK, err;
 
-	if (!cli_options(cli, "status", argc, argv, opts, status_option, &o,
-			 &ret))
+	if (!cli_options(cli, "status", argc, argv, opts, NULL, &o, &ret))
 		return ret;
 	if (argc - optind == 1 &&
 	    !cli_parse_addr(cli, "status", argv[optind], &filter))
@@ -392,9 +368,7 @@ int cmd_disconnect(struct cli *cli, int argc, char *argv[])
 	if (cli->json) {
 		struct json j;
 
-		json_begin(&j, "disconnected");
-		json_int(&j, "index", index);
-		json_str(&j, "address", a);
+		json_begin_addr(&j, "disconnected", index, a);
 		/* The link was ended from here, as Device Disconnected
 		 * says "local host" for monitor. */
 		json_str(&j, "reason", "local host");

@@ -84,6 +84,13 @@ static const struct mgmt_addr *event_addr(const struct mgmt_event *ev)
 	return NULL;
 }
 
+/* The status of Connect Failed or Authentication Failed. */
+static uint8_t failure_status(const struct mgmt_event *ev)
+{
+	return ev->code == MGMT_EV_AUTH_FAILED ? ev->auth_failed.status :
+						 ev->connect_failed.status;
+}
+
 /* What an event says beyond its name and address, after a space ("" when
  * nothing). One case per event kind. */
 static void event_detail(const struct mgmt_event *ev, char *detail, size_t size)
@@ -115,9 +122,10 @@ static void event_detail(const struct mgmt_event *ev, char *detail, size_t size)
 			 disconnect_reason(ev->disconnected.reason));
 		break;
 	case MGMT_EV_CONNECT_FAILED:
+	case MGMT_EV_AUTH_FAILED:
 		snprintf(detail, size, " status 0x%02x (%s)",
-			 ev->connect_failed.status,
-			 cli_status_name(ev->connect_failed.status));
+			 failure_status(ev),
+			 cli_status_name(failure_status(ev)));
 		break;
 	case MGMT_EV_PIN_CODE_REQUEST:
 		snprintf(detail, size, "%s",
@@ -127,11 +135,6 @@ static void event_detail(const struct mgmt_event *ev, char *detail, size_t size)
 		snprintf(detail, size, " %06u%s", ev->confirm_request.value,
 			 ev->confirm_request.confirm_hint ? " (just works)" :
 							    "");
-		break;
-	case MGMT_EV_AUTH_FAILED:
-		snprintf(detail, size, " status 0x%02x (%s)",
-			 ev->auth_failed.status,
-			 cli_status_name(ev->auth_failed.status));
 		break;
 	case MGMT_EV_PASSKEY_NOTIFY:
 		snprintf(detail, size, " %06u entered %u",
@@ -206,7 +209,8 @@ void cli_event_json(const struct mgmt_event *ev, struct json *j)
 			 disconnect_reason(ev->disconnected.reason));
 		break;
 	case MGMT_EV_CONNECT_FAILED:
-		json_int(j, "status", ev->connect_failed.status);
+	case MGMT_EV_AUTH_FAILED:
+		json_int(j, "status", failure_status(ev));
 		break;
 	case MGMT_EV_PIN_CODE_REQUEST:
 		json_bool(j, "secure", ev->pin_request.secure);
@@ -214,9 +218,6 @@ void cli_event_json(const struct mgmt_event *ev, struct json *j)
 	case MGMT_EV_USER_CONFIRM_REQUEST:
 		json_int(j, "value", ev->confirm_request.value);
 		json_bool(j, "just_works", ev->confirm_request.confirm_hint);
-		break;
-	case MGMT_EV_AUTH_FAILED:
-		json_int(j, "status", ev->auth_failed.status);
 		break;
 	case MGMT_EV_PASSKEY_NOTIFY:
 		json_int(j, "passkey", ev->passkey_notify.passkey);

@@ -83,3 +83,19 @@ ssize_t file_recv(int fd, void *buf, size_t len, int flags)
 			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
 	}
 }
+
+int file_socket_bound(int domain, int type, int protocol, const void *addr,
+		      socklen_t len)
+{
+	int fd = socket(domain, type | SOCK_CLOEXEC | SOCK_NONBLOCK, protocol);
+
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, addr, len) < 0) {
+		int err = -errno;
+
+		close(fd);
+		return err;
+	}
+	return fd;
+}

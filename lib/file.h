@@ -7,6 +7,7 @@
 #define BTPAIR_LIB_FILE_H
 
 #include <stddef.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 
 /*
@@ -26,6 +27,11 @@ int file_read_fd(int fd, size_t max, char **text, size_t *len);
  */
 int file_read_path(const char *path, int flags, size_t max, int not_regular,
 		   char **text, size_t *len);
+
+/* A non-blocking, close-on-exec socket of the address family domain, bound
+ * to addr (len bytes): the fd, or -errno. */
+int file_socket_bound(int domain, int type, int protocol, const void *addr,
+		      socklen_t len);
 
 /* recv(2), again after EINTR: the count (0 at the end), or -errno
  * (-EAGAIN when a non-blocking socket has nothing now). */

@@ -49,14 +49,16 @@ int time_poll(struct pollfd *fds, nfds_t n, int64_t deadline)
 	}
 }
 
-int time_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
+int time_wait_fd_watch(int fd, short events, int64_t deadline, int wakeup_fd,
+		       int watch_fd)
 {
 	for (;;) {
-		struct pollfd pfd[2] = {
+		struct pollfd pfd[3] = {
 			{ .fd = fd, .events = events },
 			{ .fd = wakeup_fd, .events = POLLIN },
+			{ .fd = watch_fd, .events = POLLIN },
 		};
-		int n = time_poll(pfd, 2, deadline);
+		int n = time_poll(pfd, 3, deadline);
 
 		if (n < 0)
 			return n;
@@ -64,5 +66,12 @@ int time_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
 			return -EINTR;
 		if (pfd[0].revents)
 			return 0;
+		if (pfd[2].revents)
+			return 1;
 	}
+}
+
+int time_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
+{
+	return time_wait_fd_watch(fd, events, deadline, wakeup_fd, -1);
 }

@@ -44,4 +44,12 @@ int time_poll(struct pollfd *fds, nfds_t n, int64_t deadline);
  */
 int time_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd);
 
+/*
+ * time_wait_fd, watching one fd more: returns 1 when watch_fd (if >= 0)
+ * is readable (or in error, or hung up) and fd is not ready yet, for the
+ * caller to serve it and wait again.
+ */
+int time_wait_fd_watch(int fd, short events, int64_t deadline, int wakeup_fd,
+		       int watch_fd);
+
 #endif

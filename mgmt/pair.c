@@ -29,19 +29,6 @@ int pair_prepare_controller(struct mgmt_client *c, uint16_t index,
 			    int64_t deadline, uint8_t *status,
 			    struct mgmt_controller_info *info)
 {
-	uint32_t *settings = &info->current_settings;
-	uint8_t rp[sizeof(struct mgmt_rp_read_info)], mode[1];
-	size_t rp_len = 0;
-	int err;
-
-	err = mgmt_client_call(c, MGMT_OP_READ_INFO, index, NULL, 0, deadline,
-			       status, rp, sizeof(rp), &rp_len);
-	if (err < 0 || *status != MGMT_STATUS_SUCCESS)
-		return err;
-	err = mgmt_rp_read_info_decode(rp, rp_len, info);
-	if (err < 0)
-		return err;
-
 	static const struct {
 		uint16_t opcode;
 		uint32_t setting;
@@ -51,19 +38,29 @@ int pair_prepare_controller(struct mgmt_client *c, uint16_t index,
 		{ MGMT_OP_SET_BONDABLE, MGMT_SETTING_BONDABLE },
 		{ MGMT_OP_SET_POWERED, MGMT_SETTING_POWERED },
 	};
+	uint32_t *settings = &info->current_settings;
+	uint8_t rp[sizeof(struct mgmt_rp_read_info)], mode[1];
+	size_t rp_len = 0;
+	int err;
+
+	/* Each step only when the one before it worked: err, or a failed
+	 * *status, is what the caller gets. */
+	err = mgmt_client_call(c, MGMT_OP_READ_INFO, index, NULL, 0, deadline,
+			       status, rp, sizeof(rp), &rp_len);
+	if (!err && *status == MGMT_STATUS_SUCCESS)
+		err = mgmt_rp_read_info_decode(rp, rp_len, info);
 	for (size_t i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++) {
+		if (err || *status != MGMT_STATUS_SUCCESS)
+			break;
 		if (*settings & wanted[i].setting)
 			continue;
 		err = mgmt_client_call(c, wanted[i].opcode, index, mode,
 				       mgmt_cmd_mode(mode, true), deadline,
 				       status, rp, sizeof(rp), &rp_len);
-		if (err < 0 || *status != MGMT_STATUS_SUCCESS)
-			return err;
-		err = mgmt_rp_settings_decode(rp, rp_len, settings);
-		if (err < 0)
-			return err;
+		if (!err && *status == MGMT_STATUS_SUCCESS)
+			err = mgmt_rp_settings_decode(rp, rp_len, settings);
 	}
-	return 0;
+	return err;
 }
 
 struct pairing {
@@ -113,12 +110,36 @@ static bool is_ours(const struct pairing *pg, uint16_t index,
 	       bt_addr_equal(&addr->bdaddr, &pg->p->addr.bdaddr);
 }
 
+/* The flag of res that notes a refusal for reason, or NULL for a reason
+ * res does not note (an answer sent, a refusal of the caller's). */
+static bool *refusal_flag(struct pair_result *res, enum policy_reason reason)
+{
+	switch (reason) {
+	case POLICY_REASON_NO_PIN:
+	case POLICY_REASON_PINS_FAILED:
+		return &res->pin_missing;
+	case POLICY_REASON_SECURE_PIN:
+		return &res->pin_secure_refused;
+	case POLICY_REASON_CONFIRM:
+		return &res->confirm_refused;
+	case POLICY_REASON_NO_PASSKEY:
+		return &res->passkey_missing;
+	case POLICY_REASON_ANSWERED:
+	case POLICY_REASON_NOT_ALLOWED:
+	case POLICY_REASON_PIN_LOOKUP:
+	case POLICY_REASON_REFUSED:
+		break;
+	}
+	return NULL;
+}
+
 /* Answer a request for the device as the policy says, and note in res what
  * was asked and refused. */
 static int answer_request(struct pairing *pg, const struct mgmt_event *ev)
 {
 	struct pair_result *res = pg->res;
 	struct policy_reply r;
+	bool *flag;
 	int err;
 
 	if (ev->code == MGMT_EV_PIN_CODE_REQUEST)
@@ -129,30 +150,13 @@ static int answer_request(struct pairing *pg, const struct mgmt_event *ev)
 		return err;
 	if (r.rejected)
 		res->reply_rejected = true;
-	switch (r.reason) {
-	case POLICY_REASON_ANSWERED:
-		if (ev->code == MGMT_EV_PIN_CODE_REQUEST && r.accepted &&
-		    r.pin >= res->pins_sent)
-			res->pins_sent = r.pin + 1;
-		break;
-	case POLICY_REASON_NO_PIN:
-	case POLICY_REASON_PINS_FAILED:
-		res->pin_missing = true;
-		break;
-	case POLICY_REASON_SECURE_PIN:
-		res->pin_secure_refused = true;
-		break;
-	case POLICY_REASON_CONFIRM:
-		res->confirm_refused = true;
-		break;
-	case POLICY_REASON_NO_PASSKEY:
-		res->passkey_missing = true;
-		break;
-	case POLICY_REASON_NOT_ALLOWED:
-	case POLICY_REASON_PIN_LOOKUP:
-	case POLICY_REASON_REFUSED:
-		break;
-	}
+	flag = refusal_flag(res, r.reason);
+	if (flag)
+		*flag = true;
+	else if (r.reason == POLICY_REASON_ANSWERED &&
+		 ev->code == MGMT_EV_PIN_CODE_REQUEST && r.accepted &&
+		 r.pin >= res->pins_sent)
+		res->pins_sent = r.pin + 1;
 	return 0;
 }
 

@@ -6,94 +6,72 @@
 #include <strings.h>
 
 /* Event parameter layouts, in the order of mgmt-protocol.rst. */
-struct mgmt_ev_cmd_complete {
+MGMT_WIRE_STRUCT(mgmt_ev_cmd_complete, 3, {
 	uint16_t opcode;
 	uint8_t status;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_cmd_complete) == 3, "cmd_complete");
+});
 
-struct mgmt_ev_new_link_key {
+MGMT_WIRE_STRUCT(mgmt_ev_new_link_key, 26, {
 	uint8_t store_hint;
 	struct mgmt_wire_link_key key;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_new_link_key) == 26, "new_link_key");
+});
 
-struct mgmt_ev_device_connected {
+MGMT_WIRE_STRUCT(mgmt_ev_device_connected, 13, {
 	struct mgmt_wire_addr addr;
 	uint32_t flags;
 	uint16_t eir_len;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_device_connected) == 13, "connected");
+});
 
-struct mgmt_ev_addr_u8 { /* Disconnected, Connect Failed, PIN Code Request,
-			    Authentication Failed */
+/* Disconnected, Connect Failed, PIN Code Request, Authentication Failed */
+MGMT_WIRE_STRUCT(mgmt_ev_addr_u8, 8, {
 	struct mgmt_wire_addr addr;
 	uint8_t value;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_addr_u8) == 8, "addr_u8");
+});
 
-struct mgmt_ev_user_confirm_request {
+MGMT_WIRE_STRUCT(mgmt_ev_user_confirm_request, 12, {
 	struct mgmt_wire_addr addr;
 	uint8_t confirm_hint;
 	uint32_t value;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_user_confirm_request) == 12, "confirm");
+});
 
-struct mgmt_ev_device_found {
+MGMT_WIRE_STRUCT(mgmt_ev_device_found, 14, {
 	struct mgmt_wire_addr addr;
 	int8_t rssi;
 	uint32_t flags;
 	uint16_t eir_len;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_device_found) == 14, "device_found");
+});
 
-struct mgmt_ev_passkey_notify {
+MGMT_WIRE_STRUCT(mgmt_ev_passkey_notify, 12, {
 	struct mgmt_wire_addr addr;
 	uint32_t passkey;
 	uint8_t entered;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_ev_passkey_notify) == 12, "notify");
+});
 
-static const char *const status_names[MGMT_STATUS_COUNT] = {
-	[MGMT_STATUS_SUCCESS] = "Success",
-	[MGMT_STATUS_UNKNOWN_COMMAND] = "Unknown Command",
-	[MGMT_STATUS_NOT_CONNECTED] = "Not Connected",
-	[MGMT_STATUS_FAILED] = "Failed",
-	[MGMT_STATUS_CONNECT_FAILED] = "Connect Failed",
-	[MGMT_STATUS_AUTH_FAILED] = "Authentication Failed",
-	[MGMT_STATUS_NOT_PAIRED] = "Not Paired",
-	[MGMT_STATUS_NO_RESOURCES] = "No Resources",
-	[MGMT_STATUS_TIMEOUT] = "Timeout",
-	[MGMT_STATUS_ALREADY_CONNECTED] = "Already Connected",
-	[MGMT_STATUS_BUSY] = "Busy",
-	[MGMT_STATUS_REJECTED] = "Rejected",
-	[MGMT_STATUS_NOT_SUPPORTED] = "Not Supported",
-	[MGMT_STATUS_INVALID_PARAMS] = "Invalid Parameters",
-	[MGMT_STATUS_DISCONNECTED] = "Disconnected",
-	[MGMT_STATUS_NOT_POWERED] = "Not Powered",
-	[MGMT_STATUS_CANCELLED] = "Cancelled",
-	[MGMT_STATUS_INVALID_INDEX] = "Invalid Index",
-	[MGMT_STATUS_RFKILLED] = "Blocked through rfkill",
-	[MGMT_STATUS_ALREADY_PAIRED] = "Already Paired",
-	[MGMT_STATUS_PERMISSION_DENIED] = "Permission Denied",
-};
+/* The names, made from the lists in wire.h: a table in the order of the
+ * values for the sets numbered from 0, else a switch. */
+#define NAME_NEXT(name, text) text,
+#define NAME_CASE(name, value, text)                                           \
+	case name:                                                             \
+		return text;
+#define EVENT_NAME_CASE(name, value, text, min_len) NAME_CASE(name, value, text)
+
+/* The last code of each list numbered by place, as the protocol gives it. */
+_Static_assert(MGMT_STATUS_PERMISSION_DENIED == 0x14, "status list");
+_Static_assert(MGMT_SETTING_PAST_RECEIVER == 1u << 24, "setting list");
+_Static_assert(MGMT_IO_KEYBOARD_DISPLAY == 0x04, "IO capability list");
+_Static_assert(MGMT_KEY_AUTH_P256 == 0x08, "key type list");
+
+static const char *const status_names[] = { MGMT_STATUS_LIST(NAME_NEXT) };
+_Static_assert(sizeof(status_names) / sizeof(status_names[0]) ==
+		       MGMT_STATUS_COUNT,
+	       "a status code has no name");
 
 const char *mgmt_status_str(uint8_t status)
 {
 	return status < MGMT_STATUS_COUNT ? status_names[status] : NULL;
 }
 
-/* clang-format off */
-static const char *const setting_names[] = {
-	"powered",	"connectable",	  "fast-connectable", "discoverable",
-	"bondable",	"link-security",  "ssp",	      "br/edr",
-	"hs",		"le",		  "advertising",      "secure-conn",
-	"debug-keys",	"privacy",	  "configuration",    "static-addr",
-	"phy-configuration", "wide-band-speech", "cis-central",
-	"cis-peripheral", "iso-broadcaster", "iso-sync-receiver",
-	"ll-privacy", "past-sender", "past-receiver",
-};
-/* clang-format on */
+static const char *const setting_names[] = { MGMT_SETTING_LIST(NAME_NEXT) };
 
 const char *mgmt_setting_str(unsigned int bit)
 {
@@ -102,13 +80,7 @@ const char *mgmt_setting_str(unsigned int bit)
 		       NULL;
 }
 
-static const char *const io_cap_names[] = {
-	[MGMT_IO_DISPLAY_ONLY] = "DisplayOnly",
-	[MGMT_IO_DISPLAY_YES_NO] = "DisplayYesNo",
-	[MGMT_IO_KEYBOARD_ONLY] = "KeyboardOnly",
-	[MGMT_IO_NO_INPUT_NO_OUTPUT] = "NoInputNoOutput",
-	[MGMT_IO_KEYBOARD_DISPLAY] = "KeyboardDisplay",
-};
+static const char *const io_cap_names[] = { MGMT_IO_CAP_LIST(NAME_NEXT) };
 
 const char *mgmt_io_cap_str(uint8_t cap)
 {
@@ -126,17 +98,7 @@ int mgmt_io_cap_parse(const char *str, uint8_t *out)
 	return -EINVAL;
 }
 
-static const char *const key_type_names[] = {
-	[MGMT_KEY_COMBINATION] = "combination",
-	[MGMT_KEY_LOCAL_UNIT] = "local unit",
-	[MGMT_KEY_REMOTE_UNIT] = "remote unit",
-	[MGMT_KEY_DEBUG_COMBINATION] = "debug combination",
-	[MGMT_KEY_UNAUTH_P192] = "unauthenticated P-192",
-	[MGMT_KEY_AUTH_P192] = "authenticated P-192",
-	[MGMT_KEY_CHANGED_COMBINATION] = "changed combination",
-	[MGMT_KEY_UNAUTH_P256] = "unauthenticated P-256",
-	[MGMT_KEY_AUTH_P256] = "authenticated P-256",
-};
+static const char *const key_type_names[] = { MGMT_KEY_TYPE_LIST(NAME_NEXT) };
 
 const char *mgmt_key_type_str(uint8_t type)
 {
@@ -145,63 +107,17 @@ const char *mgmt_key_type_str(uint8_t type)
 
 const char *mgmt_opcode_str(uint16_t opcode)
 {
-	/* clang-format off */
 	switch ((enum mgmt_opcode)opcode) {
-	case MGMT_OP_READ_VERSION:
-		return "Read Management Version Information";
-	case MGMT_OP_READ_INDEX_LIST: return "Read Index List";
-	case MGMT_OP_READ_INFO: return "Read Controller Information";
-	case MGMT_OP_SET_POWERED: return "Set Powered";
-	case MGMT_OP_SET_CONNECTABLE: return "Set Connectable";
-	case MGMT_OP_SET_BONDABLE: return "Set Bondable";
-	case MGMT_OP_SET_SSP: return "Set Secure Simple Pairing";
-	case MGMT_OP_SET_LOCAL_NAME: return "Set Local Name";
-	case MGMT_OP_LOAD_LINK_KEYS: return "Load Link Keys";
-	case MGMT_OP_DISCONNECT: return "Disconnect";
-	case MGMT_OP_GET_CONNECTIONS: return "Get Connections";
-	case MGMT_OP_PIN_CODE_REPLY: return "PIN Code Reply";
-	case MGMT_OP_PIN_CODE_NEG_REPLY: return "PIN Code Negative Reply";
-	case MGMT_OP_SET_IO_CAPABILITY: return "Set IO Capability";
-	case MGMT_OP_PAIR_DEVICE: return "Pair Device";
-	case MGMT_OP_CANCEL_PAIR_DEVICE: return "Cancel Pair Device";
-	case MGMT_OP_UNPAIR_DEVICE: return "Unpair Device";
-	case MGMT_OP_USER_CONFIRM_REPLY: return "User Confirmation Reply";
-	case MGMT_OP_USER_CONFIRM_NEG_REPLY:
-		return "User Confirmation Negative Reply";
-	case MGMT_OP_USER_PASSKEY_REPLY: return "User Passkey Reply";
-	case MGMT_OP_USER_PASSKEY_NEG_REPLY:
-		return "User Passkey Negative Reply";
-	case MGMT_OP_START_DISCOVERY: return "Start Discovery";
-	case MGMT_OP_STOP_DISCOVERY: return "Stop Discovery";
-	case MGMT_OP_CONFIRM_NAME: return "Confirm Name";
+		MGMT_OPCODE_LIST(NAME_CASE)
 	}
-	/* clang-format on */
 	return NULL;
 }
 
 const char *mgmt_event_str(uint16_t code)
 {
-	/* clang-format off */
 	switch ((enum mgmt_event_code)code) {
-	case MGMT_EV_CMD_COMPLETE: return "Command Complete";
-	case MGMT_EV_CMD_STATUS: return "Command Status";
-	case MGMT_EV_INDEX_ADDED: return "Index Added";
-	case MGMT_EV_INDEX_REMOVED: return "Index Removed";
-	case MGMT_EV_NEW_SETTINGS: return "New Settings";
-	case MGMT_EV_NEW_LINK_KEY: return "New Link Key";
-	case MGMT_EV_DEVICE_CONNECTED: return "Device Connected";
-	case MGMT_EV_DEVICE_DISCONNECTED: return "Device Disconnected";
-	case MGMT_EV_CONNECT_FAILED: return "Connect Failed";
-	case MGMT_EV_PIN_CODE_REQUEST: return "PIN Code Request";
-	case MGMT_EV_USER_CONFIRM_REQUEST: return "User Confirmation Request";
-	case MGMT_EV_USER_PASSKEY_REQUEST: return "User Passkey Request";
-	case MGMT_EV_AUTH_FAILED: return "Authentication Failed";
-	case MGMT_EV_DEVICE_FOUND: return "Device Found";
-	case MGMT_EV_DISCOVERING: return "Discovering";
-	case MGMT_EV_DEVICE_UNPAIRED: return "Device Unpaired";
-	case MGMT_EV_PASSKEY_NOTIFY: return "Passkey Notify";
+		MGMT_EVENT_LIST(EVENT_NAME_CASE)
 	}
-	/* clang-format on */
 	return NULL;
 }
 
@@ -384,58 +300,47 @@ void mgmt_redact(bool is_command, uint16_t code, uint8_t *param, size_t len)
 
 /* ---- Decoders ---------------------------------------------------------- */
 
+/* The least length of an event's parameters (the sizes of the layouts
+ * above), or -1 for an event btpair does not know. */
+static long event_min_len(uint16_t code)
+{
+#define EVENT_MIN_LEN(name, value, text, min_len)                              \
+	case name:                                                             \
+		return min_len;
+	switch ((enum mgmt_event_code)code) {
+		MGMT_EVENT_LIST(EVENT_MIN_LEN)
+	}
+	return -1;
+#undef EVENT_MIN_LEN
+}
+
+/* The EIR data after an event's fixed parameters (need bytes), its length
+ * at len_off: 0, or -EBADMSG when it does not fit in what was received. */
+static int get_eir(const uint8_t *p, size_t len, size_t need, size_t len_off,
+		   const uint8_t **eir, size_t *eir_len)
+{
+	size_t n = mgmt_get_le16(p + len_off);
+
+	if (n > len - need)
+		return -EBADMSG;
+	*eir = p + need;
+	*eir_len = n;
+	return 0;
+}
+
 int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 {
 	const uint8_t *p = msg->param;
+	long min_len = event_min_len(msg->code);
 	size_t len = msg->len, need;
 
 	memset(ev, 0, sizeof(*ev));
 	ev->code = msg->code;
 	ev->index = msg->index;
 
-	switch ((enum mgmt_event_code)msg->code) {
-	case MGMT_EV_CMD_COMPLETE:
-	case MGMT_EV_CMD_STATUS:
-		need = sizeof(struct mgmt_ev_cmd_complete);
-		break;
-	case MGMT_EV_INDEX_ADDED:
-	case MGMT_EV_INDEX_REMOVED:
-		need = 0;
-		break;
-	case MGMT_EV_NEW_SETTINGS:
-		need = 4;
-		break;
-	case MGMT_EV_NEW_LINK_KEY:
-		need = sizeof(struct mgmt_ev_new_link_key);
-		break;
-	case MGMT_EV_DEVICE_CONNECTED:
-		need = sizeof(struct mgmt_ev_device_connected);
-		break;
-	case MGMT_EV_DEVICE_DISCONNECTED:
-	case MGMT_EV_CONNECT_FAILED:
-	case MGMT_EV_PIN_CODE_REQUEST:
-	case MGMT_EV_AUTH_FAILED:
-		need = sizeof(struct mgmt_ev_addr_u8);
-		break;
-	case MGMT_EV_USER_CONFIRM_REQUEST:
-		need = sizeof(struct mgmt_ev_user_confirm_request);
-		break;
-	case MGMT_EV_USER_PASSKEY_REQUEST:
-	case MGMT_EV_DEVICE_UNPAIRED:
-		need = sizeof(struct mgmt_wire_addr);
-		break;
-	case MGMT_EV_PASSKEY_NOTIFY:
-		need = sizeof(struct mgmt_ev_passkey_notify);
-		break;
-	case MGMT_EV_DEVICE_FOUND:
-		need = sizeof(struct mgmt_ev_device_found);
-		break;
-	case MGMT_EV_DISCOVERING:
-		need = 2;
-		break;
-	default:
+	if (min_len < 0)
 		return -ENOENT;
-	}
+	need = (size_t)min_len;
 	if (len < need)
 		return -EBADMSG;
 
@@ -459,20 +364,16 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 		get_link_key(p + offsetof(struct mgmt_ev_new_link_key, key),
 			     &ev->new_link_key.key);
 		break;
-	case MGMT_EV_DEVICE_CONNECTED: {
-		size_t eir_len = mgmt_get_le16(
-			p + offsetof(struct mgmt_ev_device_connected, eir_len));
-
+	case MGMT_EV_DEVICE_CONNECTED:
 		/* The EIR data must fit in what was received. */
-		if (eir_len > len - need)
+		if (get_eir(p, len, need,
+			    offsetof(struct mgmt_ev_device_connected, eir_len),
+			    &ev->connected.eir, &ev->connected.eir_len) < 0)
 			return -EBADMSG;
 		get_addr(p, &ev->connected.addr);
 		ev->connected.flags = mgmt_get_le32(
 			p + offsetof(struct mgmt_ev_device_connected, flags));
-		ev->connected.eir = p + need;
-		ev->connected.eir_len = eir_len;
 		break;
-	}
 	case MGMT_EV_DEVICE_DISCONNECTED:
 		get_addr(p, &ev->disconnected.addr);
 		ev->disconnected.reason = p[sizeof(struct mgmt_wire_addr)];
@@ -510,21 +411,18 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 		ev->passkey_notify.entered =
 			p[offsetof(struct mgmt_ev_passkey_notify, entered)];
 		break;
-	case MGMT_EV_DEVICE_FOUND: {
-		size_t eir_len = mgmt_get_le16(
-			p + offsetof(struct mgmt_ev_device_found, eir_len));
-
-		if (eir_len > len - need)
+	case MGMT_EV_DEVICE_FOUND:
+		if (get_eir(p, len, need,
+			    offsetof(struct mgmt_ev_device_found, eir_len),
+			    &ev->device_found.eir,
+			    &ev->device_found.eir_len) < 0)
 			return -EBADMSG;
 		get_addr(p, &ev->device_found.addr);
 		ev->device_found.rssi = (int8_t)
 			p[offsetof(struct mgmt_ev_device_found, rssi)];
 		ev->device_found.flags = mgmt_get_le32(
 			p + offsetof(struct mgmt_ev_device_found, flags));
-		ev->device_found.eir = p + need;
-		ev->device_found.eir_len = eir_len;
 		break;
-	}
 	case MGMT_EV_DISCOVERING:
 		ev->discovering.type = p[0];
 		ev->discovering.discovering = p[1] != 0;

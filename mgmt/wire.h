@@ -25,18 +25,40 @@
 #define MGMT_PIN_MAX_LEN 16
 #define MGMT_LINK_KEY_LEN 16
 
-struct mgmt_hdr {
+/* A wire layout: struct name with fields packed as they are on the wire,
+ * and its size checked against the protocol's. */
+#define MGMT_WIRE_STRUCT(name, size, fields)                                   \
+	struct name fields __attribute__((packed));                            \
+	_Static_assert(sizeof(struct name) == (size), #name)
+
+/*
+ * Each set of codes below (statuses, settings, IO capabilities, key types,
+ * opcodes, events) is written down once, as a list of X(NAME, ..., TEXT):
+ * the list makes the enum here and the names in wire.c, so that the two
+ * cannot drift apart. Where the protocol numbers a set from 0 without gaps
+ * (statuses, settings bits, IO capabilities, key types), a code's place in
+ * its list is its value: X(NAME, TEXT), in the protocol's order. Opcodes
+ * and events are sparse and give theirs: X(NAME, VALUE, TEXT).
+ */
+#define MGMT_ENUM_NEXT(name, text) name,
+#define MGMT_ENUM_VALUE(name, value, text) name = value,
+/* A setting is a bit: NAME_BIT is its number, NAME its mask. */
+#define MGMT_SETTING_BIT_NUMBER(name, text) name##_BIT,
+#define MGMT_SETTING_BIT(name, text) name = 1u << name##_BIT,
+/* An event also gives the length of its fixed parameters, the least that
+ * mgmt_event_decode() accepts. */
+#define MGMT_EVENT_VALUE(name, value, text, min_len) name = value,
+
+MGMT_WIRE_STRUCT(mgmt_hdr, MGMT_HDR_SIZE, {
 	uint16_t opcode;
 	uint16_t index;
 	uint16_t len;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_hdr) == MGMT_HDR_SIZE, "mgmt_hdr");
+});
 
-struct mgmt_wire_addr {
+MGMT_WIRE_STRUCT(mgmt_wire_addr, 7, {
 	bdaddr_t bdaddr;
 	uint8_t type;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_wire_addr) == 7, "mgmt_wire_addr");
+});
 
 enum mgmt_addr_type {
 	MGMT_ADDR_BREDR = 0x00,
@@ -50,64 +72,77 @@ struct mgmt_addr {
 	uint8_t type;
 };
 
-enum mgmt_status {
-	MGMT_STATUS_SUCCESS = 0x00,
-	MGMT_STATUS_UNKNOWN_COMMAND = 0x01,
-	MGMT_STATUS_NOT_CONNECTED = 0x02,
-	MGMT_STATUS_FAILED = 0x03,
-	MGMT_STATUS_CONNECT_FAILED = 0x04,
-	MGMT_STATUS_AUTH_FAILED = 0x05,
-	MGMT_STATUS_NOT_PAIRED = 0x06,
-	MGMT_STATUS_NO_RESOURCES = 0x07,
-	MGMT_STATUS_TIMEOUT = 0x08,
-	MGMT_STATUS_ALREADY_CONNECTED = 0x09,
-	MGMT_STATUS_BUSY = 0x0a,
-	MGMT_STATUS_REJECTED = 0x0b,
-	MGMT_STATUS_NOT_SUPPORTED = 0x0c,
-	MGMT_STATUS_INVALID_PARAMS = 0x0d,
-	MGMT_STATUS_DISCONNECTED = 0x0e,
-	MGMT_STATUS_NOT_POWERED = 0x0f,
-	MGMT_STATUS_CANCELLED = 0x10,
-	MGMT_STATUS_INVALID_INDEX = 0x11,
-	MGMT_STATUS_RFKILLED = 0x12,
-	MGMT_STATUS_ALREADY_PAIRED = 0x13,
-	MGMT_STATUS_PERMISSION_DENIED = 0x14,
-};
+#define MGMT_STATUS_LIST(X)                                                    \
+	X(MGMT_STATUS_SUCCESS, "Success")                                      \
+	X(MGMT_STATUS_UNKNOWN_COMMAND, "Unknown Command")                      \
+	X(MGMT_STATUS_NOT_CONNECTED, "Not Connected")                          \
+	X(MGMT_STATUS_FAILED, "Failed")                                        \
+	X(MGMT_STATUS_CONNECT_FAILED, "Connect Failed")                        \
+	X(MGMT_STATUS_AUTH_FAILED, "Authentication Failed")                    \
+	X(MGMT_STATUS_NOT_PAIRED, "Not Paired")                                \
+	X(MGMT_STATUS_NO_RESOURCES, "No Resources")                            \
+	X(MGMT_STATUS_TIMEOUT, "Timeout")                                      \
+	X(MGMT_STATUS_ALREADY_CONNECTED, "Already Connected")                  \
+	X(MGMT_STATUS_BUSY, "Busy")                                            \
+	X(MGMT_STATUS_REJECTED, "Rejected")                                    \
+	X(MGMT_STATUS_NOT_SUPPORTED, "Not Supported")                          \
+	X(MGMT_STATUS_INVALID_PARAMS, "Invalid Parameters")                    \
+	X(MGMT_STATUS_DISCONNECTED, "Disconnected")                            \
+	X(MGMT_STATUS_NOT_POWERED, "Not Powered")                              \
+	X(MGMT_STATUS_CANCELLED, "Cancelled")                                  \
+	X(MGMT_STATUS_INVALID_INDEX, "Invalid Index")                          \
+	X(MGMT_STATUS_RFKILLED, "Blocked through rfkill")                      \
+	X(MGMT_STATUS_ALREADY_PAIRED, "Already Paired")                        \
+	X(MGMT_STATUS_PERMISSION_DENIED, "Permission Denied")
+
+enum mgmt_status { MGMT_STATUS_LIST(MGMT_ENUM_NEXT) };
 #define MGMT_STATUS_COUNT 21
 
 /* The name of a status ("Authentication Failed"), or NULL if unknown. */
 const char *mgmt_status_str(uint8_t status);
 
 /* Settings bits of Read Controller Information and New Settings. */
-enum mgmt_setting {
-	MGMT_SETTING_POWERED = 1u << 0,
-	MGMT_SETTING_CONNECTABLE = 1u << 1,
-	MGMT_SETTING_FAST_CONNECTABLE = 1u << 2,
-	MGMT_SETTING_DISCOVERABLE = 1u << 3,
-	MGMT_SETTING_BONDABLE = 1u << 4,
-	MGMT_SETTING_LINK_SECURITY = 1u << 5,
-	MGMT_SETTING_SSP = 1u << 6,
-	MGMT_SETTING_BREDR = 1u << 7,
-	MGMT_SETTING_HS = 1u << 8,
-	MGMT_SETTING_LE = 1u << 9,
-	MGMT_SETTING_ADVERTISING = 1u << 10,
-	MGMT_SETTING_SECURE_CONN = 1u << 11,
-	MGMT_SETTING_DEBUG_KEYS = 1u << 12,
-	MGMT_SETTING_PRIVACY = 1u << 13,
-	MGMT_SETTING_CONFIGURATION = 1u << 14,
-	MGMT_SETTING_STATIC_ADDRESS = 1u << 15,
-};
+#define MGMT_SETTING_LIST(X)                                                   \
+	X(MGMT_SETTING_POWERED, "powered")                                     \
+	X(MGMT_SETTING_CONNECTABLE, "connectable")                             \
+	X(MGMT_SETTING_FAST_CONNECTABLE, "fast-connectable")                   \
+	X(MGMT_SETTING_DISCOVERABLE, "discoverable")                           \
+	X(MGMT_SETTING_BONDABLE, "bondable")                                   \
+	X(MGMT_SETTING_LINK_SECURITY, "link-security")                         \
+	X(MGMT_SETTING_SSP, "ssp")                                             \
+	X(MGMT_SETTING_BREDR, "br/edr")                                        \
+	X(MGMT_SETTING_HS, "hs")                                               \
+	X(MGMT_SETTING_LE, "le")                                               \
+	X(MGMT_SETTING_ADVERTISING, "advertising")                             \
+	X(MGMT_SETTING_SECURE_CONN, "secure-conn")                             \
+	X(MGMT_SETTING_DEBUG_KEYS, "debug-keys")                               \
+	X(MGMT_SETTING_PRIVACY, "privacy")                                     \
+	X(MGMT_SETTING_CONFIGURATION, "configuration")                         \
+	X(MGMT_SETTING_STATIC_ADDRESS, "static-addr")                          \
+	X(MGMT_SETTING_PHY_CONFIGURATION, "phy-configuration")                 \
+	X(MGMT_SETTING_WIDEBAND_SPEECH, "wide-band-speech")                    \
+	X(MGMT_SETTING_CIS_CENTRAL, "cis-central")                             \
+	X(MGMT_SETTING_CIS_PERIPHERAL, "cis-peripheral")                       \
+	X(MGMT_SETTING_ISO_BROADCASTER, "iso-broadcaster")                     \
+	X(MGMT_SETTING_ISO_SYNC_RECEIVER, "iso-sync-receiver")                 \
+	X(MGMT_SETTING_LL_PRIVACY, "ll-privacy")                               \
+	X(MGMT_SETTING_PAST_SENDER, "past-sender")                             \
+	X(MGMT_SETTING_PAST_RECEIVER, "past-receiver")
+
+enum { MGMT_SETTING_LIST(MGMT_SETTING_BIT_NUMBER) };
+enum mgmt_setting { MGMT_SETTING_LIST(MGMT_SETTING_BIT) };
 
 /* The lower-case name of one settings bit ("bondable"), or NULL. */
 const char *mgmt_setting_str(unsigned int bit);
 
-enum mgmt_io_cap {
-	MGMT_IO_DISPLAY_ONLY = 0x00,
-	MGMT_IO_DISPLAY_YES_NO = 0x01,
-	MGMT_IO_KEYBOARD_ONLY = 0x02,
-	MGMT_IO_NO_INPUT_NO_OUTPUT = 0x03,
-	MGMT_IO_KEYBOARD_DISPLAY = 0x04,
-};
+#define MGMT_IO_CAP_LIST(X)                                                    \
+	X(MGMT_IO_DISPLAY_ONLY, "DisplayOnly")                                 \
+	X(MGMT_IO_DISPLAY_YES_NO, "DisplayYesNo")                              \
+	X(MGMT_IO_KEYBOARD_ONLY, "KeyboardOnly")                               \
+	X(MGMT_IO_NO_INPUT_NO_OUTPUT, "NoInputNoOutput")                       \
+	X(MGMT_IO_KEYBOARD_DISPLAY, "KeyboardDisplay")
+
+enum mgmt_io_cap { MGMT_IO_CAP_LIST(MGMT_ENUM_NEXT) };
 
 /* "DisplayYesNo" and so on, or NULL for a value outside the enum. */
 const char *mgmt_io_cap_str(uint8_t cap);
@@ -115,49 +150,53 @@ const char *mgmt_io_cap_str(uint8_t cap);
 int mgmt_io_cap_parse(const char *str, uint8_t *out);
 
 /* Link key types of Load Link Keys and New Link Key. */
-enum mgmt_key_type {
-	MGMT_KEY_COMBINATION = 0x00,
-	MGMT_KEY_LOCAL_UNIT = 0x01,
-	MGMT_KEY_REMOTE_UNIT = 0x02,
-	MGMT_KEY_DEBUG_COMBINATION = 0x03,
-	MGMT_KEY_UNAUTH_P192 = 0x04,
-	MGMT_KEY_AUTH_P192 = 0x05,
-	MGMT_KEY_CHANGED_COMBINATION = 0x06,
-	MGMT_KEY_UNAUTH_P256 = 0x07,
-	MGMT_KEY_AUTH_P256 = 0x08,
-};
+#define MGMT_KEY_TYPE_LIST(X)                                                  \
+	X(MGMT_KEY_COMBINATION, "combination")                                 \
+	X(MGMT_KEY_LOCAL_UNIT, "local unit")                                   \
+	X(MGMT_KEY_REMOTE_UNIT, "remote unit")                                 \
+	X(MGMT_KEY_DEBUG_COMBINATION, "debug combination")                     \
+	X(MGMT_KEY_UNAUTH_P192, "unauthenticated P-192")                       \
+	X(MGMT_KEY_AUTH_P192, "authenticated P-192")                           \
+	X(MGMT_KEY_CHANGED_COMBINATION, "changed combination")                 \
+	X(MGMT_KEY_UNAUTH_P256, "unauthenticated P-256")                       \
+	X(MGMT_KEY_AUTH_P256, "authenticated P-256")
+
+enum mgmt_key_type { MGMT_KEY_TYPE_LIST(MGMT_ENUM_NEXT) };
 
 /* "combination", "authenticated P-256" ..., or NULL. */
 const char *mgmt_key_type_str(uint8_t type);
 
 /* ---- Commands ---------------------------------------------------------- */
 
-enum mgmt_opcode {
-	MGMT_OP_READ_VERSION = 0x0001,
-	MGMT_OP_READ_INDEX_LIST = 0x0003,
-	MGMT_OP_READ_INFO = 0x0004,
-	MGMT_OP_SET_POWERED = 0x0005,
-	MGMT_OP_SET_CONNECTABLE = 0x0007,
-	MGMT_OP_SET_BONDABLE = 0x0009,
-	MGMT_OP_SET_SSP = 0x000B,
-	MGMT_OP_SET_LOCAL_NAME = 0x000F,
-	MGMT_OP_LOAD_LINK_KEYS = 0x0012,
-	MGMT_OP_DISCONNECT = 0x0014,
-	MGMT_OP_GET_CONNECTIONS = 0x0015,
-	MGMT_OP_PIN_CODE_REPLY = 0x0016,
-	MGMT_OP_PIN_CODE_NEG_REPLY = 0x0017,
-	MGMT_OP_SET_IO_CAPABILITY = 0x0018,
-	MGMT_OP_PAIR_DEVICE = 0x0019,
-	MGMT_OP_CANCEL_PAIR_DEVICE = 0x001A,
-	MGMT_OP_UNPAIR_DEVICE = 0x001B,
-	MGMT_OP_USER_CONFIRM_REPLY = 0x001C,
-	MGMT_OP_USER_CONFIRM_NEG_REPLY = 0x001D,
-	MGMT_OP_USER_PASSKEY_REPLY = 0x001E,
-	MGMT_OP_USER_PASSKEY_NEG_REPLY = 0x001F,
-	MGMT_OP_START_DISCOVERY = 0x0023,
-	MGMT_OP_STOP_DISCOVERY = 0x0024,
-	MGMT_OP_CONFIRM_NAME = 0x0025,
-};
+#define MGMT_OPCODE_LIST(X)                                                    \
+	X(MGMT_OP_READ_VERSION, 0x0001, "Read Management Version Information") \
+	X(MGMT_OP_READ_INDEX_LIST, 0x0003, "Read Index List")                  \
+	X(MGMT_OP_READ_INFO, 0x0004, "Read Controller Information")            \
+	X(MGMT_OP_SET_POWERED, 0x0005, "Set Powered")                          \
+	X(MGMT_OP_SET_CONNECTABLE, 0x0007, "Set Connectable")                  \
+	X(MGMT_OP_SET_BONDABLE, 0x0009, "Set Bondable")                        \
+	X(MGMT_OP_SET_SSP, 0x000B, "Set Secure Simple Pairing")                \
+	X(MGMT_OP_SET_LOCAL_NAME, 0x000F, "Set Local Name")                    \
+	X(MGMT_OP_LOAD_LINK_KEYS, 0x0012, "Load Link Keys")                    \
+	X(MGMT_OP_DISCONNECT, 0x0014, "Disconnect")                            \
+	X(MGMT_OP_GET_CONNECTIONS, 0x0015, "Get Connections")                  \
+	X(MGMT_OP_PIN_CODE_REPLY, 0x0016, "PIN Code Reply")                    \
+	X(MGMT_OP_PIN_CODE_NEG_REPLY, 0x0017, "PIN Code Negative Reply")       \
+	X(MGMT_OP_SET_IO_CAPABILITY, 0x0018, "Set IO Capability")              \
+	X(MGMT_OP_PAIR_DEVICE, 0x0019, "Pair Device")                          \
+	X(MGMT_OP_CANCEL_PAIR_DEVICE, 0x001A, "Cancel Pair Device")            \
+	X(MGMT_OP_UNPAIR_DEVICE, 0x001B, "Unpair Device")                      \
+	X(MGMT_OP_USER_CONFIRM_REPLY, 0x001C, "User Confirmation Reply")       \
+	X(MGMT_OP_USER_CONFIRM_NEG_REPLY, 0x001D,                              \
+	  "User Confirmation Negative Reply")                                  \
+	X(MGMT_OP_USER_PASSKEY_REPLY, 0x001E, "User Passkey Reply")            \
+	X(MGMT_OP_USER_PASSKEY_NEG_REPLY, 0x001F,                              \
+	  "User Passkey Negative Reply")                                       \
+	X(MGMT_OP_START_DISCOVERY, 0x0023, "Start Discovery")                  \
+	X(MGMT_OP_STOP_DISCOVERY, 0x0024, "Stop Discovery")                    \
+	X(MGMT_OP_CONFIRM_NAME, 0x0025, "Confirm Name")
+
+enum mgmt_opcode { MGMT_OPCODE_LIST(MGMT_ENUM_VALUE) };
 
 /* Address types for Start/Stop Discovery: a bit mask. */
 #define MGMT_DISCOVERY_BREDR 0x01
@@ -165,7 +204,7 @@ enum mgmt_opcode {
 /* "Pair Device" and so on, or NULL for an opcode btpair does not use. */
 const char *mgmt_opcode_str(uint16_t opcode);
 
-struct mgmt_rp_read_info {
+MGMT_WIRE_STRUCT(mgmt_rp_read_info, 280, {
 	bdaddr_t bdaddr;
 	uint8_t version;
 	uint16_t manufacturer;
@@ -174,54 +213,46 @@ struct mgmt_rp_read_info {
 	uint8_t dev_class[3];
 	uint8_t name[MGMT_MAX_NAME_LEN];
 	uint8_t short_name[MGMT_MAX_SHORT_NAME_LEN];
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_rp_read_info) == 280, "read_info");
+});
 
-struct mgmt_cp_set_local_name {
+MGMT_WIRE_STRUCT(mgmt_cp_set_local_name, 260, {
 	uint8_t name[MGMT_MAX_NAME_LEN];
 	uint8_t short_name[MGMT_MAX_SHORT_NAME_LEN];
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_set_local_name) == 260, "local_name");
+});
 
-struct mgmt_wire_link_key {
+MGMT_WIRE_STRUCT(mgmt_wire_link_key, 25, {
 	struct mgmt_wire_addr addr;
 	uint8_t type;
 	uint8_t val[MGMT_LINK_KEY_LEN];
 	uint8_t pin_len;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_wire_link_key) == 25, "link_key");
+});
 
-struct mgmt_cp_load_link_keys {
+MGMT_WIRE_STRUCT(mgmt_cp_load_link_keys, 3, {
 	uint8_t debug_keys;
 	uint16_t key_count;
 	struct mgmt_wire_link_key keys[];
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_load_link_keys) == 3, "load_link_keys");
+});
 
-struct mgmt_cp_pin_code_reply {
+MGMT_WIRE_STRUCT(mgmt_cp_pin_code_reply, 24, {
 	struct mgmt_wire_addr addr;
 	uint8_t pin_len;
 	uint8_t pin_code[MGMT_PIN_MAX_LEN];
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_pin_code_reply) == 24, "pin_reply");
+});
 
-struct mgmt_cp_pair_device {
+MGMT_WIRE_STRUCT(mgmt_cp_pair_device, 8, {
 	struct mgmt_wire_addr addr;
 	uint8_t io_cap;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_pair_device) == 8, "pair_device");
+});
 
-struct mgmt_cp_unpair_device {
+MGMT_WIRE_STRUCT(mgmt_cp_unpair_device, 8, {
 	struct mgmt_wire_addr addr;
 	uint8_t disconnect;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_unpair_device) == 8, "unpair_device");
+});
 
-struct mgmt_cp_user_passkey_reply {
+MGMT_WIRE_STRUCT(mgmt_cp_user_passkey_reply, 11, {
 	struct mgmt_wire_addr addr;
 	uint32_t passkey;
-} __attribute__((packed));
-_Static_assert(sizeof(struct mgmt_cp_user_passkey_reply) == 11, "passkey");
+});
 
 /* A link key as btpair holds it in memory. */
 struct mgmt_link_key {
@@ -274,25 +305,27 @@ void mgmt_redact(bool is_command, uint16_t code, uint8_t *param, size_t len);
 
 /* ---- Events ------------------------------------------------------------ */
 
-enum mgmt_event_code {
-	MGMT_EV_CMD_COMPLETE = 0x0001,
-	MGMT_EV_CMD_STATUS = 0x0002,
-	MGMT_EV_INDEX_ADDED = 0x0004,
-	MGMT_EV_INDEX_REMOVED = 0x0005,
-	MGMT_EV_NEW_SETTINGS = 0x0006,
-	MGMT_EV_NEW_LINK_KEY = 0x0009,
-	MGMT_EV_DEVICE_CONNECTED = 0x000B,
-	MGMT_EV_DEVICE_DISCONNECTED = 0x000C,
-	MGMT_EV_CONNECT_FAILED = 0x000D,
-	MGMT_EV_PIN_CODE_REQUEST = 0x000E,
-	MGMT_EV_USER_CONFIRM_REQUEST = 0x000F,
-	MGMT_EV_USER_PASSKEY_REQUEST = 0x0010,
-	MGMT_EV_AUTH_FAILED = 0x0011,
-	MGMT_EV_DEVICE_FOUND = 0x0012,
-	MGMT_EV_DISCOVERING = 0x0013,
-	MGMT_EV_DEVICE_UNPAIRED = 0x0016,
-	MGMT_EV_PASSKEY_NOTIFY = 0x0017,
-};
+#define MGMT_EVENT_LIST(X)                                                     \
+	X(MGMT_EV_CMD_COMPLETE, 0x0001, "Command Complete", 3)                 \
+	X(MGMT_EV_CMD_STATUS, 0x0002, "Command Status", 3)                     \
+	X(MGMT_EV_INDEX_ADDED, 0x0004, "Index Added", 0)                       \
+	X(MGMT_EV_INDEX_REMOVED, 0x0005, "Index Removed", 0)                   \
+	X(MGMT_EV_NEW_SETTINGS, 0x0006, "New Settings", 4)                     \
+	X(MGMT_EV_NEW_LINK_KEY, 0x0009, "New Link Key", 26)                    \
+	X(MGMT_EV_DEVICE_CONNECTED, 0x000B, "Device Connected", 13)            \
+	X(MGMT_EV_DEVICE_DISCONNECTED, 0x000C, "Device Disconnected", 8)       \
+	X(MGMT_EV_CONNECT_FAILED, 0x000D, "Connect Failed", 8)                 \
+	X(MGMT_EV_PIN_CODE_REQUEST, 0x000E, "PIN Code Request", 8)             \
+	X(MGMT_EV_USER_CONFIRM_REQUEST, 0x000F, "User Confirmation Request",   \
+	  12)                                                                  \
+	X(MGMT_EV_USER_PASSKEY_REQUEST, 0x0010, "User Passkey Request", 7)     \
+	X(MGMT_EV_AUTH_FAILED, 0x0011, "Authentication Failed", 8)             \
+	X(MGMT_EV_DEVICE_FOUND, 0x0012, "Device Found", 14)                    \
+	X(MGMT_EV_DISCOVERING, 0x0013, "Discovering", 2)                       \
+	X(MGMT_EV_DEVICE_UNPAIRED, 0x0016, "Device Unpaired", 7)               \
+	X(MGMT_EV_PASSKEY_NOTIFY, 0x0017, "Passkey Notify", 12)
+
+enum mgmt_event_code { MGMT_EVENT_LIST(MGMT_EVENT_VALUE) };
 
 /* "PIN Code Request" and so on, or NULL for an event btpair does not use. */
 const char *mgmt_event_str(uint16_t code);

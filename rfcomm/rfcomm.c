@@ -82,24 +82,16 @@ static void sleep_ms(int64_t ms)
 static int wait_connected(int fd, int64_t deadline, int wakeup_fd,
 			  const struct rfcomm_watch *watch)
 {
-	for (;;) {
-		struct pollfd pfd[3] = {
-			{ .fd = fd, .events = POLLOUT },
-			{ .fd = wakeup_fd, .events = POLLIN },
-			{ .fd = watch ? watch->fd : -1, .events = POLLIN },
-		};
-		int err = watch ? watch->serve(watch->data) : 0;
+	int err;
 
+	do {
+		err = watch ? watch->serve(watch->data) : 0;
 		if (err < 0)
 			return err;
-		err = time_poll(pfd, 3, deadline);
-		if (err < 0)
-			return err;
-		if (pfd[1].revents & POLLIN)
-			return -EINTR;
-		if (pfd[0].revents)
-			return 0;
-	}
+		err = time_wait_fd_watch(fd, POLLOUT, deadline, wakeup_fd,
+					 watch ? watch->fd : -1);
+	} while (err == 1);
+	return err;
 }
 
 /* One attempt; returns the connected fd or -errno. */
@@ -111,18 +103,15 @@ static int connect_once(const bdaddr_t *local, const bdaddr_t *addr,
 	struct sockaddr_rc dst = { .rc_family = AF_BLUETOOTH,
 				   .rc_channel = channel };
 	socklen_t len = sizeof(int);
-	int fd, err = 0, soerr = 0;
+	int fd, err, soerr = 0;
 
 	bacpy(&src.rc_bdaddr, local);
 	bacpy(&dst.rc_bdaddr, addr);
-	fd = socket(AF_BLUETOOTH, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    BTPROTO_RFCOMM);
+	fd = file_socket_bound(AF_BLUETOOTH, SOCK_STREAM, BTPROTO_RFCOMM, &src,
+			       sizeof(src));
 	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0)
-		err = -errno;
-	if (!err)
-		err = set_security(fd, sec_level);
+		return fd;
+	err = set_security(fd, sec_level);
 	if (!err && connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
 		if (errno != EINPROGRESS && errno != EAGAIN)
 			err = -errno;

@@ -9,6 +9,7 @@
 
 #include <bluetooth/l2cap.h>
 
+#include "lib/file.h"
 #include "lib/time.h"
 
 #define SDP_PSM 0x0001
@@ -221,14 +222,10 @@ int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
 
 	bacpy(&src.l2_bdaddr, local);
 	bacpy(&dst.l2_bdaddr, addr);
-	fd = socket(AF_BLUETOOTH, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		    BTPROTO_L2CAP);
+	fd = file_socket_bound(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP,
+			       &src, sizeof(src));
 	if (fd < 0)
-		return -errno;
-	if (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0) {
-		ret = -errno;
-		goto out;
-	}
+		return fd;
 	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 &&
 	    errno != EINPROGRESS) {
 		ret = -errno;

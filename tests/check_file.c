@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -190,6 +191,24 @@ START_TEST(test_recv)
 }
 END_TEST
 
+START_TEST(test_socket_bound)
+{
+	/* An abstract name: nothing on disk. */
+	struct sockaddr_un addr = { .sun_family = AF_UNIX,
+				    .sun_path = "\0btpair-check-file" };
+	socklen_t len = offsetof(struct sockaddr_un, sun_path) + 19;
+	int fd = file_socket_bound(AF_UNIX, SOCK_STREAM, 0, &addr, len);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert(fcntl(fd, F_GETFL) & O_NONBLOCK);
+	ck_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC);
+	/* The name taken: bind's error, and no fd left open. */
+	ck_assert_int_eq(file_socket_bound(AF_UNIX, SOCK_STREAM, 0, &addr, len),
+			 -EADDRINUSE);
+	close(fd);
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
 	Suite *s = suite_create("file");
@@ -204,6 +223,7 @@ static Suite *file_suite(void)
 	tcase_add_test(tc, test_proc_file);
 	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_recv);
+	tcase_add_test(tc, test_socket_bound);
 	suite_add_tcase(s, tc);
 	return s;
 }

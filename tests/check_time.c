@@ -217,6 +217,28 @@ START_TEST(test_wait_fd)
 }
 END_TEST
 
+START_TEST(test_wait_fd_watch)
+{
+	int watch[2];
+
+	ck_assert_int_eq(pipe(watch), 0);
+	/* The watched fd readable, fd not: 1, to serve it. */
+	ck_assert_int_eq(write(watch[1], "x", 1), 1);
+	ck_assert_int_eq(time_wait_fd_watch(pipe_fds[0], POLLIN,
+					    time_deadline_in(5000), -1,
+					    watch[0]),
+			 1);
+	/* fd ready too: fd wins. */
+	ck_assert_int_eq(write(pipe_fds[1], "x", 1), 1);
+	ck_assert_int_eq(time_wait_fd_watch(pipe_fds[0], POLLIN,
+					    time_deadline_in(5000), -1,
+					    watch[0]),
+			 0);
+	close(watch[0]);
+	close(watch[1]);
+}
+END_TEST
+
 static Suite *time_suite(void)
 {
 	Suite *s = suite_create("time");
@@ -235,6 +257,7 @@ static Suite *time_suite(void)
 	tcase_add_test(wait, test_poll_retries_after_eintr);
 	tcase_add_test(wait, test_poll_eintr_keeps_the_deadline);
 	tcase_add_test(wait, test_wait_fd);
+	tcase_add_test(wait, test_wait_fd_watch);
 	suite_add_tcase(s, wait);
 	return s;
 }
