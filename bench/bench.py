@@ -827,6 +827,7 @@ def wait_cpu(proc):
 
 PTY_FLOOR = "pty read alone (no btpair)"
 PTY_COPY = "pty to RFCOMM (no btpair)"
+PTY_COPY_DOWN = "RFCOMM to pty (no btpair)"
 
 
 def throughput():
@@ -888,11 +889,12 @@ def throughput():
             return None, -1, 0
         return pty_written(p, w, counted, stop=True)
 
-    def down_pty():
+    def down_pty(argv=(BTPAIR, "connect", B, "--channel", "3", "--pty",
+                       tty)):
         # A reader on the pty's far side (head, not counted) takes what
-        # btpair writes to the master; btpair ends when the peer closes.
-        p = subprocess.Popen([BTPAIR, "connect", B, "--channel", "3",
-                              "--pty", tty], stdin=subprocess.DEVNULL,
+        # btpair (or bench/ptycopy -d) writes to the master; it ends when
+        # the peer closes.
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                              stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
         if not wait_path(tty, p):
@@ -979,6 +981,9 @@ def throughput():
     def down(tool):
         if tool == "btpair connect --pty":
             return down_pty()
+        if tool == PTY_COPY_DOWN:
+            # The same with no btpair: blocking receives and writes.
+            return down_pty((PTYCOPY, "-d", tty, str(nbytes), B, "3"))
         cpu0 = cpu_children()
         out = open(got, "wb")
         if tool == "btpair connect (stdio)":
@@ -1015,7 +1020,8 @@ def throughput():
              "btpair connect --exec")
     for rep in range(TPUT_REPS):
         for direction, fn in (("up", up), ("down", down)):
-            order = tools + ((PTY_COPY,) if direction == "up" else ())
+            order = tools + (PTY_COPY if direction == "up" else
+                             PTY_COPY_DOWN,)
             if rep % 2:
                 order = order[::-1]
             for tool in order:

@@ -5,20 +5,29 @@
  *
  *   ptycopy PATH BYTES              read the pty only, discard the bytes
  *   ptycopy PATH BYTES ADDR CHANNEL send them to ADDR's RFCOMM CHANNEL
+ *   ptycopy -d PATH BYTES ADDR CHANNEL
+ *                                   the other way: what RFCOMM brings, until
+ *                                   the device closes, written to the pty
  *
  * Makes a pty in raw mode as `connect --pty` does (the master held here, a
  * descriptor of the slave too, PATH a symlink to the slave; with ADDR, once
  * connected), then reads the master with blocking read(2)s of 64 KiB, no
  * poll, until BYTES have come; with ADDR each read is sent whole with
- * blocking send(2)s, as rctest sends. Prints "reads N bytes B largest L";
- * the CPU it used is its parent's to measure.
+ * blocking write(2)s, as rctest sends. With -d it receives 64 KiB at a time
+ * and writes each whole to the master, blocking while the pty's reader
+ * lags, and closes once that reader has taken everything. Prints "reads N
+ * bytes B largest L"; the CPU it used is its parent's to measure.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <termios.h>
 #include <unistd.h>
@@ -64,23 +73,56 @@ static int rfcomm_to(const char *addr, const char *channel)
 	return s;
 }
 
-static int send_all(int s, const char *p, size_t len)
+static int write_all(int fd, const char *p, size_t len)
 {
 	while (len) {
-		ssize_t n = send(s, p, len, MSG_NOSIGNAL);
+		ssize_t n = write(fd, p, len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return fail("send");
+			return fail("write");
 		p += n;
 		len -= (size_t)n;
 	}
 	return 0;
 }
 
+/* RFCOMM to the pty until the device closes; then wait (up to 10 s) until
+ * the slave's reader has taken what is queued, since closing the master
+ * hangs the slave up. Returns 0 or 1. */
+static int down(int sock, int master, int slave, uint64_t *got, uint64_t *reads,
+		size_t *largest)
+{
+	int queued = 0, i;
+
+	for (;;) {
+		ssize_t n = recv(sock, buf, sizeof(buf), 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			break;
+		if (n < 0)
+			return fail("recv");
+		if (write_all(master, buf, (size_t)n))
+			return 1;
+		*got += (uint64_t)n;
+		(*reads)++;
+		if ((size_t)n > *largest)
+			*largest = (size_t)n;
+	}
+	for (i = 0; i < 1000; i++) {
+		if (ioctl(slave, TIOCINQ, &queued) < 0 || !queued)
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 10000000 }, NULL);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	bool to_pty = argc > 1 && strcmp(argv[1], "-d") == 0;
 	uint64_t want, got = 0, reads = 0;
 	int master, slave, sock = -1;
 	size_t largest = 0;
@@ -88,8 +130,14 @@ int main(int argc, char **argv)
 	const char *name;
 	char *end;
 
-	if (argc != 3 && argc != 5) {
-		fprintf(stderr, "usage: ptycopy PATH BYTES [ADDR CHANNEL]\n");
+	signal(SIGPIPE, SIG_IGN);
+	if (to_pty) {
+		argc--;
+		argv++;
+	}
+	if ((argc != 3 || to_pty) && argc != 5) {
+		fprintf(stderr,
+			"usage: ptycopy [-d] PATH BYTES [ADDR CHANNEL]\n");
 		return 2;
 	}
 	errno = 0;
@@ -115,6 +163,12 @@ int main(int argc, char **argv)
 	unlink(argv[1]);
 	if (symlink(name, argv[1]) < 0)
 		return fail(argv[1]);
+	if (to_pty && (down(sock, master, slave, &got, &reads, &largest) ||
+		       got != want)) {
+		fprintf(stderr, "ptycopy: %" PRIu64 " bytes came\n", got);
+		unlink(argv[1]);
+		return 1;
+	}
 	while (got < want) {
 		ssize_t n = read(master, buf, sizeof(buf));
 
@@ -122,7 +176,7 @@ int main(int argc, char **argv)
 			continue;
 		if (n == 0)
 			errno = EPIPE;
-		if (n <= 0 || (sock >= 0 && send_all(sock, buf, (size_t)n))) {
+		if (n <= 0 || (sock >= 0 && write_all(sock, buf, (size_t)n))) {
 			unlink(argv[1]);
 			return n <= 0 ? fail("read") : 1;
 		}

@@ -26,6 +26,7 @@ GOAL_TOOLS = ("btpair connect (stdio)", "btpair connect --pty")
 # the pty's side alone, and the pty passed on to RFCOMM.
 PTY_FLOOR = "pty read alone (no btpair)"
 PTY_COPY = "pty to RFCOMM (no btpair)"
+PTY_COPY_DOWN = "RFCOMM to pty (no btpair)"
 GOAL_RATE = 0.95
 GOAL_CPU = 1.2
 # A median within this fraction of the other's is not called slower.
@@ -353,7 +354,7 @@ def main():
         w("| tool | runs (failed) | min | median | max | CPU s/MiB "
           "(median) |")
         w("|---|---|---|---|---|---|")
-        floors = tuple(t for t in (PTY_COPY, PTY_FLOOR)
+        floors = tuple(t for t in (PTY_COPY, PTY_COPY_DOWN, PTY_FLOOR)
                        if values(rows, group, t) or failures(rows, group, t))
         for tool in ("rctest",) + TPUT_TOOLS + floors:
             st = stats(values(rows, group, tool))
@@ -395,6 +396,11 @@ def main():
             elif tool in GOAL_TOOLS:
                 goals.append("%s %s: no complete run" % (tool, direction))
         w("")
+        if values(rows, group, PTY_COPY_DOWN):
+            w("\"%s\" is `bench/ptycopy -d`: the same pty and head with no "
+              "btpair, in blocking receives of 64 KiB, each written whole "
+              "to the pty's master." % PTY_COPY_DOWN)
+            w("")
         floor = values(rows, group, PTY_FLOOR, key="cpu_per_mib")
         if floor and base_cpu:
             reads = [r["reads"] / r["mib"] for r in rows
