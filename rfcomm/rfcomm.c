@@ -490,7 +490,9 @@ static int bridge_loop(int sock, int in, int out,
 		       struct rfcomm_bridge_result *res, struct down *dn,
 		       struct pending *up)
 {
-	bool in_open = true, quit = false;
+	int fl = fcntl(in, F_GETFL);
+	bool in_open = true, quit = false,
+	     in_nonblock = fl >= 0 && (fl & O_NONBLOCK);
 	int state = 1;
 
 	for (;;) {
@@ -537,30 +539,40 @@ static int bridge_loop(int sock, int in, int out,
 			if (err)
 				return err;
 		}
-		if (pfd[1].revents) {
-			ssize_t n = read(in, up->buf, BRIDGE_BUF);
+		/* A non-blocking input (a pty) may have more by the time a read
+		 * has been sent whole: it is read again before polling, a round
+		 * at most, which saves a poll per read where reads come small. */
+		for (size_t round = 0;;) {
+			ssize_t n = 0;
 
-			if (n < 0 && errno != EINTR && errno != EAGAIN)
-				return -errno;
-			if (n == 0) {
-				/* RFCOMM has no half-close (shutdown drops the
-				 * whole link), so keep listening instead. */
-				in_open = false;
-			} else if (n > 0) {
+			if (pfd[1].revents) {
+				n = read(in, up->buf, BRIDGE_BUF);
+				if (n < 0 && errno != EINTR && errno != EAGAIN)
+					return -errno;
+			}
+			if (n > 0) {
 				up->off = 0;
 				up->len = o->escape ?
 						  scan_escape(up->buf,
 							      (size_t)n, &state,
 							      &quit) :
 						  (size_t)n;
+				round += (size_t)n;
+			} else if (n == 0 && pfd[1].revents) {
+				/* RFCOMM has no half-close (shutdown drops the
+				 * whole link), so keep listening instead. */
+				in_open = false;
 			}
-		}
-		if (up->len) {
-			err = send_pending(sock, up);
-			if (err < 0 && link_gone(err))
-				goto lost;
-			if (err < 0)
-				return err;
+			if (up->len) {
+				err = send_pending(sock, up);
+				if (err < 0 && link_gone(err))
+					goto lost;
+				if (err < 0)
+					return err;
+			}
+			if (n <= 0 || !in_nonblock || up->len || quit ||
+			    round >= BRIDGE_ROUND_MAX)
+				break;
 		}
 		if (quit && !up->len)
 			return 0;
