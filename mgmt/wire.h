@@ -343,6 +343,18 @@ struct mgmt_msg {
 	uint8_t param[];
 };
 
+/* Device Disconnected, Connect Failed, PIN Code Request and Authentication
+ * Failed carry an address and one byte, which each names by what it means. */
+struct mgmt_ev_addr_byte {
+	struct mgmt_addr addr;
+	union {
+		uint8_t value;
+		uint8_t reason; /* Device Disconnected */
+		uint8_t status; /* Connect Failed, Authentication Failed */
+		uint8_t secure; /* PIN Code Request */
+	};
+};
+
 /* An event decoded into host byte order. */
 struct mgmt_event {
 	uint16_t code;
@@ -370,18 +382,11 @@ struct mgmt_event {
 			const uint8_t *eir;
 			size_t eir_len;
 		} connected;
-		struct {
-			struct mgmt_addr addr;
-			uint8_t reason;
-		} disconnected;
-		struct {
-			struct mgmt_addr addr;
-			uint8_t status;
-		} connect_failed;
-		struct {
-			struct mgmt_addr addr;
-			uint8_t secure;
-		} pin_request;
+		/* Written by the decoder for any of the four below. */
+		struct mgmt_ev_addr_byte addr_byte;
+		struct mgmt_ev_addr_byte disconnected;
+		struct mgmt_ev_addr_byte connect_failed;
+		struct mgmt_ev_addr_byte pin_request;
 		struct {
 			struct mgmt_addr addr;
 			uint8_t confirm_hint;
@@ -390,10 +395,7 @@ struct mgmt_event {
 		struct {
 			struct mgmt_addr addr;
 		} passkey_request;
-		struct {
-			struct mgmt_addr addr;
-			uint8_t status;
-		} auth_failed;
+		struct mgmt_ev_addr_byte auth_failed;
 		struct {
 			struct mgmt_addr addr;
 		} unpaired;
