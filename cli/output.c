@@ -7,22 +7,26 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 
+/* The names by code; a code without one reads as "failed". */
+static const char *const exit_code_names[] = {
+	[CLI_EXIT_OK] = "ok",
+	[CLI_EXIT_FAILURE] = "failed",
+	[CLI_EXIT_USAGE] = "usage",
+	[CLI_EXIT_NO_CONTROLLER] = "no-controller",
+	[CLI_EXIT_PERMISSION] = "permission-denied",
+	[CLI_EXIT_TIMEOUT] = "timeout",
+	[CLI_EXIT_AUTH] = "auth-failed",
+	[CLI_EXIT_UNREACHABLE] = "unreachable",
+	[CLI_EXIT_BUSY] = "busy",
+	[CLI_EXIT_INTERRUPTED] = "interrupted",
+};
+
 const char *cli_exit_code_name(int code)
 {
-	/* clang-format off */
-	switch ((enum cli_exit)code) {
-	case CLI_EXIT_OK: return "ok";
-	case CLI_EXIT_FAILURE: return "failed";
-	case CLI_EXIT_USAGE: return "usage";
-	case CLI_EXIT_NO_CONTROLLER: return "no-controller";
-	case CLI_EXIT_PERMISSION: return "permission-denied";
-	case CLI_EXIT_TIMEOUT: return "timeout";
-	case CLI_EXIT_AUTH: return "auth-failed";
-	case CLI_EXIT_UNREACHABLE: return "unreachable";
-	case CLI_EXIT_BUSY: return "busy";
-	case CLI_EXIT_INTERRUPTED: return "interrupted";
-	}
-	/* clang-format on */
+	const size_t n = sizeof(exit_code_names) / sizeof(exit_code_names[0]);
+
+	if (code >= 0 && (size_t)code < n && exit_code_names[code])
+		return exit_code_names[code];
 	return "failed";
 }
 

@@ -128,8 +128,8 @@ static void event_detail(const struct mgmt_event *ev, char *detail, size_t size)
 			 cli_status_name(failure_status(ev)));
 		break;
 	case MGMT_EV_PIN_CODE_REQUEST:
-		snprintf(detail, size, "%s",
-			 ev->pin_request.secure ? " secure (16-byte PIN)" : "");
+		if (ev->pin_request.secure)
+			snprintf(detail, size, " secure (16-byte PIN)");
 		break;
 	case MGMT_EV_USER_CONFIRM_REQUEST:
 		snprintf(detail, size, " %06u%s", ev->confirm_request.value,

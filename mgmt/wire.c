@@ -375,20 +375,11 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev)
 			p + offsetof(struct mgmt_ev_device_connected, flags));
 		break;
 	case MGMT_EV_DEVICE_DISCONNECTED:
-		get_addr(p, &ev->disconnected.addr);
-		ev->disconnected.reason = p[sizeof(struct mgmt_wire_addr)];
-		break;
 	case MGMT_EV_CONNECT_FAILED:
-		get_addr(p, &ev->connect_failed.addr);
-		ev->connect_failed.status = p[sizeof(struct mgmt_wire_addr)];
-		break;
 	case MGMT_EV_PIN_CODE_REQUEST:
-		get_addr(p, &ev->pin_request.addr);
-		ev->pin_request.secure = p[sizeof(struct mgmt_wire_addr)];
-		break;
 	case MGMT_EV_AUTH_FAILED:
-		get_addr(p, &ev->auth_failed.addr);
-		ev->auth_failed.status = p[sizeof(struct mgmt_wire_addr)];
+		get_addr(p, &ev->addr_byte.addr);
+		ev->addr_byte.value = p[sizeof(struct mgmt_wire_addr)];
 		break;
 	case MGMT_EV_USER_CONFIRM_REQUEST:
 		get_addr(p, &ev->confirm_request.addr);

@@ -42,6 +42,11 @@
  */
 #define MGMT_ENUM_NEXT(name, text) name,
 #define MGMT_ENUM_VALUE(name, value, text) name = value,
+/* A set numbered from 0: its enum, and the lookup str_fn that names a code
+ * of it. */
+#define MGMT_CODE_SET(tag, list, str_fn)                                       \
+	enum tag { list(MGMT_ENUM_NEXT) };                                     \
+	const char *str_fn(uint8_t code)
 /* A setting is a bit: NAME_BIT is its number, NAME its mask. */
 #define MGMT_SETTING_BIT_NUMBER(name, text) name##_BIT,
 #define MGMT_SETTING_BIT(name, text) name = 1u << name##_BIT,
@@ -95,11 +100,9 @@ struct mgmt_addr {
 	X(MGMT_STATUS_ALREADY_PAIRED, "Already Paired")                        \
 	X(MGMT_STATUS_PERMISSION_DENIED, "Permission Denied")
 
-enum mgmt_status { MGMT_STATUS_LIST(MGMT_ENUM_NEXT) };
-#define MGMT_STATUS_COUNT 21
-
 /* The name of a status ("Authentication Failed"), or NULL if unknown. */
-const char *mgmt_status_str(uint8_t status);
+MGMT_CODE_SET(mgmt_status, MGMT_STATUS_LIST, mgmt_status_str);
+#define MGMT_STATUS_COUNT 21
 
 /* Settings bits of Read Controller Information and New Settings. */
 #define MGMT_SETTING_LIST(X)                                                   \
@@ -142,10 +145,8 @@ const char *mgmt_setting_str(unsigned int bit);
 	X(MGMT_IO_NO_INPUT_NO_OUTPUT, "NoInputNoOutput")                       \
 	X(MGMT_IO_KEYBOARD_DISPLAY, "KeyboardDisplay")
 
-enum mgmt_io_cap { MGMT_IO_CAP_LIST(MGMT_ENUM_NEXT) };
-
 /* "DisplayYesNo" and so on, or NULL for a value outside the enum. */
-const char *mgmt_io_cap_str(uint8_t cap);
+MGMT_CODE_SET(mgmt_io_cap, MGMT_IO_CAP_LIST, mgmt_io_cap_str);
 /* Case-insensitive parse of those names; returns 0 or -EINVAL. */
 int mgmt_io_cap_parse(const char *str, uint8_t *out);
 
@@ -161,10 +162,8 @@ int mgmt_io_cap_parse(const char *str, uint8_t *out);
 	X(MGMT_KEY_UNAUTH_P256, "unauthenticated P-256")                       \
 	X(MGMT_KEY_AUTH_P256, "authenticated P-256")
 
-enum mgmt_key_type { MGMT_KEY_TYPE_LIST(MGMT_ENUM_NEXT) };
-
 /* "combination", "authenticated P-256" ..., or NULL. */
-const char *mgmt_key_type_str(uint8_t type);
+MGMT_CODE_SET(mgmt_key_type, MGMT_KEY_TYPE_LIST, mgmt_key_type_str);
 
 /* ---- Commands ---------------------------------------------------------- */
 
@@ -204,16 +203,19 @@ enum mgmt_opcode { MGMT_OPCODE_LIST(MGMT_ENUM_VALUE) };
 /* "Pair Device" and so on, or NULL for an opcode btpair does not use. */
 const char *mgmt_opcode_str(uint16_t opcode);
 
-MGMT_WIRE_STRUCT(mgmt_rp_read_info, 280, {
-	bdaddr_t bdaddr;
-	uint8_t version;
-	uint16_t manufacturer;
-	uint32_t supported_settings;
-	uint32_t current_settings;
-	uint8_t dev_class[3];
-	uint8_t name[MGMT_MAX_NAME_LEN];
-	uint8_t short_name[MGMT_MAX_SHORT_NAME_LEN];
-});
+/* Read Controller Information's fields: its wire layout here, and in host
+ * byte order, names NUL-terminated, struct mgmt_controller_info. */
+#define MGMT_READ_INFO_FIELDS                                                  \
+	bdaddr_t bdaddr;                                                       \
+	uint8_t version;                                                       \
+	uint16_t manufacturer;                                                 \
+	uint32_t supported_settings;                                           \
+	uint32_t current_settings;                                             \
+	uint8_t dev_class[3];                                                  \
+	char name[MGMT_MAX_NAME_LEN];                                          \
+	char short_name[MGMT_MAX_SHORT_NAME_LEN];
+
+MGMT_WIRE_STRUCT(mgmt_rp_read_info, 280, { MGMT_READ_INFO_FIELDS });
 
 MGMT_WIRE_STRUCT(mgmt_cp_set_local_name, 260, {
 	uint8_t name[MGMT_MAX_NAME_LEN];
@@ -343,6 +345,18 @@ struct mgmt_msg {
 	uint8_t param[];
 };
 
+/* Device Disconnected, Connect Failed, PIN Code Request and Authentication
+ * Failed carry an address and one byte, which each names by what it means. */
+struct mgmt_ev_addr_byte {
+	struct mgmt_addr addr;
+	union {
+		uint8_t value;
+		uint8_t reason; /* Device Disconnected */
+		uint8_t status; /* Connect Failed, Authentication Failed */
+		uint8_t secure; /* PIN Code Request */
+	};
+};
+
 /* An event decoded into host byte order. */
 struct mgmt_event {
 	uint16_t code;
@@ -370,18 +384,11 @@ struct mgmt_event {
 			const uint8_t *eir;
 			size_t eir_len;
 		} connected;
-		struct {
-			struct mgmt_addr addr;
-			uint8_t reason;
-		} disconnected;
-		struct {
-			struct mgmt_addr addr;
-			uint8_t status;
-		} connect_failed;
-		struct {
-			struct mgmt_addr addr;
-			uint8_t secure;
-		} pin_request;
+		/* Written by the decoder for any of the four below. */
+		struct mgmt_ev_addr_byte addr_byte;
+		struct mgmt_ev_addr_byte disconnected;
+		struct mgmt_ev_addr_byte connect_failed;
+		struct mgmt_ev_addr_byte pin_request;
 		struct {
 			struct mgmt_addr addr;
 			uint8_t confirm_hint;
@@ -390,10 +397,7 @@ struct mgmt_event {
 		struct {
 			struct mgmt_addr addr;
 		} passkey_request;
-		struct {
-			struct mgmt_addr addr;
-			uint8_t status;
-		} auth_failed;
+		struct mgmt_ev_addr_byte auth_failed;
 		struct {
 			struct mgmt_addr addr;
 		} unpaired;
@@ -427,14 +431,7 @@ int mgmt_event_decode(const struct mgmt_msg *msg, struct mgmt_event *ev);
 
 /* Decoded return parameters of the commands that have some. */
 struct mgmt_controller_info {
-	bdaddr_t bdaddr;
-	uint8_t version;
-	uint16_t manufacturer;
-	uint32_t supported_settings;
-	uint32_t current_settings;
-	uint8_t dev_class[3];
-	char name[MGMT_MAX_NAME_LEN];
-	char short_name[MGMT_MAX_SHORT_NAME_LEN];
+	MGMT_READ_INFO_FIELDS
 };
 
 /* Each returns 0 or -EBADMSG when data is too short or inconsistent. */
