@@ -652,6 +652,181 @@ START_TEST(test_event_description_never_shows_key)
 }
 END_TEST
 
+/* The device every event below is about: 00:11:22:33:44:55, BR/EDR. */
+static const struct mgmt_addr ev_dev = {
+	.bdaddr = { { 0x55, 0x44, 0x33, 0x22, 0x11, 0x00 } },
+	.type = 0,
+};
+
+/* EIR data with the complete name "HC-05". */
+static const uint8_t ev_eir[] = { 6, 0x09, 'H', 'C', '-', '0', '5' };
+
+/*
+ * Every event kind as the trace and `monitor` show it, in text and in JSON:
+ * the line after the name and address, and the object's keys. Both come
+ * from the same description of each event, so a field added to one shows
+ * in the other's test too.
+ */
+START_TEST(test_event_renderings)
+{
+	static const struct {
+		struct mgmt_event ev;
+		const char *text, *json;
+	} cases[] = {
+		{ { .code = MGMT_EV_CMD_COMPLETE,
+		    .index = 0,
+		    .cmd = { .opcode = MGMT_OP_PAIR_DEVICE, .status = 5 } },
+		  "hci0 command-complete Pair Device (0x0019) status 0x05 "
+		  "(Authentication Failed)",
+		  "\"index\":0,\"opcode\":25,\"status\":5" },
+		{ { .code = MGMT_EV_CMD_STATUS,
+		    .index = MGMT_INDEX_NONE,
+		    .cmd = { .opcode = 0xfffe, .status = 0xee } },
+		  "command-status ? (0xfffe) status 0xee (unknown status)",
+		  "\"index\":null,\"opcode\":65534,\"status\":238" },
+		{ { .code = MGMT_EV_INDEX_ADDED, .index = 1 },
+		  "hci1 index-added",
+		  "\"index\":1" },
+		{ { .code = MGMT_EV_INDEX_REMOVED, .index = 1 },
+		  "hci1 index-removed",
+		  "\"index\":1" },
+		{ { .code = MGMT_EV_NEW_SETTINGS,
+		    .index = 0,
+		    .new_settings = { .settings = 0x91 } },
+		  "hci0 new-settings powered bondable br/edr",
+		  "\"index\":0,\"settings\":[\"powered\",\"bondable\","
+		  "\"br/edr\"]" },
+		{ { .code = MGMT_EV_NEW_LINK_KEY,
+		    .index = 0,
+		    .new_link_key = { .store_hint = 1,
+				      .key = { .addr = ev_dev, .type = 4 } } },
+		  "hci0 new-link-key 00:11:22:33:44:55 type "
+		  "unauthenticated P-192, store hint 1",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"key_type\":\"unauthenticated P-192\",\"store_hint\":1" },
+		{ { .code = MGMT_EV_DEVICE_CONNECTED,
+		    .index = 0,
+		    .connected = { .addr = ev_dev,
+				   .eir = ev_eir,
+				   .eir_len = sizeof(ev_eir) } },
+		  "hci0 connected 00:11:22:33:44:55",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"name\":\"HC-05\"" },
+		{ { .code = MGMT_EV_DEVICE_CONNECTED,
+		    .index = 0,
+		    .connected = { .addr = ev_dev } },
+		  "hci0 connected 00:11:22:33:44:55",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"name\":null" },
+		{ { .code = MGMT_EV_DEVICE_DISCONNECTED,
+		    .index = 0,
+		    .disconnected = { .addr = ev_dev, .reason = 3 } },
+		  "hci0 disconnected 00:11:22:33:44:55 reason remote",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"reason\":\"remote\"" },
+		{ { .code = MGMT_EV_DEVICE_DISCONNECTED,
+		    .index = 0,
+		    .disconnected = { .addr = ev_dev, .reason = 9 } },
+		  "hci0 disconnected 00:11:22:33:44:55 reason other",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"reason\":\"other\"" },
+		{ { .code = MGMT_EV_CONNECT_FAILED,
+		    .index = 0,
+		    .connect_failed = { .addr = ev_dev, .status = 4 } },
+		  "hci0 connect-failed 00:11:22:33:44:55 status 0x04 "
+		  "(Connect Failed)",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"status\":4" },
+		{ { .code = MGMT_EV_AUTH_FAILED,
+		    .index = 0,
+		    .auth_failed = { .addr = ev_dev, .status = 5 } },
+		  "hci0 auth-failed 00:11:22:33:44:55 status 0x05 "
+		  "(Authentication Failed)",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"status\":5" },
+		{ { .code = MGMT_EV_PIN_CODE_REQUEST,
+		    .index = 0,
+		    .pin_request = { .addr = ev_dev, .secure = 1 } },
+		  "hci0 pin-request 00:11:22:33:44:55 secure (16-byte PIN)",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"secure\":true" },
+		{ { .code = MGMT_EV_PIN_CODE_REQUEST,
+		    .index = 0,
+		    .pin_request = { .addr = ev_dev, .secure = 0 } },
+		  "hci0 pin-request 00:11:22:33:44:55",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"secure\":false" },
+		{ { .code = MGMT_EV_USER_CONFIRM_REQUEST,
+		    .index = 0,
+		    .confirm_request = { .addr = ev_dev,
+					 .confirm_hint = 1,
+					 .value = 1234 } },
+		  "hci0 confirm-request 00:11:22:33:44:55 001234 (just works)",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"value\":1234,\"just_works\":true" },
+		{ { .code = MGMT_EV_USER_CONFIRM_REQUEST,
+		    .index = 0,
+		    .confirm_request = { .addr = ev_dev, .value = 999999 } },
+		  "hci0 confirm-request 00:11:22:33:44:55 999999",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"value\":999999,\"just_works\":false" },
+		{ { .code = MGMT_EV_USER_PASSKEY_REQUEST,
+		    .index = 0,
+		    .passkey_request = { .addr = ev_dev } },
+		  "hci0 passkey-request 00:11:22:33:44:55",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\"" },
+		{ { .code = MGMT_EV_DEVICE_UNPAIRED,
+		    .index = 0,
+		    .unpaired = { .addr = ev_dev } },
+		  "hci0 unpaired 00:11:22:33:44:55",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"kernel\":true,\"stored\":null" },
+		{ { .code = MGMT_EV_PASSKEY_NOTIFY,
+		    .index = 0,
+		    .passkey_notify = { .addr = ev_dev,
+					.passkey = 42,
+					.entered = 3 } },
+		  "hci0 passkey-notify 00:11:22:33:44:55 000042 entered 3",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"passkey\":42,\"entered\":3" },
+		{ { .code = MGMT_EV_DEVICE_FOUND,
+		    .index = 0,
+		    .device_found = { .addr = ev_dev,
+				      .rssi = -60,
+				      .flags = 2 } },
+		  "hci0 device-found 00:11:22:33:44:55 rssi -60 flags 0x2",
+		  "\"index\":0,\"address\":\"00:11:22:33:44:55\","
+		  "\"rssi\":-60" },
+		{ { .code = MGMT_EV_DISCOVERING,
+		    .index = 0,
+		    .discovering = { .type = 1, .discovering = true } },
+		  "hci0 discovering started",
+		  "\"index\":0,\"discovering\":true" },
+		{ { .code = MGMT_EV_DISCOVERING,
+		    .index = 0,
+		    .discovering = { .type = 1, .discovering = false } },
+		  "hci0 discovering stopped",
+		  "\"index\":0,\"discovering\":false" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char line[512], want[512];
+		struct json j;
+
+		cli_event_describe(&cases[i].ev, line, sizeof(line));
+		ck_assert_msg(strcmp(line, cases[i].text) == 0,
+			      "case %zu text: got \"%s\"", i, line);
+		json_begin(&j, "e");
+		cli_event_json(&cases[i].ev, &j);
+		snprintf(want, sizeof(want), "{\"event\":\"e\",%s",
+			 cases[i].json);
+		ck_assert_msg(strcmp(j.out.data, want) == 0,
+			      "case %zu json: got %s", i, j.out.data);
+		free(j.out.data);
+	}
+}
+END_TEST
+
 /* A sysfs directory of its own in which controller hciN is registered
  * (registered >= 0) or none is. */
 static const char *fake_sysfs(char *dir, int registered)
@@ -942,6 +1117,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_status_exit_mapping);
 	tcase_add_test(tc, test_settings_names);
 	tcase_add_test(tc, test_event_description_never_shows_key);
+	tcase_add_test(tc, test_event_renderings);
 	tcase_add_test(tc, test_resolve_name_reads_eir_of_live_event);
 	tcase_add_test(tc, test_resolve_index_waits_for_setup);
 	tcase_add_test(tc, test_resolve_index_absent_fails_at_once);
