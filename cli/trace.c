@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,76 +85,160 @@ static const struct mgmt_addr *event_addr(const struct mgmt_event *ev)
 	return NULL;
 }
 
-/* The status of Connect Failed or Authentication Failed. */
-static uint8_t failure_status(const struct mgmt_event *ev)
+/*
+ * Where an event's fields go: the keys of a JSON object (j), or the tail of
+ * a text line. Each field is given to both; the one not being written
+ * ignores it, so one description serves `monitor`, the trace and --json.
+ */
+struct event_out {
+	struct json *j; /* NULL: text */
+	char *text;
+	size_t size, len;
+};
+
+static void put_text(struct event_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void put_text(struct event_out *o, const char *fmt, ...)
 {
-	return ev->code == MGMT_EV_AUTH_FAILED ? ev->auth_failed.status :
-						 ev->connect_failed.status;
+	va_list ap;
+	int n;
+
+	if (o->j || o->len + 1 >= o->size)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(o->text + o->len, o->size - o->len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->len += (size_t)n < o->size - o->len ? (size_t)n :
+							 o->size - o->len - 1;
 }
 
-/* What an event says beyond its name and address, after a space ("" when
- * nothing). One case per event kind. */
-static void event_detail(const struct mgmt_event *ev, char *detail, size_t size)
+static void put_int(struct event_out *o, const char *key, long long val)
 {
-	const char *opname;
+	if (o->j)
+		json_int(o->j, key, val);
+}
+
+static void put_str(struct event_out *o, const char *key, const char *val)
+{
+	if (o->j)
+		json_str(o->j, key, val);
+}
+
+static void put_bool(struct event_out *o, const char *key, bool val)
+{
+	if (o->j)
+		json_bool(o->j, key, val);
+}
+
+static void put_settings(struct event_out *o, uint32_t settings)
+{
+	if (o->j) {
+		const char *names[33];
+
+		cli_settings_names(settings, names);
+		json_str_array(o->j, "settings", names);
+	} else {
+		char s[200];
+
+		cli_settings_str(settings, s, sizeof(s));
+		put_text(o, " %s", s);
+	}
+}
+
+/* The name a Device Connected event brings, or NULL. */
+static const char *connected_name(const struct mgmt_event *ev,
+				  struct eir_info *eir)
+{
+	if (eir_parse(ev->connected.eir, ev->connected.eir_len, eir) ||
+	    !eir->has_name)
+		return NULL;
+	return eir->name;
+}
+
+/*
+ * What an event says beyond its index and address: JSON keys, and text
+ * after a space ("" when nothing). One case per event kind; each JSON key is
+ * always there, null where unknown.
+ */
+static void event_fields(const struct mgmt_event *ev, struct event_out *o)
+{
+	const struct mgmt_ev_addr_byte *ab = &ev->addr_byte;
+	const char *str;
+	struct eir_info eir;
 
 	switch ((enum mgmt_event_code)ev->code) {
 	case MGMT_EV_CMD_COMPLETE:
 	case MGMT_EV_CMD_STATUS:
-		opname = mgmt_opcode_str(ev->cmd.opcode);
-		snprintf(detail, size, " %s (0x%04x) status 0x%02x (%s)",
-			 opname ? opname : "?", ev->cmd.opcode, ev->cmd.status,
+		str = mgmt_opcode_str(ev->cmd.opcode);
+		put_int(o, "opcode", ev->cmd.opcode);
+		put_int(o, "status", ev->cmd.status);
+		put_text(o, " %s (0x%04x) status 0x%02x (%s)", str ? str : "?",
+			 ev->cmd.opcode, ev->cmd.status,
 			 cli_status_name(ev->cmd.status));
 		break;
-	case MGMT_EV_NEW_SETTINGS: {
-		char s[200];
-
-		cli_settings_str(ev->new_settings.settings, s, sizeof(s));
-		snprintf(detail, size, " %s", s);
+	case MGMT_EV_NEW_SETTINGS:
+		put_settings(o, ev->new_settings.settings);
 		break;
-	}
 	case MGMT_EV_NEW_LINK_KEY:
-		snprintf(detail, size, " type %s, store hint %u",
-			 key_type_name(ev->new_link_key.key.type),
+		str = key_type_name(ev->new_link_key.key.type);
+		put_str(o, "key_type", str);
+		put_int(o, "store_hint", ev->new_link_key.store_hint);
+		put_text(o, " type %s, store hint %u", str,
 			 ev->new_link_key.store_hint);
 		break;
 	case MGMT_EV_DEVICE_DISCONNECTED:
-		snprintf(detail, size, " reason %s",
-			 disconnect_reason(ev->disconnected.reason));
+		str = disconnect_reason(ab->reason);
+		put_str(o, "reason", str);
+		put_text(o, " reason %s", str);
 		break;
 	case MGMT_EV_CONNECT_FAILED:
 	case MGMT_EV_AUTH_FAILED:
-		snprintf(detail, size, " status 0x%02x (%s)",
-			 failure_status(ev),
-			 cli_status_name(failure_status(ev)));
+		put_int(o, "status", ab->status);
+		put_text(o, " status 0x%02x (%s)", ab->status,
+			 cli_status_name(ab->status));
 		break;
 	case MGMT_EV_PIN_CODE_REQUEST:
-		if (ev->pin_request.secure)
-			snprintf(detail, size, " secure (16-byte PIN)");
+		put_bool(o, "secure", ab->secure);
+		if (ab->secure)
+			put_text(o, " secure (16-byte PIN)");
 		break;
 	case MGMT_EV_USER_CONFIRM_REQUEST:
-		snprintf(detail, size, " %06u%s", ev->confirm_request.value,
+		put_int(o, "value", ev->confirm_request.value);
+		put_bool(o, "just_works", ev->confirm_request.confirm_hint);
+		put_text(o, " %06u%s", ev->confirm_request.value,
 			 ev->confirm_request.confirm_hint ? " (just works)" :
 							    "");
 		break;
 	case MGMT_EV_PASSKEY_NOTIFY:
-		snprintf(detail, size, " %06u entered %u",
-			 ev->passkey_notify.passkey,
+		put_int(o, "passkey", ev->passkey_notify.passkey);
+		put_int(o, "entered", ev->passkey_notify.entered);
+		put_text(o, " %06u entered %u", ev->passkey_notify.passkey,
 			 ev->passkey_notify.entered);
 		break;
 	case MGMT_EV_DEVICE_FOUND:
-		snprintf(detail, size, " rssi %d flags 0x%x",
-			 ev->device_found.rssi, ev->device_found.flags);
+		put_int(o, "rssi", ev->device_found.rssi);
+		put_text(o, " rssi %d flags 0x%x", ev->device_found.rssi,
+			 ev->device_found.flags);
 		break;
 	case MGMT_EV_DISCOVERING:
-		snprintf(detail, size, " %s",
+		put_bool(o, "discovering", ev->discovering.discovering);
+		put_text(o, " %s",
 			 ev->discovering.discovering ? "started" : "stopped");
+		break;
+	case MGMT_EV_DEVICE_UNPAIRED:
+		/* The same keys as the unpair command's event: the kernel
+		 * dropped it; the store is not its business. */
+		put_bool(o, "kernel", true);
+		put_str(o, "stored", NULL);
+		break;
+	case MGMT_EV_DEVICE_CONNECTED:
+		put_str(o, "name", connected_name(ev, &eir));
 		break;
 	case MGMT_EV_INDEX_ADDED:
 	case MGMT_EV_INDEX_REMOVED:
-	case MGMT_EV_DEVICE_CONNECTED:
 	case MGMT_EV_USER_PASSKEY_REQUEST:
-	case MGMT_EV_DEVICE_UNPAIRED:
 		break;
 	}
 }
@@ -162,10 +247,11 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 {
 	const struct mgmt_addr *addr = event_addr(ev);
 	char a[BT_ADDR_STRLEN] = "", detail[256] = "";
+	struct event_out o = { .text = detail, .size = sizeof(detail) };
 
 	if (addr)
 		bt_addr_format(&addr->bdaddr, a);
-	event_detail(ev, detail, sizeof(detail));
+	event_fields(ev, &o);
 
 	if (ev->index == MGMT_INDEX_NONE)
 		snprintf(buf, size, "%s%s%s%s", cli_event_name(ev->code),
@@ -178,6 +264,7 @@ void cli_event_describe(const struct mgmt_event *ev, char *buf, size_t size)
 void cli_event_json(const struct mgmt_event *ev, struct json *j)
 {
 	const struct mgmt_addr *addr = event_addr(ev);
+	struct event_out o = { .j = j };
 	char a[BT_ADDR_STRLEN];
 
 	/* Every event type has one key set: index always (null for events
@@ -185,71 +272,7 @@ void cli_event_json(const struct mgmt_event *ev, struct json *j)
 	json_index(j, ev->index);
 	if (addr)
 		json_str(j, "address", bt_addr_format(&addr->bdaddr, a));
-
-	switch ((enum mgmt_event_code)ev->code) {
-	case MGMT_EV_CMD_COMPLETE:
-	case MGMT_EV_CMD_STATUS:
-		json_int(j, "opcode", ev->cmd.opcode);
-		json_int(j, "status", ev->cmd.status);
-		break;
-	case MGMT_EV_NEW_SETTINGS: {
-		const char *names[33];
-
-		cli_settings_names(ev->new_settings.settings, names);
-		json_str_array(j, "settings", names);
-		break;
-	}
-	case MGMT_EV_NEW_LINK_KEY:
-		json_str(j, "key_type",
-			 key_type_name(ev->new_link_key.key.type));
-		json_int(j, "store_hint", ev->new_link_key.store_hint);
-		break;
-	case MGMT_EV_DEVICE_DISCONNECTED:
-		json_str(j, "reason",
-			 disconnect_reason(ev->disconnected.reason));
-		break;
-	case MGMT_EV_CONNECT_FAILED:
-	case MGMT_EV_AUTH_FAILED:
-		json_int(j, "status", failure_status(ev));
-		break;
-	case MGMT_EV_PIN_CODE_REQUEST:
-		json_bool(j, "secure", ev->pin_request.secure);
-		break;
-	case MGMT_EV_USER_CONFIRM_REQUEST:
-		json_int(j, "value", ev->confirm_request.value);
-		json_bool(j, "just_works", ev->confirm_request.confirm_hint);
-		break;
-	case MGMT_EV_PASSKEY_NOTIFY:
-		json_int(j, "passkey", ev->passkey_notify.passkey);
-		json_int(j, "entered", ev->passkey_notify.entered);
-		break;
-	case MGMT_EV_DEVICE_FOUND:
-		json_int(j, "rssi", ev->device_found.rssi);
-		break;
-	case MGMT_EV_DISCOVERING:
-		json_bool(j, "discovering", ev->discovering.discovering);
-		break;
-	case MGMT_EV_DEVICE_UNPAIRED:
-		/* The same keys as the unpair command's event: the kernel
-		 * dropped it; the store is not its business. */
-		json_bool(j, "kernel", true);
-		json_null(j, "stored");
-		break;
-	case MGMT_EV_DEVICE_CONNECTED: {
-		struct eir_info eir;
-
-		if (eir_parse(ev->connected.eir, ev->connected.eir_len, &eir) ||
-		    !eir.has_name)
-			json_null(j, "name");
-		else
-			json_str(j, "name", eir.name);
-		break;
-	}
-	case MGMT_EV_INDEX_ADDED:
-	case MGMT_EV_INDEX_REMOVED:
-	case MGMT_EV_USER_PASSKEY_REQUEST:
-		break;
-	}
+	event_fields(ev, &o);
 }
 
 static void hex_dump(const uint8_t *p, size_t len)
