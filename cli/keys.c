@@ -74,12 +74,11 @@ void cli_key_json(struct cli *cli, const struct cli_present *present,
 		  const struct keystore_entry *e)
 {
 	const char *type = mgmt_key_type_str(e->key.type);
-	char c[BT_ADDR_STRLEN], d[BT_ADDR_STRLEN];
 	struct json j;
 
 	json_begin_index(&j, "key", cli_present_index(present, &e->controller));
-	json_str(&j, "controller", bt_addr_format(&e->controller, c));
-	json_str(&j, "address", bt_addr_format(&e->key.addr.bdaddr, d));
+	json_addr(&j, "controller", &e->controller);
+	json_addr(&j, "address", &e->key.addr.bdaddr);
 	json_str_or_null(&j, "name", e->name[0] ? e->name : NULL);
 	json_str(&j, "key_type", type ? type : "unknown");
 	json_int(&j, "pin_length", e->key.pin_len);

@@ -185,6 +185,13 @@ void json_begin_addr(struct json *j, const char *event, uint16_t index,
 	json_str(j, "address", address);
 }
 
+void json_addr(struct json *j, const char *k, const bdaddr_t *addr)
+{
+	char a[BT_ADDR_STRLEN];
+
+	json_str(j, k, addr ? bt_addr_format(addr, a) : NULL);
+}
+
 void json_int(struct json *j, const char *k, long long val)
 {
 	char num[32];

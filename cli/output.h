@@ -9,6 +9,7 @@
 
 #include "cli/context.h"
 #include "lib/buf.h"
+#include "mgmt/addr.h"
 
 /* The JSON "code" of an exit code ("auth-failed"). */
 const char *cli_exit_code_name(int code);
@@ -55,6 +56,8 @@ void json_begin_index(struct json *j, const char *event, uint16_t index);
  * controller's own or a device's. */
 void json_begin_addr(struct json *j, const char *event, uint16_t index,
 		     const char *address);
+/* "key":"00:11:22:33:44:55", or null when addr is NULL. */
+void json_addr(struct json *j, const char *key, const bdaddr_t *addr);
 /* "key":["a","b"] from a NULL-terminated list. */
 void json_str_array(struct json *j, const char *key, const char *const *vals);
 /* Print the object and a newline on stdout (unless quiet), then free it. */

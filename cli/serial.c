@@ -125,7 +125,7 @@ static void report(struct cli *cli, const struct serial_entry *e,
 		json_str(&j, "name", e->name);
 		json_str(&j, "state", state);
 		json_bool(&j, "changed", changed);
-		json_str(&j, "address", addr ? a : NULL);
+		json_addr(&j, "address", addr);
 		json_int_or_null(&j, "channel", channel > 0, channel);
 		json_int_or_null(&j, "dev", dev >= 0, dev);
 		json_str(&j, "pty", e->pty);

@@ -193,23 +193,22 @@ static const char *binding_state(uint16_t state)
 
 static void show_binding(struct cli *cli, const struct rfcomm_dev_state *d)
 {
-	char a[BT_ADDR_STRLEN], l[BT_ADDR_STRLEN];
+	char a[BT_ADDR_STRLEN];
 
-	bt_addr_format(&d->addr, a);
-	bt_addr_format(&d->local, l);
 	if (cli->json) {
 		struct json j;
 
 		json_begin(&j, "binding");
 		json_int(&j, "dev", d->id);
-		json_str(&j, "address", a);
-		json_str(&j, "local", l);
+		json_addr(&j, "address", &d->addr);
+		json_addr(&j, "local", &d->local);
 		json_int(&j, "channel", d->channel);
 		json_str(&j, "state", binding_state(d->state));
 		json_end(cli, &j);
 	} else {
 		cli_print(cli, "binding /dev/rfcomm%d %s channel %u %s", d->id,
-			  a, d->channel, binding_state(d->state));
+			  bt_addr_format(&d->addr, a), d->channel,
+			  binding_state(d->state));
 	}
 }
 

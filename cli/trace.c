@@ -265,13 +265,12 @@ void cli_event_json(const struct mgmt_event *ev, struct json *j)
 {
 	const struct mgmt_addr *addr = event_addr(ev);
 	struct event_out o = { .j = j };
-	char a[BT_ADDR_STRLEN];
 
 	/* Every event type has one key set: index always (null for events
 	 * about no controller), address for those about a device. */
 	json_index(j, ev->index);
 	if (addr)
-		json_str(j, "address", bt_addr_format(&addr->bdaddr, a));
+		json_addr(j, "address", &addr->bdaddr);
 	event_fields(ev, &o);
 }
 

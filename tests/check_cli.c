@@ -577,6 +577,12 @@ START_TEST(test_json_utf8)
 }
 END_TEST
 
+/* The device the tests below are about: 00:11:22:33:44:55, BR/EDR. */
+static const struct mgmt_addr ev_dev = {
+	.bdaddr = { { 0x55, 0x44, 0x33, 0x22, 0x11, 0x00 } },
+	.type = 0,
+};
+
 /* Every event type has its keys always: null where unknown. */
 START_TEST(test_json_null_and_index)
 {
@@ -587,9 +593,13 @@ START_TEST(test_json_null_and_index)
 	json_index(&j, 2);
 	json_str_or_null(&j, "name", NULL);
 	json_str_or_null(&j, "key_type", "combination");
+	json_addr(&j, "address", &ev_dev.bdaddr);
+	json_addr(&j, "local", NULL);
 	ck_assert_str_eq(j.out.data, "{\"event\":\"x\",\"index\":null,"
 				     "\"index\":2,\"name\":null,"
-				     "\"key_type\":\"combination\"");
+				     "\"key_type\":\"combination\","
+				     "\"address\":\"00:11:22:33:44:55\","
+				     "\"local\":null");
 	free(j.out.data);
 }
 END_TEST
@@ -651,12 +661,6 @@ START_TEST(test_event_description_never_shows_key)
 	ck_assert_ptr_nonnull(strstr(line, "new-link-key"));
 }
 END_TEST
-
-/* The device every event below is about: 00:11:22:33:44:55, BR/EDR. */
-static const struct mgmt_addr ev_dev = {
-	.bdaddr = { { 0x55, 0x44, 0x33, 0x22, 0x11, 0x00 } },
-	.type = 0,
-};
 
 /* EIR data with the complete name "HC-05". */
 static const uint8_t ev_eir[] = { 6, 0x09, 'H', 'C', '-', '0', '5' };
