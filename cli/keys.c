@@ -17,8 +17,8 @@
 
 void cli_find_present(struct cli *cli, struct cli_present *p)
 {
-	uint8_t rp[2 + 2 * CLI_MAX_CONTROLLERS], status;
-	uint16_t count, indexes[CLI_MAX_CONTROLLERS];
+	uint8_t rp[2 + 2 * CLI_INDEX_LIST_MAX], status;
+	uint16_t count, indexes[CLI_INDEX_LIST_MAX];
 	size_t rp_len;
 	int fd;
 
@@ -42,10 +42,10 @@ void cli_find_present(struct cli *cli, struct cli_present *p)
 		return;
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
-	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, CLI_MAX_CONTROLLERS,
+	if (mgmt_rp_index_list_decode(rp, rp_len, indexes, CLI_INDEX_LIST_MAX,
 				      &count) < 0)
 		return;
-	for (uint16_t i = 0; i < count && p->n < CLI_MAX_CONTROLLERS; i++) {
+	for (uint16_t i = 0; i < count; i++) {
 		uint8_t info[sizeof(struct mgmt_rp_read_info)];
 		struct mgmt_controller_info ci;
 		uint16_t index = indexes[i];

@@ -6,16 +6,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli/common.h"
 #include "cli/context.h"
 #include "mgmt/wire.h"
 
 /* The controllers present, by address, so that an event about a stored key
  * names its controller by index like every other event (keys.c). */
-#define CLI_MAX_CONTROLLERS 16
 struct cli_present {
 	size_t n;
-	uint16_t index[CLI_MAX_CONTROLLERS];
-	bdaddr_t addr[CLI_MAX_CONTROLLERS];
+	uint16_t index[CLI_INDEX_LIST_MAX];
+	bdaddr_t addr[CLI_INDEX_LIST_MAX];
 };
 /* Fill p with the controllers the kernel has; quietly none when it cannot
  * be asked (no Bluetooth, no permission): a key store needs no kernel. */

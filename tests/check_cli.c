@@ -12,6 +12,7 @@
 
 #include "cli/common.h"
 #include "cli/context.h"
+#include "cli/keys.h"
 #include "cli/output.h"
 #include "cli/pin.h"
 #include "cli/progress.h"
@@ -920,6 +921,62 @@ START_TEST(test_resolve_index_absent_fails_at_once)
 END_TEST
 
 /*
+ * The controllers a key listing names by index: every one the kernel lists,
+ * past sixteen too (there was a limit of 16, and with a 17th the whole list
+ * was dropped). Controller i has address 00:00:00:00:00:i.
+ */
+START_TEST(test_find_present_many_controllers)
+{
+	enum { N = 20, RP = sizeof(struct mgmt_rp_read_info) };
+	static uint8_t list[3 + 2 + 2 * N], info[N][3 + RP];
+	static struct fk_step steps[2 + 2 * N + 1];
+	struct cli c = { .prog = "btpair", .signal_fd = -1 };
+	struct cli_present *p = calloc(1, sizeof(*p));
+	struct fake_kernel *fk;
+	size_t k = 0;
+	char err[256];
+	int fd;
+
+	ck_assert_ptr_nonnull(p);
+	list[0] = 0x03; /* Read Index List, success, N indexes */
+	list[3] = N;
+	for (int i = 0; i < N; i++)
+		list[5 + 2 * i] = (uint8_t)i;
+	steps[k++] = (struct fk_step)FK_EXPECT_CMD(0x0003, 0xffff);
+	steps[k++] = (struct fk_step){ .kind = FK_SEND,
+				       .code = 0x0001,
+				       .index = 0xffff,
+				       .param = list,
+				       .len = sizeof(list) };
+	for (int i = 0; i < N; i++) {
+		info[i][0] = 0x04; /* Read Controller Information */
+		info[i][3] = (uint8_t)i;
+		steps[k++] = (struct fk_step)FK_EXPECT_CMD(0x0004, i);
+		steps[k++] = (struct fk_step){ .kind = FK_SEND,
+					       .code = 0x0001,
+					       .index = (uint16_t)i,
+					       .param = info[i],
+					       .len = sizeof(info[i]) };
+	}
+	steps[k] = (struct fk_step)FK_DONE;
+
+	fk = fk_new(&fd);
+	c.client = mgmt_client_new(fd);
+	fk_start(fk, steps);
+	cli_find_present(&c, p);
+	ck_assert_msg(fk_finish(fk, err, sizeof(err)), "fake kernel: %s", err);
+	mgmt_client_free(c.client);
+	ck_assert_uint_eq(p->n, N);
+	for (int i = 0; i < N; i++) {
+		bdaddr_t a = { { (uint8_t)i } };
+
+		ck_assert_uint_eq(cli_present_index(p, &a), i);
+	}
+	free(p);
+}
+END_TEST
+
+/*
  * name:PATTERN scans and takes the address whose EIR name matches. The scan
  * freed each event before reading its EIR, which pointed into it: a
  * use-after-free that AddressSanitizer (check-unit-san) reports here, and
@@ -1125,6 +1182,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_resolve_name_reads_eir_of_live_event);
 	tcase_add_test(tc, test_resolve_index_waits_for_setup);
 	tcase_add_test(tc, test_resolve_index_absent_fails_at_once);
+	tcase_add_test(tc, test_find_present_many_controllers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("progress");
