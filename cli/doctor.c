@@ -282,8 +282,8 @@ static int cmp_index(const void *a, const void *b)
 /* The controllers to check: -i's, or every one. false: none usable. */
 static bool list_controllers(struct doctor *d)
 {
-	uint8_t rp[2 + 2 * 1024], status;
-	uint16_t indexes[1024];
+	uint8_t rp[2 + 2 * CLI_INDEX_LIST_MAX], status;
+	uint16_t indexes[CLI_INDEX_LIST_MAX];
 	size_t rp_len = 0;
 	uint16_t count, wanted = 0;
 	int err;
@@ -299,7 +299,8 @@ static bool list_controllers(struct doctor *d)
 	if (rp_len > sizeof(rp))
 		rp_len = sizeof(rp);
 	if (status != MGMT_STATUS_SUCCESS ||
-	    mgmt_rp_index_list_decode(rp, rp_len, indexes, 1024, &count) < 0) {
+	    mgmt_rp_index_list_decode(rp, rp_len, indexes, CLI_INDEX_LIST_MAX,
+				      &count) < 0) {
 		report(d, -1, "controllers", DOCTOR_FAIL, CLI_EXIT_FAILURE,
 		       NULL, "Read Index List: %s",
 		       status ? cli_status_name(status) : "malformed reply");
