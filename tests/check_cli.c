@@ -668,9 +668,9 @@ static const uint8_t ev_eir[] = { 6, 0x09, 'H', 'C', '-', '0', '5' };
 
 /*
  * Every event kind as the trace and `monitor` show it, in text and in JSON:
- * the line after the name and address, and the object's keys. Both come
- * from the same description of each event, so a field added to one shows
- * in the other's test too.
+ * the whole text line, and the object's keys after "event". Both come from
+ * the same description of each event, so a field added to one shows in the
+ * other's test too.
  */
 START_TEST(test_event_renderings)
 {
