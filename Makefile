@@ -67,7 +67,7 @@ CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/p
 	cli/controller.c cli/pair.c cli/monitor.c \
 	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c \
 	cli/status.c cli/serial.c cli/progress.c
-TESTS := addr wire client pair cli keystore sdp bridge eir doctor serial time file
+TESTS := addr wire client pair cli cli_pair keystore sdp bridge eir doctor serial time file
 TESTS += policy
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)

@@ -175,17 +175,18 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 	return CLI_EXIT_OK;
 }
 
-/* Whether the store already holds a key for the device; *type gets its
- * type when it does. */
-static bool key_in_store(const char *dir, const bdaddr_t *controller,
-			 const bdaddr_t *dev, uint8_t *type)
+/* Whether the store holds a key for the device: 1 (with *type its type), 0,
+ * or -errno when the store cannot be read. */
+static int key_in_store(const char *dir, const bdaddr_t *controller,
+			const bdaddr_t *dev, uint8_t *type)
 {
 	struct keystore_entry *list;
-	bool found = false;
+	int found = 0, err;
 	size_t n;
 
-	if (keystore_list(dir, controller, &list, &n, NULL, NULL) < 0)
-		return false;
+	err = keystore_list(dir, controller, &list, &n, NULL, NULL);
+	if (err < 0)
+		return err;
 	for (size_t i = 0; i < n && !found; i++) {
 		found = bt_addr_equal(&list[i].key.addr.bdaddr, dev);
 		if (found)
@@ -297,9 +298,10 @@ static int report_failure(struct cli *cli, const char *a,
 }
 
 /* type: the key's type, or -1 when unknown (already paired, not in the
- * store). */
+ * store); unstored: the key should be in the store and is not. */
 static void report_success(struct cli *cli, uint16_t index, const char *a,
-			   const struct pair_result *res, int type, bool stored)
+			   const struct pair_result *res, int type, bool stored,
+			   bool unstored)
 {
 	const char *name = type < 0 ? NULL : mgmt_key_type_str((uint8_t)type);
 	bool already = res->outcome == PAIR_OUTCOME_ALREADY_PAIRED;
@@ -318,13 +320,107 @@ static void report_success(struct cli *cli, uint16_t index, const char *a,
 		json_end(cli, &j);
 		return;
 	}
-	if (already)
+	if (already && !stored && unstored)
+		cli_print(cli, "paired %s (already paired, not stored)", a);
+	else if (already)
 		cli_print(cli, "paired %s (already paired)", a);
 	else if (name)
 		cli_print(cli, "paired %s (%s key%s)", a, name,
 			  stored ? ", stored" : "");
 	else
 		cli_print(cli, "paired %s", a);
+}
+
+/*
+ * Unpair Device, disconnecting it; *in_kernel says whether the kernel had
+ * a key for it. Returns the exit code, reported.
+ */
+static int unpair_kernel(struct cli *cli, uint16_t index,
+			 const struct mgmt_addr *addr, const char *what,
+			 bool *in_kernel)
+{
+	uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
+	bool lost = false;
+	int err;
+
+	for (int tries = 1;; tries++) {
+		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
+				       index, cp,
+				       mgmt_cmd_unpair_device(cp, addr, true),
+				       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
+				       &status, NULL, 0, NULL);
+		/* The reply lost to a full receive buffer (-ENOMEM): the
+		 * kernel unpaired, or refused at once. Asking again tells:
+		 * Not Paired now means the device is not paired, as asked. */
+		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
+			break;
+		lost = true;
+	}
+	if (err < 0)
+		return cli_client_fail(cli, err, what);
+	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
+		return cli_status_fail(cli, status, what);
+	cli_progress_end();
+	*in_kernel = status == MGMT_STATUS_SUCCESS ||
+		     (lost && status == MGMT_STATUS_NOT_PAIRED);
+	return CLI_EXIT_OK;
+}
+
+/* Whether the pairing can be answered without a person: a PIN, a passkey,
+ * or numeric comparison accepted. */
+static bool can_answer(const struct pair_params *p)
+{
+	return p->pin_count > 0 || p->have_passkey ||
+	       p->confirm == PAIR_CONFIRM_ACCEPT;
+}
+
+/*
+ * Already Paired, and the store has no key for the device: the kernel holds
+ * a key that nobody stored (a Just Works pairing made by an RFCOMM open
+ * while no agent ran, a key another tool loaded), and the pairing is gone at
+ * the next reboot. When the pairing can be answered, it is made again so
+ * that its key is stored, which is what the user asked for: the kernel's
+ * key is removed (Unpair Device, disconnecting) and Pair Device sent once
+ * more, *res its result. Otherwise, or when the store cannot be read, *res
+ * is left as it is. Returns the exit code, reported, when the unpairing
+ * failed; else CLI_EXIT_OK.
+ */
+static int pair_again_if_unstored(struct pair_ctx *ctx, struct pair_params *p,
+				  const char *a, const bdaddr_t *controller,
+				  struct pair_result *res)
+{
+	const char *dir = keystore_dir(ctx->keystore);
+	bool in_kernel = false;
+	char what[64];
+	uint8_t type;
+	int ret;
+
+	if (!ctx->store || !can_answer(p) ||
+	    key_in_store(dir, controller, &p->addr.bdaddr, &type) != 0)
+		return CLI_EXIT_OK;
+	cli_warn(ctx->cli,
+		 "pair %s: hci%u holds a key for it that is not in %s and "
+		 "would be lost at the next reboot; pairing again to store it",
+		 a, p->index, dir);
+	snprintf(what, sizeof(what), "pair %s", a);
+	ret = unpair_kernel(ctx->cli, p->index, &p->addr, what, &in_kernel);
+	if (ret)
+		return ret;
+	ctx->have_key = false;
+	pair_device(ctx->cli->client, p, res);
+	return CLI_EXIT_OK;
+}
+
+/* Already paired, the key not in the store, and nothing to pair again with:
+ * say that the pairing ends at the next reboot, and what stores it. */
+static void warn_unstored(struct pair_ctx *ctx, const struct pair_params *p,
+			  const char *a)
+{
+	cli_warn(ctx->cli,
+		 "pair %s: paired in the kernel (hci%u), but its key is not in "
+		 "%s, so the pairing ends at the next reboot; to pair again "
+		 "and store the key: btpair pair %s --pin PIN (or --confirm)",
+		 a, p->index, keystore_dir(ctx->keystore), a);
 }
 
 /*
@@ -359,23 +455,39 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 				p->index, cli_status_name(status));
 
 	pair_device(cli->client, p, &res);
+	if (res.outcome == PAIR_OUTCOME_ALREADY_PAIRED) {
+		ret = pair_again_if_unstored(ctx, p, a, &info.bdaddr, &res);
+		if (ret)
+			return ret;
+	}
 	switch (res.outcome) {
 	case PAIR_OUTCOME_PAIRED:
 		ret = store_key(ctx, a, &info.bdaddr, &stored);
 		if (ret == CLI_EXIT_OK && !ctx->data_on_stdout)
 			report_success(cli, p->index, a, &res,
 				       res.key_received ? res.key_type : -1,
-				       stored);
+				       stored, false);
 		break;
 	case PAIR_OUTCOME_ALREADY_PAIRED: {
 		uint8_t type = 0;
+		bool unstored;
 
 		ctx->already_paired = true;
-		stored = key_in_store(keystore_dir(ctx->keystore), &info.bdaddr,
-				      &p->addr.bdaddr, &type);
+		err = key_in_store(keystore_dir(ctx->keystore), &info.bdaddr,
+				   &p->addr.bdaddr, &type);
+		stored = err == 1;
+		unstored = ctx->store && !stored;
+		if (err < 0)
+			cli_warn(cli,
+				 "pair %s: already paired; the key store %s "
+				 "cannot be read: %s",
+				 a, keystore_dir(ctx->keystore),
+				 cli_errno_str(err));
+		else if (unstored)
+			warn_unstored(ctx, p, a);
 		if (!ctx->data_on_stdout)
 			report_success(cli, p->index, a, &res,
-				       stored ? type : -1, stored);
+				       stored ? type : -1, stored, unstored);
 		ret = CLI_EXIT_OK;
 		break;
 	}
@@ -572,41 +684,6 @@ out:
 	return ret;
 }
 
-/*
- * Unpair Device, disconnecting it; *in_kernel says whether the kernel had
- * a key for it. Returns the exit code, reported.
- */
-static int unpair_kernel(struct cli *cli, uint16_t index,
-			 const struct mgmt_addr *addr, const char *what,
-			 bool *in_kernel)
-{
-	uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
-	bool lost = false;
-	int err;
-
-	for (int tries = 1;; tries++) {
-		err = mgmt_client_call(cli->client, MGMT_OP_UNPAIR_DEVICE,
-				       index, cp,
-				       mgmt_cmd_unpair_device(cp, addr, true),
-				       time_deadline_in(CLI_COMMAND_TIMEOUT_MS),
-				       &status, NULL, 0, NULL);
-		/* The reply lost to a full receive buffer (-ENOMEM): the
-		 * kernel unpaired, or refused at once. Asking again tells:
-		 * Not Paired now means the device is not paired, as asked. */
-		if (err != -ENOMEM || tries >= MGMT_CLIENT_LOST_REPLY_TRIES)
-			break;
-		lost = true;
-	}
-	if (err < 0)
-		return cli_client_fail(cli, err, what);
-	if (status != MGMT_STATUS_SUCCESS && status != MGMT_STATUS_NOT_PAIRED)
-		return cli_status_fail(cli, status, what);
-	cli_progress_end();
-	*in_kernel = status == MGMT_STATUS_SUCCESS ||
-		     (lost && status == MGMT_STATUS_NOT_PAIRED);
-	return CLI_EXIT_OK;
-}
-
 /* Remove the device's key from the store in dir, after the kernel's (or
  * not); *in_store says whether there was one. Returns the exit code. */
 static int unpair_store(struct cli *cli, const char *dir, const bdaddr_t *ctrl,
@@ -725,17 +802,12 @@ int cli_pair_for_connect(struct cli *cli, uint16_t index,
 	connect_pairing(cli, index, addr, pins, &ctx, &p);
 
 	if (afresh) {
-		uint8_t cp[sizeof(struct mgmt_cp_unpair_device)], status;
+		bool in_kernel;
 
-		ret = cli_call(cli, "connect", MGMT_OP_UNPAIR_DEVICE, index, cp,
-			       mgmt_cmd_unpair_device(cp, addr, true), &status,
-			       NULL, 0, NULL);
+		/* Not Paired is fine: the kernel has dropped the key already. */
+		ret = unpair_kernel(cli, index, addr, "connect", &in_kernel);
 		if (ret)
 			return ret;
-		/* Not Paired: the kernel has dropped the key already. */
-		if (status != MGMT_STATUS_SUCCESS &&
-		    status != MGMT_STATUS_NOT_PAIRED)
-			return cli_status_fail(cli, status, "connect");
 	}
 	ret = run_pairing(cli, &p, &ctx, timeout_s);
 	*already = ctx.already_paired;
