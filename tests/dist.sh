@@ -29,6 +29,17 @@ record() { # ok|fail DESCRIPTION [DETAILS]
 	fi
 }
 
+# ok_unless_failed_since N DESCRIPTION: the summary of a loop that records
+# each failure it finds. N is the failure count before the loop; the
+# summary is ok only if the loop added none, else it fails too.
+ok_unless_failed_since() {
+	if [ "$failed" -eq "$1" ]; then
+		record ok "$2"
+	else
+		record fail "$2"
+	fi
+}
+
 # check DESCRIPTION CMD...: CMD must succeed.
 check() {
 	local desc=$1
@@ -71,6 +82,7 @@ check "man --warnings -l: no warning" [ -z "$out" ]
 check "man renders the page" grep -q 'EXIT STATUS' "$tmp/man.txt"
 # The source spells a hyphen \-; compare with the hyphens unescaped.
 man_src=$(sed 's/\\-/-/g' "$man_page")
+before=$failed
 for c in $commands; do
 	grep -Eq "^\.SS \"?$c( |\"|$)" <<<"$man_src" ||
 		record fail "the man page has no section for '$c'"
@@ -83,16 +95,19 @@ for o in $global_opts; do
 	grep -q -- "$o" <<<"$man_src" ||
 		record fail "the man page does not mention the global option $o"
 done
-record ok "man: a section for every command, every option of --help"
+ok_unless_failed_since "$before" \
+	"man: a section for every command, every option of --help"
 codes=$("$BTPAIR" --help | sed -n '/^ADDR is/,$p' | grep -oE '\b[0-9]+ [a-z]' |
 	cut -d' ' -f1)
 [ "$(wc -w <<<"$codes")" -ge 10 ] || record fail "exit codes not found in --help"
 exit_section=$(sed -n '/^\.SH EXIT STATUS/,/^\.SH /p' "$man_page")
+before=$failed
 for code in $codes; do
 	grep -qx "\.B $code" <<<"$exit_section" ||
 		record fail "the man page's EXIT STATUS lacks $code"
 done
-record ok "man: every exit code of --help ($(echo $codes))"
+ok_unless_failed_since "$before" \
+	"man: every exit code of --help ($(echo $codes))"
 for v in BTPAIR_PIN BTPAIR_KEYSTORE /var/lib/bluetooth HC-05; do
 	grep -q -- "$v" <<<"$man_src" || record fail "the man page lacks $v"
 done
@@ -161,6 +176,7 @@ if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
 else
 	record fail "systemd-analyze verify (exit $rc)" "$out"
 fi
+before=$failed
 for u in btpair-keys.service btpair-agent@.service btpair-serial.service; do
 	for line in 'ProtectSystem=strict' \
 		'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' \
@@ -171,7 +187,7 @@ for u in btpair-keys.service btpair-agent@.service btpair-serial.service; do
 	grep -q '^PrivateNetwork=yes' "$units/$u" &&
 		record fail "$u: PrivateNetwork hides AF_BLUETOOTH"
 done
-record ok "the units hardened"
+ok_unless_failed_since "$before" "the units hardened"
 check "the agent may write the key store" \
 	grep -qx 'ReadWritePaths=/var/lib/bluetooth' "$units/btpair-agent@.service"
 check "the keys service is ordered after hci0 and before bluetooth.target" \
@@ -291,6 +307,7 @@ else
 	fi
 	[ -n "$out" ] && echo "$out"
 	contents=$(dpkg-deb -c "$DEB" | awk '{print $6}')
+	before=$failed
 	for f in ./usr/bin/btpair ./usr/share/man/man1/btpair.1.gz \
 		./usr/share/bash-completion/completions/btpair \
 		./lib/systemd/system/btpair-keys.service \
@@ -299,7 +316,8 @@ else
 		./etc/btpair/agent.conf; do
 		grep -qx -- "$f" <<<"$contents" || record fail "the .deb lacks $f"
 	done
-	record ok "the .deb has the binary, man page, completion, units, settings"
+	ok_unless_failed_since "$before" \
+		"the .deb has the binary, man page, completion, units, settings"
 	check "agent.conf is a conffile" \
 		bash -c "dpkg-deb -f '$DEB' Package >/dev/null &&
 			dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./conffiles |
