@@ -40,6 +40,18 @@ ok_unless_failed_since() {
 	fi
 }
 
+# install_ok DESCRIPTION ARGS...: `make -s install ARGS` must succeed; its
+# output is shown when it does not.
+install_ok() {
+	local desc=$1 out
+	shift
+	if out=$(make -s install "$@" 2>&1); then
+		record ok "$desc"
+	else
+		record fail "$desc" "$out"
+	fi
+}
+
 # check DESCRIPTION CMD...: CMD must succeed.
 check() {
 	local desc=$1
@@ -115,8 +127,8 @@ check "man: the EXAMPLES section has a provisioning script" \
 	grep -q '^#!/bin/sh' "$man_page"
 
 # 2. make install: everything under DESTDIR+PREFIX, the overrides honoured.
-make -s install DESTDIR="$tmp/d1" PREFIX=/opt/bp >/dev/null 2>&1 ||
-	record fail "make install DESTDIR PREFIX=/opt/bp"
+install_ok "make install DESTDIR PREFIX=/opt/bp" DESTDIR="$tmp/d1" \
+	PREFIX=/opt/bp
 expected="/opt/bp/bin/btpair
 /opt/bp/etc/btpair/agent.conf
 /opt/bp/lib/systemd/system/btpair-agent@.service
@@ -138,18 +150,28 @@ check "units name the installed binary" \
 check "the agent unit reads the installed settings" \
 	grep -qx 'EnvironmentFile=/opt/bp/etc/btpair/agent.conf' \
 	"$tmp/d1/opt/bp/lib/systemd/system/btpair-agent@.service"
-make -s install DESTDIR="$tmp/d2" PREFIX=/usr BINDIR=/usr/sbin \
-	MANDIR=/usr/man >/dev/null 2>&1
+install_ok "make install DESTDIR PREFIX=/usr BINDIR MANDIR" DESTDIR="$tmp/d2" \
+	PREFIX=/usr BINDIR=/usr/sbin MANDIR=/usr/man
 check "BINDIR honoured" [ -x "$tmp/d2/usr/sbin/btpair" ]
 check "MANDIR honoured" [ -f "$tmp/d2/usr/man/man1/btpair.1" ]
 check "units follow BINDIR" grep -q '^ExecStart=/usr/sbin/btpair ' \
 	"$tmp/d2/usr/lib/systemd/system/btpair-agent@.service"
 check "nothing in PREFIX/bin when BINDIR is elsewhere" [ ! -e "$tmp/d2/usr/bin" ]
-echo 'ALLOW=--allow 98:D3:31:F5:1A:2B' >"$tmp/d2/usr/etc/btpair/agent.conf"
-make -s install DESTDIR="$tmp/d2" PREFIX=/usr BINDIR=/usr/sbin \
-	MANDIR=/usr/man >/dev/null 2>&1
+# agent.conf as the install wrote it, then edited as an admin would: a
+# second install must leave it byte for byte. The edit is made to the
+# installed file, so a first install that wrote nothing fails here, not
+# later as a kept file.
+conf=$tmp/d2/usr/etc/btpair/agent.conf
+check "make install writes agent.conf naming SYSCONFDIR" \
+	grep -qx 'PIN_FILE=/usr/etc/btpair/pins' "$conf"
+sed -i 's/^ALLOW=$/ALLOW=--allow 98:D3:31:F5:1A:2B/' "$conf"
+cp "$conf" "$tmp/agent.conf.edited"
+check "the installed agent.conf has the ALLOW= line to edit" \
+	grep -qx 'ALLOW=--allow 98:D3:31:F5:1A:2B' "$conf"
+install_ok "make install again over an edited agent.conf" DESTDIR="$tmp/d2" \
+	PREFIX=/usr BINDIR=/usr/sbin MANDIR=/usr/man
 check "make install keeps an edited agent.conf" \
-	grep -qx 'ALLOW=--allow 98:D3:31:F5:1A:2B' "$tmp/d2/usr/etc/btpair/agent.conf"
+	cmp -s "$tmp/agent.conf.edited" "$conf"
 
 # An image builder installs the Pi's binary straight into the image's tree.
 if make -s install CROSS_COMPILE=aarch64-linux-gnu- DESTDIR="$tmp/pi" \
@@ -164,7 +186,8 @@ fi
 # 3. The systemd units, installed with a real prefix so that verify finds
 # the binary they run and the man page they name.
 root=$tmp/root
-make -s install PREFIX="$root/usr" SYSCONFDIR="$root/etc" >/dev/null 2>&1
+install_ok "make install PREFIX SYSCONFDIR" PREFIX="$root/usr" \
+	SYSCONFDIR="$root/etc"
 units=$root/usr/lib/systemd/system
 ln -s btpair-agent@.service "$units/btpair-agent@hci0.service"
 out=$(MANPATH=$root/usr/share/man systemd-analyze verify \
