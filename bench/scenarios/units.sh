@@ -84,7 +84,7 @@ unit_timeline() {
 # One round for $1 (btpair-keys.service or bluetoothd): make the
 # controllers with btmon watching, wait until hci0 is ready, take them away.
 round() {
-	local tool=$1 warm=${2:-} mon=$WORK/btmon-$1.log res=""
+	local tool=$1 warm=${2:-} mon=$WORK/btmon-$1.log res="" hand=0
 
 	echo "bench: $tool: round starts"
 	case $tool in
@@ -116,7 +116,7 @@ round() {
 			sleep 0.05
 		done
 		/usr/bin/btpair -q -i hci0 keys load &&
-			/usr/bin/btpair -q -i hci0 setup
+			/usr/bin/btpair -q -i hci0 setup || hand=$?
 	fi
 	for _ in $(seq 300); do
 		res=$(ready_after "$mon") && break
@@ -139,8 +139,17 @@ round() {
 		return 1
 	fi
 	set -- $res
+	# Checked before it is recorded: a round that loaded other keys than
+	# the stored ones, or whose commands failed, timed something else.
+	local why=""
+	[ "$hand" -ne 0 ] && why="keys load and setup exit $hand"
+	[ "$2" -ne "$keys" ] && why="$2 of $keys keys loaded"
+	if [ -n "$why" ]; then
+		emit "\"group\": \"boot\", \"tool\": \"$tool\", \"failed\": 1, \"keys\": $2"
+		echo "bench: $tool: $why"
+		return 1
+	fi
 	emit "\"group\": \"boot\", \"tool\": \"$tool\", \"value\": $1, \"keys\": $2"
-	[ "$2" -eq "$keys" ]
 }
 
 check "systemd is PID 1" [ "$(cat /proc/1/comm)" = systemd ]
