@@ -668,12 +668,16 @@ def sizes():
         emit(group="size", tool=tool, value=os.stat(path).st_size, unit="B")
 
 
-def footprint_sample(phase, tool, pid):
+def footprint_sample(phase, tool, pid, failed=False):
+    """failed: the load before this sample had a pairing fail, so the
+    figure is not the one of the load it names; it is marked failed, and
+    the report leaves it out."""
     st = vm_status(pid)
     mapped, nfiles = mapped_bytes(pid)
+    extra = {"failed": 1} if failed else {}
     emit(group="rss", phase=phase, tool=tool, value=st["VmHWM"], unit="KiB",
          rss=st["VmRSS"], mapped=mapped, files=nfiles,
-         cpu=cpu_seconds(pid))
+         cpu=cpu_seconds(pid), **extra)
 
 
 def pair_many(n, label):
@@ -709,9 +713,11 @@ def footprint():
         raise RuntimeError("agent did not start: %s" % agent.all)
     time.sleep(1)
     footprint_sample("idle", "btpair agent", agent.proc.pid)
-    if pair_many(PAIRINGS, "btpair agent") < PAIRINGS:
+    done = pair_many(PAIRINGS, "btpair agent")
+    if done < PAIRINGS:
         note("agent log:\n" + "\n".join(agent.all[-20:]))
-    footprint_sample("after", "btpair agent", agent.proc.pid)
+    footprint_sample("after", "btpair agent", agent.proc.pid,
+                     failed=done < PAIRINGS)
     agent.stop()
 
     bz = Bluez([1])
@@ -752,7 +758,7 @@ def footprint():
          n=BLUEZ_PAIRINGS, seconds=now() - t0)
     procs.append(("bluetoothctl", ctl.pid))
     for tool, pid in procs:
-        footprint_sample("after", tool, pid)
+        footprint_sample("after", tool, pid, failed=ok < BLUEZ_PAIRINGS)
     ctl.close()
     if os.path.exists(SIMPLE_AGENT):
         sa = Background(["/usr/bin/python3", "-u", SIMPLE_AGENT],

@@ -271,19 +271,32 @@ def main():
         if r["tool"] not in tools:
             tools.append(r["tool"])
     hwm = {}
+    spoilt = []
     for tool in tools:
         idle = [r for r in rss if r["tool"] == tool and r["phase"] == "idle"]
+        # A sample after a load in which a pairing failed is not the
+        # figure of the load the table names: left out, and said so.
         after = [r for r in rss if r["tool"] == tool
-                 and r["phase"] == "after"]
+                 and r["phase"] == "after" and "failed" not in r]
+        if any(r["tool"] == tool and r["phase"] == "after" and "failed" in r
+               for r in rss) and not after:
+            spoilt.append(tool)
         i = idle[0] if idle else None
         a = after[0] if after else None
         hwm[tool] = (i["value"] if i else None, a["value"] if a else None)
         any_row = a or i
+        if not any_row:
+            continue
         w("| %s | %s | %s | %.1f MiB (%d files) | %s |" % (
             tool, "%d KiB" % i["value"] if i else "–",
-            "%d KiB" % a["value"] if a else "–",
+            "%d KiB" % a["value"] if a else
+            "– (load failed)" if tool in spoilt else "–",
             any_row["mapped"] / 1048576, any_row["files"],
             "%.2f s" % any_row["cpu"]))
+    if spoilt:
+        w("")
+        w("No figure after the load for %s: a pairing of its load failed, "
+          "so its memory is not that of the load above." % ", ".join(spoilt))
     stack = [t for t in ("bluetoothd", "dbus-daemon") if t in hwm]
     if "btpair agent" in hwm and stack:
         def total(k):
