@@ -835,6 +835,24 @@ PTY_FLOOR = "pty read alone (no btpair)"
 PTY_COPY = "pty to RFCOMM (no btpair)"
 PTY_COPY_DOWN = "RFCOMM to pty (no btpair)"
 
+# How a client that the run stops itself (SIGTERM once the peer has every
+# byte; ev["stopped"]) ends: btpair as interrupted, 130; a program with no
+# handler of its own killed by the signal.
+STOPPED = (130, -signal.SIGTERM)
+
+
+def tput_counts(ev, rc, nbytes):
+    """Whether a throughput run gives a rate: every byte arrived, and the
+    client's exit status says it succeeded. A client that failed fails the
+    run whatever the peer got: its rate is not that of the job it was
+    given."""
+    # A client that closes at once resets the link under a reader that
+    # already has every byte: not a failure.
+    if not (ev and ev["bytes"] == nbytes
+            and ev.get("received", nbytes) == nbytes):
+        return False
+    return rc == 0 or bool(ev.get("stopped") and rc in STOPPED)
+
 
 def throughput():
     nbytes = MIB << 20
@@ -881,6 +899,8 @@ def throughput():
         ev = event_or_exit(peer, p, 900)
         if stop:
             p.terminate()
+            if ev:
+                ev["stopped"] = True
         rc, cpu = wait_cpu(p)
         w.kill()
         w.wait()
@@ -1012,6 +1032,8 @@ def throughput():
             # rctest -u reads until killed.
             time.sleep(1)
             p.terminate()
+            if ev:
+                ev["stopped"] = True
         rc, cpu = reap(p, cpu0)
         out.close()
         received = os.path.getsize(got)
@@ -1032,14 +1054,10 @@ def throughput():
                 order = order[::-1]
             for tool in order:
                 ev, rc, cpu = fn(tool)
-                # A client that closes at once resets the link under a
-                # reader that already has every byte: not a failure.
-                ok = (ev and ev["bytes"] == nbytes
-                      and ev.get("received", nbytes) == nbytes)
-                if not ok:
+                if not tput_counts(ev, rc, nbytes):
                     note("%s %s: exit %s, %s" % (direction, tool, rc, ev))
                     emit(group="tput-" + direction, tool=tool, failed=1,
-                         detail=ev)
+                         status=rc, detail=ev)
                 else:
                     secs = ev["last"] - ev["first"]
                     emit(group="tput-" + direction, tool=tool,
