@@ -150,6 +150,9 @@ def main():
     ap.add_argument("--load-after", default="?")
     ap.add_argument("--started", default="?")
     ap.add_argument("--notes")
+    # The boots (scenarios) that failed: the report says at its top that
+    # it is no result.
+    ap.add_argument("--failed")
     ap.add_argument("logs", nargs="+")
     args = ap.parse_args()
 
@@ -166,6 +169,11 @@ def main():
     w = out.append
     w("# btpair against BlueZ's own tools")
     w("")
+    if args.failed:
+        w("**FAILED RUN: the %s boot(s) failed. These are the figures "
+          "collected before and despite the failure, for finding out why; "
+          "they are not a result.**" % args.failed)
+        w("")
     w("Produced by `%s` (started %s, report written %s)." % (
         args.command, args.started, today.strftime("%Y-%m-%d %H:%M UTC")))
     w("")

@@ -11,6 +11,10 @@
 # 5 rounds each); BENCH_OUT names another report file. BENCH_GROUPS runs
 # only those groups (e.g. "throughput": the data path alone, in about a
 # quarter of the time; "units": the systemd boot alone).
+#
+# A boot that fails (a check of its scenario, or the boot itself) leaves the
+# report file as it was and exits 1: the figures so far go, marked as from
+# a failed run, to results-failed.md beside the consoles' logs.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd -P)
@@ -39,7 +43,7 @@ command="make${CI:+ CI=$CI} bench"
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 logs=()
-failed=0
+failed=()
 groups=${BENCH_GROUPS:-}
 [ -n "$groups" ] && command="BENCH_GROUPS=\"$groups\" $command"
 for s in pairing scale units; do
@@ -57,16 +61,27 @@ for s in pairing scale units; do
 	# One boot runs for many minutes: its own limit, not the suite's.
 	VM_TIMEOUT=${BENCH_VM_TIMEOUT:-3600} tests/vm/run.sh \
 		"$here/scenarios/$s.sh" ${picked[@]+"${picked[@]}"} \
-		${args[@]+"${args[@]}"} || failed=1
+		${args[@]+"${args[@]}"} || failed+=("$s")
 	bench=$out/$s.bench
 	tr -d '\r' <"$out/$s.log" | grep -a 'BENCH {' >"$bench" || true
 	logs+=("$bench")
 done
 load_after=$(cut -d' ' -f1-3 /proc/loadavg)
 
-python3 "$here/report.py" --command "$command" --started "$started" \
-	--load-before "$load_before" --load-after "$load_after" \
-	--notes "$here/notes.md" "${logs[@]}" >"$report.tmp"
+report_args=(--command "$command" --started "$started"
+	--load-before "$load_before" --load-after "$load_after"
+	--notes "$here/notes.md")
+if [ ${#failed[@]} -gt 0 ]; then
+	# Not a result: written where it cannot be taken for one.
+	partial=$out/results-failed.md
+	python3 "$here/report.py" "${report_args[@]}" --failed "${failed[*]}" \
+		"${logs[@]}" >"$partial" ||
+		echo "bench: no report of the failed run either" >&2
+	echo "bench: FAILED: the ${failed[*]} boot(s) failed (see $out);" \
+		"$report left as it was; the figures so far, marked failed," \
+		"in $partial" >&2
+	exit 1
+fi
+python3 "$here/report.py" "${report_args[@]}" "${logs[@]}" >"$report.tmp"
 mv "$report.tmp" "$report"
 echo "bench: wrote $report"
-exit "$failed"
