@@ -55,15 +55,30 @@ check "/dev/rfcomm0 is gone" sh -c '! test -e /dev/rfcomm0'
 expect_exit 1 "release again" "$BTPAIR" release 0
 expect_out "not bound" "says it is not bound"
 
-# bind with a PIN from a pipe pairs first, so that whoever opens the node
-# later needs nobody to answer; JSON names the controller.
+# The open above paired: bluetoothd left SSP on, so hci1 confirmed a Just
+# Works pairing, and with no agent running nothing stored its key. Whether
+# the kernel still holds that key now depends on the kernel and on whether
+# the link is still up (tests/vm/KERNELS.md); either way it is a pairing the
+# next reboot loses. bind with a PIN from a pipe must leave the device paired
+# and its key stored, so that whoever opens the node after a reboot needs
+# nobody to answer a PIN: by pairing again over a key only the kernel holds
+# (which it says), or by pairing afresh. JSON names the controller.
+# Scenario 44 makes the kernel-only key on purpose and checks each command.
 info=/var/lib/bluetooth/$A/$B/info
-check "not paired yet" [ ! -e "$info" ]
+check "the open stored no key" [ ! -e "$info" ]
 OUT=$("$BTPAIR" -j bind "$B" --channel 2 --dev 1 --pin-file <(printf '* 1234\n') 2>&1)
 RC=$?
 check "bind --pin-file: exit 0 (got $RC)" [ "$RC" -eq 0 ]
 expect_out '^\{"event":"bound","index":0,"address":"'"$B"'","channel":2,"dev":1\}$' "bind -j: bound"
-check "bind --pin-file paired first: the key is stored" [ -f "$info" ]
+if grep -q "pairing again to store it" <<<"$OUT"; then
+	echo "  note: the kernel still held the open's key: bind paired again"
+else
+	echo "  note: the kernel no longer held the open's key: bind paired afresh"
+fi
+check "bind --pin-file paired: the key is stored" [ -f "$info" ]
+expect_exit 0 "bind paired in the kernel too: pair finds it paired" \
+	"$BTPAIR" -j pair "$B" --no-store --timeout 20
+expect_out '"stored":true,"already_paired":true' "and stored"
 OUT=$("$BTPAIR" -j release 1 2>&1)
 expect_out '^\{"event":"released","dev":1\}$' "release -j: released"
 finish
