@@ -157,8 +157,20 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 	int err;
 
 	*stored = false;
-	if (!ctx->store || !ctx->have_key || !ctx->store_hint)
+	if (!ctx->store || !ctx->have_key)
 		return CLI_EXIT_OK;
+	/* Store hint 0: a pairing without bonding (the device, or its host,
+	 * is not bondable): the key is for this connection only, and both
+	 * sides forget it. Nothing to store, but say so. */
+	if (!ctx->store_hint) {
+		cli_warn(ctx->cli,
+			 "pair %s: paired without bonding: the device keeps "
+			 "no key, so none was stored and the pairing ends "
+			 "with this connection; make the device pairable "
+			 "(bondable) and pair again",
+			 a);
+		return CLI_EXIT_OK;
+	}
 	err = keystore_save(dir, controller, &ctx->key);
 	if (err == -EBADMSG)
 		return cli_fail(ctx->cli, CLI_EXIT_FAILURE, -1,

@@ -240,6 +240,44 @@ START_TEST(test_pairing_again_with_a_wrong_pin_fails)
 }
 END_TEST
 
+/* A pairing without bonding (store hint 0): nothing to store, and stderr
+ * says why, with the next step. */
+START_TEST(test_pairing_without_bonding_is_said)
+{
+	const struct fk_step steps[] = {
+		READ_INFO,
+		PAIR_SENT,
+		FK_EVENT(EV_PIN_REQUEST, 0, DEV, 0x00),
+		FK_EXPECT_BYTES(OP_PIN, 0, DEV, PIN_1234),
+		FK_COMPLETE(OP_PIN, 0, 0x00, DEV),
+		FK_EVENT(EV_NEW_LINK_KEY, 0, 0x00, DEV, 0x04, KEY16, 0x04),
+		FK_COMPLETE(OP_PAIR, 0, 0x00, DEV),
+		FK_SILENT_MS(50),
+		FK_DONE,
+	};
+	char said[512] = "";
+	bool already = true;
+	FILE *err = tmpfile();
+	int saved = dup(STDERR_FILENO);
+
+	ck_assert_ptr_nonnull(err);
+	fflush(stderr);
+	dup2(fileno(err), STDERR_FILENO);
+	ck_assert_int_eq(pair(steps, pin_1234, &already), 0);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(err);
+	ck_assert_uint_gt(fread(said, 1, sizeof(said) - 1, err), 0);
+	fclose(err);
+	ck_assert(!already);
+	ck_assert_ptr_nonnull(strstr(said, "paired without bonding"));
+	ck_assert_ptr_nonnull(strstr(said, "make the device pairable"));
+	ck_assert_ptr_null(strstr(said, "1234"));
+	ck_assert_int_ne(access(info_path, F_OK), 0);
+}
+END_TEST
+
 static Suite *cli_pair_suite(void)
 {
 	Suite *s = suite_create("cli_pair");
@@ -251,6 +289,7 @@ static Suite *cli_pair_suite(void)
 	tcase_add_test(tc, test_stored_key_is_left_alone);
 	tcase_add_test(tc, test_unpair_refused_is_reported);
 	tcase_add_test(tc, test_pairing_again_with_a_wrong_pin_fails);
+	tcase_add_test(tc, test_pairing_without_bonding_is_said);
 	suite_add_tcase(s, tc);
 	return s;
 }
