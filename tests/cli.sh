@@ -5,6 +5,7 @@ set -u
 BTPAIR=${BTPAIR:-build/btpair}
 passed=0
 failed=0
+skipped=0
 
 # A memory error in btpair fails the check of the run it happened in,
 # whatever that run was for: a sanitized btpair (make check-unit-san) exits
@@ -24,6 +25,20 @@ fail() {
 	failed=$((failed + 1))
 	echo "FAIL: $1" >&2
 	[ $# -lt 2 ] || sed 's/^/    /' <<<"$2" >&2
+}
+
+# skip WHY ... unskip: the checks between cannot run on this machine. Each
+# is counted as skipped, never as passed, and the closing line says how
+# many; unskip's note says why. Only expect skips.
+skip_why=
+skip() {
+	skip_why=$1
+	skip_from=$skipped
+}
+unskip() {
+	[ -z "$skip_why" ] ||
+		echo "note: $skip_why ($((skipped - skip_from)) skipped)" >&2
+	skip_why=
 }
 
 # On a kernel without AF_BLUETOOTH (build machines) whatever needs the
@@ -51,6 +66,10 @@ fi
 expect() {
 	local want=$1 pattern=$2 out rc
 	shift 2
+	if [ -n "$skip_why" ]; then
+		skipped=$((skipped + 1))
+		return
+	fi
 	out=$("$BTPAIR" "$@" 2>&1 </dev/null)
 	rc=$?
 	if ran_ok "$rc" "$want" "$out" && grep -Eq -- "$pattern" <<<"$out"; then
@@ -370,34 +389,32 @@ out=$(printf '{"event":"released","dev":0}\n' | python3 tests/json-check.py - 2>
 # Permission: a PIN file or key store this user may not read is 4, like
 # every other permission failure, and monitor without CAP_NET_ADMIN is 4
 # before it opens anything. Needs another user to be: root drops to nobody.
-if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
-	private=$(mktemp -d) # 0700: nobody may not enter
-	echo 1234 >"$private/pin"
-	mkdir "$private/keys"
-	as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-	BTPAIR_ABS=$(realpath "$BTPAIR")
-	# The binary itself: a wrapper (valgrind's) may not run as another user.
-	if head -c4 "$BTPAIR_ABS" | grep -q ELF && as_nobody test -x "$BTPAIR_ABS"; then
-		BTPAIR_SAVED=$BTPAIR
-		BTPAIR="as_nobody"
-		expect 4 "pair: cannot open PIN file $private/pin: permission denied: needs root or CAP_NET_ADMIN" \
-			"$BTPAIR_ABS" pair 98:D3:31:F5:1A:2B --pin-file "$private/pin"
-		expect 2 "cannot open PIN file /nonexistent/none: No such file" \
-			"$BTPAIR_ABS" pair 98:D3:31:F5:1A:2B --pin-file /nonexistent/none
-		expect 4 "keys list: cannot read $private/keys: permission denied: needs root or CAP_NET_ADMIN" \
-			"$BTPAIR_ABS" keys list --keystore "$private/keys"
-		expect 4 '"code":"permission-denied"' \
-			"$BTPAIR_ABS" --json keys list --keystore "$private/keys"
-		expect 4 "monitor: permission denied: needs root or CAP_NET_ADMIN" \
-			"$BTPAIR_ABS" monitor
-		BTPAIR=$BTPAIR_SAVED
-	else
-		echo "note: nobody may not run $BTPAIR; the permission checks do not apply" >&2
-	fi
-	rm -rf "$private"
-else
-	echo "note: not root; the permission checks need root to drop to another user" >&2
+private=$(mktemp -d) # 0700: nobody may not enter
+echo 1234 >"$private/pin"
+mkdir "$private/keys"
+as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+BTPAIR_ABS=$(realpath "$BTPAIR")
+if [ "$(id -u)" -ne 0 ] || ! command -v setpriv >/dev/null; then
+	skip "not root; the permission checks need root to drop to another user"
+# The binary itself: a wrapper (valgrind's) may not run as another user.
+elif ! { head -c4 "$BTPAIR_ABS" | grep -q ELF && as_nobody test -x "$BTPAIR_ABS"; }; then
+	skip "nobody may not run $BTPAIR; the permission checks do not apply"
 fi
+BTPAIR_SAVED=$BTPAIR
+BTPAIR="as_nobody"
+expect 4 "pair: cannot open PIN file $private/pin: permission denied: needs root or CAP_NET_ADMIN" \
+	"$BTPAIR_ABS" pair 98:D3:31:F5:1A:2B --pin-file "$private/pin"
+expect 2 "cannot open PIN file /nonexistent/none: No such file" \
+	"$BTPAIR_ABS" pair 98:D3:31:F5:1A:2B --pin-file /nonexistent/none
+expect 4 "keys list: cannot read $private/keys: permission denied: needs root or CAP_NET_ADMIN" \
+	"$BTPAIR_ABS" keys list --keystore "$private/keys"
+expect 4 '"code":"permission-denied"' \
+	"$BTPAIR_ABS" --json keys list --keystore "$private/keys"
+expect 4 "monitor: permission denied: needs root or CAP_NET_ADMIN" \
+	"$BTPAIR_ABS" monitor
+BTPAIR=$BTPAIR_SAVED
+unskip
+rm -rf "$private"
 
 # status, disconnect, serial: usage, and serial.conf read before anything.
 for cmd in status disconnect serial; do
@@ -425,23 +442,22 @@ expect 1 "serial up: cannot read /nonexistent/serial.conf: No such file" \
 rm -f "$conf"
 
 # On a kernel without AF_BLUETOOTH (build machines), the message says so.
-if [ "$kernel_rc" = 3 ]; then
-	expect 3 "list: this kernel has no Bluetooth support" list
-	expect 3 '"code":"no-controller"' --json list
-	expect 3 "no Bluetooth support" pair 98:D3:31:F5:1A:2B --pin 1234
-	# doctor names it as its first check, with the next step, and goes
-	# on with what needs no kernel (exit 3: no usable controller).
-	expect 3 "^fail  bluetooth: this kernel has no Bluetooth support \(no AF_BLUETOOTH\); next: modprobe bluetooth" \
-		doctor --keystore /nonexistent --agent-conf /nonexistent
-	expect 3 "^ok    keystore: /nonexistent does not exist yet" \
-		doctor --keystore /nonexistent --agent-conf /nonexistent
-	expect 3 '^\{"event":"check","index":null,"check":"bluetooth","result":"fail","message":"[^"]*","fix":"modprobe bluetooth' \
-		--json doctor --keystore /nonexistent --agent-conf /nonexistent
-	expect 3 '^\{"event":"check","index":null,"check":"page","result":"fail"' \
-		--json doctor 98:D3:31:F5:1A:2B --keystore /nonexistent
-else
-	echo "note: this kernel has Bluetooth; the no-Bluetooth checks do not apply" >&2
-fi
+[ "$kernel_rc" = 3 ] ||
+	skip "this kernel has Bluetooth; the no-Bluetooth checks do not apply"
+expect 3 "list: this kernel has no Bluetooth support" list
+expect 3 '"code":"no-controller"' --json list
+expect 3 "no Bluetooth support" pair 98:D3:31:F5:1A:2B --pin 1234
+# doctor names it as its first check, with the next step, and goes
+# on with what needs no kernel (exit 3: no usable controller).
+expect 3 "^fail  bluetooth: this kernel has no Bluetooth support \(no AF_BLUETOOTH\); next: modprobe bluetooth" \
+	doctor --keystore /nonexistent --agent-conf /nonexistent
+expect 3 "^ok    keystore: /nonexistent does not exist yet" \
+	doctor --keystore /nonexistent --agent-conf /nonexistent
+expect 3 '^\{"event":"check","index":null,"check":"bluetooth","result":"fail","message":"[^"]*","fix":"modprobe bluetooth' \
+	--json doctor --keystore /nonexistent --agent-conf /nonexistent
+expect 3 '^\{"event":"check","index":null,"check":"page","result":"fail"' \
+	--json doctor 98:D3:31:F5:1A:2B --keystore /nonexistent
+unskip
 
-echo "cli: $passed passed, $failed failed"
+echo "cli: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]
