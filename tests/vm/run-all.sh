@@ -129,8 +129,10 @@ for r in "${runs[@]}"; do
 	k=${r%% *}
 	rc=$(cat "$results/$(key "$r").rc" 2>/dev/null || echo 1)
 	# The guest's own time, from run.sh's verdict line: "... Ns)".
+	# A run.sh that stopped before its verdict has none: 0 s, not the end
+	# of this script (set -e).
 	t=$(grep -m1 -E '^(PASS|FAIL|OOPS) ' "$results/$(key "$r").out" |
-		sed -n 's/.*[^0-9]\([0-9][0-9]*\)s)$/\1/p')
+		sed -n 's/.*[^0-9]\([0-9][0-9]*\)s)$/\1/p') || true
 	seconds[$k]=$((seconds[$k] + ${t:-0}))
 	if [ -n "${flaky[$r]:-}" ]; then
 		flakes[$k]=$((flakes[$k] + 1)) total_flaky=$((total_flaky + 1))

@@ -65,18 +65,24 @@ done
 command -v qemu-system-x86_64 >/dev/null ||
 	die "qemu-system-x86_64 missing: run tests/vm/setup.sh"
 
-controllers=$(sed -n 's/^# controllers: *\([0-9]*\).*/\1/p' "$scenario" | head -n1)
+# header FIELD: the value of the scenario's first "# FIELD: ..." line. sed
+# quits at it by itself: no reader that stops early, whose SIGPIPE upstream
+# pipefail would turn into a failure (or, under !, a success).
+header() {
+	sed -n "/^# $1:/{s/^# $1: *//p;q;}" "$scenario"
+}
+controllers=$(header controllers | sed 's/^\([0-9]*\).*/\1/')
 controllers=${controllers:-2}
 # header_has FIELD: the scenario's "# FIELD: K1 K2 ..." names this kernel.
+# grep reads all its input (no -q): see header.
 header_has() {
-	sed -n "s/^# $1: *//p" "$scenario" | head -n1 | tr ' ,' '\n\n' |
-		grep -qxF "$kernel"
+	header "$1" | tr ' ,' '\n\n' | grep -xF "$kernel" >/dev/null
 }
 oops_known=0 oops_expected=0
 header_has kernel-oops && oops_known=1
 header_has kernel-oops-expected && oops_expected=1
 if [ -z "${VM_TIMEOUT:-}" ]; then
-	timeout=$(sed -n 's/^# timeout: *\([0-9]*\).*/\1/p' "$scenario" | head -n1)
+	timeout=$(header timeout | sed 's/^\([0-9]*\).*/\1/')
 	timeout=${timeout:-420}
 fi
 mkdir -p "$out"
@@ -88,7 +94,7 @@ append="btpair.checkout=$checkout btpair.scenario=$scenario btpair.controllers=$
 # "# root: systemd": the guest boots the Debian root of tests/vm/sysroot.sh
 # with systemd as PID 1 (built here once), with more memory for it.
 memory=768
-if [ "$(sed -n 's/^# root: *//p' "$scenario" | head -n1)" = systemd ]; then
+if [ "$(header root)" = systemd ]; then
 	"$here/sysroot.sh" || die "cannot build the systemd root"
 	append="$append btpair.root=systemd"
 	memory=1024
@@ -147,31 +153,40 @@ elapsed=$(($(date +%s) - start))
 # (it checked them against the schema itself).
 tr -d '\r' <"$log" | sed -n 's/^BTPAIR-JSON: //p' >"$out/$name.json" || true
 
-# The log as text: without the firmware's terminal resets and line ends.
-console_text() {
-	tr -d '\r' <"$log" | sed 's/\x1bc//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g'
+# The log as text: without the firmware's terminal resets, line ends and
+# NUL bytes. Read once into a variable: every check below greps that, never a
+# pipeline that a grep leaving at its first match would cut short (under
+# pipefail the writer's SIGPIPE made `! console_text | grep -q` true when a
+# FAIL line was there).
+text=$(tr -d '\r\0' <"$log" | sed 's/\x1bc//g; s/\x1b\[[0-9;?]*[a-zA-Z]//g') || true
+# tail_of N: the console's last N lines, each marked as quoted, without the
+# result marker.
+tail_of() {
+	grep -av '^BTPAIR-VM-RESULT' <<<"$text" | tail -n "$1" | sed 's/^/     | /' || true
 }
 
 # The guest prints the marker on a line of its own right before powering off.
-result=$(tr -d '\r' <"$log" | grep -ao '^BTPAIR-VM-RESULT: .*' | tail -n1 |
+result=$(grep -ao '^BTPAIR-VM-RESULT: .*' <<<"$text" | tail -n1 |
 	sed 's/^BTPAIR-VM-RESULT: //') || true
 tag="[$kernel] $name"
 
 # The kernel's own failure, whatever became of the scenario: the guest may
 # have panicked before it could print a result.
-oops=$(console_text | grep -am1 -E 'kernel BUG at|Oops:|general protection fault|list_del corruption|list_add corruption|Kernel panic' ||
-	true)
+oops_re='kernel BUG at|Oops:|general protection fault|list_del corruption|list_add corruption|Kernel panic'
+oops=$(grep -am1 -E "$oops_re" <<<"$text") || true
+# The scenario's checks that failed.
+failed_checks=$(grep -a '^  FAIL ' <<<"$text") || true
 if [ "$oops_expected" = 1 ]; then
 	if [ -n "$oops" ]; then
 		echo "PASS $tag (the known kernel oops, reproduced: $oops; ${elapsed}s)"
 		exit 0
 	fi
 	echo "FAIL $tag (the known $kernel oops did not appear: update tests/vm/KERNELS.md; ${elapsed}s)"
-	console_text | grep -av '^BTPAIR-VM-RESULT' | tail -n 40 | sed 's/^/     | /'
+	tail_of 40
 	exit 1
 fi
 if [ -n "$oops" ]; then
-	if [ "$oops_known" = 1 ] && ! console_text | grep -aq '^  FAIL '; then
+	if [ "$oops_known" = 1 ] && [ -z "$failed_checks" ]; then
 		echo "OOPS $tag (known $kernel kernel bug, see tests/vm/KERNELS.md: $oops; ${elapsed}s)"
 		exit 3
 	fi
@@ -181,7 +196,7 @@ if [ -n "$oops" ]; then
 		why="kernel oops in a scenario not known to trigger one on $kernel"
 	fi
 	echo "FAIL $tag ($why: $oops; ${elapsed}s)"
-	console_text | grep -av '^BTPAIR-VM-RESULT' | tail -n 60 | sed 's/^/     | /'
+	tail_of 60
 	exit 1
 fi
 
@@ -192,7 +207,7 @@ if [ -z "$result" ]; then
 		why="no result: qemu exited $qemu_rc"
 	fi
 	echo "FAIL $tag ($why, ${elapsed}s)"
-	console_text | tail -n 40 | sed 's/^/     | /'
+	tail_of 40
 	exit 1
 fi
 if [ "$result" = 0 ]; then
@@ -202,8 +217,8 @@ fi
 echo "FAIL $tag (status $result, ${elapsed}s)"
 # The failed checks by name first, so even a cut report says which failed;
 # then the end of the console, with their output.
-console_text | grep -a '^  FAIL ' | sed 's/^/     | failed:/'
-console_text | grep -av '^BTPAIR-VM-RESULT' | tail -n 60 | sed 's/^/     | /'
+[ -z "$failed_checks" ] || sed 's/^/     | failed:/' <<<"$failed_checks"
+tail_of 60
 # init reports its own failures as words, not a number; 3 means an oops.
 case $result in
 '' | *[!0-9]*) exit 1 ;;
