@@ -145,9 +145,12 @@ for r in "${runs[@]}"; do
 	*) failed[$k]=$((failed[$k] + 1)) total_failed=$((total_failed + 1)) ;;
 	esac
 done
+# Each kernel's line names the exact Debian package and version its runs
+# booted (setup.sh records it; run.sh names it in each verdict too): a
+# result that changes with a kernel update shows as such.
 for k in "${kernels[@]}"; do
-	rel=$(cat "$here/.cache/$k/release" 2>/dev/null || echo "$k")
-	echo "vm [$k, $rel]: ${passed[$k]} passed, ${failed[$k]} failed," \
+	pkg=$(cat "$here/.cache/$k/package" 2>/dev/null) || true
+	echo "vm [$k, ${pkg:-package unknown}]: ${passed[$k]} passed, ${failed[$k]} failed," \
 		"${flakes[$k]} flaky, ${oopsed[$k]} known kernel oops;" \
 		"guests ran ${seconds[$k]}s"
 done

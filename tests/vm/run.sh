@@ -6,7 +6,8 @@
 # here too: one run boots one kernel). The scenario's header line
 # "# controllers: N" (default 2) says how many controllers btvirt makes; ARGS
 # are passed to it; "# timeout: S" how long the guest may run (default
-# 420 s; VM_TIMEOUT overrides both). Prints one PASS/FAIL/OOPS line and exits with the
+# 420 s; VM_TIMEOUT overrides both). Prints one PASS/FAIL/OOPS line, which
+# names the kernel package and version booted, and exits with the
 # scenario's status; the guest's console goes to tests/vm/.out/KERNEL/NAME.log,
 # the JSON lines btpair printed in it to tests/vm/.out/KERNEL/NAME.json.
 # A guest that prints no result line (crash, hang past VM_TIMEOUT seconds) is
@@ -168,6 +169,10 @@ tail_of() {
 # The guest prints the marker on a line of its own right before powering off.
 result=$(grep -ao '^BTPAIR-VM-RESULT: .*' <<<"$text" | tail -n1 |
 	sed 's/^BTPAIR-VM-RESULT: //') || true
+# The Debian package this kernel came from (setup.sh records it), so that
+# each result says which kernel build it was seen on.
+package=$(cat "$cache/package" 2>/dev/null) || true
+package=${package:-$kernel, package unknown: run KERNEL=$kernel tests/vm/setup.sh}
 tag="[$kernel] $name"
 
 # The kernel's own failure, whatever became of the scenario: the guest may
@@ -178,16 +183,16 @@ oops=$(grep -am1 -E "$oops_re" <<<"$text") || true
 failed_checks=$(grep -a '^  FAIL ' <<<"$text") || true
 if [ "$oops_expected" = 1 ]; then
 	if [ -n "$oops" ]; then
-		echo "PASS $tag (the known kernel oops, reproduced: $oops; ${elapsed}s)"
+		echo "PASS $tag (the known kernel oops, reproduced: $oops; $package; ${elapsed}s)"
 		exit 0
 	fi
-	echo "FAIL $tag (the known $kernel oops did not appear: update tests/vm/KERNELS.md; ${elapsed}s)"
+	echo "FAIL $tag (the known $kernel oops did not appear: update tests/vm/KERNELS.md; $package; ${elapsed}s)"
 	tail_of 40
 	exit 1
 fi
 if [ -n "$oops" ]; then
 	if [ "$oops_known" = 1 ] && [ -z "$failed_checks" ]; then
-		echo "OOPS $tag (known $kernel kernel bug, see tests/vm/KERNELS.md: $oops; ${elapsed}s)"
+		echo "OOPS $tag (known $kernel kernel bug, see tests/vm/KERNELS.md: $oops; $package; ${elapsed}s)"
 		exit 3
 	fi
 	if [ "$oops_known" = 1 ]; then
@@ -195,7 +200,7 @@ if [ -n "$oops" ]; then
 	else
 		why="kernel oops in a scenario not known to trigger one on $kernel"
 	fi
-	echo "FAIL $tag ($why: $oops; ${elapsed}s)"
+	echo "FAIL $tag ($why: $oops; $package; ${elapsed}s)"
 	tail_of 60
 	exit 1
 fi
@@ -206,15 +211,15 @@ if [ -z "$result" ]; then
 	else
 		why="no result: qemu exited $qemu_rc"
 	fi
-	echo "FAIL $tag ($why, ${elapsed}s)"
+	echo "FAIL $tag ($why; $package; ${elapsed}s)"
 	tail_of 40
 	exit 1
 fi
 if [ "$result" = 0 ]; then
-	echo "PASS $tag (${elapsed}s)"
+	echo "PASS $tag ($package; ${elapsed}s)"
 	exit 0
 fi
-echo "FAIL $tag (status $result, ${elapsed}s)"
+echo "FAIL $tag (status $result; $package; ${elapsed}s)"
 # The failed checks by name first, so even a cut report says which failed;
 # then the end of the console, with their output.
 [ -z "$failed_checks" ] || sed 's/^/     | failed:/' <<<"$failed_checks"

@@ -136,11 +136,31 @@ esac
 roots="virtio_pci 9pnet_virtio 9p af_alg algif_hash algif_skcipher ecb cmac
 bluetooth hci_vhci rfcomm overlay"
 
+# package_version KDIR KPKG: the version of the package unpacked in KDIR,
+# as recorded when it was unpacked. A tree unpacked before that was recorded
+# still says it: Debian's kernel image names the package version in its
+# version string ("... #1 SMP PREEMPT_DYNAMIC Debian 6.1.192-3 (date)"),
+# which the bzImage header points to (a 16-bit offset at 0x20e, from 0x200).
+package_version() {
+	local kdir=$1 kpkg=$2 image off
+	if [ -s "$kdir/.version" ]; then
+		cat "$kdir/.version"
+		return 0
+	fi
+	image=$kdir/boot/vmlinuz-${kpkg#linux-image-}
+	[ -f "$image" ] || return 0
+	off=$(od -An -tu2 -j526 -N2 "$image" | tr -d ' ')
+	[ -n "$off" ] || return 0
+	# dd reads just the string: no head leaving early (pipefail).
+	dd if="$image" bs=1 skip=$((off + 512)) count=512 status=none |
+		tr '\0' '\n' | sed -n '1s/.* Debian \([^ ]*\) .*/\1/p'
+}
+
 # prepare LABEL: download and unpack LABEL's kernel into .cache/LABEL if it is
 # not there yet, and (re)build its initramfs when an input changed.
 prepare() {
 	local label=$1 meta kpkg kdir kver vmlinuz moddir initramfs fresh input
-	local dl old kcache=$cache/$1
+	local dl old have want kcache=$cache/$1
 	meta=$(kernel_meta "$label")
 	mkdir -p "$kcache"
 	kpkg=$(apt-cache depends "$meta" 2>/dev/null |
@@ -152,6 +172,19 @@ prepare() {
 	fi
 	[ -n "$kpkg" ] || die "cannot tell which kernel package $meta needs"
 	kdir=$kcache/$kpkg
+	# A newer upload under the same package name (Debian keeps the name
+	# while the ABI stays) is a different kernel: fetch it too, rather than
+	# go on testing the old one under the new one's name.
+	if [ -f "$kdir/.unpacked" ]; then
+		have=$(package_version "$kdir" "$kpkg")
+		want=$(apt-cache policy "$kpkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+		case $want in
+		'' | '(none)') ;;
+		*) if [ -z "$have" ] || dpkg --compare-versions "$want" gt "$have"; then
+			rm -f "$kdir/.unpacked"
+		fi ;;
+		esac
+	fi
 	# A cache laid out before there were two kernels: keep its download.
 	if [ "$label" = 6.1 ] && [ ! -f "$kdir/.unpacked" ] &&
 		[ -f "$cache/$kpkg/.unpacked" ]; then
@@ -165,6 +198,8 @@ prepare() {
 		apt_fetch "$kpkg" "$dl" || die "cannot download $kpkg"
 		rm -rf "$kdir"
 		dpkg -x "$dl"/"$kpkg"_*.deb "$kdir" || die "cannot unpack $kpkg"
+		dpkg-deb -f "$dl"/"$kpkg"_*.deb Version >"$kdir/.version" ||
+			die "cannot read the version of $kpkg"
 		rm -rf "$dl"
 		touch "$kdir/.unpacked"
 		# An older kernel left from a previous Debian point release is
@@ -181,6 +216,10 @@ prepare() {
 
 	initramfs=$kcache/initramfs.cpio.gz
 	ln -sfn "$vmlinuz" "$kcache/vmlinuz"
+	# The exact package, name and version, for run.sh's and run-all.sh's
+	# reports: a kernel update shows in them as such.
+	echo "$kpkg $(package_version "$kdir" "$kpkg")" >"$kcache/package.new"
+	mv "$kcache/package.new" "$kcache/package"
 	echo "$kver" >"$kcache/release.new"
 	if cmp -s "$kcache/release.new" "$kcache/release" 2>/dev/null; then
 		rm -f "$kcache/release.new"
