@@ -215,6 +215,15 @@ wait_for_dev() {
 	return 1
 }
 
+# oops_step DESCRIPTION: say, right before it, that the scenario takes the
+# step that oopses a kernel its header "# kernel-oops-expected:" names. On
+# that kernel run.sh passes the scenario only if this line came, no check
+# failed before it, and the oops came after it: an oops from anywhere else
+# proves nothing about the step.
+oops_step() {
+	echo "BTPAIR-VM-OOPS-STEP: $*"
+}
+
 # Milliseconds on a monotonic-enough clock, for measured bounds.
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 

@@ -4,8 +4,9 @@
 # plain Python RFCOMM connect to an address nobody answers. When the page
 # times out, 6.1.0-56 oopses (list corruption in hci_chan_del) and panics
 # seconds later; 6.12 only fails the connect. run.sh holds this scenario to
-# that: on 6.1 it passes only if the guest printed the Oops, on 6.12 only if
-# it did not and every check below passed.
+# that: on 6.1 it passes only if the guest printed the Oops after the
+# scenario said (oops_step) it was about to connect, with no check failed
+# before; on 6.12 only if there was no Oops and every check below passed.
 . tests/vm/lib.sh
 
 # Only BlueZ's btmgmt readies the controller.
@@ -14,6 +15,7 @@ run btmgmt --index 0 info
 expect_out "current settings: powered" "hci0 is powered (btmgmt)"
 
 start=$(date +%s)
+oops_step "RFCOMM connect to $NOBODY, which nobody answers"
 run python3 tests/vm/rfcomm_page_timeout.py "$NOBODY" 1
 expect_out "^connect: errno 112 \(EHOSTDOWN\)$" \
 	"the connect fails: host down, the page timed out"
