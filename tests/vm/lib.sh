@@ -190,17 +190,32 @@ finish() {
 	[ "$_failed" -eq 0 ] && [ "$_passed" -gt 0 ]
 }
 
-# btmgmt ARGS...: BlueZ's btmgmt, with its output kept. It writes through
-# stdio and exits without flushing when stdout is a pipe, so give it a
-# terminal.
+# btmgmt ARGS...: BlueZ's btmgmt, with its output kept and its exit status
+# (script -e passes it on). It writes through stdio and exits without
+# flushing when stdout is a pipe, so give it a terminal.
 btmgmt() {
 	script -qec "btmgmt $*" /dev/null </dev/null | tr -d '\r'
+	return "${PIPESTATUS[0]}"
 }
 
-# Wait until hciN has no connection left (up to N tenths of a second).
+# Wait until hciN has no BR/EDR connection left (up to N tenths of a second).
+# btmgmt con lists one "ADDRESS type TYPE" line per connection and nothing
+# when there is none, so an empty list is only believed when btmgmt also
+# exited 0 and printed nothing else: on an index that is not there or not
+# powered it prints an error (exit 1), and that is a failure at once, not a
+# link that is still up. The error goes to stderr, for the log.
 wait_disconnected() { # INDEX [TENTHS]
+	local out rc
 	for _ in $(seq "${2:-100}"); do
-		btmgmt --index "$1" con | grep -q 'type BR/EDR' || return 0
+		out=$(btmgmt --index "$1" con)
+		rc=$?
+		if [ "$rc" -ne 0 ] || { [ -n "$out" ] &&
+			grep -vqE '^([0-9A-F]{2}:){5}[0-9A-F]{2} type [A-Za-z/ ]+$' <<<"$out"; }; then
+			echo "wait_disconnected: btmgmt --index $1 con failed (exit $rc):" >&2
+			sed 's/^/  | /' <<<"$out" >&2
+			return 1
+		fi
+		grep -q ' type BR/EDR$' <<<"$out" || return 0
 		sleep 0.1
 	done
 	return 1
