@@ -13,6 +13,7 @@ check "the device got the link key" grep -q 'new link key type 0' \
 # The link the pairing made is gone when pair exits, so that the next
 # connect starts on a fresh one.
 run btmgmt --index 0 con
+check "btmgmt read hci0's connections (exit $RC)" [ "$RC" -eq 0 ]
 expect_no_out "$B type BR/EDR" "the pairing's link is down when pair exits"
 
 expect_exit 0 "pairing again succeeds" "$BTPAIR" pair "$B" --pin 1234

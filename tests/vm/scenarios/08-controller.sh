@@ -10,6 +10,7 @@ expect_exit 0 "list" "$BTPAIR" list
 expect_out "^hci0 $A " "lists hci0 with its address"
 expect_out "^hci1 $B " "lists hci1 with its address"
 expect_exit 0 "list one controller" "$BTPAIR" -i hci1 list
+expect_out "^hci1 $B " "lists hci1"
 expect_no_out "^hci0" "with -i, only that one"
 
 expect_exit 0 "power on" "$BTPAIR" power on
@@ -18,6 +19,7 @@ run settings 0
 expect_out "powered" "btmgmt sees it powered"
 expect_exit 0 "power off" "$BTPAIR" power off
 run settings 0
+expect_out "current settings: " "btmgmt shows hci0's settings"
 expect_no_out "powered" "btmgmt sees it off"
 
 expect_exit 0 "setup --ssp off" "$BTPAIR" setup --ssp off --name "HC-05 test"

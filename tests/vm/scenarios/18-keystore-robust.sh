@@ -81,6 +81,7 @@ for i in $(seq 12); do
 	wait "$pid" 2>/dev/null
 done
 run "$BTPAIR" keys list
+check "keys list read the store (exit $RC)" [ "$RC" -eq 0 ]
 expect_no_out "skipping" "no partial or malformed info file"
 check "no info file is empty" sh -c "! find /var/lib/bluetooth -name info -empty | grep -q ."
 finish

@@ -155,6 +155,7 @@ check "the Pi's key is in the store" [ -f "/var/lib/bluetooth/$A/$B/info" ]
 # back into the kernel, then the controller is set up, in one command.
 "$bin" -q -i hci0 power off
 run "$bin" list
+expect_out "^hci0 $A " "the installed btpair lists hci0"
 expect_no_out "^hci0 .*powered" "hci0 is off"
 check "the keys unit has one ExecStart line" \
 	[ "$(grep -c '^ExecStart=' "$units/btpair-keys.service")" -eq 1 ]

@@ -44,6 +44,7 @@ forget
 
 run "$BTPAIR" pair "$B" --pin 1234 --timeout 30
 check "off a terminal: paired (exit $RC)" [ "$RC" -eq 0 ]
+expect_out "^paired $B" "off a terminal: the result"
 expect_no_out "waiting for" "off a terminal: no progress line"
 forget
 
@@ -54,6 +55,7 @@ forget
 
 on_tty "$WORK/tty-j.log" "$BTPAIR -j pair $B --pin 1234 --timeout 30"
 check "--json on a terminal: paired (exit $RC)" [ "$RC" -eq 0 ]
+expect_out '^\{"event":"paired","index":0,"address":"'"$B"'"' "--json: the result"
 expect_no_out "waiting for" "--json: no progress line"
 forget
 
@@ -99,5 +101,6 @@ forget
 on_tty "$WORK/confirm.log" \
 	"$BTPAIR pair $B --capability DisplayYesNo --confirm </dev/null"
 check "--confirm without a terminal: accepted (exit $RC)" [ "$RC" -eq 0 ]
+expect_out "^paired $B" "--confirm: the result"
 expect_no_out "Confirm pairing" "--confirm: nothing asked"
 finish

@@ -29,6 +29,7 @@ clean() {
 	local desc=$1
 	shift
 	expect_exit 0 "$desc: doctor is clean" "${DOC[@]}" "$@"
+	expect_out '^ok +hci0 powered: ' "$desc: doctor ran its checks"
 	expect_no_out '^(warn|fail|fixed) ' "$desc: every check ok"
 }
 

@@ -62,6 +62,7 @@ expect_exit 0 "status ADDR" "$BTPAIR" status "$B"
 expect_out "^connection hci0 $B" "its connection"
 expect_no_out "^serial other" "not the other entry"
 expect_exit 0 "status of another device" "$BTPAIR" status 00:11:22:33:44:55
+expect_out "^controller hci0 $A " "the controllers still"
 expect_no_out "^(connection|key|binding|serial) " "shows none of it"
 expect_exit 2 "status with a malformed address" "$BTPAIR" status 00:11
 printf 'hc05 %s\nhc05 %s\n' "$B" "$B" >"$WORK/bad.conf"
@@ -73,8 +74,10 @@ expect_exit 0 "disconnect" "$BTPAIR" disconnect "$B"
 expect_out "^disconnected $B$" "says so"
 check "btmgmt sees no connection left" wait_disconnected 0 100
 run btmgmt --index 0 con
+check "btmgmt read hci0's connections (exit $RC)" [ "$RC" -eq 0 ]
 expect_no_out "$B" "btmgmt con lists nothing"
 expect_exit 0 "status after the drop" "$BTPAIR" status
+expect_out "^key $A $B combination$" "the stored key is still listed"
 expect_no_out "^connection " "no connection listed"
 expect_exit 1 "disconnect when not connected" "$BTPAIR" disconnect "$B"
 expect_out "not connected" "says so"

@@ -114,6 +114,7 @@ check "nothing was bound" sh -c '! test -e /dev/rfcomm0 && ! test -e /dev/rfcomm
 expect_exit 2 "a NAME not declared" "$BTPAIR" serial up nosuch
 expect_out "no device 'nosuch'" "says so"
 expect_exit 0 "serial up one NAME" "$BTPAIR" serial up known
+expect_out "^serial known up /dev/rfcomm1 $C channel 1$" "that one is up"
 expect_no_out "serial lab" "only that one"
 check "and only its node" sh -c 'test -e /dev/rfcomm1 && ! test -e /dev/rfcomm0'
 expect_exit 0 "serial up the rest" "$BTPAIR" serial up

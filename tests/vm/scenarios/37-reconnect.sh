@@ -171,6 +171,8 @@ printf 'four\n' >/run/btpair/logger
 check "a line sent after the return arrives" wait_for "$WORK/reader.out" "^ok: four" 200
 check "the reader is still there" kill -0 "$reader"
 OUT=$(cat "$WORK/reader.out")
+expect_out "^ok: three" "the reader's record has the line before the drop"
+expect_out "^ok: four" "and the line after the return"
 expect_no_out "HANGUP|EOF|ERROR" "it saw no hang-up, error or end of file"
 expect_no_out "ok: lost" "the line written during the drop was dropped"
 expect_exit 0 "status" "$BTPAIR" status

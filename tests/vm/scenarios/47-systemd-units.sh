@@ -172,6 +172,7 @@ check "the keys unit's stop counts as success" \
 # The sandbox let the real binary do its work and nothing tripped it.
 run journalctl --no-pager -o cat -u btpair-keys.service \
 	-u btpair-agent@hci0.service
+expect_out "$B" "the journal has the units' output (the device the agent answered)"
 expect_no_out "SIGSYS|code=killed, status=31|Operation not permitted|Permission denied" \
 	"no SIGSYS, EPERM or permission error in the journal"
 finish
