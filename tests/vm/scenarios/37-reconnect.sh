@@ -179,10 +179,22 @@ expect_exit 0 "status" "$BTPAIR" status
 expect_out "^serial logger $B channel 1 pty /run/btpair/logger up$" "status: up"
 expect_exit 0 "serial up again" "$BTPAIR" serial up
 expect_out "^serial logger already up /run/btpair/logger $B channel 1$" "nothing to do"
-pid=$(cat /run/btpair/logger.pid)
+# alive PID / gone PID: a process number, running or not (a zombie is not
+# running); an empty or non-numeric PID is neither, so that a missing pid
+# file fails both rather than pass "gone".
+alive() {
+	case $1 in '' | *[!0-9]*) return 1 ;; esac
+	kill -0 "$1" 2>/dev/null && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null
+}
+gone() {
+	case $1 in '' | *[!0-9]*) return 1 ;; esac
+	! alive "$1"
+}
+pid=$(cat /run/btpair/logger.pid 2>/dev/null)
+check "the pid file names the running serial process (${pid:-none})" alive "$pid"
 expect_exit 0 "serial down" "$BTPAIR" serial down
 expect_out "^serial logger down$" "says so"
-check "its process is gone" sh -c "! kill -0 $pid 2>/dev/null || grep -q '^State:.*Z' /proc/$pid/status"
+check "its process is gone" gone "$pid"
 check "the symlink is gone" [ ! -e /run/btpair/logger ]
 expect_exit 0 "status" "$BTPAIR" status
 expect_out "^serial logger $B channel 1 pty /run/btpair/logger down$" "status: down"
