@@ -20,12 +20,18 @@ NOBODY=00:AA:01:7F:7F:7F
 KERNEL_LINE=$(uname -r | cut -d. -f1,2)
 
 WORK=$(mktemp -d /tmp/scenario.XXXXXX)
-# With a sanitized btpair (BTPAIR=build-san/btpair) AddressSanitizer and
-# LeakSanitizer reports go to files here, which finish prints and counts as
-# failures, so none passes unseen, not even from a command whose status is
-# not checked; UBSan's go to stderr. Both exit 86, no code of the contract.
+# With a sanitized btpair (BTPAIR=build-san/btpair) AddressSanitizer,
+# LeakSanitizer and UBSan reports go to files here (asan.PID, ubsan.PID),
+# which finish prints and counts as failures, so none passes unseen, not even
+# from a command whose status and output are thrown away. clang's runtime,
+# one library for both, reads UBSan's log_path last and writes ASan's
+# reports there too: finish looks for both names. GCC's shared libubsan
+# next to libasan (what build-san links) ignores log_path and still writes
+# to stderr: finish also searches the files the scenario kept here (the
+# logs of background commands, stderr set aside) for its report line, and
+# run.sh the console. Both exit 86, no code of the contract.
 export ASAN_OPTIONS="log_path=$WORK/asan:exitcode=86"
-export UBSAN_OPTIONS="exitcode=86:print_stacktrace=1"
+export UBSAN_OPTIONS="log_path=$WORK/ubsan:exitcode=86:print_stacktrace=1"
 # Every JSON line btpair prints in a scenario goes to $BTPAIR_JSON_LOG too
 # (tests/vm/json-hook/btpair runs it), and finish checks each against the
 # schema. BTPAIR_JSON_HOOK=0 runs btpair bare (the benchmarks do: no
@@ -180,11 +186,22 @@ finish() {
 	done
 	wait 2>/dev/null
 	_check_json
-	for f in "$WORK"/asan.*; do
+	for f in "$WORK"/asan.* "$WORK"/ubsan.*; do
 		[ -e "$f" ] || continue
 		_failed=$((_failed + 1))
 		echo "  FAIL sanitizer report $f:"
 		sed 's/^/       | /' "$f"
+	done
+	# UBSan's reports that went to stderr (see UBSAN_OPTIONS above) and
+	# landed in a file here. The report files themselves were shown.
+	# (-D skip: the FIFOs scenarios make here have no writer left.)
+	for f in $(grep -rla -D skip ': runtime error: ' "$WORK" 2>/dev/null); do
+		case ${f##*/} in
+		asan.* | ubsan.*) continue ;;
+		esac
+		_failed=$((_failed + 1))
+		echo "  FAIL sanitizer report in $f:"
+		grep -aA8 'runtime error: ' "$f" | sed 's/^/       | /'
 	done
 	echo "scenario: $_passed passed, $_failed failed"
 	[ "$_failed" -eq 0 ] && [ "$_passed" -gt 0 ]

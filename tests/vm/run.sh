@@ -237,6 +237,16 @@ if [ -z "$result" ]; then
 	tail_of 40
 	exit 1
 fi
+# A UBSan report that reached the console fails a run that passed: GCC's
+# shared libubsan writes to stderr whatever log_path says (lib.sh), and a
+# scenario need not look at every command's stderr. (A check's quoted
+# output starts "       | ": that check failed already.)
+ubsan=$(grep -am1 -E '^[^ |]+:[0-9]+(:[0-9]+)?: runtime error: ' <<<"$text") || true
+if [ "$result" = 0 ] && [ -n "$ubsan" ]; then
+	echo "FAIL $tag (a UBSan report on the console: $ubsan; $package; ${elapsed}s)"
+	tail_of 60
+	exit 1
+fi
 if [ "$result" = 0 ]; then
 	echo "PASS $tag ($package; ${elapsed}s)"
 	exit 0
