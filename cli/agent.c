@@ -577,7 +577,7 @@ static int load_pins(struct cli *cli, struct agent *ag)
 			cli_pin_text_free(&ag->pin_text);
 		return CLI_EXIT_OK;
 	}
-	if (!ag->pins.count && (env_pin = getenv("BTPAIR_PIN")) && *env_pin &&
+	if (!ag->pins.count && (env_pin = cli_pin_env()) && *env_pin &&
 	    !cli_pins_add(cli, &ag->pins, "agent (BTPAIR_PIN)", env_pin))
 		return CLI_EXIT_USAGE;
 	return CLI_EXIT_OK;

@@ -562,8 +562,14 @@ static bool take_option(struct cli *cli, const char *cmd,
 	case CLI_OPT_STRING:
 		*(const char **)field = arg;
 		return true;
-	case CLI_OPT_PINS:
-		return cli_pins_add(cli, field, cmd, arg);
+	case CLI_OPT_PINS: {
+		bool ok = cli_pins_add(cli, field, cmd, arg);
+
+		/* Kept in pins now: wiped from argv, which every local
+		 * user reads in /proc/PID/cmdline for the process's life. */
+		explicit_bzero((char *)arg, strlen(arg));
+		return ok;
+	}
 	case CLI_OPT_CAPABILITY:
 		if (mgmt_io_cap_parse(arg, field) < 0) {
 			cli_fail(cli, CLI_EXIT_USAGE, -1,

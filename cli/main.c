@@ -10,6 +10,7 @@
 #include "cli/context.h"
 #include "cli/commands.h"
 #include "cli/output.h"
+#include "cli/pin.h"
 #include "cli/common.h"
 
 /* SIGINT and SIGTERM become readable on a signalfd, which every wait in the
@@ -100,6 +101,8 @@ int main(int argc, char *argv[])
 	uint16_t index;
 	int ret;
 
+	/* Before anything can start a child or be read in /proc. */
+	cli_pin_env_take();
 	ret = parse_globals(&cli, argc, argv, &version);
 	if (ret >= 0)
 		return ret;

@@ -362,11 +362,37 @@ bool cli_pins_one_source(struct cli *cli, const char *cmd,
 	return true;
 }
 
+static char *env_pin_value;
+
+void cli_pin_env_take(void)
+{
+	static const char name[] = "BTPAIR_PIN=";
+	char *v = getenv("BTPAIR_PIN");
+
+	if (!v)
+		return;
+	/* A PIN longer than any the contract takes is refused later, by
+	 * length: keep it whole. Out of memory, it is dropped. */
+	free(env_pin_value);
+	env_pin_value = strdup(v);
+	/* The variable goes from the list children get, then its whole
+	 * entry, name too, is wiped where it lies (getenv's value is inside
+	 * it, right after the name). */
+	unsetenv("BTPAIR_PIN");
+	v -= sizeof(name) - 1;
+	explicit_bzero(v, sizeof(name) - 1 + strlen(v + sizeof(name) - 1));
+}
+
+const char *cli_pin_env(void)
+{
+	return env_pin_value;
+}
+
 int cli_pins_gather(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		    const char *pin_file, const bdaddr_t *addr,
 		    const char *name)
 {
-	const char *env_pin = getenv("BTPAIR_PIN");
+	const char *env_pin = cli_pin_env();
 	char what[64];
 
 	if (!cli_pins_one_source(cli, cmd, pins, pin_file))

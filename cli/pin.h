@@ -20,6 +20,15 @@ struct cli_pins {
 bool cli_pins_add(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		  const char *pin);
 
+/*
+ * Take BTPAIR_PIN out of the environment, once, at start: its value is kept
+ * in memory and wiped where the kernel shows it (/proc/PID/environ), and the
+ * variable removed, so no child (--exec, a pty process) inherits it.
+ */
+void cli_pin_env_take(void);
+/* BTPAIR_PIN as it was at start, or NULL. */
+const char *cli_pin_env(void);
+
 /* PINs come from --pin or from --pin-file: false, after a usage error,
  * when both were given. */
 bool cli_pins_one_source(struct cli *cli, const char *cmd,

@@ -216,7 +216,7 @@ static int ensure_paired(struct serial_run *r, const struct serial_entry *e,
 	struct cli *cli = r->cli;
 	struct cli_pins pins = { .count = 0 };
 	const char *file = e->pin_file ? e->pin_file : r->pin_file;
-	const char *env = getenv("BTPAIR_PIN");
+	const char *env = cli_pin_env();
 	bool already = false;
 	int ret = CLI_EXIT_OK;
 
@@ -438,6 +438,11 @@ static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
 		    dup2(null, STDOUT_FILENO) < 0 ||
 		    dup2(fd >= 0 ? fd : null, STDERR_FILENO) < 0)
 			_exit(127);
+		/* Nothing but 0-2 goes on into the pty process. */
+		if (fd > STDERR_FILENO)
+			close(fd);
+		if (null > STDERR_FILENO)
+			close(null);
 		sigemptyset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		/* The same binary, whatever PATH holds. */

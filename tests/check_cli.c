@@ -336,6 +336,9 @@ START_TEST(test_gather_sources)
 
 	ck_assert_int_eq(bt_addr_parse("98:D3:31:F5:1A:2B", &addr), 0);
 	setenv("BTPAIR_PIN", "5678", 1);
+	/* Taken once: gone from the environment children inherit. */
+	cli_pin_env_take();
+	ck_assert_ptr_null(getenv("BTPAIR_PIN"));
 	ck_assert_int_eq(cli_pins_gather(&cli, &pins, "connect", NULL, &addr,
 					 NULL),
 			 CLI_EXIT_OK);
@@ -354,10 +357,38 @@ START_TEST(test_gather_sources)
 			 CLI_EXIT_USAGE);
 	cli_pins_clear(&pins);
 	setenv("BTPAIR_PIN", "12345678901234567", 1);
+	cli_pin_env_take();
 	ck_assert_int_eq(cli_pins_gather(&cli, &pins, "bind", NULL, &addr,
 					 NULL),
 			 CLI_EXIT_USAGE);
-	unsetenv("BTPAIR_PIN");
+}
+END_TEST
+
+/* --pin is wiped from argv once taken: /proc/PID/cmdline shows argv to
+ * every local user for the process's life. */
+START_TEST(test_pin_option_wiped_from_argv)
+{
+	struct o {
+		struct cli_pins pins;
+	} o = { .pins = { .count = 0 } };
+	static const struct cli_opt opts[] = {
+		CLI_OPT(struct o, "pin", 'p', PINS, pins),
+		{ NULL },
+	};
+	char a0[] = "pair", a1[] = "--pin", a2[] = "1234", a3[] = "--pin=0000",
+	     a4[] = "98:D3:31:F5:1A:2B";
+	char *argv[] = { a0, a1, a2, a3, a4, NULL };
+	int ret = -1;
+
+	optind = 0;
+	ck_assert(cli_options(&cli, "pair", 5, argv, opts, NULL, &o, &ret));
+	ck_assert_uint_eq(o.pins.count, 2);
+	ck_assert_str_eq(o.pins.pins[0], "1234");
+	ck_assert_str_eq(o.pins.pins[1], "0000");
+	ck_assert_str_eq(a2, "");
+	ck_assert_str_eq(a3, "--pin=");
+	ck_assert_str_eq(a4, "98:D3:31:F5:1A:2B");
+	cli_pins_clear(&o.pins);
 }
 END_TEST
 
@@ -1162,6 +1193,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_check_only);
 	tcase_add_test(tc, test_pipe_and_stdin);
 	tcase_add_test(tc, test_gather_sources);
+	tcase_add_test(tc, test_pin_option_wiped_from_argv);
 	tcase_add_test(tc, test_malformed_lines);
 	tcase_add_test(tc, test_error_names_the_line_an_editor_shows);
 	tcase_add_test(tc, test_nul_byte_rejected);
