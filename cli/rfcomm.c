@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -321,6 +322,25 @@ struct pty_end {
 	uint64_t dropped; /* written to the pty while the link was down */
 };
 
+/* Whether path may take a pty link: nothing is there, or a symlink to a
+ * pty (one a btpair made, stale after a crash or live in another). */
+static bool pty_path_free(const char *path)
+{
+	char target[64];
+	struct stat st;
+	ssize_t n;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT;
+	if (!S_ISLNK(st.st_mode))
+		return false;
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n <= 0)
+		return false;
+	target[n] = '\0';
+	return strncmp(target, "/dev/pts/", 9) == 0;
+}
+
 static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 {
 	char tmp[4200];
@@ -347,6 +367,12 @@ static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 	/* A reader that is too slow loses data, the link never stalls. */
 	if (fcntl(p->master, F_SETFL, O_NONBLOCK) < 0)
 		goto fail;
+	/* Only a pty link is ever replaced: a regular file, a directory or a
+	 * link elsewhere at path is the user's, not ours. */
+	if (!pty_path_free(path)) {
+		errno = EEXIST;
+		goto fail;
+	}
 	/* The symlink replaced atomically: a stale one from a crash goes. */
 	snprintf(tmp, sizeof(tmp), "%s.%d.tmp", path, (int)getpid());
 	unlink(tmp);
@@ -364,6 +390,11 @@ fail:
 	if (p->master >= 0)
 		close(p->master);
 	p->master = p->slave = -1;
+	if (err == EEXIST)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"connect: pty at %s: something that is not a "
+				"pty link is there; not replacing it",
+				path);
 	return cli_fail(cli,
 			err == EACCES || err == EPERM ? CLI_EXIT_PERMISSION :
 							CLI_EXIT_FAILURE,
