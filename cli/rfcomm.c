@@ -305,9 +305,21 @@ static int bridge_stdio(struct cli *cli, int sock, const char *a,
 	return CLI_EXIT_OK;
 }
 
-/* Reconnecting: the first wait, the cap of the doubling. */
-#define RECONNECT_FIRST_MS 1000
-#define RECONNECT_CAP_MS 30000
+int64_t cli_reconnect_wait(int64_t *backoff_ms, int64_t up_ms, uint32_t r)
+{
+	int64_t b;
+
+	/* Only a link that lasted is a sign the device is back for good: a
+	 * peer that accepts and drops at once keeps backing off. */
+	if (up_ms >= CLI_RECONNECT_STABLE_MS)
+		*backoff_ms = CLI_RECONNECT_FIRST_MS;
+	b = *backoff_ms;
+	*backoff_ms = b * 2 > CLI_RECONNECT_CAP_MS ? CLI_RECONNECT_CAP_MS :
+						     b * 2;
+	/* Shortened by up to a quarter, so that devices that dropped
+	 * together do not all page at once. */
+	return b - (int64_t)(r % (uint32_t)(b / 4 + 1));
+}
 
 /*
  * The pseudo-terminal of --pty: btpair holds the master and a descriptor of
@@ -490,16 +502,14 @@ static int wait_link_down(struct cli *cli, int64_t ms, struct pty_end *p)
 	}
 }
 
-/* The wait before the next attempt: backoff_ms with jitter, in
- * [backoff_ms / 2, backoff_ms], so that devices that dropped together do
- * not all come back at once. */
-static int64_t jittered(int64_t backoff_ms)
+/* A random number for the jitter of reconnect waits. */
+static uint32_t jitter_random(void)
 {
 	static unsigned int seed;
 
 	if (!seed)
 		seed = (unsigned int)time_now_ms() ^ (unsigned int)getpid();
-	return backoff_ms / 2 + rand_r(&seed) % (backoff_ms / 2 + 1);
+	return (uint32_t)rand_r(&seed);
 }
 
 static void log_link(struct cli *cli, const char *event, uint16_t index,
@@ -752,32 +762,33 @@ static int serve_link(struct cli *cli, const struct connect_opts *o,
 static int keep_link(struct cli *cli, const struct connect_opts *o,
 		     struct connect_link *l)
 {
-	int64_t backoff = RECONNECT_FIRST_MS, wait;
+	int64_t backoff = CLI_RECONNECT_FIRST_MS, wait;
 	bool ever_up = false;
 	int ret, sock, err;
 
 	for (;;) {
+		int64_t up_ms = -1;
 		bool lost = false;
 
 		sock = connect_device(cli, l->index, &l->local, &l->addr,
 				      l->channel, &o->dev.pins, &l->already,
 				      o->dev.timeout_s, &ret);
 		if (sock >= 0) {
+			int64_t t0 = time_now_ms();
+
 			ret = serve_link(cli, o, l, sock, ever_up, &lost);
+			up_ms = time_now_ms() - t0;
 			ever_up = true;
-			backoff = RECONNECT_FIRST_MS;
 			if (!o->reconnect || !lost ||
 			    ret == CLI_EXIT_INTERRUPTED)
 				return ret;
 		} else if (!o->reconnect || !worth_retrying(ret)) {
 			return ret;
 		}
-		wait = jittered(backoff);
+		wait = cli_reconnect_wait(&backoff, up_ms, jitter_random());
 		log_link(cli, sock >= 0 ? "link-down" : "retry", l->index, l->a,
 			 l->channel, wait, l->pty.dropped,
 			 o->exec_argv || o->pty_path);
-		backoff = backoff * 2 > RECONNECT_CAP_MS ? RECONNECT_CAP_MS :
-							   backoff * 2;
 		err = wait_link_down(cli, wait, o->pty_path ? &l->pty : NULL);
 		if (err == -EINTR)
 			return CLI_EXIT_INTERRUPTED;

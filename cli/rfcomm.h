@@ -11,4 +11,21 @@
 int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel);
 
+/*
+ * connect --reconnect's waits: the first, the cap of the doubling, and how
+ * long a link must have stayed up for the next drop to start again from the
+ * first wait.
+ */
+#define CLI_RECONNECT_FIRST_MS 1000
+#define CLI_RECONNECT_CAP_MS 120000
+#define CLI_RECONNECT_STABLE_MS 10000
+
+/*
+ * The wait before the next attempt, from *backoff_ms (which it advances):
+ * back to the first wait when the link before stayed up (up_ms, -1 when the
+ * attempt failed) at least CLI_RECONNECT_STABLE_MS, else doubled up to the
+ * cap; shortened by r modulo a quarter of it (r random: jitter).
+ */
+int64_t cli_reconnect_wait(int64_t *backoff_ms, int64_t up_ms, uint32_t r);
+
 #endif

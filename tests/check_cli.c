@@ -16,6 +16,7 @@
 #include "cli/output.h"
 #include "cli/pin.h"
 #include "cli/progress.h"
+#include "cli/rfcomm.h"
 #include "cli/scan.h"
 #include "cli/trace.h"
 #include "lib/time.h"
@@ -1176,6 +1177,57 @@ START_TEST(test_progress_never_quiet_json_or_off_a_terminal)
 }
 END_TEST
 
+/*
+ * connect --reconnect's waits. A peer that accepts and drops at once (each
+ * link up 0 ms) gets at most 10 attempts in 5 minutes, even with every wait
+ * shortened as much as the jitter allows; only a link that stayed up 10 s
+ * starts the waits again from 1 s.
+ */
+static unsigned int attempts_in(int64_t window_ms, int64_t up_ms, bool worst,
+				unsigned int seed)
+{
+	int64_t backoff = CLI_RECONNECT_FIRST_MS, t = 0;
+	unsigned int attempts = 1; /* the first, at once */
+
+	for (;;) {
+		uint32_t r = worst ? (uint32_t)(backoff / 4) :
+				     (uint32_t)rand_r(&seed);
+
+		t += up_ms + cli_reconnect_wait(&backoff, up_ms, r);
+		if (t > window_ms)
+			return attempts;
+		attempts++;
+	}
+}
+
+START_TEST(test_reconnect_backoff)
+{
+	int64_t backoff = CLI_RECONNECT_FIRST_MS, w;
+
+	ck_assert_uint_le(attempts_in(300000, 0, true, 0), 10);
+	for (unsigned int seed = 1; seed <= 1000; seed++)
+		ck_assert_uint_le(attempts_in(300000, 0, false, seed), 10);
+	/* Links of 9.9 s do not reset the waits either. */
+	ck_assert_uint_le(attempts_in(300000 + 10 * 9900, 9900, true, 0), 10);
+	/* Failed attempts double the wait up to the cap, jittered within a
+	 * quarter. */
+	for (int i = 0; i < 12; i++) {
+		int64_t b = backoff;
+
+		w = cli_reconnect_wait(&backoff, -1, (uint32_t)rand());
+		ck_assert_int_le(w, b);
+		ck_assert_int_ge(w, b - b / 4);
+	}
+	ck_assert_int_eq(backoff, CLI_RECONNECT_CAP_MS);
+	/* A link that lasted 10 s: the next wait is the first again. */
+	w = cli_reconnect_wait(&backoff, CLI_RECONNECT_STABLE_MS, 0);
+	ck_assert_int_eq(w, CLI_RECONNECT_FIRST_MS);
+	w = cli_reconnect_wait(&backoff, CLI_RECONNECT_STABLE_MS,
+			       CLI_RECONNECT_FIRST_MS / 4);
+	ck_assert_int_eq(w, CLI_RECONNECT_FIRST_MS * 3 / 4);
+}
+END_TEST
+
 static Suite *cli_suite(void)
 {
 	Suite *s = suite_create("cli");
@@ -1194,6 +1246,7 @@ static Suite *cli_suite(void)
 	tcase_add_test(tc, test_pipe_and_stdin);
 	tcase_add_test(tc, test_gather_sources);
 	tcase_add_test(tc, test_pin_option_wiped_from_argv);
+	tcase_add_test(tc, test_reconnect_backoff);
 	tcase_add_test(tc, test_malformed_lines);
 	tcase_add_test(tc, test_error_names_the_line_an_editor_shows);
 	tcase_add_test(tc, test_nul_byte_rejected);
