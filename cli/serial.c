@@ -1,10 +1,12 @@
 /* serial up|down: the devices declared in serial.conf, made ready. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/pidfd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -54,17 +56,30 @@ int cli_serial_bound(const struct serial_entry *e,
 	return -1;
 }
 
-/* The pid in NAME.pid, or 0. */
-static pid_t read_pid(const char *name)
+/*
+ * The pty process of an entry is named by NAME.pid as "PID START": its pid
+ * and its start time (field 22 of /proc/PID/stat, clock ticks since boot).
+ * A pid alone proves nothing once that process is gone: the number may
+ * belong to any process since. Only a live process with the same start
+ * time is the one serial up started, and only that one is ever signalled.
+ */
+struct pty_process {
+	pid_t pid;
+	unsigned long long start; /* 0: not recorded (an older pid file) */
+};
+
+/* The start time of pid, or 0 when it is gone or a zombie. */
+static unsigned long long start_time(pid_t pid)
 {
-	char path[4096], buf[32];
-	unsigned long v;
+	char path[64], buf[1024], *p;
+	unsigned long long start;
 	ssize_t n;
 	int fd;
 
-	if (serial_run_path(path, sizeof(path), name, "pid") < 0)
+	if (pid <= 0)
 		return 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;
 	n = read(fd, buf, sizeof(buf) - 1);
@@ -72,17 +87,65 @@ static pid_t read_pid(const char *name)
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-	if (!cli_parse_uint(buf, 2, 0x3fffffff, &v))
+	/* The name, in parentheses, may hold anything: fields are counted
+	 * from its last ')'. State is field 3, start time field 22. */
+	p = strrchr(buf, ')');
+	if (!p || p[1] != ' ' || p[2] == 'Z' || p[2] == 'X')
 		return 0;
-	return (pid_t)v;
+	p += 2;
+	for (int field = 3; field < 22; field++) {
+		p = strchr(p, ' ');
+		if (!p)
+			return 0;
+		p++;
+	}
+	if (sscanf(p, "%llu", &start) != 1)
+		return 0;
+	return start;
 }
 
-static bool alive(pid_t pid);
+/* NAME.pid into *proc; false when there is none or it does not parse. */
+static bool read_pty_process(const char *name, struct pty_process *proc)
+{
+	char path[4096], buf[64], *start;
+	unsigned long v;
+	ssize_t n;
+	int fd;
+
+	*proc = (struct pty_process){ 0 };
+	if (serial_run_path(path, sizeof(path), name, "pid") < 0)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	start = strchr(buf, ' ');
+	if (start)
+		*start++ = '\0';
+	if (!cli_parse_uint(buf, 2, 0x3fffffff, &v))
+		return false;
+	proc->pid = (pid_t)v;
+	if (start && sscanf(start, "%llu", &proc->start) != 1)
+		proc->start = 0;
+	return true;
+}
+
+/* Whether proc runs and is the process its pid file was written for. */
+static bool is_running(const struct pty_process *proc)
+{
+	return proc->start && start_time(proc->pid) == proc->start;
+}
 
 bool cli_serial_pty_running(const char *name)
 {
-	return alive(read_pid(name));
+	struct pty_process proc;
+
+	return read_pty_process(name, &proc) && is_running(&proc);
 }
 
 int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
@@ -452,37 +515,19 @@ static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
 	return pid;
 }
 
-/* Whether pid runs (a zombie does not). */
-static bool alive(pid_t pid)
-{
-	char path[64], buf[256], *p;
-	ssize_t n;
-	int fd;
-
-	if (pid <= 0 || (kill(pid, 0) < 0 && errno != EPERM))
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return true;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return true;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	return !(p && p[1] == ' ' && p[2] == 'Z');
-}
-
 static int write_pid(const char *name, pid_t pid)
 {
-	char path[4096], text[32];
+	char path[4096], text[48];
+	unsigned long long start = start_time(pid);
 	int fd, len, ret = 0;
 
+	/* Gone already: nothing to record; serial up sees it fail. */
+	if (!start)
+		return -ESRCH;
 	ret = serial_run_path(path, sizeof(path), name, "pid");
 	if (ret)
 		return ret;
-	len = snprintf(text, sizeof(text), "%d\n", (int)pid);
+	len = snprintf(text, sizeof(text), "%d %llu\n", (int)pid, start);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
 		  0644);
 	if (fd < 0)
@@ -558,33 +603,81 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 	return CLI_EXIT_OK;
 }
 
+/* Signal proc through pidfd when there is one (it cannot reach another
+ * process), else by pid after a last check that it is still proc. */
+static int signal_pty_process(const struct pty_process *proc, int pidfd,
+			      int sig)
+{
+	if (pidfd >= 0)
+		return pidfd_send_signal(pidfd, sig, NULL, 0);
+	if (!is_running(proc)) {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(proc->pid, sig);
+}
+
+/* Wait up to ms for proc to end. */
+static void wait_pty_process(const struct pty_process *proc, int pidfd, int ms)
+{
+	int64_t until = time_now_ms() + ms;
+
+	if (pidfd >= 0) {
+		struct pollfd pfd = { .fd = pidfd, .events = POLLIN };
+
+		poll(&pfd, 1, ms);
+		return;
+	}
+	while (is_running(proc) && time_now_ms() < until)
+		usleep(50 * 1000);
+}
+
 static int pty_down(struct serial_run *r, const struct serial_entry *e,
 		    const char *what)
 {
-	pid_t pid = read_pid(e->name);
-	int64_t until = time_now_ms() + 5000;
+	struct pty_process proc;
+	bool recorded = read_pty_process(e->name, &proc);
 	struct serial_state st;
 	bool known = serial_state_read(e->name, &st) == 0;
+	int pidfd = -1;
 
-	if (!alive(pid)) {
+	/* A pidfd taken while proc is still the process the file names is
+	 * that process for good, whatever becomes of its pid after. */
+	if (recorded && is_running(&proc)) {
+		pidfd = (int)pidfd_open(proc.pid, 0);
+		if (pidfd >= 0 && !is_running(&proc)) {
+			close(pidfd);
+			pidfd = -1;
+		}
+	}
+	if (!recorded || !is_running(&proc)) {
+		if (recorded && start_time(proc.pid))
+			cli_warn(r->cli,
+				 "%s: process %d is not the pty process serial "
+				 "up started (that one is gone); left alone",
+				 what, (int)proc.pid);
 		remove_run_file(e->name, "pid");
 		serial_state_remove(e->name);
 		report(r->cli, e, "down", false, NULL, 0, -1, false);
 		return CLI_EXIT_OK;
 	}
-	if (kill(pid, SIGTERM) < 0 && errno != ESRCH)
+	if (signal_pty_process(&proc, pidfd, SIGTERM) < 0 && errno != ESRCH) {
+		int err = errno;
+
+		if (pidfd >= 0)
+			close(pidfd);
 		return cli_fail(r->cli,
-				errno == EPERM ? CLI_EXIT_PERMISSION :
-						 CLI_EXIT_FAILURE,
+				err == EPERM ? CLI_EXIT_PERMISSION :
+					       CLI_EXIT_FAILURE,
 				-1, "%s: cannot stop process %d: %s", what,
-				(int)pid, strerror(errno));
-	while (alive(pid) && time_now_ms() < until)
-		usleep(50 * 1000);
-	if (alive(pid)) {
-		kill(pid, SIGKILL);
-		cli_warn(r->cli, "%s: process %d did not stop; killed", what,
-			 (int)pid);
+				(int)proc.pid, strerror(err));
 	}
+	wait_pty_process(&proc, pidfd, 5000);
+	if (is_running(&proc) && signal_pty_process(&proc, pidfd, SIGKILL) == 0)
+		cli_warn(r->cli, "%s: process %d did not stop; killed", what,
+			 (int)proc.pid);
+	if (pidfd >= 0)
+		close(pidfd);
 	remove_run_file(e->name, "pid");
 	serial_state_remove(e->name);
 	report(r->cli, e, "down", true, known ? &st.addr : NULL,

@@ -190,7 +190,7 @@ gone() {
 	case $1 in '' | *[!0-9]*) return 1 ;; esac
 	! alive "$1"
 }
-pid=$(cat /run/btpair/logger.pid 2>/dev/null)
+pid=$(cut -d' ' -f1 /run/btpair/logger.pid 2>/dev/null)
 check "the pid file names the running serial process (${pid:-none})" alive "$pid"
 expect_exit 0 "serial down" "$BTPAIR" serial down
 expect_out "^serial logger down$" "says so"

@@ -101,7 +101,7 @@ else
 	OUT=$(cat /run/btpair/sp.log)
 	_record fail "its pty process connected"
 fi
-pid=$(cat /run/btpair/sp.pid 2>/dev/null)
+pid=$(cut -d" " -f1 /run/btpair/sp.pid 2>/dev/null)
 check "its pid file names a process" [ -n "$pid" ]
 if [ -n "$pid" ]; then
 	no_secret "$pid" "the pty process of serial up" 1234 --reconnect
@@ -112,5 +112,34 @@ if [ -n "$pid" ]; then
 	check "the pty process: its log only as 2" \
 		[ "$(grep -c ' /run/btpair/sp.log$' <<<"$fds")" -eq 1 ]
 fi
-"$REAL" -q serial down --config "$WORK/serial.conf"
+
+# serial down signals only the process serial up started. That process
+# dies and its pid goes to another (here: the file is made to name another
+# live process, with the start time recorded for the dead one).
+check "the pid file names the process and its start time" \
+	grep -Eqx '[0-9]+ [0-9]+' /run/btpair/sp.pid
+start=$(cut -d' ' -f2 /run/btpair/sp.pid)
+kill -KILL "$pid"
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+sleep 600 &
+other=$!
+_bg_pids+=("$other")
+echo "$other $start" >/run/btpair/sp.pid
+OUT=$("$REAL" status --config "$WORK/serial.conf" 2>&1)
+expect_out "^serial +sp .*down" "status: the entry is down, though its pid runs"
+run "$REAL" serial down --config "$WORK/serial.conf"
+check "serial down over a reused pid: exit 0 (got $RC)" [ "$RC" -eq 0 ]
+expect_out "process $other is not the pty process serial up started \(that one is gone\); left alone" \
+	"says it left that process alone"
+check "the process with the reused pid is alive" kill -0 "$other"
+# A pid file of an older btpair, the pid alone: nothing proves whose it is.
+run "$REAL" serial up --config "$WORK/serial.conf"
+check "serial up after: exit 0 (got $RC)" [ "$RC" -eq 0 ]
+expect_out "^serial sp up /run/btpair/sp " "brought up afresh, not taken for up"
+pid=$(cut -d' ' -f1 /run/btpair/sp.pid)
+echo "$other" >/run/btpair/sp.pid
+run "$REAL" serial down --config "$WORK/serial.conf"
+check "serial down over a pid-only file: exit 0 (got $RC)" [ "$RC" -eq 0 ]
+check "the process it names is alive" kill -0 "$other"
+kill "$pid"
 finish
