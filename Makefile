@@ -116,7 +116,10 @@ $(BUILD)/tests/check_time $(BUILD)/tests/check_file \
 		$(BUILD)/tests/check_keystore \
 		$(BUILD)/tests/check_sdp $(BUILD)/tests/check_bridge: \
 		$(BUILD)/tests/%: $(BUILD)/tests/%.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) -lpthread $(LDLIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
+		-lpthread $(LDLIBS)
+# Its tests see which directories the store fsyncs.
+$(BUILD)/tests/check_keystore: TEST_LDFLAGS := -Wl,--wrap=fsync
 
 TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 

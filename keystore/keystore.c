@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
@@ -423,44 +426,38 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len)
 
 /* ---- Files ----------------------------------------------------------- */
 
-/* DIR/<ctrl>/<dev> and its info file; -ENAMETOOLONG if they do not fit. */
-static int device_paths(char ddir[static PATH_MAX], char path[static PATH_MAX],
-			const char *dir, const bdaddr_t *ctrl,
-			const bdaddr_t *dev)
-{
-	char c[BT_ADDR_STRLEN], d[BT_ADDR_STRLEN];
-	int n;
+/*
+ * How a device's info file changes. btpair's writers take an exclusive
+ * flock(2) on the controller directory, then read info, change the text
+ * read (only the [LinkKey] group) and put the result in place of the file
+ * read. Whatever was there is read under the lock, so one btpair never
+ * undoes another's change.
+ *
+ * bluetoothd takes no lock: it writes info.XXXXXX and renames it over info.
+ * Just before the rename btpair checks that info is still the file it read
+ * (the fd it read stays open, so its inode number cannot be reused), and
+ * renames with RENAME_EXCHANGE: the name of the new file then holds the
+ * file that was info, and if that is not the one read, bluetoothd renamed
+ * its own over info in the moment between the check and the rename. Its
+ * file is put back and the read starts over, so its change is not undone.
+ * What is left: for the few microseconds between the two exchanges info
+ * holds btpair's text without that change, and a writer that reads it
+ * then, or a crash then, loses it.
+ *
+ * A new file is made unnamed (O_TMPFILE) and written and fsynced before it
+ * gets a name: a crash while a key is written leaves nothing. When there is
+ * no info it is linked as info itself. Otherwise it is linked as
+ * .info.XXXXXX and exchanged with info, and the file that was info keeps
+ * that name until it is deleted a moment later: a crash in those few system
+ * calls leaves one such file. Where O_TMPFILE is not supported the new file
+ * has that name from the start. Such files are btpair's alone, and a save
+ * or a remove deletes any it finds in the device's directory.
+ */
 
-	n = snprintf(ddir, PATH_MAX, "%s/%s/%s", dir, bt_addr_format(ctrl, c),
-		     bt_addr_format(dev, d));
-	if (n < 0 || n >= PATH_MAX - 5)
-		return -ENAMETOOLONG;
-	memcpy(path, ddir, (size_t)n);
-	memcpy(path + n, "/info", 6);
-	return 0;
-}
-
-/* mkdir -p with mode 0700 for what it creates. */
-static int make_dirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-
-	if (len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(tmp, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
+#define TEMP_PREFIX ".info."
+/* How often a save or remove reads again when another writer changed the
+ * file under it, before it gives up with -EAGAIN. */
+#define TRIES 256
 
 /* Read a whole small file. -ENOENT if absent. */
 static int read_file(const char *path, char **text, size_t *len)
@@ -482,22 +479,307 @@ static int fsync_dir(const char *dir)
 	return err;
 }
 
-/* Replace dir/info with text: a temporary file, fsync, rename, fsync of
- * the directory. A crash leaves the old file or the new, never a mix. */
-static int write_atomic(const char *dir, const char *text, size_t len)
+/* The directory path is in, path cut at its last slash ("." for none). */
+static int fsync_parent(char *path)
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
-	size_t done = 0;
-	int fd, err = 0;
+	char *slash = strrchr(path, '/');
+	int err;
 
-	if ((size_t)snprintf(path, sizeof(path), "%s/info", dir) >=
-		    sizeof(path) ||
-	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.info.XXXXXX", dir) >=
-		    sizeof(tmp))
+	if (!slash)
+		return fsync_dir(".");
+	if (slash == path)
+		return fsync_dir("/");
+	*slash = '\0';
+	err = fsync_dir(path);
+	*slash = '/';
+	return err;
+}
+
+/* mkdir -p with mode 0700 for what it creates. The parent of each
+ * directory made is fsynced: a crash must not lose the way to a key saved
+ * under it. */
+static int make_dirs(const char *path)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(path);
+	int err;
+
+	if (len >= sizeof(tmp))
 		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
+	memcpy(tmp, path, len + 1);
+	for (char *p = tmp + 1;; p++) {
+		bool last = *p == '\0';
+
+		if (!last && *p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(tmp, 0700) == 0) {
+			err = fsync_parent(tmp);
+			if (err < 0)
+				return err;
+		} else if (errno != EEXIST) {
+			return -errno;
+		}
+		if (last)
+			return 0;
+		*p = '/';
+	}
+}
+
+/*
+ * The next entry of d: 1 with *de set, 0 at the end, or -errno. A read error
+ * must not pass for the end: `keys load` would hand the kernel a list with
+ * keys missing, and Load Link Keys replaces the whole list.
+ */
+static int next_entry(DIR *d, struct dirent **de)
+{
+	errno = 0;
+	*de = readdir(d);
+	if (*de)
+		return 1;
+	return errno ? -errno : 0;
+}
+
+/* A device directory, opened under the lock of its controller's. */
+struct device {
+	int cfd, dfd;
+	char name[BT_ADDR_STRLEN];
+	bool made; /* by this call: the controller directory changed */
+};
+
+static void close_device(struct device *d)
+{
+	if (d->dfd >= 0)
+		close(d->dfd);
+	if (d->cfd >= 0)
+		close(d->cfd); /* and the lock goes with it */
+}
+
+/*
+ * The controller directory dir/<ctrl>, opened and locked into *cfd, made
+ * with the store above it if create. The lock is on the directory itself:
+ * no lock file to leave behind, and btpair never removes a controller
+ * directory. Someone else may have, or put another in its place, while
+ * this waited: the lock is only good on the directory the path names.
+ */
+static int lock_ctrl(const char *dir, const bdaddr_t *ctrl, bool create,
+		     int *cfd)
+{
+	char cdir[PATH_MAX], c[BT_ADDR_STRLEN];
+	struct stat locked, now;
+	int fd, err;
+
+	if ((size_t)snprintf(cdir, sizeof(cdir), "%s/%s", dir,
+			     bt_addr_format(ctrl, c)) >= sizeof(cdir))
+		return -ENAMETOOLONG;
+	for (int i = 0; i < TRIES; i++) {
+		if (create) {
+			err = make_dirs(cdir);
+			if (err < 0)
+				return err;
+		}
+		fd = open(cdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0)
+			return -errno;
+		while ((err = flock(fd, LOCK_EX)) < 0 && errno == EINTR)
+			;
+		if (err == 0 && fstat(fd, &locked) == 0) {
+			if (stat(cdir, &now) == 0 &&
+			    now.st_dev == locked.st_dev &&
+			    now.st_ino == locked.st_ino) {
+				*cfd = fd;
+				return 0;
+			}
+			/* Removed or replaced while this waited: the next
+			 * open tells which. */
+			close(fd);
+			continue;
+		}
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return -EAGAIN;
+}
+
+static int open_device(const char *dir, const bdaddr_t *ctrl,
+		       const bdaddr_t *dev, bool create, struct device *d)
+{
+	int err;
+
+	d->cfd = d->dfd = -1;
+	d->made = false;
+	bt_addr_format(dev, d->name);
+	err = lock_ctrl(dir, ctrl, create, &d->cfd);
+	if (err < 0)
+		return err;
+	if (create && mkdirat(d->cfd, d->name, 0700) == 0)
+		d->made = true;
+	else if (create && errno != EEXIST)
+		err = -errno;
+	if (err == 0) {
+		d->dfd = openat(d->cfd, d->name,
+				O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (d->dfd < 0)
+			err = -errno;
+	}
+	if (err < 0)
+		close_device(d);
+	return err;
+}
+
+/*
+ * Delete the temporary files a crash (or an older btpair) left in the
+ * device directory: each may hold a whole key. None of them is in use: a
+ * btpair that makes one holds the lock until it is gone. Returns how many
+ * went, or -errno.
+ */
+static int remove_temps(int dfd)
+{
+	struct dirent *de;
+	int fd, err, n = 0;
+	DIR *d;
+
+	fd = openat(dfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	d = fdopendir(fd);
+	if (!d) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	while ((err = next_entry(d, &de)) == 1) {
+		/* One that cannot go (a directory by that name, say) must
+		 * not stop the save or the remove. */
+		if (!strncmp(de->d_name, TEMP_PREFIX, strlen(TEMP_PREFIX)) &&
+		    unlinkat(dfd, de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return err < 0 ? err : n;
+}
+
+/* The info file as it was read: its text (NULL when there was none) and an
+ * fd held open on it, so that no other file can take its inode number
+ * while the two are compared. */
+struct seen {
+	int fd;
+	struct stat st;
+	char *text;
+	size_t len;
+};
+
+static void seen_free(struct seen *s)
+{
+	if (s->text) {
+		explicit_bzero(s->text, s->len);
+		free(s->text);
+	}
+	if (s->fd >= 0)
+		close(s->fd);
+}
+
+static int read_info(int dfd, struct seen *s)
+{
+	int err;
+
+	*s = (struct seen){ .fd = -1 };
+	s->fd = openat(dfd, "info", O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (s->fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (fstat(s->fd, &s->st) < 0)
+		err = -errno;
+	else if (!S_ISREG(s->st.st_mode))
+		err = -EBADMSG;
+	else if (s->st.st_size < 0 || s->st.st_size > INFO_MAX_SIZE)
+		err = -EFBIG;
+	else
+		err = file_read_fd(s->fd, INFO_MAX_SIZE, &s->text, &s->len);
+	return err;
+}
+
+/* Whether info is still the file s read, or still absent: 1, 0 when it is
+ * not, or -errno. */
+static int info_unchanged(int dfd, const struct seen *s)
+{
+	struct stat st;
+
+	if (fstatat(dfd, "info", &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? s->fd < 0 : -errno;
+	return s->fd >= 0 && st.st_dev == s->st.st_dev &&
+	       st.st_ino == s->st.st_ino && st.st_size == s->st.st_size &&
+	       st.st_ctim.tv_sec == s->st.st_ctim.tv_sec &&
+	       st.st_ctim.tv_nsec == s->st.st_ctim.tv_nsec;
+}
+
+/* Whether name in dfd is the file s read. */
+static bool is_seen(int dfd, const char *name, const struct seen *s)
+{
+	struct stat st;
+
+	return s->fd >= 0 &&
+	       fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_dev == s->st.st_dev && st.st_ino == s->st.st_ino;
+}
+
+/* A fresh .info.XXXXXX into name, as mkstemp would make it. */
+static void temp_name(char name[static 16])
+{
+	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789";
+	static unsigned int counter;
+	unsigned char r[6];
+	struct timespec ts;
+
+	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
+		/* No entropy yet at early boot: O_EXCL or RENAME_NOREPLACE
+		 * tells a taken name, and the next try differs. */
+		unsigned long x;
+
+		clock_gettime(CLOCK_REALTIME, &ts);
+		x = (unsigned long)ts.tv_nsec ^ (unsigned long)getpid() << 20 ^
+		    counter++ * 2654435761u;
+		for (size_t i = 0; i < sizeof(r); i++)
+			r[i] = (unsigned char)(x >> (i * 5));
+	}
+	memcpy(name, TEMP_PREFIX, strlen(TEMP_PREFIX));
+	for (size_t i = 0; i < sizeof(r); i++)
+		name[strlen(TEMP_PREFIX) + i] = set[r[i] % (sizeof(set) - 1)];
+	name[strlen(TEMP_PREFIX) + sizeof(r)] = '\0';
+}
+
+/*
+ * A new file in dfd holding text, 0600, written and fsynced: unnamed
+ * (name "") unless named or the file system has no O_TMPFILE, else by a
+ * fresh temporary name in name. Returns its fd or -errno.
+ */
+static int write_temp(int dfd, const char *text, size_t len, bool named,
+		      char name[static 16])
+{
+	size_t done = 0;
+	int fd = -1, err = 0;
+
+	name[0] = '\0';
+	if (!named) {
+		fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
+		if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR &&
+		    errno != EINVAL)
+			return -errno;
+	}
+	for (int i = 0; fd < 0 && i < 100; i++) {
+		temp_name(name);
+		fd = openat(dfd, name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
+			    0600);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		name[0] = '\0';
+		return -errno;
+	}
 	if (fchmod(fd, 0600) < 0)
 		err = -errno;
 	while (!err && done < len) {
@@ -512,82 +794,291 @@ static int write_atomic(const char *dir, const char *text, size_t len)
 	}
 	if (!err && fsync(fd) < 0)
 		err = -errno;
-	if (close(fd) < 0 && !err)
-		err = -errno;
-	if (!err && rename(tmp, path) < 0)
-		err = -errno;
 	if (err) {
-		unlink(tmp);
+		close(fd);
+		if (name[0])
+			unlinkat(dfd, name, 0);
+		name[0] = '\0';
 		return err;
 	}
-	return fsync_dir(dir);
+	return fd;
+}
+
+/* Give the unnamed file fd the name name in dfd: -EEXIST if it is taken. */
+static int link_temp(int fd, int dfd, const char *name)
+{
+	char proc[32];
+
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if (linkat(AT_FDCWD, proc, dfd, name, AT_SYMLINK_FOLLOW) == 0)
+		return 0;
+	if (errno != ENOENT)
+		return -errno;
+	/* No /proc: AT_EMPTY_PATH does without, given CAP_DAC_READ_SEARCH. */
+	if (linkat(fd, "", dfd, name, AT_EMPTY_PATH) == 0)
+		return 0;
+	return -errno;
+}
+
+/* Whether renameat2 failed for want of the flag's support. */
+static bool no_flag_support(int err)
+{
+	return err == EINVAL || err == ENOSYS;
+}
+
+/* The named temporary file name in place of info when s saw none. */
+static int rename_new(int dfd, const char *name, const struct seen *s)
+{
+	int err = 0;
+
+	if (renameat2(dfd, name, dfd, "info", RENAME_NOREPLACE) == 0)
+		return 0;
+	if (no_flag_support(errno)) {
+		err = info_unchanged(dfd, s);
+		if (err == 1 && renameat(dfd, name, dfd, "info") == 0)
+			return 0;
+	}
+	if (err == 0)
+		err = errno == EEXIST ? -EAGAIN : -errno;
+	else if (err == 1)
+		err = -errno;
+	unlinkat(dfd, name, 0);
+	return err;
+}
+
+/* Whether name in dfd is the file st describes. */
+static bool is_file(int dfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+
+	return fstatat(dfd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       now.st_dev == st->st_dev && now.st_ino == st->st_ino;
+}
+
+/* The named temporary file name (mine) in place of the info file s
+ * read. */
+static int rename_over(int dfd, const char *name, const struct seen *s,
+		       const struct stat *mine)
+{
+	int err;
+
+	if (renameat2(dfd, name, dfd, "info", RENAME_EXCHANGE) == 0) {
+		if (is_seen(dfd, name, s)) {
+			unlinkat(dfd, name, 0);
+			return 0;
+		}
+		/* Another writer's file: back in its place, ours goes. If
+		 * it wrote again meanwhile, over ours, that newer file is
+		 * what comes back instead, and the one it replaced goes. */
+		renameat2(dfd, name, dfd, "info", RENAME_EXCHANGE);
+		if (!is_file(dfd, name, mine))
+			renameat2(dfd, name, dfd, "info", RENAME_EXCHANGE);
+		unlinkat(dfd, name, 0);
+		return -EAGAIN;
+	}
+	/* No exchange here: the look before the rename is all there is. */
+	if (no_flag_support(errno) && renameat(dfd, name, dfd, "info") == 0)
+		return 0;
+	err = errno == ENOENT ? -EAGAIN : -errno;
+	unlinkat(dfd, name, 0);
+	return err;
+}
+
+/*
+ * text in place of the info file s read (or of none). Returns 0, -EAGAIN
+ * when info is no longer what s read (read again and start over), or
+ * -errno.
+ */
+static int replace_info(int dfd, const struct seen *s, const char *text,
+			size_t len)
+{
+	bool named = false;
+	struct stat mine;
+	char name[16];
+	int fd, err;
+
+	for (;;) {
+		fd = write_temp(dfd, text, len, named, name);
+		if (fd < 0)
+			return fd;
+		if (fstat(fd, &mine) < 0) {
+			err = -errno;
+			close(fd);
+			if (name[0])
+				unlinkat(dfd, name, 0);
+			return err;
+		}
+		/* The last look before the new file has a name: each
+		 * moment a key has one is one a crash may leave it behind. */
+		err = info_unchanged(dfd, s);
+		if (err <= 0) {
+			close(fd);
+			if (name[0])
+				unlinkat(dfd, name, 0);
+			return err ? err : -EAGAIN;
+		}
+		if (name[0]) {
+			close(fd);
+			break;
+		}
+		if (s->fd < 0) {
+			/* No info yet: the file takes that name itself, if
+			 * nobody took it meanwhile, and is never a temp. */
+			err = link_temp(fd, dfd, "info");
+			close(fd);
+			if (err == -EEXIST)
+				return -EAGAIN;
+			if (err == 0)
+				return 0;
+		} else {
+			for (int i = 0; i < 100; i++) {
+				temp_name(name);
+				err = link_temp(fd, dfd, name);
+				if (err != -EEXIST)
+					break;
+			}
+			close(fd);
+			if (err == 0)
+				break;
+		}
+		/* It cannot be named here (no /proc, no capability): a
+		 * named file from the start, then. */
+		if (named)
+			return err;
+		named = true;
+	}
+	return s->fd < 0 ? rename_new(dfd, name, s) :
+			   rename_over(dfd, name, s, &mine);
+}
+
+/*
+ * Delete the info file s read: moved aside to a temporary name first, so
+ * that another writer's file renamed over it meanwhile is not deleted but
+ * put back (-EAGAIN: read again).
+ */
+static int unlink_info(int dfd, const struct seen *s)
+{
+	char name[16];
+	int err = info_unchanged(dfd, s);
+
+	if (err <= 0)
+		return err ? err : -EAGAIN;
+	for (int i = 0; i < 100; i++) {
+		temp_name(name);
+		err = renameat2(dfd, "info", dfd, name, RENAME_NOREPLACE);
+		if (err == 0 || errno != EEXIST)
+			break;
+	}
+	if (err < 0 && no_flag_support(errno))
+		return unlinkat(dfd, "info", 0) < 0 ? -errno : 0;
+	if (err < 0)
+		return errno == ENOENT ? -EAGAIN : -errno;
+	if (is_seen(dfd, name, s))
+		return unlinkat(dfd, name, 0) < 0 ? -errno : 0;
+	if (renameat2(dfd, name, dfd, "info", RENAME_NOREPLACE) < 0)
+		unlinkat(dfd, name, 0);
+	return -EAGAIN;
 }
 
 int keystore_save(const char *dir, const bdaddr_t *ctrl,
 		  const struct mgmt_link_key *key)
 {
-	char ddir[PATH_MAX], path[PATH_MAX], *old = NULL, *text;
-	size_t old_len = 0, len;
+	struct device d;
+	struct seen s;
+	size_t len;
+	char *text;
 	int err;
 
-	err = device_paths(ddir, path, dir, ctrl, &key->addr.bdaddr);
-	if (err == 0)
-		err = make_dirs(ddir);
+	err = open_device(dir, ctrl, &key->addr.bdaddr, true, &d);
 	if (err < 0)
 		return err;
-	err = read_file(path, &old, &old_len);
-	if (err == -ENOENT) {
-		old = NULL;
-		old_len = 0;
-	} else if (err < 0) {
-		return err;
+	err = remove_temps(d.dfd);
+	for (int i = 0; err >= 0 && i < TRIES; i++) {
+		err = read_info(d.dfd, &s);
+		if (err == 0) {
+			text = keystore_update_text(s.text ? s.text : "", s.len,
+						    key, &len);
+			err = text ? replace_info(d.dfd, &s, text, len) :
+				     -errno;
+			if (text) {
+				explicit_bzero(text, len);
+				free(text);
+			}
+		}
+		seen_free(&s);
+		if (err != -EAGAIN || i + 1 == TRIES)
+			break;
+		err = 0;
 	}
-	text = keystore_update_text(old ? old : "", old_len, key, &len);
-	err = text ? 0 : -errno;
-	if (old) {
-		explicit_bzero(old, old_len);
-		free(old);
-	}
-	if (err < 0)
-		return err;
-	err = write_atomic(ddir, text, len);
-	explicit_bzero(text, len);
-	free(text);
-	return err;
+	/* Every directory that changed, whatever else failed. */
+	if (fsync(d.dfd) < 0 && err >= 0)
+		err = -errno;
+	if (d.made && fsync(d.cfd) < 0 && err >= 0)
+		err = -errno;
+	close_device(&d);
+	return err < 0 ? err : 0;
+}
+
+/* Whether text is nothing but blank lines. */
+static bool blank(const char *text, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (!isspace((unsigned char)text[i]))
+			return false;
+	return true;
 }
 
 int keystore_remove(const char *dir, const bdaddr_t *ctrl, const bdaddr_t *dev)
 {
-	char ddir[PATH_MAX], path[PATH_MAX], *old = NULL, *text;
-	size_t old_len = 0, len;
-	bool only_blank = true;
+	struct device d;
+	bool gone = false;
+	struct seen s;
+	size_t len;
+	char *text;
 	int err;
 
-	err = device_paths(ddir, path, dir, ctrl, dev);
-	if (err == 0)
-		err = read_file(path, &old, &old_len);
+	err = open_device(dir, ctrl, dev, false, &d);
 	if (err < 0)
 		return err;
-	text = keystore_remove_text(old, old_len, &len);
-	err = text ? 0 : -errno;
-	explicit_bzero(old, old_len);
-	free(old);
-	if (err < 0)
-		return err;
-	for (size_t i = 0; i < len; i++)
-		if (!isspace((unsigned char)text[i]))
-			only_blank = false;
-	if (only_blank) {
-		/* Nothing but the key was ours to keep: leave no trace. */
-		free(text);
-		if (unlink(path) < 0)
-			return -errno;
-		rmdir(ddir); /* fails harmlessly if others put files there */
-		return fsync_dir(dir);
+	err = remove_temps(d.dfd);
+	for (int i = 0; err >= 0 && i < TRIES; i++) {
+		text = NULL;
+		err = read_info(d.dfd, &s);
+		if (err == 0 && s.fd < 0) {
+			err = -ENOENT;
+			gone = true;
+		} else if (err == 0) {
+			text = keystore_remove_text(s.text, s.len, &len);
+			if (!text)
+				err = -errno;
+		}
+		if (text && blank(text, len)) {
+			/* Nothing but the key was ours to keep: leave no
+			 * trace. */
+			err = unlink_info(d.dfd, &s);
+			gone = err == 0;
+		} else if (text) {
+			err = replace_info(d.dfd, &s, text, len);
+		}
+		if (text) {
+			explicit_bzero(text, len);
+			free(text);
+		}
+		seen_free(&s);
+		if (err != -EAGAIN || i + 1 == TRIES)
+			break;
+		err = 0;
 	}
-	err = write_atomic(ddir, text, len);
-	free(text);
-	return err;
+	/* The directory goes too if nothing is left in it: a file someone
+	 * else put there keeps it. Either way, what changed is fsynced. */
+	if (gone && unlinkat(d.cfd, d.name, AT_REMOVEDIR) == 0) {
+		if (fsync(d.cfd) < 0 && err >= 0)
+			err = -errno;
+	} else if (fsync(d.dfd) < 0 && err >= 0) {
+		err = -errno;
+	}
+	close_device(&d);
+	return err < 0 ? err : 0;
 }
 
 /* Addresses in the order they read: most significant byte first. */
@@ -657,20 +1148,6 @@ static int list_device(const char *cdir, const bdaddr_t *ctrl, const char *name,
 	(*entries)[(*count)++] = e;
 	explicit_bzero(&e, sizeof(e));
 	return 0;
-}
-
-/*
- * The next entry of d: 1 with *de set, 0 at the end, or -errno. A read error
- * must not pass for the end: `keys load` would hand the kernel a list with
- * keys missing, and Load Link Keys replaces the whole list.
- */
-static int next_entry(DIR *d, struct dirent **de)
-{
-	errno = 0;
-	*de = readdir(d);
-	if (*de)
-		return 1;
-	return errno ? -errno : 0;
 }
 
 int keystore_walk(const char *dir, const bdaddr_t *ctrl, keystore_walk_fn fn,

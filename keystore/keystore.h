@@ -8,7 +8,11 @@
  * the byte order of the kernel's value field), Type= and PINLength=
  * (decimal). btpair changes only those three keys and keeps every other byte
  * of an existing file. Directories are 0700, files 0600, and each file is
- * replaced atomically (write, fsync, rename, fsync the directory).
+ * replaced atomically (write, fsync, rename, fsync the directory); every
+ * directory made or changed is fsynced. btpair's writers lock the
+ * controller directory (flock(2)) and change the file as it is under the
+ * lock; a writer that takes no lock, as bluetoothd, is not undone either
+ * (keystore.c says how, and what is left).
  *
  * Functions return 0 or -errno and never print.
  */
@@ -51,11 +55,15 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len);
  */
 int keystore_parse_name(const char *text, size_t len, char *name, size_t size);
 
-/* Store key (its addr says which device) for the controller ctrl. */
+/* Store key (its addr says which device) for the controller ctrl. -EAGAIN
+ * as keystore_remove. */
 int keystore_save(const char *dir, const bdaddr_t *ctrl,
 		  const struct mgmt_link_key *key);
 /* Remove the device's key; -ENOENT if there was none. A file left with
- * nothing else in it is removed with its directory. */
+ * nothing else in it is removed, and the directory too when nothing else
+ * is in it. Either way a save or a remove deletes the temporary files an
+ * interrupted save left in the device's directory. -EAGAIN: another writer
+ * kept changing the file, and it was left as that writer made it. */
 int keystore_remove(const char *dir, const bdaddr_t *ctrl, const bdaddr_t *dev);
 
 /* Called for each file that cannot be used, with the reason; such files

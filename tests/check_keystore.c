@@ -2,9 +2,11 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -973,6 +975,297 @@ START_TEST(test_unreadable_info_is_warned)
 }
 END_TEST
 
+/* ---- Crashes, removal, concurrent writers ---- */
+
+/* How many entries dir has besides . and .. */
+static int entries(const char *path)
+{
+	char cmd[512];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s' | wc -l", path);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%d", &n), 1);
+	pclose(p);
+	return n;
+}
+
+static void sibling(const char *info, const char *name, char *out, size_t size)
+{
+	snprintf(out, size, "%.*s/%s", (int)(strrchr(info, '/') - info), info,
+		 name);
+}
+
+/* A save before this one, killed between writing its temporary file and
+ * renaming it, left the whole key in it: the next save deletes it, and
+ * keeps what bluetoothd put there. */
+START_TEST(test_save_removes_stale_temps)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	char path[256], t1[300], t2[300], attrs[300], glib[300], other[300];
+	bdaddr_t ctrl;
+
+	ctrl = plant("98:D3:31:F5:1A:2B", "[General]\nName=HC-05\n", path);
+	sibling(path, ".info.AbC123", t1, sizeof(t1));
+	sibling(path, ".info.x", t2, sizeof(t2));
+	sibling(path, "attributes", attrs, sizeof(attrs));
+	sibling(path, "info.QWERTY", glib, sizeof(glib));
+	write_text(t1, "[LinkKey]\nKey=" KEYHEX "\nType=0\n");
+	write_text(t2, "[LinkKey]\nKey=" KEYHEX);
+	write_text(attrs, "[1800]\n");
+	write_text(glib, "[General]\n"); /* bluetoothd's, maybe in use */
+	/* One that cannot be unlinked stops nothing. */
+	sibling(path, ".info.dir", other, sizeof(other));
+	ck_assert_int_eq(mkdir(other, 0700), 0);
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
+	ck_assert_int_eq(access(t1, F_OK), -1);
+	ck_assert_int_eq(access(t2, F_OK), -1);
+	ck_assert_int_eq(access(attrs, F_OK), 0);
+	ck_assert_int_eq(access(glib, F_OK), 0);
+	sibling(path, "", t1, sizeof(t1));
+	ck_assert_int_eq(entries(t1), 4);
+}
+END_TEST
+
+/* A remove leaves nothing of the key: the info file, the temporary files
+ * of killed saves, and the directory if nothing else is in it. */
+START_TEST(test_remove_removes_temps_and_dir)
+{
+	const char *keyed = "[LinkKey]\nKey=" KEYHEX "\nType=0\n";
+	char path[256], tmp[300], ddir[300], attrs[300];
+	bdaddr_t ctrl, dev;
+
+	/* Only the key and a stale temporary: the directory goes. */
+	ctrl = plant("98:D3:31:F5:1A:2B", keyed, path);
+	sibling(path, ".info.AbC123", tmp, sizeof(tmp));
+	sibling(path, "", ddir, sizeof(ddir));
+	write_text(tmp, keyed);
+	ck_assert_int_eq(bt_addr_parse("98:D3:31:F5:1A:2B", &dev), 0);
+	ck_assert_int_eq(keystore_remove(dir, &ctrl, &dev), 0);
+	ck_assert_int_eq(access(ddir, F_OK), -1);
+	ck_assert_int_eq(errno, ENOENT);
+
+	/* A file of bluetoothd's keeps the directory, and only it. */
+	plant("98:D3:31:F5:1A:2C", keyed, path);
+	sibling(path, ".info.AbC123", tmp, sizeof(tmp));
+	sibling(path, "attributes", attrs, sizeof(attrs));
+	sibling(path, "", ddir, sizeof(ddir));
+	write_text(tmp, keyed);
+	write_text(attrs, "[1800]\n");
+	ck_assert_int_eq(bt_addr_parse("98:D3:31:F5:1A:2C", &dev), 0);
+	ck_assert_int_eq(keystore_remove(dir, &ctrl, &dev), 0);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	ck_assert_int_eq(entries(ddir), 1);
+
+	/* No info, only what a killed save left: no key to remove, but
+	 * what was left goes, and the directory with it. */
+	plant("98:D3:31:F5:1A:2D", "", path);
+	sibling(path, ".info.AbC123", tmp, sizeof(tmp));
+	sibling(path, "", ddir, sizeof(ddir));
+	ck_assert_int_eq(rename(path, tmp), 0);
+	write_text(tmp, keyed);
+	ck_assert_int_eq(bt_addr_parse("98:D3:31:F5:1A:2D", &dev), 0);
+	ck_assert_int_eq(keystore_remove(dir, &ctrl, &dev), -ENOENT);
+	ck_assert_int_eq(access(ddir, F_OK), -1);
+}
+END_TEST
+
+/* A save waits for the lock another writer holds on the controller
+ * directory, then reads the file as that writer left it: its change is
+ * kept, not undone by what was read before. */
+START_TEST(test_lock_serialises_writers)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 8, 0);
+	char path[256], cdir[256], text[512];
+	bdaddr_t ctrl;
+	int lock, status;
+	pid_t pid;
+
+	ctrl = plant("98:D3:31:F5:1A:2B", "[LinkKey]\nKey=" KEYHEX "\nType=0\n",
+		     path);
+	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:00:00:00", dir);
+	lock = open(cdir, O_RDONLY | O_DIRECTORY);
+	ck_assert_int_ge(lock, 0);
+	ck_assert_int_eq(flock(lock, LOCK_EX), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		close(lock); /* the lock stays with the parent's */
+		_exit(keystore_save(dir, &ctrl, &k) == 0 ? 0 : 1);
+	}
+	usleep(300 * 1000);
+	ck_assert_int_eq(waitpid(pid, &status, WNOHANG), 0);
+	write_text(path, "[General]\nName=Held\n\n[LinkKey]\nKey=" KEYHEX
+			 "\nType=0\n");
+	close(lock);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	read_text(path, text, sizeof(text));
+	ck_assert_str_eq(text, "[General]\nName=Held\n\n[LinkKey]\nKey=" KEYHEX
+			       "\nType=8\nPINLength=0\n");
+}
+END_TEST
+
+#define FOREIGN_WRITES 300
+
+static void read_or_empty(const char *path, char *text, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n = 0;
+
+	if (f) {
+		n = fread(text, 1, size - 1, f);
+		fclose(f);
+	}
+	text[n] = '\0';
+}
+
+/* A writer that takes no lock, as bluetoothd: read info, count its own
+ * group up, write info.XXXXXX and rename it over info. Exits with how
+ * often it found its last count gone for good. A save that caught this
+ * writer's rename between its last look and its own rename puts this
+ * writer's file back at once: a read in that moment misses the count,
+ * and one a little later finds it. */
+static void foreign_writer(const char *path)
+{
+	char tmp[300], *g, *end;
+	int undone = 0;
+
+	for (int c = 1; c <= FOREIGN_WRITES; c++) {
+		char text[4096], want[48], out[4200];
+		int fd, len;
+
+		read_or_empty(path, text, sizeof(text));
+		snprintf(want, sizeof(want), "[Foreign]\nCount=%d\n", c - 1);
+		if (c > 1 && !strstr(text, want)) {
+			usleep(20 * 1000);
+			read_or_empty(path, text, sizeof(text));
+			if (!strstr(text, want))
+				undone++;
+		}
+		g = strstr(text, "[Foreign]\n");
+		if (g) {
+			end = strchr(g + 10, '[');
+			memmove(g, end ? end : g + strlen(g),
+				strlen(end ? end : g + strlen(g)) + 1);
+		}
+		len = snprintf(out, sizeof(out), "%s[Foreign]\nCount=%d\n",
+			       text, c);
+		sibling(path, "info.XXXXXX", tmp, sizeof(tmp));
+		fd = mkstemp(tmp);
+		if (fd < 0 || write(fd, out, (size_t)len) != len ||
+		    fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0)
+			_exit(255);
+	}
+	_exit(undone > 250 ? 250 : undone);
+}
+
+/* Saves while a writer that takes no lock rewrites the same file: none of
+ * its changes is undone. */
+START_TEST(test_foreign_writer_survives_saves)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	char path[256], text[4096], want[48];
+	bdaddr_t ctrl;
+	int status;
+	pid_t pid;
+
+	ctrl = plant("98:D3:31:F5:1A:2B", "[General]\nName=HC-05\n", path);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		foreign_writer(path);
+	for (int i = 0; i < FOREIGN_WRITES; i++) {
+		k.pin_len = (uint8_t)(i % 17);
+		ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+	read_text(path, text, sizeof(text));
+	snprintf(want, sizeof(want), "[Foreign]\nCount=%d\n", FOREIGN_WRITES);
+	ck_assert_ptr_nonnull(strstr(text, want));
+	ck_assert_ptr_nonnull(strstr(text, "Name=HC-05\n"));
+}
+END_TEST
+
+/* fsync(2) as the key store calls it (the binary is linked with
+ * --wrap=fsync): each fd's file recorded, to tell which directories were
+ * made durable. */
+int __real_fsync(int fd);
+int __wrap_fsync(int fd);
+
+static struct stat synced[64];
+static int nsynced;
+
+int __wrap_fsync(int fd)
+{
+	if (nsynced < 64 && fstat(fd, &synced[nsynced]) == 0)
+		nsynced++;
+	return __real_fsync(fd);
+}
+
+static bool was_synced(const char *path)
+{
+	struct stat st;
+
+	ck_assert_int_eq(stat(path, &st), 0);
+	for (int i = 0; i < nsynced; i++)
+		if (synced[i].st_dev == st.st_dev &&
+		    synced[i].st_ino == st.st_ino)
+			return true;
+	return false;
+}
+
+/* Every directory that changed is fsynced: the parent of each one made,
+ * the device directory after a rename or an unlink in it, the controller
+ * directory when a device directory goes. */
+START_TEST(test_changed_dirs_fsynced)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	char store[128], cdir[256], ddir[300], path[320];
+	bdaddr_t ctrl;
+
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
+	snprintf(store, sizeof(store), "%s/store", dir);
+	snprintf(cdir, sizeof(cdir), "%s/00:AA:01:00:00:00", store);
+	snprintf(ddir, sizeof(ddir), "%s/98:D3:31:F5:1A:2B", cdir);
+	snprintf(path, sizeof(path), "%s/info", ddir);
+
+	nsynced = 0;
+	ck_assert_int_eq(keystore_save(store, &ctrl, &k), 0);
+	ck_assert(was_synced(dir));   /* store made in it */
+	ck_assert(was_synced(store)); /* controller directory made */
+	ck_assert(was_synced(cdir));  /* device directory made */
+	ck_assert(was_synced(ddir));  /* info renamed into it */
+	ck_assert(was_synced(path));  /* the file itself */
+
+	nsynced = 0;
+	ck_assert_int_eq(keystore_save(store, &ctrl, &k), 0);
+	ck_assert(was_synced(ddir));
+	ck_assert(was_synced(path));
+
+	/* A file that keeps a group of bluetoothd's: rewritten in place. */
+	write_text(path, "[General]\nName=HC-05\n\n[LinkKey]\nKey=" KEYHEX
+			 "\nType=0\n");
+	nsynced = 0;
+	ck_assert_int_eq(keystore_remove(store, &ctrl, &k.addr.bdaddr), 0);
+	ck_assert(was_synced(ddir));
+
+	/* The last of it: the device directory goes from the controller's. */
+	ck_assert_int_eq(keystore_save(store, &ctrl, &k), 0);
+	write_text(path, "[LinkKey]\nKey=" KEYHEX "\nType=0\n");
+	nsynced = 0;
+	ck_assert_int_eq(keystore_remove(store, &ctrl, &k.addr.bdaddr), 0);
+	ck_assert_int_eq(access(ddir, F_OK), -1);
+	ck_assert(was_synced(cdir));
+}
+END_TEST
+
 static Suite *keystore_suite(void)
 {
 	Suite *s = suite_create("keystore");
@@ -1019,6 +1312,11 @@ static Suite *keystore_suite(void)
 	tcase_add_test(disk, test_missing_dirs);
 	tcase_add_test(disk, test_save_where_not_allowed);
 	tcase_add_test(disk, test_unreadable_info_is_warned);
+	tcase_add_test(disk, test_save_removes_stale_temps);
+	tcase_add_test(disk, test_remove_removes_temps_and_dir);
+	tcase_add_test(disk, test_lock_serialises_writers);
+	tcase_add_test(disk, test_foreign_writer_survives_saves);
+	tcase_add_test(disk, test_changed_dirs_fsynced);
 	suite_add_tcase(s, disk);
 	return s;
 }
