@@ -82,6 +82,7 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
+	check-keystore-crash \
 	check-valgrind check-vm-san check-cross check-dist check-deps deb \
 	demo install format check-format fuzz fuzz-build fuzz-bins bench
 
@@ -123,6 +124,20 @@ $(BUILD)/tests/check_keystore: TEST_LDFLAGS := -Wl,--wrap=fsync
 
 TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 
+# The key store under SIGKILL and under concurrent writers: CRASH_KILLS
+# random kills of a child saving and removing keys, CRASH_OPS operations
+# each of a saver, a remover and a foreign writer at once. make check-unit
+# runs a few seconds' worth; 10000 each is the full run. The store is made
+# in CRASH_TMPDIR: tmpfs by default, where no fsync slows the operations
+# (a kill lands anywhere in them, and the run takes as long every time).
+CRASH_KILLS ?= 1000
+CRASH_OPS ?= 1000
+CRASH_TMPDIR ?= $(firstword $(wildcard /dev/shm) /tmp)
+$(BUILD)/tests/keystore_crash: $(BUILD)/tests/keystore_crash.o \
+		$(BUILD)/keystore/keystore.o $(BUILD)/mgmt/addr.o \
+		$(BUILD)/lib/file.o $(BUILD)/lib/buf.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The far side of pairings in the VM suite.
 $(BUILD)/tests/responder: $(BUILD)/tests/responder.o $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -132,9 +147,13 @@ check: check-format check-unit check-cross check-dist check-vm check-vm-san \
 
 check-unit: check-unit-plain check-unit-san check-valgrind
 
-check-unit-plain: $(TEST_BINS) $(BUILD)/btpair
+check-unit-plain: $(TEST_BINS) $(BUILD)/btpair check-keystore-crash
 	BTPAIR=$(BUILD)/btpair tests/run-unit.sh $(TEST_BINS)
 	BTPAIR=$(BUILD)/btpair tests/cli.sh
+
+check-keystore-crash: $(BUILD)/tests/keystore_crash
+	TMPDIR=$(CRASH_TMPDIR) $(BUILD)/tests/keystore_crash $(CRASH_KILLS) \
+		$(CRASH_OPS)
 
 # The same tests under valgrind's memcheck: errors and definite leaks fail.
 check-valgrind: $(TEST_BINS) $(BUILD)/btpair
