@@ -119,8 +119,10 @@ $(BUILD)/tests/check_time $(BUILD)/tests/check_file \
 		$(BUILD)/tests/%: $(BUILD)/tests/%.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
 		-lpthread $(LDLIBS)
-# Its tests see which directories the store fsyncs.
-$(BUILD)/tests/check_keystore: TEST_LDFLAGS := -Wl,--wrap=fsync
+# Its tests see which directories the store fsyncs, and take O_TMPFILE and
+# renameat2's flags away.
+$(BUILD)/tests/check_keystore: TEST_LDFLAGS := -Wl,--wrap=fsync \
+	-Wl,--wrap=openat64 -Wl,--wrap=renameat2
 
 TEST_BINS := $(TESTS:%=$(BUILD)/tests/check_%)
 

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1266,6 +1267,95 @@ START_TEST(test_changed_dirs_fsynced)
 }
 END_TEST
 
+/* openat and renameat2 as the key store calls them (--wrap): when told,
+ * as on a file system without O_TMPFILE or a kernel without renameat2's
+ * flags. */
+int __real_openat64(int dfd, const char *path, int flags, ...);
+int __wrap_openat64(int dfd, const char *path, int flags, ...);
+int __real_renameat2(int olddfd, const char *old, int newdfd, const char *new,
+		     unsigned int flags);
+int __wrap_renameat2(int olddfd, const char *old, int newdfd, const char *new,
+		     unsigned int flags);
+
+static bool no_tmpfile, no_rename_flags;
+static int tmpfile_refused, rename_refused;
+
+int __wrap_openat64(int dfd, const char *path, int flags, ...)
+{
+	mode_t mode = 0;
+	va_list ap;
+
+	if (flags & O_CREAT || (flags & O_TMPFILE) == O_TMPFILE) {
+		va_start(ap, flags);
+		mode = va_arg(ap, mode_t);
+		va_end(ap);
+	}
+	if (no_tmpfile && (flags & O_TMPFILE) == O_TMPFILE) {
+		tmpfile_refused++;
+		errno = EOPNOTSUPP;
+		return -1;
+	}
+	return __real_openat64(dfd, path, flags, mode);
+}
+
+int __wrap_renameat2(int olddfd, const char *old, int newdfd, const char *new,
+		     unsigned int flags)
+{
+	if (no_rename_flags && flags) {
+		rename_refused++;
+		errno = EINVAL;
+		return -1;
+	}
+	return __real_renameat2(olddfd, old, newdfd, new, flags);
+}
+
+/* Without O_TMPFILE and renameat2's flags each change still lands whole,
+ * and leaves no temporary file. */
+START_TEST(test_without_tmpfile_or_rename_flags)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	char path[320], ddir[300], text[512];
+	bdaddr_t ctrl;
+
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
+	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 dir);
+	snprintf(path, sizeof(path), "%s/info", ddir);
+	no_tmpfile = no_rename_flags = true;
+	tmpfile_refused = rename_refused = 0;
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
+	ck_assert_uint_eq(mode_of(path), 0600);
+	write_text(path, "[General]\nName=HC-05\n");
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
+	read_text(path, text, sizeof(text));
+	ck_assert_str_eq(text, "[General]\nName=HC-05\n\n[LinkKey]\nKey=" KEYHEX
+			       "\nType=0\nPINLength=4\n");
+	ck_assert_int_eq(keystore_remove(dir, &ctrl, &k.addr.bdaddr), 0);
+	read_text(path, text, sizeof(text));
+	ck_assert_str_eq(text, "[General]\nName=HC-05\n\n");
+	ck_assert_int_eq(entries(ddir), 1);
+	write_text(path, "[LinkKey]\nKey=" KEYHEX "\nType=0\n");
+	ck_assert_int_eq(keystore_remove(dir, &ctrl, &k.addr.bdaddr), 0);
+	ck_assert_int_eq(access(ddir, F_OK), -1);
+	ck_assert_int_ge(tmpfile_refused, 3);
+	ck_assert_int_ge(rename_refused, 3);
+
+	/* O_TMPFILE but no renameat2 flags: the same. */
+	no_tmpfile = false;
+	tmpfile_refused = rename_refused = 0;
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
+	write_text(path, "[General]\nName=HC-05\n");
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
+	read_text(path, text, sizeof(text));
+	ck_assert_str_eq(text, "[General]\nName=HC-05\n\n[LinkKey]\nKey=" KEYHEX
+			       "\nType=0\nPINLength=4\n");
+	ck_assert_int_eq(entries(ddir), 1);
+	ck_assert_int_eq(tmpfile_refused, 0);
+	ck_assert_int_ge(rename_refused, 1);
+	no_rename_flags = false;
+}
+END_TEST
+
 static Suite *keystore_suite(void)
 {
 	Suite *s = suite_create("keystore");
@@ -1317,6 +1407,7 @@ static Suite *keystore_suite(void)
 	tcase_add_test(disk, test_lock_serialises_writers);
 	tcase_add_test(disk, test_foreign_writer_survives_saves);
 	tcase_add_test(disk, test_changed_dirs_fsynced);
+	tcase_add_test(disk, test_without_tmpfile_or_rename_flags);
 	suite_add_tcase(s, disk);
 	return s;
 }
