@@ -860,8 +860,13 @@ static bool is_file(int dfd, const char *name, const struct stat *st)
 static int rename_over(int dfd, const char *name, const struct seen *s,
 		       const struct stat *mine)
 {
-	int err;
+	int err = info_unchanged(dfd, s);
 
+	/* The last look, as close to the rename as it can be. */
+	if (err <= 0) {
+		unlinkat(dfd, name, 0);
+		return err ? err : -EAGAIN;
+	}
 	if (renameat2(dfd, name, dfd, "info", RENAME_EXCHANGE) == 0) {
 		if (is_seen(dfd, name, s)) {
 			unlinkat(dfd, name, 0);
@@ -907,15 +912,6 @@ static int replace_info(int dfd, const struct seen *s, const char *text,
 			if (name[0])
 				unlinkat(dfd, name, 0);
 			return err;
-		}
-		/* The last look before the new file has a name: each
-		 * moment a key has one is one a crash may leave it behind. */
-		err = info_unchanged(dfd, s);
-		if (err <= 0) {
-			close(fd);
-			if (name[0])
-				unlinkat(dfd, name, 0);
-			return err ? err : -EAGAIN;
 		}
 		if (name[0]) {
 			close(fd);
