@@ -1382,6 +1382,9 @@ static Suite *keystore_suite(void)
 	suite_add_tcase(s, text);
 
 	tcase_add_checked_fixture(disk, make_dir, remove_dir);
+	/* Hundreds of fsyncs in the concurrent tests: a busy disk or
+	 * qemu-user takes more than Check's default 4 seconds. */
+	tcase_set_timeout(disk, 20);
 	tcase_add_test(disk, test_save_list_remove);
 	tcase_add_test(disk, test_walk);
 	tcase_add_test(disk,
