@@ -84,8 +84,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy, *argv[MAX_ARGS + 2];
-	size_t pos = 0;
+	char *copy, *argv[MAX_ARGS + 2], *owned[MAX_ARGS + 1];
+	size_t pos = 0, nowned = 0;
 	int argc = 0, ret;
 
 	/* A NUL-terminated copy, so that the last argument ends too. */
@@ -107,10 +107,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				   pos < size ? size - pos : 0);
 			break;
 		}
+		/* Copies: btpair wipes the value of --pin in argv, which must
+		 * not wipe the paths every input shares. */
 		if (strcmp(arg, "@pins") == 0)
-			arg = pin_path;
+			arg = owned[nowned++] = strdup(pin_path);
 		else if (strncmp(arg, "--k", 3) == 0)
-			arg = keystore_opt;
+			arg = owned[nowned++] = strdup(keystore_opt);
+		if (!arg)
+			abort();
 		argv[argc++] = arg;
 	}
 	argv[argc] = NULL;
@@ -121,6 +125,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fflush(stdout);
 	fflush(stderr);
 	free(copy);
+	while (nowned)
+		free(owned[--nowned]);
 
 	/* Without Bluetooth nothing gets past opening the mgmt socket:
 	 * help, a local failure, a usage error, or "no controller". */

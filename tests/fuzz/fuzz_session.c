@@ -147,12 +147,16 @@ static void check_output(const char *text)
 		abort();
 }
 
+/* The PINs as given on the command line: btpair wipes them there once
+ * taken, so they are copies of pins, which check_output needs whole. */
+static char argv_pins[2][11];
+
 static char *arg(const char *a)
 {
 	if (strcmp(a, PIN1) == 0)
-		return pins[0];
+		return strcpy(argv_pins[0], pins[0]);
 	if (strcmp(a, PIN2) == 0)
-		return pins[1];
+		return strcpy(argv_pins[1], pins[1]);
 	if (strcmp(a, "@pinfile") == 0)
 		return pin_path;
 	return (char *)a;
