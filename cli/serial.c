@@ -141,11 +141,50 @@ static bool is_running(const struct pty_process *proc)
 	return proc->start && start_time(proc->pid) == proc->start;
 }
 
-bool cli_serial_pty_running(const char *name)
+/*
+ * A pid file of an older btpair holds the pid alone (it survives a package
+ * upgrade in /run). Its process is taken for the entry's only if it runs
+ * exactly the command serial up starts for that pty (connect ... --pty
+ * PATH); then its start time is filled in, so that from here on it is held
+ * to that like any other.
+ */
+static void adopt_legacy(struct pty_process *proc, const char *pty)
+{
+	char path[64], buf[8192];
+	bool connect = false, pty_next = false, ours = false;
+	unsigned long long start;
+	ssize_t n;
+	int fd;
+
+	if (proc->start || !(start = start_time(proc->pid)))
+		return;
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)proc->pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *a = buf; a < buf + n; a += strlen(a) + 1) {
+		if (pty_next)
+			ours = connect && strcmp(a, pty) == 0;
+		connect = connect || strcmp(a, "connect") == 0;
+		pty_next = strcmp(a, "--pty") == 0;
+	}
+	if (ours && start_time(proc->pid) == start)
+		proc->start = start;
+}
+
+bool cli_serial_pty_running(const struct serial_entry *e)
 {
 	struct pty_process proc;
 
-	return read_pty_process(name, &proc) && is_running(&proc);
+	if (!read_pty_process(e->name, &proc))
+		return false;
+	adopt_legacy(&proc, e->pty);
+	return is_running(&proc);
 }
 
 int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
@@ -372,7 +411,7 @@ static int entry_up(struct serial_run *r, const struct serial_entry *e)
 
 	snprintf(what, sizeof(what), "serial up %s", e->name);
 	dev = cli_serial_bound(e, r->devs, r->ndevs, &st, &known);
-	if (e->pty && cli_serial_pty_running(e->name)) {
+	if (e->pty && cli_serial_pty_running(e)) {
 		report(cli, e, "up", false, known ? &st.addr : NULL,
 		       known ? st.channel : e->channel, -1, false);
 		return CLI_EXIT_OK;
@@ -567,9 +606,19 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 	if (mkdir(serial_run_dir(), 0755) < 0 && errno != EEXIST)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s: %s", what,
 				serial_run_dir(), strerror(errno));
-	/* A symlink left by a process that is gone would look ready. */
-	if (lstat(e->pty, &sb) == 0 && S_ISLNK(sb.st_mode))
-		unlink(e->pty);
+	/* A pty link left by a process that is gone would look ready;
+	 * anything else at the path is not ours to remove (the pty process
+	 * then says so). */
+	if (lstat(e->pty, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		char target[64];
+		ssize_t n = readlink(e->pty, target, sizeof(target) - 1);
+
+		if (n > 0) {
+			target[n] = '\0';
+			if (strncmp(target, "/dev/pts/", 9) == 0)
+				unlink(e->pty);
+		}
+	}
 	pid = spawn_pty(e, index, a, channel);
 	if (pid < 0)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
@@ -636,21 +685,25 @@ static int pty_down(struct serial_run *r, const struct serial_entry *e,
 		    const char *what)
 {
 	struct pty_process proc;
-	bool recorded = read_pty_process(e->name, &proc);
+	bool recorded = read_pty_process(e->name, &proc), running;
 	struct serial_state st;
 	bool known = serial_state_read(e->name, &st) == 0;
 	int pidfd = -1;
 
+	if (recorded)
+		adopt_legacy(&proc, e->pty);
+	running = recorded && is_running(&proc);
 	/* A pidfd taken while proc is still the process the file names is
 	 * that process for good, whatever becomes of its pid after. */
-	if (recorded && is_running(&proc)) {
+	if (running) {
 		pidfd = (int)pidfd_open(proc.pid, 0);
-		if (pidfd >= 0 && !is_running(&proc)) {
+		running = is_running(&proc);
+		if (pidfd >= 0 && !running) {
 			close(pidfd);
 			pidfd = -1;
 		}
 	}
-	if (!recorded || !is_running(&proc)) {
+	if (!running) {
 		if (recorded && start_time(proc.pid))
 			cli_warn(r->cli,
 				 "%s: process %d is not the pty process serial "

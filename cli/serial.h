@@ -20,8 +20,8 @@ struct rfcomm_dev_state;
 int cli_serial_bound(const struct serial_entry *e,
 		     const struct rfcomm_dev_state *devs, size_t ndevs,
 		     struct serial_state *st, bool *known);
-/* Whether the pty process of the entry called name runs. */
-bool cli_serial_pty_running(const char *name);
+/* Whether the pty process serial up started for the entry runs. */
+bool cli_serial_pty_running(const struct serial_entry *e);
 /* Report a serial.conf that could not be loaded (err from
  * serial_conf_load); returns the exit code. */
 int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,

@@ -219,7 +219,7 @@ static void show_entry(struct cli *cli, const struct serial_entry *e,
 	char a[BT_ADDR_STRLEN] = "", target[64], ch[8];
 	bool known = false;
 	int dev = cli_serial_bound(e, devs, ndevs, &st, &known);
-	bool up = e->pty ? cli_serial_pty_running(e->name) : dev >= 0;
+	bool up = e->pty ? cli_serial_pty_running(e) : dev >= 0;
 
 	if (e->by_name)
 		snprintf(target, sizeof(target), "name:%.40s", e->pattern);

@@ -139,7 +139,23 @@ expect_out "^serial sp up /run/btpair/sp " "brought up afresh, not taken for up"
 pid=$(cut -d' ' -f1 /run/btpair/sp.pid)
 echo "$other" >/run/btpair/sp.pid
 run "$REAL" serial down --config "$WORK/serial.conf"
-check "serial down over a pid-only file: exit 0 (got $RC)" [ "$RC" -eq 0 ]
+check "serial down over a pid-only file naming another: exit 0 (got $RC)" \
+	[ "$RC" -eq 0 ]
 check "the process it names is alive" kill -0 "$other"
-kill "$pid"
+check "the pty process is untouched" kill -0 "$pid"
+# A pid-only file naming the pty process itself (an older btpair wrote it,
+# and it survived the upgrade in /run): that process runs exactly the
+# entry's command, so it is the entry's, and serial down stops it.
+run "$REAL" serial up --config "$WORK/serial.conf"
+expect_out "^serial sp up /run/btpair/sp " "serial up: up again"
+old=$pid
+pid=$(cut -d' ' -f1 /run/btpair/sp.pid)
+kill "$old"
+echo "$pid" >/run/btpair/sp.pid
+OUT=$("$REAL" status --config "$WORK/serial.conf" 2>&1)
+expect_out "^serial +sp .* up$" "status: a pid-only file naming the pty process is up"
+run "$REAL" serial down --config "$WORK/serial.conf"
+expect_out "^serial sp down$" "serial down stops it"
+for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+check "its process is gone" sh -c "! kill -0 $pid 2>/dev/null"
 finish
