@@ -1,6 +1,7 @@
 /* pair and unpair. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,16 +188,38 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 	return CLI_EXIT_OK;
 }
 
-/* Whether the store holds a key for the device: 1 (with *type its type), 0,
- * or -errno when the store cannot be read. */
+/* What key_in_store saw of the one device it looks for. */
+struct store_look {
+	char addr[BT_ADDR_STRLEN];
+	bool trouble; /* its file is there but unreadable or malformed */
+};
+
+static void note_trouble(void *data, const char *path, const char *why)
+{
+	struct store_look *look = data;
+	char dir[BT_ADDR_STRLEN + 8];
+
+	(void)why;
+	snprintf(dir, sizeof(dir), "/%s/info", look->addr);
+	if (strstr(path, dir))
+		look->trouble = true;
+}
+
+/*
+ * Whether the store holds a key for the device: 1 (with *type its type), 0,
+ * or -errno when the store cannot be read or the device's file is there
+ * but unreadable or malformed (-EBADMSG): then nobody can tell.
+ */
 static int key_in_store(const char *dir, const bdaddr_t *controller,
 			const bdaddr_t *dev, uint8_t *type)
 {
+	struct store_look look = { .trouble = false };
 	struct keystore_entry *list;
 	int found = 0, err;
 	size_t n;
 
-	err = keystore_list(dir, controller, &list, &n, NULL, NULL);
+	bt_addr_format(dev, look.addr);
+	err = keystore_list(dir, controller, &list, &n, note_trouble, &look);
 	if (err < 0)
 		return err;
 	for (size_t i = 0; i < n && !found; i++) {
@@ -205,7 +228,26 @@ static int key_in_store(const char *dir, const bdaddr_t *controller,
 			*type = list[i].key.type;
 	}
 	keystore_entries_free(list, n);
-	return found;
+	return !found && look.trouble ? -EBADMSG : found;
+}
+
+/* Whether a key could be written to the store in dir now: the directory
+ * (or, before the first key, the nearest one there is) is writable. A
+ * read-only root fails here (EROFS). */
+static bool store_writable(const char *dir)
+{
+	char path[PATH_MAX];
+	char *slash;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s", dir) >= sizeof(path))
+		return false;
+	while (access(path, W_OK) < 0) {
+		if (errno != ENOENT || !(slash = strrchr(path, '/')) ||
+		    slash == path)
+			return false;
+		*slash = '\0';
+	}
+	return true;
 }
 
 static const struct pair_callbacks pair_callbacks = {
@@ -393,8 +435,8 @@ static bool can_answer(const struct pair_params *p)
  * the next reboot. When the pairing can be answered, it is made again so
  * that its key is stored, which is what the user asked for: the kernel's
  * key is removed (Unpair Device, disconnecting) and Pair Device sent once
- * more, *res its result. Otherwise, or when the store cannot be read, *res
- * is left as it is. Returns the exit code, reported, when the unpairing
+ * more, *res its result. Otherwise, or when the store cannot be read or
+ * written, *res is left as it is. Returns the exit code, reported, when the unpairing
  * failed; else CLI_EXIT_OK.
  */
 static int pair_again_if_unstored(struct pair_ctx *ctx, struct pair_params *p,
@@ -407,8 +449,12 @@ static int pair_again_if_unstored(struct pair_ctx *ctx, struct pair_params *p,
 	uint8_t type;
 	int ret;
 
+	/* Only on a clean "no key there", into a store that can take the
+	 * new one: a malformed file or a read-only store would lose the
+	 * kernel's pairing and store nothing. */
 	if (!ctx->store || !can_answer(p) ||
-	    key_in_store(dir, controller, &p->addr.bdaddr, &type) != 0)
+	    key_in_store(dir, controller, &p->addr.bdaddr, &type) != 0 ||
+	    !store_writable(dir))
 		return CLI_EXIT_OK;
 	cli_warn(ctx->cli,
 		 "pair %s: hci%u holds a key for it that is not in %s and "
@@ -428,11 +474,21 @@ static int pair_again_if_unstored(struct pair_ctx *ctx, struct pair_params *p,
 static void warn_unstored(struct pair_ctx *ctx, const struct pair_params *p,
 			  const char *a)
 {
-	cli_warn(ctx->cli,
-		 "pair %s: paired in the kernel (hci%u), but its key is not in "
-		 "%s, so the pairing ends at the next reboot; to pair again "
-		 "and store the key: btpair pair %s --pin PIN (or --confirm)",
-		 a, p->index, keystore_dir(ctx->keystore), a);
+	const char *dir = keystore_dir(ctx->keystore);
+
+	if (!store_writable(dir))
+		cli_warn(ctx->cli,
+			 "pair %s: paired in the kernel (hci%u), but its key "
+			 "is not in %s, which cannot be written now, so the "
+			 "pairing ends at the next reboot",
+			 a, p->index, dir);
+	else
+		cli_warn(ctx->cli,
+			 "pair %s: paired in the kernel (hci%u), but its key "
+			 "is not in %s, so the pairing ends at the next "
+			 "reboot; to pair again and store the key: btpair "
+			 "pair %s --pin PIN (or --confirm)",
+			 a, p->index, dir, a);
 }
 
 /*
@@ -489,7 +545,13 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 				   &p->addr.bdaddr, &type);
 		stored = err == 1;
 		unstored = ctx->store && !stored;
-		if (err < 0)
+		if (err == -EBADMSG)
+			cli_warn(cli,
+				 "pair %s: already paired; its file in the key "
+				 "store %s is malformed or unreadable (fix or "
+				 "remove it, then pair again)",
+				 a, keystore_dir(ctx->keystore));
+		else if (err < 0)
 			cli_warn(cli,
 				 "pair %s: already paired; the key store %s "
 				 "cannot be read: %s",

@@ -278,6 +278,36 @@ START_TEST(test_pairing_without_bonding_is_said)
 }
 END_TEST
 
+/* The device's file is there but malformed: nobody can tell whether the
+ * store has its key, and pairing again would lose the kernel's pairing and
+ * store nothing (the save fails on that file): the kernel's is kept. */
+START_TEST(test_malformed_file_keeps_the_kernel_key)
+{
+	const struct fk_step steps[] = {
+		READ_INFO,
+		PAIR_SENT,
+		FK_COMPLETE(OP_PAIR, 0, ALREADY_PAIRED, DEV),
+		FK_SILENT_MS(100),
+		FK_DONE,
+	};
+	char dir[200];
+	bool already = false;
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "%s/00:00:00:00:00:00", store);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	snprintf(dir, sizeof(dir), "%s/00:00:00:00:00:00/98:D3:31:F5:1A:2B",
+		 store);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	f = fopen(info_path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("[LinkKey]\nKey=not hex\n", f);
+	fclose(f);
+	ck_assert_int_eq(pair(steps, pin_1234, &already), 0);
+	ck_assert(already);
+}
+END_TEST
+
 static Suite *cli_pair_suite(void)
 {
 	Suite *s = suite_create("cli_pair");
@@ -290,6 +320,7 @@ static Suite *cli_pair_suite(void)
 	tcase_add_test(tc, test_unpair_refused_is_reported);
 	tcase_add_test(tc, test_pairing_again_with_a_wrong_pin_fails);
 	tcase_add_test(tc, test_pairing_without_bonding_is_said);
+	tcase_add_test(tc, test_malformed_file_keeps_the_kernel_key);
 	suite_add_tcase(s, tc);
 	return s;
 }
