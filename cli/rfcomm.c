@@ -334,23 +334,24 @@ struct pty_end {
 	uint64_t dropped; /* written to the pty while the link was down */
 };
 
-/* Whether path may take a pty link: nothing is there, or a symlink to a
- * pty (one a btpair made, stale after a crash or live in another). */
-static bool pty_path_free(const char *path)
+/* Whether path may take a pty link: 0 when nothing is there, or a symlink
+ * to a pty (one a btpair made, stale after a crash or live in another);
+ * -EEXIST when something else is; -errno when it cannot be told. */
+static int pty_path_free(const char *path)
 {
 	char target[64];
 	struct stat st;
 	ssize_t n;
 
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT;
+		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISLNK(st.st_mode))
-		return false;
+		return -EEXIST;
 	n = readlink(path, target, sizeof(target) - 1);
-	if (n <= 0)
-		return false;
+	if (n < 0)
+		return -errno;
 	target[n] = '\0';
-	return strncmp(target, "/dev/pts/", 9) == 0;
+	return strncmp(target, "/dev/pts/", 9) == 0 ? 0 : -EEXIST;
 }
 
 static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
@@ -381,8 +382,9 @@ static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 		goto fail;
 	/* Only a pty link is ever replaced: a regular file, a directory or a
 	 * link elsewhere at path is the user's, not ours. */
-	if (!pty_path_free(path)) {
-		errno = EEXIST;
+	err = pty_path_free(path);
+	if (err < 0) {
+		errno = -err;
 		goto fail;
 	}
 	/* The symlink replaced atomically: a stale one from a crash goes. */
