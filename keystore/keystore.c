@@ -837,6 +837,11 @@ static int rename_new(int dfd, const char *name, const struct seen *s)
 		err = info_unchanged(dfd, s);
 		if (err == 1 && renameat(dfd, name, dfd, "info") == 0)
 			return 0;
+		/* Another writer made info meanwhile: read it again. */
+		if (err == 0) {
+			unlinkat(dfd, name, 0);
+			return -EAGAIN;
+		}
 	}
 	if (err == 0)
 		err = errno == EEXIST ? -EAGAIN : -errno;
