@@ -367,7 +367,8 @@ static char *env_pin_value;
 void cli_pin_env_take(void)
 {
 	static const char name[] = "BTPAIR_PIN=";
-	char *v = getenv("BTPAIR_PIN");
+	char *v = getenv("BTPAIR_PIN"), *entries[16];
+	size_t n = 0;
 
 	if (!v)
 		return;
@@ -375,12 +376,17 @@ void cli_pin_env_take(void)
 	 * length: keep it whole. Out of memory, it is dropped. */
 	free(env_pin_value);
 	env_pin_value = strdup(v);
-	/* The variable goes from the list children get, then its whole
-	 * entry, name too, is wiped where it lies (getenv's value is inside
-	 * it, right after the name). */
+	/* Every entry of the variable (an environment may hold it twice),
+	 * name and value, is wiped where it lies once it is gone from the
+	 * list children get. */
+	for (char **e = environ; *e && n < sizeof(entries) / sizeof(*e); e++)
+		if (strncmp(*e, name, sizeof(name) - 1) == 0)
+			entries[n++] = *e;
 	unsetenv("BTPAIR_PIN");
-	v -= sizeof(name) - 1;
-	explicit_bzero(v, sizeof(name) - 1 + strlen(v + sizeof(name) - 1));
+	while (n > 0) {
+		n--;
+		explicit_bzero(entries[n], strlen(entries[n]));
+	}
 }
 
 const char *cli_pin_env(void)
