@@ -169,6 +169,38 @@ int probe_rfkill_unblock(const char *dev, uint32_t idx)
 	return err;
 }
 
+int probe_rfkill_lift(const char *bt_class, const char *rf_class,
+		      const char *dev, uint16_t index, uint32_t *idx,
+		      enum probe_rfkill_lift *out)
+{
+	struct probe_rfkill st;
+	int err;
+
+	err = probe_rfkill_of(bt_class, index, idx);
+	if (err == -ENOENT) {
+		*out = PROBE_RFKILL_NO_SWITCH;
+		return 0;
+	}
+	if (!err)
+		err = probe_rfkill_sysfs(rf_class, *idx, &st);
+	if (err < 0)
+		return err;
+	if (st.hard) {
+		*out = PROBE_RFKILL_HARD;
+		return 0;
+	}
+	if (!st.soft) {
+		*out = PROBE_RFKILL_CLEAR;
+		return 0;
+	}
+	*out = PROBE_RFKILL_SOFT;
+	err = probe_rfkill_unblock(dev, *idx);
+	if (err < 0)
+		return err;
+	*out = PROBE_RFKILL_LIFTED;
+	return 0;
+}
+
 /* ---- Processes ------------------------------------------------------ */
 
 int probe_find_process(const char *proc, const char *name, pid_t *pids,

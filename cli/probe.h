@@ -66,6 +66,26 @@ int probe_rfkill_sysfs(const char *rf_class, uint32_t idx,
 /* Lift the soft block of switch idx: RFKILL_OP_CHANGE written to dev. */
 int probe_rfkill_unblock(const char *dev, uint32_t idx);
 
+/* What probe_rfkill_lift found, and did. */
+enum probe_rfkill_lift {
+	PROBE_RFKILL_NO_SWITCH, /* hciN has no rfkill switch */
+	PROBE_RFKILL_CLEAR,	/* not blocked */
+	PROBE_RFKILL_SOFT,	/* soft-blocked; lifting it failed */
+	PROBE_RFKILL_LIFTED,	/* was soft-blocked, and is no longer */
+	PROBE_RFKILL_HARD,	/* hard-blocked: left as it is */
+};
+
+/*
+ * Make hciN's radio free to power up where software may: a soft block is
+ * lifted through dev, a hard one (a switch, a key, the firmware) never
+ * touched. *idx is the switch's index when it has one. Returns 0, or -errno
+ * when the switch cannot be read (*out left as it was) or the soft block
+ * cannot be lifted (*out PROBE_RFKILL_SOFT).
+ */
+int probe_rfkill_lift(const char *bt_class, const char *rf_class,
+		      const char *dev, uint16_t index, uint32_t *idx,
+		      enum probe_rfkill_lift *out);
+
 /* ---- Processes ------------------------------------------------------ */
 
 /* The pids whose comm (proc/PID/comm) is name; at most max. */

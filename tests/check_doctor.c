@@ -312,6 +312,86 @@ START_TEST(test_rfkill_sysfs)
 }
 END_TEST
 
+/* hciN with switch rfkillIDX in lbt/ and lrf/, its states as sysfs
+ * shows them (soft, hard: "0\n", "1\n" or whatever a test needs). */
+static void put_switch(unsigned hci, unsigned idx, const char *soft,
+		       const char *hard)
+{
+	char rel[64];
+
+	snprintf(rel, sizeof(rel), "lbt/hci%u/rfkill%u/soft", hci, idx);
+	put_file(rel, soft, strlen(soft));
+	snprintf(rel, sizeof(rel), "lrf/rfkill%u/soft", idx);
+	put_file(rel, soft, strlen(soft));
+	snprintf(rel, sizeof(rel), "lrf/rfkill%u/hard", idx);
+	put_file(rel, hard, strlen(hard));
+}
+
+/* setup's rfkill step: a soft block lifted through the device (a file
+ * here, which keeps what was written), a hard one never touched. */
+START_TEST(test_rfkill_lift)
+{
+	enum probe_rfkill_lift what;
+	char bt[128], rf[128], dev[160], none[160];
+	uint8_t written[16];
+	uint32_t idx = 0;
+	int fd;
+	ssize_t n;
+
+	put_switch(0, 3, "1\n", "0\n");
+	put_switch(1, 4, "0\n", "0\n");
+	put_switch(2, 5, "1\n", "1\n");
+	put_file("lbt/hci3/name", "x", 1);
+	put_switch(4, 6, "maybe\n", "0\n");
+	put_file("ldev", "", 0);
+	snprintf(bt, sizeof(bt), "%s/lbt", dir);
+	snprintf(rf, sizeof(rf), "%s/lrf", dir);
+	snprintf(dev, sizeof(dev), "%s/ldev", dir);
+	snprintf(none, sizeof(none), "%s/no/such/rfkill", dir);
+
+	/* Not blocked: nothing written. */
+	ck_assert_int_eq(probe_rfkill_lift(bt, rf, dev, 1, &idx, &what), 0);
+	ck_assert_int_eq(what, PROBE_RFKILL_CLEAR);
+	ck_assert_uint_eq(idx, 4);
+	/* Hard-blocked (and soft): left alone, nothing written. */
+	ck_assert_int_eq(probe_rfkill_lift(bt, rf, dev, 2, &idx, &what), 0);
+	ck_assert_int_eq(what, PROBE_RFKILL_HARD);
+	ck_assert_uint_eq(idx, 5);
+	/* No switch at all. */
+	ck_assert_int_eq(probe_rfkill_lift(bt, rf, dev, 3, &idx, &what), 0);
+	ck_assert_int_eq(what, PROBE_RFKILL_NO_SWITCH);
+	/* A state that is neither 0 nor 1: an error, nothing written. */
+	what = PROBE_RFKILL_NO_SWITCH;
+	ck_assert_int_eq(probe_rfkill_lift(bt, rf, dev, 4, &idx, &what),
+			 -EBADMSG);
+	ck_assert_int_eq(what, PROBE_RFKILL_NO_SWITCH);
+	fd = open(dev, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(read(fd, written, sizeof(written)), 0);
+	close(fd);
+
+	/* Soft-blocked: one RFKILL_OP_CHANGE for switch 3, soft 0. */
+	ck_assert_int_eq(probe_rfkill_lift(bt, rf, dev, 0, &idx, &what), 0);
+	ck_assert_int_eq(what, PROBE_RFKILL_LIFTED);
+	ck_assert_uint_eq(idx, 3);
+	fd = open(dev, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	n = read(fd, written, sizeof(written));
+	close(fd);
+	ck_assert_int_eq(n, PROBE_RFKILL_EVENT_SIZE);
+	ck_assert_uint_eq(written[0], 3);
+	ck_assert_uint_eq(written[1] | written[2] | written[3], 0);
+	ck_assert_uint_eq(written[4], PROBE_RFKILL_TYPE_BLUETOOTH);
+	ck_assert_uint_eq(written[5], PROBE_RFKILL_OP_CHANGE);
+	ck_assert_uint_eq(written[6], 0);
+
+	/* Soft-blocked and no way to lift it: the error, and what it is. */
+	ck_assert_int_eq(probe_rfkill_lift(bt, rf, none, 0, &idx, &what),
+			 -ENOENT);
+	ck_assert_int_eq(what, PROBE_RFKILL_SOFT);
+}
+END_TEST
+
 START_TEST(test_kernel_keys)
 {
 	/* debugfs's link_keys: address, type, key, PIN length. */
@@ -520,6 +600,7 @@ static Suite *doctor_suite(void)
 	tcase_add_test(files, test_rfkill_decode);
 	tcase_add_test(files, test_rfkill_read_events);
 	tcase_add_test(files, test_rfkill_sysfs);
+	tcase_add_test(files, test_rfkill_lift);
 	tcase_add_test(files, test_kernel_keys);
 	tcase_add_test(files, test_kernel_keys_file);
 	tcase_add_test(files, test_env_value);
