@@ -15,7 +15,8 @@ static const struct cli_command commands[] = {
 	  "make a controller ready for headless pairing",
 	  "Make a controller ready for headless pairing: powered, connectable,\n"
 	  "bondable, Secure Simple Pairing as asked, IO capability (default\n"
-	  "NoInputNoOutput). Idempotent.\n"
+	  "NoInputNoOutput). A soft rfkill block is lifted, and said; a hard\n"
+	  "one is reported (exit 3), never touched. Idempotent.\n"
 	  "  --ssp on|off         switch Secure Simple Pairing (off: legacy PIN\n"
 	  "                       pairing only, as an HC-05 does)\n"
 	  "  --capability CAP     DisplayOnly, DisplayYesNo, KeyboardOnly,\n"

@@ -11,6 +11,7 @@
 #include "cli/output.h"
 #include "cli/progress.h"
 #include "cli/common.h"
+#include "cli/probe.h"
 #include "cli/keys.h"
 #include "keystore/keystore.h"
 #include "mgmt/addr.h"
@@ -281,16 +282,71 @@ static bool parse_setup(struct cli *cli, int argc, char *argv[],
 	return true;
 }
 
+/*
+ * A radio that rfkill blocks cannot be powered. A soft block (rfkill
+ * unblock, a desktop's switch, rfkill.default_state=0 at boot) is lifted,
+ * and said; a hard one (a switch, a key, the firmware) is the user's to
+ * lift, and setup fails saying where. *lifted tells whether it lifted one.
+ */
+static int free_radio(struct cli *cli, uint16_t index, bool *lifted)
+{
+	enum probe_rfkill_lift what = PROBE_RFKILL_NO_SWITCH;
+	uint32_t idx = 0;
+	int err;
+
+	*lifted = false;
+	err = probe_rfkill_lift(PROBE_SYSFS_BLUETOOTH, PROBE_SYSFS_RFKILL,
+				PROBE_RFKILL_DEV, index, &idx, &what);
+	/* Unreadable: powering up says what is wrong, if anything. */
+	if (err < 0 && what != PROBE_RFKILL_SOFT)
+		return CLI_EXIT_OK;
+	if (err < 0)
+		return cli_fail(cli,
+				cli_permission_error(err) ?
+					CLI_EXIT_PERMISSION :
+					CLI_EXIT_NO_CONTROLLER,
+				-1,
+				"setup hci%u: the radio is soft-blocked "
+				"(rfkill%u) and lifting that failed: %s%s",
+				index, idx, strerror(-err),
+				cli_permission_error(err) ? " (run as root)" :
+							    "");
+	switch (what) {
+	case PROBE_RFKILL_HARD:
+		return cli_fail(cli, CLI_EXIT_NO_CONTROLLER, -1,
+				"setup hci%u: the radio is hard-blocked "
+				"(rfkill%u): a switch, a key or the firmware "
+				"turns it off and no software can lift that; "
+				"turn it on there",
+				index, idx);
+	case PROBE_RFKILL_LIFTED:
+		cli_warn(cli,
+			 "setup hci%u: the radio was soft-blocked "
+			 "(rfkill%u); unblocked it",
+			 index, idx);
+		*lifted = true;
+		break;
+	case PROBE_RFKILL_NO_SWITCH:
+	case PROBE_RFKILL_CLEAR:
+	case PROBE_RFKILL_SOFT:
+		break;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Change what differs from o on the controller described by info, so that
  * running it twice is harmless. Returns the exit code, reported. */
 static int setup_controller(struct cli *cli, uint16_t index,
 			    const struct setup_opts *o,
-			    const struct mgmt_controller_info *info)
+			    const struct mgmt_controller_info *info,
+			    bool *lifted)
 {
 	uint32_t settings = info->current_settings;
 	int ret;
 
-	ret = set_io_cap(cli, index, o->cap);
+	ret = free_radio(cli, index, lifted);
+	if (!ret)
+		ret = set_io_cap(cli, index, o->cap);
 	if (!ret && !(settings & MGMT_SETTING_BONDABLE))
 		ret = set_mode(cli, "setup", index, MGMT_OP_SET_BONDABLE, true,
 			       &settings);
@@ -308,7 +364,8 @@ static int setup_controller(struct cli *cli, uint16_t index,
 }
 
 static void report_setup(struct cli *cli, uint16_t index,
-			 const struct mgmt_controller_info *info, uint8_t cap)
+			 const struct mgmt_controller_info *info, uint8_t cap,
+			 bool lifted)
 {
 	if (cli->json) {
 		const char *names[33];
@@ -321,6 +378,7 @@ static void report_setup(struct cli *cli, uint16_t index,
 		json_str(&j, "name", info->name);
 		json_str(&j, "capability", mgmt_io_cap_str(cap));
 		json_str_array(&j, "settings", names);
+		json_bool(&j, "unblocked", lifted);
 		json_end(cli, &j);
 	} else {
 		char s[400];
@@ -336,6 +394,7 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
 	struct setup_opts o = { .cap = MGMT_IO_NO_INPUT_NO_OUTPUT };
 	struct mgmt_controller_info info;
 	uint16_t index;
+	bool lifted = false;
 	int ret = CLI_EXIT_OK;
 
 	if (!parse_setup(cli, argc, argv, &o, &ret))
@@ -351,12 +410,12 @@ int cmd_setup(struct cli *cli, int argc, char *argv[])
 	if (!ret)
 		ret = cli_read_info(cli, "setup", index, &info);
 	if (!ret)
-		ret = setup_controller(cli, index, &o, &info);
+		ret = setup_controller(cli, index, &o, &info, &lifted);
 	/* Read back what the controller now says, name included. */
 	if (!ret)
 		ret = cli_read_info(cli, "setup", index, &info);
 	if (ret)
 		return ret;
-	report_setup(cli, index, &info, o.cap);
+	report_setup(cli, index, &info, o.cap, lifted);
 	return CLI_EXIT_OK;
 }

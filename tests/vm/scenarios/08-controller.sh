@@ -36,6 +36,26 @@ expect_exit 0 "setup --ssp on while powered" "$BTPAIR" setup --ssp on
 run settings 0
 expect_out " ssp" "btmgmt: SSP on"
 expect_exit 0 "setup twice is harmless" "$BTPAIR" setup --ssp on
+
+# A soft rfkill block (as rfkill.default_state=0 leaves a Pi's radio at
+# boot): setup lifts it, says so, and powers the controller.
+soft=$(echo /sys/class/bluetooth/hci1/rfkill*/soft)
+check "hci1 has an rfkill switch" [ -w "$soft" ]
+expect_exit 0 "power hci1 off" "$BTPAIR" -i hci1 power off
+echo 1 >"$soft"
+check "hci1 soft-blocked" [ "$(cat "$soft")" = 1 ]
+expect_exit 3 "a soft-blocked radio cannot be powered" "$BTPAIR" -i hci1 power on
+expect_exit 0 "setup on a soft-blocked radio" "$BTPAIR" -i hci1 -j setup
+expect_out "warning: setup hci1: the radio was soft-blocked \(rfkill[0-9]+\); unblocked it" \
+	"says it lifted the block"
+expect_out '"event":"setup".*"powered".*"unblocked":true' "-j: powered, unblocked"
+check "the switch is no longer soft-blocked" [ "$(cat "$soft")" = 0 ]
+run settings 1
+expect_out "powered" "btmgmt: hci1 powered"
+expect_exit 0 "setup again" "$BTPAIR" -i hci1 -j setup
+expect_out '"unblocked":false' "-j: nothing to lift the second time"
+expect_no_out "soft-blocked" "and no warning"
+
 expect_exit 3 "a controller that does not exist" "$BTPAIR" -i 7 power on
 expect_out "no controller hci7" "names it"
 
