@@ -155,6 +155,19 @@ listening() {
 	return 1
 }
 
+# stop_bluetoothd: end the guest's bluetoothd and wait until it has exited
+# (up to 10 s): as it exits it powers the controllers off, which must not
+# land after what comes next.
+stop_bluetoothd() {
+	pkill -x bluetoothd || return 0
+	for _ in $(seq 100); do
+		pgrep -x bluetoothd >/dev/null || return 0
+		sleep 0.1
+	done
+	echo "bluetoothd did not exit within 10 s" >&2
+	return 1
+}
+
 # Count the mgmt requests a responder saw.
 pin_requests() { grep -c 'pin request' "$WORK/responder-$1.log" 2>/dev/null || true; }
 

@@ -20,8 +20,7 @@ sleep 1
 run bluetoothctl info "$B"
 expect_out "Paired: yes" "bluetoothd knows the device as paired"
 expect_out "Bonded: yes" "and bonded (from the stored key)"
-pkill -x bluetoothd
-sleep 0.5
+check "bluetoothd stopped" stop_bluetoothd
 
 run "$BTPAIR" keys list
 expect_out "^$A $B combination key" "btpair still reads the file after bluetoothd"

@@ -22,8 +22,7 @@ listening "$WORK/listen.log"
 expect_exit 0 "connect without --channel" "$BTPAIR" -v connect "$B" --timeout 30 </dev/null
 expect_out "has Serial Port on channel 3" "SDP found channel 3"
 expect_out "^hello from channel 3" "and the data came from there"
-pkill -x bluetoothd
-sleep 1
+check "bluetoothd stopped" stop_bluetoothd
 # bluetoothd powers the controllers off as it exits.
 "$BTPAIR" -q setup
 "$BTPAIR" -q -i hci1 setup

@@ -56,9 +56,7 @@ expect_out "^fail +bluetoothd: runs .*never stops or reconfigures bluetoothd" \
 expect_no_out "^fixed +hci0 keys-loaded" "nor loads keys while it runs"
 check "bluetoothd still runs" pgrep -x bluetoothd
 # The next step doctor gave: stop it (the guest has no systemd).
-pkill -x bluetoothd
-for _ in $(seq 50); do pgrep -x bluetoothd >/dev/null || break; sleep 0.1; done
-sleep 1
+check "bluetoothd stopped" stop_bluetoothd
 run "${DOC[@]}" --fix
 check "after bluetoothd: doctor --fix exits 0 (exit $RC)" [ "$RC" -eq 0 ]
 expect_out "^ok +bluetoothd: not running" "bluetoothd is gone"
