@@ -222,6 +222,8 @@ int sdp_query_rfcomm_channel(int fd, uint16_t uuid16, int64_t deadline,
 	for (int round = 0; round < SDP_MAX_ROUNDS; round++, tid++) {
 		size_t n = sdp_encode_search_attr(req, tid, uuid16, cont,
 						  cont_len);
+		struct iovec iov = { .iov_base = rsp, .iov_len = sizeof(rsp) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 		socklen_t sl = sizeof(int);
 		int soerr = 0;
 		ssize_t got;
@@ -237,9 +239,13 @@ int sdp_query_rfcomm_channel(int fd, uint16_t uuid16, int64_t deadline,
 			ret = time_wait_fd(fd, POLLIN, deadline, wakeup_fd);
 		if (ret < 0)
 			return ret;
-		got = recv(fd, rsp, sizeof(rsp), 0);
+		got = recvmsg(fd, &msg, 0);
 		if (got <= 0)
 			return got < 0 ? -errno : -ECONNRESET;
+		/* A PDU longer than rsp: its header may describe only the
+		 * part that fit. */
+		if (msg.msg_flags & MSG_TRUNC)
+			return -EBADMSG;
 		ret = sdp_parse_response(rsp, (size_t)got, tid, lists,
 					 sizeof(lists), &len, cont, &cont_len);
 		if (ret < 0)

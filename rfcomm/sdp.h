@@ -53,10 +53,11 @@ int sdp_find_rfcomm_channel(const uint8_t *lists, size_t len);
  * RFCOMM channel of the assembled lists. Returns the channel (1..30) or
  * -errno:
  *   -ENOENT      no record carries RFCOMM;
- *   -EBADMSG     a malformed answer (short, cut, byte counts that disagree,
- *                wrong PDU type or transaction ID, an Error Response, a
- *                continuation state over 16 bytes), malformed lists, or no
- *                last answer within SDP_MAX_ROUNDS requests;
+ *   -EBADMSG     a malformed answer (short, cut, over 4096 bytes, byte
+ *                counts that disagree, wrong PDU type or transaction ID,
+ *                an Error Response, a continuation state over 16 bytes),
+ *                malformed lists, or no last answer within SDP_MAX_ROUNDS
+ *                requests;
  *   -ENOBUFS     lists over 64 KiB;
  *   -ECONNRESET  the server closed the link (or sent an empty PDU);
  *   -ETIMEDOUT   the deadline passed (a server that says nothing);

@@ -667,6 +667,63 @@ START_TEST(test_query_lying_counts)
 }
 END_TEST
 
+/*
+ * A PDU longer than the client's receive buffer (4096 bytes) whose header
+ * describes only the bytes that fit: what was cut off must not go
+ * unnoticed. The part that fits is a complete answer naming channel 3.
+ */
+START_TEST(test_query_oversized_pdu)
+{
+	struct server *s = new_server(AFTER_CLOSE);
+	uint8_t lists[4088];
+	/* The headers of both sequences, RECORD's 17 bytes of attributes,
+	 * the padding attribute's ID and string header. */
+	size_t pad = sizeof(lists) - 3 - 3 - 17 - 6;
+
+	/* DES (2-byte length) { RECORD(3) with an attribute 0x0100 of a
+	 * padding string (2-byte length) } */
+	lists[0] = 0x36;
+	lists[1] = (uint8_t)((sizeof(lists) - 3) >> 8);
+	lists[2] = (uint8_t)(sizeof(lists) - 3);
+	{
+		const uint8_t rec[] = { RECORD(3) };
+		size_t rec_len = sizeof(rec) - 2 + 6 + pad;
+
+		lists[3] = 0x36;
+		lists[4] = (uint8_t)(rec_len >> 8);
+		lists[5] = (uint8_t)rec_len;
+		memcpy(lists + 6, rec + 2, sizeof(rec) - 2);
+		{
+			uint8_t *p = lists + 6 + sizeof(rec) - 2;
+
+			p[0] = 0x09;
+			p[1] = 0x01;
+			p[2] = 0x00;
+			p[3] = 0x26;
+			p[4] = (uint8_t)(pad >> 8);
+			p[5] = (uint8_t)pad;
+			ck_assert_uint_eq((size_t)(p + 6 + pad - lists),
+					  sizeof(lists));
+			memset(p + 6, 'x', pad);
+		}
+	}
+	ck_assert_int_eq(sdp_find_rfcomm_channel(lists, sizeof(lists)), 3);
+	add_reply(s, 1, lists, sizeof(lists), NULL, 0);
+	ck_assert_uint_eq(s->reply_len[0], 4096);
+	/* What fits is whole: the client takes it. */
+	ck_assert_int_eq(query(s), 3);
+	free(s);
+
+	/* The same 4096 bytes, and 100 more in the same PDU. */
+	s = new_server(AFTER_CLOSE);
+	add_reply(s, 1, lists, sizeof(lists), NULL, 0);
+	memset(s->reply[0] + 4096, 0x35, 100);
+	s->reply_len[0] += 100;
+	ck_assert_int_eq(query(s), -EBADMSG);
+	free(s);
+}
+END_TEST
+
 /* Lists over 64 KiB in parts of 4000 bytes: -ENOBUFS, not a longer wait. */
 START_TEST(test_query_lists_too_long)
 {
@@ -750,6 +807,7 @@ static Suite *sdp_suite(void)
 	tcase_add_test(tc, test_query_error_response);
 	tcase_add_test(tc, test_query_wrong_pdu_type);
 	tcase_add_test(tc, test_query_lying_counts);
+	tcase_add_test(tc, test_query_oversized_pdu);
 	tcase_add_test(tc, test_query_lists_too_long);
 	tcase_add_test(tc, test_query_no_channel);
 	tcase_add_test(tc, test_lookup_closes_its_socket);
