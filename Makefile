@@ -186,7 +186,7 @@ check-vm: $(BUILD)/btpair $(BUILD)/tests/responder $(DEB)
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with clang in their own
 # tree, everything instrumented for coverage, ASan and UBSan.
-FUZZ_TARGETS := mgmt session eir sdp keystore cli doctor
+FUZZ_TARGETS := mgmt session eir sdp sdp_client keystore cli doctor
 FUZZ_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
