@@ -201,7 +201,9 @@ $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_HELPERS) \
 
 # Its commands get a socketpair for the mgmt socket.
 $(BUILD)/tests/fuzz/fuzz_session: FUZZ_LDFLAGS := \
-	-Wl,--wrap=mgmt_open_control_socket
+	-Wl,--wrap=mgmt_open_control_socket -Wl,--wrap=time_wait_fd
+# The feeder sees the client wait, to send replies after their commands.
+$(BUILD)/tests/fuzz/fuzz_mgmt: FUZZ_LDFLAGS := -Wl,--wrap=time_wait_fd
 
 fuzz-bins: $(FUZZ_BINS)
 
