@@ -192,7 +192,8 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
 
-FUZZ_HELPERS := $(BUILD)/tests/fuzz/tmpdir.o $(BUILD)/tests/fuzz/feeder.o
+FUZZ_HELPERS := $(BUILD)/tests/fuzz/tmpdir.o $(BUILD)/tests/fuzz/feeder.o \
+	$(BUILD)/tests/fuzz/json_check.o
 
 $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_HELPERS) \
 		$(LIB_OBJ) $(CLI_LIB_OBJ)
