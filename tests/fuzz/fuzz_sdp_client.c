@@ -4,8 +4,9 @@
  * step per request it receives: a 2-byte big-endian length and that many
  * bytes, sent as one SEQPACKET message (0: an empty one; the last may be
  * cut short), or the length 0xffff alone: no answer, the client's wakeup
- * fd made readable instead. When the steps run out the server closes the
- * link. The server runs in a thread on one end of a socketpair; the client
+ * fd made readable instead, or 0xfffe alone: the last answer again, with
+ * the transaction ID of this request (when it has one). When the steps run
+ * out the server closes the link. The server runs in a thread on one end of a socketpair; the client
  * has the other, non-blocking, as its L2CAP socket would be.
  *
  * Beyond sanitizers: only the documented results (a channel 1..30,
@@ -32,6 +33,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define STEP_WAKE 0xffff
+#define STEP_AGAIN 0xfffe
 
 struct server {
 	int fd, wake_fd;
@@ -65,6 +67,8 @@ static bool answer_cont(const uint8_t *pdu, size_t len, const uint8_t **cont,
 static void *serve(void *arg)
 {
 	struct server *s = arg;
+	/* The last answer, as sent (STEP_AGAIN rewrites its TID). */
+	static uint8_t last_buf[0x10000];
 	const uint8_t *last = NULL;
 	size_t last_len = 0;
 	uint8_t req[128];
@@ -106,11 +110,26 @@ static void *serve(void *arg)
 			woke = true;
 			continue;
 		}
-		if (step > s->size - s->pos)
-			step = s->size - s->pos;
-		last = s->data + s->pos;
-		last_len = step;
-		s->pos += step;
+		if (step == STEP_AGAIN) {
+			/* Lists long enough to overflow, or rounds past the
+			 * cap, from a short input. */
+			if (!last) {
+				shutdown(s->fd, SHUT_RDWR);
+				open = false;
+				continue;
+			}
+			if (last_len >= 3) {
+				last_buf[1] = (uint8_t)(s->requests >> 8);
+				last_buf[2] = (uint8_t)s->requests;
+			}
+		} else {
+			if (step > s->size - s->pos)
+				step = s->size - s->pos;
+			memcpy(last_buf, s->data + s->pos, step);
+			last = last_buf;
+			last_len = step;
+			s->pos += step;
+		}
 		if (send(s->fd, last, last_len, MSG_NOSIGNAL) < 0)
 			abort();
 	}
