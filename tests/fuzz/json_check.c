@@ -1,6 +1,6 @@
 #include "tests/fuzz/json_check.h"
 
-#include <stdint.h>
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,66 +38,54 @@ static bool literal(struct in *in, const char *word)
 	return true;
 }
 
-static int hex(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* \uXXXX after the backslash and 'u'; -1 when malformed. */
 static long hex4(struct in *in)
 {
-	long v = 0;
+	char digits[5] = "";
 
 	if (in->end - in->p < 4)
 		return -1;
 	for (int i = 0; i < 4; i++) {
-		int d = hex(in->p[i]);
-
-		if (d < 0)
+		if (!isxdigit(in->p[i]))
 			return -1;
-		v = v << 4 | d;
+		digits[i] = (char)in->p[i];
 	}
 	in->p += 4;
-	return v;
+	return strtol(digits, NULL, 16);
 }
 
-/* One well-formed UTF-8 sequence of two bytes or more at in->p. */
+/*
+ * One well-formed UTF-8 sequence of two bytes or more at in->p, as RFC
+ * 3629's grammar has them (not as btpair's own decoder reckons): each form's
+ * first bytes, the range of the byte after, and its length; every later
+ * byte is 80-BF.
+ */
 static bool utf8(struct in *in)
 {
+	static const struct {
+		unsigned char lo, hi, lo2, hi2, len;
+	} forms[] = {
+		{ 0xc2, 0xdf, 0x80, 0xbf, 2 }, { 0xe0, 0xe0, 0xa0, 0xbf, 3 },
+		{ 0xe1, 0xec, 0x80, 0xbf, 3 }, { 0xed, 0xed, 0x80, 0x9f, 3 },
+		{ 0xee, 0xef, 0x80, 0xbf, 3 }, { 0xf0, 0xf0, 0x90, 0xbf, 4 },
+		{ 0xf1, 0xf3, 0x80, 0xbf, 4 }, { 0xf4, 0xf4, 0x80, 0x8f, 4 },
+	};
 	const unsigned char *p = in->p;
-	size_t n, avail = (size_t)(in->end - p);
-	uint32_t cp;
+	size_t avail = (size_t)(in->end - p);
 
-	if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return false;
-	}
-	if (avail < n)
-		return false;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
+	for (size_t f = 0; f < sizeof(forms) / sizeof(forms[0]); f++) {
+		if (p[0] < forms[f].lo || p[0] > forms[f].hi)
+			continue;
+		if (avail < forms[f].len || p[1] < forms[f].lo2 ||
+		    p[1] > forms[f].hi2)
 			return false;
-		cp = cp << 6 | (p[i] & 0x3f);
+		for (size_t i = 2; i < forms[f].len; i++)
+			if (p[i] < 0x80 || p[i] > 0xbf)
+				return false;
+		in->p += forms[f].len;
+		return true;
 	}
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return false;
-	in->p += n;
-	return true;
+	return false;
 }
 
 static bool string(struct in *in)
