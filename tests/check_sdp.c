@@ -351,6 +351,16 @@ static int query(struct server *s)
 	return query_wake(s, 5000, false);
 }
 
+/* Run the query against s, which must see one request; free s. */
+static int query_once(struct server *s)
+{
+	int ret = query(s);
+
+	ck_assert_int_eq(s->nreq, 1);
+	free(s);
+	return ret;
+}
+
 /* Request i as the client must have sent it: TID i + 1, the continuation
  * state of the answer before. */
 static void check_request(const struct server *s, int i, const uint8_t *cont,
@@ -376,11 +386,30 @@ static struct server *new_server(enum after after)
 
 static const uint8_t one_record[] = { 0x35, 0x13, RECORD(3) };
 
-START_TEST(test_query_one_answer)
+/* A server that answers with these bytes, then closes the link. */
+static struct server *raw_server(const uint8_t *bytes, size_t len)
 {
 	struct server *s = new_server(AFTER_CLOSE);
 
-	add_reply(s, 1, one_record, sizeof(one_record), NULL, 0);
+	add_raw(s, bytes, len);
+	return s;
+}
+
+/* A server that answers with count bytes of lists, all in one answer for
+ * tid, then closes the link. */
+static struct server *answer_server(uint16_t tid, const uint8_t *lists,
+				    size_t count)
+{
+	struct server *s = new_server(AFTER_CLOSE);
+
+	add_reply(s, tid, lists, count, NULL, 0);
+	return s;
+}
+
+START_TEST(test_query_one_answer)
+{
+	struct server *s = answer_server(1, one_record, sizeof(one_record));
+
 	ck_assert_int_eq(query(s), 3);
 	ck_assert_int_eq(s->nreq, 1);
 	check_request(s, 0, NULL, 0);
@@ -388,9 +417,9 @@ START_TEST(test_query_one_answer)
 }
 END_TEST
 
-/* The lists in three parts; the server's continuation state changes from
- * one answer to the next (to the longest allowed), and each is echoed as
- * it was last given. */
+/* The lists in four parts, two of them empty (one the last); the server's
+ * continuation state changes from one answer to the next (to the longest
+ * allowed, and back), and each is echoed as it was last given. */
 START_TEST(test_query_split_continuations)
 {
 	struct server *s = new_server(AFTER_CLOSE);
@@ -399,29 +428,15 @@ START_TEST(test_query_split_continuations)
 				 9, 10, 11, 12, 13, 14, 15, 16 };
 
 	add_reply(s, 1, one_record, 5, c1, sizeof(c1));
-	add_reply(s, 2, one_record + 5, 8, c2, sizeof(c2));
-	add_reply(s, 3, one_record + 13, sizeof(one_record) - 13, NULL, 0);
+	add_reply(s, 2, NULL, 0, c2, sizeof(c2));
+	add_reply(s, 3, one_record + 5, sizeof(one_record) - 5, c1, sizeof(c1));
+	add_reply(s, 4, NULL, 0, NULL, 0);
 	ck_assert_int_eq(query(s), 3);
-	ck_assert_int_eq(s->nreq, 3);
+	ck_assert_int_eq(s->nreq, 4);
 	check_request(s, 0, NULL, 0);
 	check_request(s, 1, c1, sizeof(c1));
 	check_request(s, 2, c2, sizeof(c2));
-	free(s);
-}
-END_TEST
-
-/* An answer with empty lists and more to come is not the end. */
-START_TEST(test_query_empty_parts)
-{
-	struct server *s = new_server(AFTER_CLOSE);
-	const uint8_t c[] = { 0x01 };
-
-	add_reply(s, 1, NULL, 0, c, 1);
-	add_reply(s, 2, one_record, sizeof(one_record), c, 1);
-	add_reply(s, 3, NULL, 0, NULL, 0);
-	ck_assert_int_eq(query(s), 3);
-	ck_assert_int_eq(s->nreq, 3);
-	check_request(s, 2, c, 1);
+	check_request(s, 3, c1, sizeof(c1));
 	free(s);
 }
 END_TEST
@@ -429,12 +444,18 @@ END_TEST
 START_TEST(test_query_wrong_tid)
 {
 	const uint8_t c[] = { 0x07 };
-	struct server *s = new_server(AFTER_CLOSE);
+	struct server *s;
 
-	add_reply(s, 2, one_record, sizeof(one_record), NULL, 0);
-	ck_assert_int_eq(query(s), -EBADMSG);
-	ck_assert_int_eq(s->nreq, 1);
-	free(s);
+	/* TID 2, TID 0, and TID 1 byte-swapped, to request 1. */
+	ck_assert_int_eq(query_once(answer_server(2, one_record,
+						  sizeof(one_record))),
+			 -EBADMSG);
+	ck_assert_int_eq(query_once(answer_server(0, one_record,
+						  sizeof(one_record))),
+			 -EBADMSG);
+	ck_assert_int_eq(query_once(answer_server(0x0100, one_record,
+						  sizeof(one_record))),
+			 -EBADMSG);
 
 	/* The second answer replays the first one's TID. */
 	s = new_server(AFTER_CLOSE);
@@ -443,30 +464,23 @@ START_TEST(test_query_wrong_tid)
 	ck_assert_int_eq(query(s), -EBADMSG);
 	ck_assert_int_eq(s->nreq, 2);
 	free(s);
-
-	/* TID 0 and a byte-swapped TID 1. */
-	s = new_server(AFTER_CLOSE);
-	add_reply(s, 0, one_record, sizeof(one_record), NULL, 0);
-	ck_assert_int_eq(query(s), -EBADMSG);
-	free(s);
-	s = new_server(AFTER_CLOSE);
-	add_reply(s, 0x0100, one_record, sizeof(one_record), NULL, 0);
-	ck_assert_int_eq(query(s), -EBADMSG);
-	free(s);
 }
 END_TEST
 
 START_TEST(test_query_bad_continuation)
 {
+	/* A length byte of 2 and one byte of state; of 0 and a byte more. */
+	const uint8_t short_state[] = { 0x07, 0x00, 0x01, 0x00, 0x04,
+					0x00, 0x00, 0x02, 0xaa };
+	const uint8_t extra[] = { 0x07, 0x00, 0x01, 0x00, 0x04,
+				  0x00, 0x00, 0x00, 0xaa };
 	uint8_t big[17];
 	struct server *s = new_server(AFTER_CLOSE);
 
 	/* 17 bytes: one more than SDP allows. */
 	memset(big, 0x5a, sizeof(big));
 	add_reply(s, 1, one_record, 5, big, sizeof(big));
-	ck_assert_int_eq(query(s), -EBADMSG);
-	ck_assert_int_eq(s->nreq, 1);
-	free(s);
+	ck_assert_int_eq(query_once(s), -EBADMSG);
 
 	/* Over the limit in the second answer, after a good first one. */
 	s = new_server(AFTER_CLOSE);
@@ -476,22 +490,11 @@ START_TEST(test_query_bad_continuation)
 	ck_assert_int_eq(s->nreq, 2);
 	free(s);
 
-	/* A length byte of 2 and one byte of state; of 0 and a byte more. */
-	{
-		const uint8_t short_state[] = { 0x07, 0x00, 0x01, 0x00, 0x04,
-						0x00, 0x00, 0x02, 0xaa };
-		const uint8_t extra[] = { 0x07, 0x00, 0x01, 0x00, 0x04,
-					  0x00, 0x00, 0x00, 0xaa };
-
-		s = new_server(AFTER_CLOSE);
-		add_raw(s, short_state, sizeof(short_state));
-		ck_assert_int_eq(query(s), -EBADMSG);
-		free(s);
-		s = new_server(AFTER_CLOSE);
-		add_raw(s, extra, sizeof(extra));
-		ck_assert_int_eq(query(s), -EBADMSG);
-		free(s);
-	}
+	ck_assert_int_eq(query_once(
+				 raw_server(short_state, sizeof(short_state))),
+			 -EBADMSG);
+	ck_assert_int_eq(query_once(raw_server(extra, sizeof(extra))),
+			 -EBADMSG);
 }
 END_TEST
 
@@ -565,36 +568,23 @@ START_TEST(test_query_short_pdu)
 	const uint8_t full[] = {
 		0x07, 0x00, 0x01, 0x00, 0x03, 0x00, 0x00, 0x00
 	};
+	const uint8_t c[] = { 0x01 };
+	struct server *s;
 
 	/* An empty message reads as the end of the link. */
-	{
-		struct server *s = new_server(AFTER_CLOSE);
+	ck_assert_int_eq(query_once(raw_server(full, 0)), -ECONNRESET);
+	for (size_t n = 1; n < sizeof(full); n++)
+		ck_assert_msg(query_once(raw_server(full, n)) == -EBADMSG,
+			      "%zu bytes accepted", n);
 
-		add_raw(s, full, 0);
-		ck_assert_int_eq(query(s), -ECONNRESET);
-		free(s);
-	}
-	for (size_t n = 1; n < sizeof(full); n++) {
-		struct server *s = new_server(AFTER_CLOSE);
-
-		add_raw(s, full, n);
-		ck_assert_msg(query(s) == -EBADMSG, "%zu bytes accepted", n);
-		ck_assert_int_eq(s->nreq, 1);
-		free(s);
-	}
 	/* The last part of an answer cut short. */
-	{
-		struct server *s = new_server(AFTER_CLOSE);
-		const uint8_t c[] = { 0x01 };
-
-		add_reply(s, 1, one_record, 5, c, 1);
-		add_reply(s, 2, one_record + 5, sizeof(one_record) - 5, NULL,
-			  0);
-		s->reply_len[1] -= 3;
-		ck_assert_int_eq(query(s), -EBADMSG);
-		ck_assert_int_eq(s->nreq, 2);
-		free(s);
-	}
+	s = new_server(AFTER_CLOSE);
+	add_reply(s, 1, one_record, 5, c, 1);
+	add_reply(s, 2, one_record + 5, sizeof(one_record) - 5, NULL, 0);
+	s->reply_len[1] -= 3;
+	ck_assert_int_eq(query(s), -EBADMSG);
+	ck_assert_int_eq(s->nreq, 2);
+	free(s);
 }
 END_TEST
 
@@ -604,11 +594,10 @@ START_TEST(test_query_error_response)
 	const uint8_t err_rsp[] = { 0x01, 0x00, 0x01, 0x00, 0x02, 0x00, 0x05 };
 	const uint8_t err_rsp2[] = { 0x01, 0x00, 0x02, 0x00, 0x02, 0x00, 0x05 };
 	const uint8_t c[] = { 0x01 };
-	struct server *s = new_server(AFTER_CLOSE);
+	struct server *s;
 
-	add_raw(s, err_rsp, sizeof(err_rsp));
-	ck_assert_int_eq(query(s), -EBADMSG);
-	free(s);
+	ck_assert_int_eq(query_once(raw_server(err_rsp, sizeof(err_rsp))),
+			 -EBADMSG);
 
 	/* After a first part. */
 	s = new_server(AFTER_CLOSE);
@@ -627,13 +616,12 @@ START_TEST(test_query_wrong_pdu_type)
 	static const uint8_t types[] = { 0x06, 0x03, 0x05, 0x00, 0xff };
 
 	for (size_t i = 0; i < sizeof(types); i++) {
-		struct server *s = new_server(AFTER_CLOSE);
+		struct server *s = answer_server(1, one_record,
+						 sizeof(one_record));
 
-		add_reply(s, 1, one_record, sizeof(one_record), NULL, 0);
 		s->reply[0][0] = types[i];
-		ck_assert_msg(query(s) == -EBADMSG, "type 0x%02x accepted",
+		ck_assert_msg(query_once(s) == -EBADMSG, "type 0x%02x accepted",
 			      types[i]);
-		free(s);
 	}
 }
 END_TEST
@@ -641,28 +629,18 @@ END_TEST
 /* Byte counts that disagree with what was sent. */
 START_TEST(test_query_lying_counts)
 {
-	/* ParameterLength one more, one less, than what follows. */
-	for (int d = -1; d <= 1; d += 2) {
-		struct server *s = new_server(AFTER_CLOSE);
+	/* ParameterLength (byte 4), then AttributeListsByteCount (byte 6):
+	 * one less, one more than what follows; and the count 0xffff. */
+	for (int i = 0; i < 5; i++) {
+		struct server *s = answer_server(1, one_record,
+						 sizeof(one_record));
 		uint8_t *r = s->reply[0];
 
-		add_reply(s, 1, one_record, sizeof(one_record), NULL, 0);
-		r[4] = (uint8_t)(r[4] + d);
-		ck_assert_int_eq(query(s), -EBADMSG);
-		free(s);
-	}
-	/* AttributeListsByteCount one more, one less; 0xffff. */
-	for (int d = -1; d <= 1; d++) {
-		struct server *s = new_server(AFTER_CLOSE);
-		uint8_t *r = s->reply[0];
-
-		add_reply(s, 1, one_record, sizeof(one_record), NULL, 0);
-		if (d == 0)
+		if (i == 4)
 			r[5] = r[6] = 0xff;
 		else
-			r[6] = (uint8_t)(r[6] + d);
-		ck_assert_int_eq(query(s), -EBADMSG);
-		free(s);
+			r[i < 2 ? 4 : 6] += i % 2 ? 1 : 0xff;
+		ck_assert_msg(query_once(s) == -EBADMSG, "case %d accepted", i);
 	}
 }
 END_TEST
@@ -674,7 +652,7 @@ END_TEST
  */
 START_TEST(test_query_oversized_pdu)
 {
-	struct server *s = new_server(AFTER_CLOSE);
+	struct server *s;
 	uint8_t lists[4088];
 	/* The headers of both sequences, RECORD's 17 bytes of attributes,
 	 * the padding attribute's ID and string header. */
@@ -708,19 +686,16 @@ START_TEST(test_query_oversized_pdu)
 		}
 	}
 	ck_assert_int_eq(sdp_find_rfcomm_channel(lists, sizeof(lists)), 3);
-	add_reply(s, 1, lists, sizeof(lists), NULL, 0);
+	s = answer_server(1, lists, sizeof(lists));
 	ck_assert_uint_eq(s->reply_len[0], 4096);
 	/* What fits is whole: the client takes it. */
-	ck_assert_int_eq(query(s), 3);
-	free(s);
+	ck_assert_int_eq(query_once(s), 3);
 
 	/* The same 4096 bytes, and 100 more in the same PDU. */
-	s = new_server(AFTER_CLOSE);
-	add_reply(s, 1, lists, sizeof(lists), NULL, 0);
+	s = answer_server(1, lists, sizeof(lists));
 	memset(s->reply[0] + 4096, 0x35, 100);
 	s->reply_len[0] += 100;
-	ck_assert_int_eq(query(s), -EBADMSG);
-	free(s);
+	ck_assert_int_eq(query_once(s), -EBADMSG);
 }
 END_TEST
 
@@ -748,20 +723,16 @@ START_TEST(test_query_no_channel)
 		0x35, 0x05, 0x35, 0x03, 0x19, 0x01, 0x00
 	};
 	const uint8_t empty[] = { 0x35, 0x00 };
-	struct server *s = new_server(AFTER_CLOSE);
 
-	add_reply(s, 1, l2cap_only, sizeof(l2cap_only), NULL, 0);
-	ck_assert_int_eq(query(s), -ENOENT);
-	free(s);
-	s = new_server(AFTER_CLOSE);
-	add_reply(s, 1, empty, sizeof(empty), NULL, 0);
-	ck_assert_int_eq(query(s), -ENOENT);
-	free(s);
+	ck_assert_int_eq(query_once(answer_server(1, l2cap_only,
+						  sizeof(l2cap_only))),
+			 -ENOENT);
+	ck_assert_int_eq(query_once(answer_server(1, empty, sizeof(empty))),
+			 -ENOENT);
 	/* Complete, but not a data element sequence. */
-	s = new_server(AFTER_CLOSE);
-	add_reply(s, 1, one_record, sizeof(one_record) - 1, NULL, 0);
-	ck_assert_int_eq(query(s), -EBADMSG);
-	free(s);
+	ck_assert_int_eq(query_once(answer_server(1, one_record,
+						  sizeof(one_record) - 1)),
+			 -EBADMSG);
 }
 END_TEST
 
@@ -796,7 +767,6 @@ static Suite *sdp_suite(void)
 	tc = tcase_create("query");
 	tcase_add_test(tc, test_query_one_answer);
 	tcase_add_test(tc, test_query_split_continuations);
-	tcase_add_test(tc, test_query_empty_parts);
 	tcase_add_test(tc, test_query_wrong_tid);
 	tcase_add_test(tc, test_query_bad_continuation);
 	tcase_add_test(tc, test_query_endless_continuation);
