@@ -90,19 +90,18 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
  * prints thrown away. */
 static bool json_mode(int argc, char *argv[])
 {
+	static FILE *null;
 	struct cli cli = { .prog = "btpair", .signal_fd = -1 };
 	FILE *saved_stdout = stdout, *saved_stderr = stderr;
-	FILE *null = fopen("/dev/null", "we");
 	bool version = false;
 
-	if (!null)
+	if (!null && !(null = fopen("/dev/null", "we")))
 		abort();
 	stdout = stderr = null;
 	optind = 0;
 	parse_globals(&cli, argc, argv, &version);
 	stdout = saved_stdout;
 	stderr = saved_stderr;
-	fclose(null);
 	return cli.json;
 }
 
@@ -110,7 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *copy, *argv[MAX_ARGS + 2], *owned[MAX_ARGS + 1], *out = NULL;
 	size_t pos = 0, nowned = 0, out_len = 0;
-	FILE *mem, *saved_stdout;
+	FILE *mem = NULL, *saved_stdout;
 	int argc = 0, ret;
 	bool json;
 
@@ -145,17 +144,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 
+	/* With -j, standard output is caught, to be checked. */
 	json = json_mode(argc, argv);
 	reset_store();
-	mem = open_memstream(&out, &out_len);
-	if (!mem)
-		abort();
 	saved_stdout = stdout;
-	stdout = mem;
+	if (json) {
+		mem = open_memstream(&out, &out_len);
+		if (!mem)
+			abort();
+		stdout = mem;
+	}
 	optind = 0; /* getopt starts afresh, as in a new process */
 	ret = btpair_main(argc, argv);
-	stdout = saved_stdout;
-	fclose(mem);
+	if (json) {
+		stdout = saved_stdout;
+		fclose(mem);
+	}
+	fflush(stdout);
 	fflush(stderr);
 	free(copy);
 	while (nowned)
