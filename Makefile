@@ -186,13 +186,14 @@ check-vm: $(BUILD)/btpair $(BUILD)/tests/responder $(DEB)
 
 # libFuzzer targets (tests/fuzz/fuzz_NAME.c), built with clang in their own
 # tree, everything instrumented for coverage, ASan and UBSan.
-FUZZ_TARGETS := mgmt session eir sdp keystore cli doctor
+FUZZ_TARGETS := mgmt session eir sdp sdp_client keystore cli doctor
 FUZZ_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(BUILD)/tests/fuzz/fuzz_%)
 
-FUZZ_HELPERS := $(BUILD)/tests/fuzz/tmpdir.o $(BUILD)/tests/fuzz/feeder.o
+FUZZ_HELPERS := $(BUILD)/tests/fuzz/tmpdir.o $(BUILD)/tests/fuzz/feeder.o \
+	$(BUILD)/tests/fuzz/json_check.o
 
 $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_HELPERS) \
 		$(LIB_OBJ) $(CLI_LIB_OBJ)
@@ -201,7 +202,9 @@ $(BUILD)/tests/fuzz/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_HELPERS) \
 
 # Its commands get a socketpair for the mgmt socket.
 $(BUILD)/tests/fuzz/fuzz_session: FUZZ_LDFLAGS := \
-	-Wl,--wrap=mgmt_open_control_socket
+	-Wl,--wrap=mgmt_open_control_socket -Wl,--wrap=time_wait_fd
+# The feeder sees the client wait, to send replies after their commands.
+$(BUILD)/tests/fuzz/fuzz_mgmt: FUZZ_LDFLAGS := -Wl,--wrap=time_wait_fd
 
 fuzz-bins: $(FUZZ_BINS)
 

@@ -208,34 +208,22 @@ int sdp_find_rfcomm_channel(const uint8_t *lists, size_t len)
 	return found;
 }
 
-int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
-			      uint16_t uuid16, int64_t deadline, int wakeup_fd)
+int sdp_query_rfcomm_channel(int fd, uint16_t uuid16, int64_t deadline,
+			     int wakeup_fd)
 {
-	struct sockaddr_l2 src = { .l2_family = AF_BLUETOOTH };
-	struct sockaddr_l2 dst = { .l2_family = AF_BLUETOOTH,
-				   .l2_psm = htobs(SDP_PSM) };
 	static uint8_t lists[MAX_LISTS];
 	uint8_t req[64], rsp[4096], cont[MAX_CONT + 1];
 	size_t len = 0, cont_len = 0;
 	uint16_t tid = 1;
-	int fd, ret;
+	int ret;
 
-	bacpy(&src.l2_bdaddr, local);
-	bacpy(&dst.l2_bdaddr, addr);
-	fd = file_socket_bound(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP,
-			       &src, sizeof(src));
-	if (fd < 0)
-		return fd;
-	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 &&
-	    errno != EINPROGRESS) {
-		ret = -errno;
-		goto out;
-	}
 	/* Each round: send a request, wait for its answer; until the
 	 * answer carries no continuation state. */
-	for (int round = 0; round < 64; round++, tid++) {
+	for (int round = 0; round < SDP_MAX_ROUNDS; round++, tid++) {
 		size_t n = sdp_encode_search_attr(req, tid, uuid16, cont,
 						  cont_len);
+		struct iovec iov = { .iov_base = rsp, .iov_len = sizeof(rsp) };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 		socklen_t sl = sizeof(int);
 		int soerr = 0;
 		ssize_t got;
@@ -250,23 +238,43 @@ int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
 		if (ret == 0)
 			ret = time_wait_fd(fd, POLLIN, deadline, wakeup_fd);
 		if (ret < 0)
-			goto out;
-		got = recv(fd, rsp, sizeof(rsp), 0);
-		if (got <= 0) {
-			ret = got < 0 ? -errno : -ECONNRESET;
-			goto out;
-		}
+			return ret;
+		got = recvmsg(fd, &msg, 0);
+		if (got <= 0)
+			return got < 0 ? -errno : -ECONNRESET;
+		/* A PDU longer than rsp: its header may describe only the
+		 * part that fit. */
+		if (msg.msg_flags & MSG_TRUNC)
+			return -EBADMSG;
 		ret = sdp_parse_response(rsp, (size_t)got, tid, lists,
 					 sizeof(lists), &len, cont, &cont_len);
 		if (ret < 0)
-			goto out;
-		if (cont_len == 0) {
-			ret = sdp_find_rfcomm_channel(lists, len);
-			goto out;
-		}
+			return ret;
+		if (cont_len == 0)
+			return sdp_find_rfcomm_channel(lists, len);
 	}
-	ret = -EBADMSG; /* a server that never finishes its answer */
-out:
+	return -EBADMSG; /* a server that never finishes its answer */
+}
+
+int sdp_lookup_rfcomm_channel(const bdaddr_t *local, const bdaddr_t *addr,
+			      uint16_t uuid16, int64_t deadline, int wakeup_fd)
+{
+	struct sockaddr_l2 src = { .l2_family = AF_BLUETOOTH };
+	struct sockaddr_l2 dst = { .l2_family = AF_BLUETOOTH,
+				   .l2_psm = htobs(SDP_PSM) };
+	int fd, ret;
+
+	bacpy(&src.l2_bdaddr, local);
+	bacpy(&dst.l2_bdaddr, addr);
+	fd = file_socket_bound(AF_BLUETOOTH, SOCK_SEQPACKET, BTPROTO_L2CAP,
+			       &src, sizeof(src));
+	if (fd < 0)
+		return fd;
+	if (connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0 &&
+	    errno != EINPROGRESS)
+		ret = -errno;
+	else
+		ret = sdp_query_rfcomm_channel(fd, uuid16, deadline, wakeup_fd);
 	close(fd);
 	return ret;
 }

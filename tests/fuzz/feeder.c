@@ -1,11 +1,17 @@
 #include "tests/fuzz/feeder.h"
 
-#include <errno.h>
 #include <poll.h>
-#include <stdbool.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+/* time_wait_fd itself under -Wl,--wrap=time_wait_fd; else unresolved. */
+int __real_time_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
+	__attribute__((weak));
+int __wrap_time_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd);
+
+/* The feeder playing now: one at a time. */
+static struct feeder *active;
 
 /* The length of the frame at data (size bytes left). */
 static size_t frame_len(const uint8_t *data, size_t size)
@@ -18,61 +24,61 @@ static size_t frame_len(const uint8_t *data, size_t size)
 	return want < size ? want : size;
 }
 
-static void *feed(void *arg)
+/* The client waits with nothing to read: drop the commands it sent, and
+ * send it the next frame, or end the stream. */
+static void feed(struct feeder *f)
 {
-	struct feeder *f = arg;
-	bool writing = f->size > 0;
 	uint8_t cmd[512];
-	size_t pos = 0;
 
-	if (!writing)
+	while (recv(f->fd, cmd, sizeof(cmd), MSG_DONTWAIT) > 0)
+		;
+	if (f->pos < f->size) {
+		size_t n = frame_len(f->data + f->pos, f->size - f->pos);
+
+		if (send(f->fd, f->data + f->pos, n,
+			 MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+			abort();
+		f->pos += n;
+	} else if (!f->ended) {
 		shutdown(f->fd, SHUT_WR);
-	for (;;) {
-		struct pollfd pfd = { .fd = f->fd, .events = POLLIN };
-
-		if (writing)
-			pfd.events |= POLLOUT;
-		if (poll(&pfd, 1, -1) < 0)
-			break;
-		if (pfd.revents & POLLIN) {
-			if (recv(f->fd, cmd, sizeof(cmd), MSG_DONTWAIT) == 0)
-				break;
-		} else if (pfd.revents & (POLLHUP | POLLERR)) {
-			break;
-		}
-		if (writing && (pfd.revents & POLLOUT)) {
-			size_t n = frame_len(f->data + pos, f->size - pos);
-
-			if (send(f->fd, f->data + pos, n, MSG_NOSIGNAL) < 0 &&
-			    errno != EAGAIN)
-				break;
-			pos += n;
-			if (pos == f->size) {
-				shutdown(f->fd, SHUT_WR);
-				writing = false;
-			}
-		}
+		f->ended = true;
 	}
-	return NULL;
+}
+
+int __wrap_time_wait_fd(int fd, short events, int64_t deadline, int wakeup_fd)
+{
+	struct feeder *f = active;
+
+	if (f && fd == f->client_fd && (events & POLLIN)) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, 0) == 0)
+			feed(f);
+	}
+	return __real_time_wait_fd(fd, events, deadline, wakeup_fd);
 }
 
 int feeder_start(struct feeder *f, const uint8_t *data, size_t size)
 {
 	int sv[2];
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	/* Without the wrapper nothing would ever be sent. */
+	if (!__real_time_wait_fd ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		abort();
 	f->fd = sv[0];
+	f->client_fd = sv[1];
 	f->data = data;
 	f->size = size;
-	if (pthread_create(&f->thread, NULL, feed, f) != 0)
-		abort();
+	f->pos = 0;
+	f->ended = false;
+	active = f;
 	return sv[1];
 }
 
 void feeder_stop(struct feeder *f)
 {
-	pthread_join(f->thread, NULL);
+	active = NULL;
 	close(f->fd);
 }
 

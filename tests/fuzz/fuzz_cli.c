@@ -10,7 +10,9 @@
  * key store is a private temporary directory holding one key, whatever
  * --keystore says (any argument starting "--k" is rewritten to point at
  * it), so that `keys list|remove` work on something and touch nothing else.
- * Exit codes must be the contract's; memory must not leak.
+ * Exit codes must be the contract's; memory must not leak. With -j (as
+ * main's own option parser sees it), every line on standard output must be
+ * a valid JSON object, help text aside.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tests/fuzz/json_check.h"
 #include "tests/fuzz/tmpdir.h"
 
 int btpair_main(int argc, char *argv[]);
@@ -67,6 +70,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
+	json_check_self_test();
 	root = fuzz_tmpdir("cli");
 	snprintf(keystore_opt, sizeof(keystore_opt), "--keystore=%s/store",
 		 root);
@@ -82,11 +86,32 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Whether main will run with --json: its own parser on argv, what it
+ * prints thrown away. */
+static bool json_mode(int argc, char *argv[])
+{
+	static FILE *null;
+	struct cli cli = { .prog = "btpair", .signal_fd = -1 };
+	FILE *saved_stdout = stdout, *saved_stderr = stderr;
+	bool version = false;
+
+	if (!null && !(null = fopen("/dev/null", "we")))
+		abort();
+	stdout = stderr = null;
+	optind = 0;
+	parse_globals(&cli, argc, argv, &version);
+	stdout = saved_stdout;
+	stderr = saved_stderr;
+	return cli.json;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *copy, *argv[MAX_ARGS + 2], *owned[MAX_ARGS + 1];
-	size_t pos = 0, nowned = 0;
+	char *copy, *argv[MAX_ARGS + 2], *owned[MAX_ARGS + 1], *out = NULL;
+	size_t pos = 0, nowned = 0, out_len = 0;
+	FILE *mem = NULL, *saved_stdout;
 	int argc = 0, ret;
+	bool json;
 
 	/* A NUL-terminated copy, so that the last argument ends too. */
 	copy = malloc(size + 1);
@@ -119,14 +144,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	argv[argc] = NULL;
 
+	/* With -j, standard output is caught, to be checked. */
+	json = json_mode(argc, argv);
 	reset_store();
+	saved_stdout = stdout;
+	if (json) {
+		mem = open_memstream(&out, &out_len);
+		if (!mem)
+			abort();
+		stdout = mem;
+	}
 	optind = 0; /* getopt starts afresh, as in a new process */
 	ret = btpair_main(argc, argv);
+	if (json) {
+		stdout = saved_stdout;
+		fclose(mem);
+	}
 	fflush(stdout);
 	fflush(stderr);
 	free(copy);
 	while (nowned)
 		free(owned[--nowned]);
+
+	/* --help is text whatever else was asked. */
+	if (json && strncmp(out, "usage: ", 7) != 0)
+		json_check_lines(out, out_len);
+	free(out);
 
 	/* Without Bluetooth nothing gets past opening the mgmt socket:
 	 * help, a local failure, a usage error, or "no controller". */

@@ -16,6 +16,7 @@
  * The procedure must end: on the reply, the deadline, the interruption or
  * the end of the stream, whatever the stream holds. It must answer requests
  * for its own device only, and no PIN or link key may reach the trace.
+ * Each event's JSON line must be a valid JSON object.
  */
 #include <errno.h>
 #include <stddef.h>
@@ -35,6 +36,7 @@
 #include "mgmt/eir.h"
 #include "mgmt/pair.h"
 #include "tests/fuzz/feeder.h"
+#include "tests/fuzz/json_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -146,6 +148,11 @@ static void check_frame(const uint8_t *frame, size_t n)
 		cli_event_describe(&ev, line, sizeof(line));
 		json_begin(&j, cli_event_name(ev.code));
 		cli_event_json(&ev, &j);
+		/* The line json_end() would print: valid JSON whatever the
+		 * event brought. */
+		buf_put(&j.out, "}", 1);
+		if (!j.out.failed && !json_check_object(j.out.data, j.out.len))
+			abort();
 		if (ev.code == MGMT_EV_NEW_LINK_KEY) {
 			/* store_hint, then the key */
 			const size_t off = 1 +

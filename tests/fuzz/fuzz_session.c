@@ -9,7 +9,8 @@
  * reads real frames, and its key store writes go to a private directory.
  *
  * The command must end when the stream does (or at its own --timeout),
- * exit with a code of the contract, leak nothing, and never print a PIN.
+ * exit with a code of the contract, leak nothing, and never print a PIN;
+ * with -j, every line on standard output must be a valid JSON object.
  * The PINs are drawn afresh for every input: the output holds whatever
  * names and bytes the stream carries, and a fixed PIN would be learnt by
  * the fuzzer from the check itself and fed back as a device name.
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "tests/fuzz/feeder.h"
+#include "tests/fuzz/json_check.h"
 #include "tests/fuzz/tmpdir.h"
 
 int btpair_main(int argc, char *argv[]);
@@ -99,6 +101,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	json_check_self_test();
 	root = fuzz_tmpdir("session");
 	snprintf(store, sizeof(store), "%s/store", root);
 	snprintf(pin_path, sizeof(pin_path), "%s/pins", root);
@@ -165,9 +168,9 @@ static char *arg(const char *a)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *const *cmd;
-	char *argv[16], *out = NULL;
-	size_t out_len = 0;
-	FILE *mem, *saved_stdout, *saved_stderr;
+	char *argv[16], *out = NULL, *err = NULL;
+	size_t out_len = 0, err_len = 0;
+	FILE *mem_out, *mem_err, *saved_stdout, *saved_stderr;
 	struct feeder f;
 	int argc = 0, ret;
 
@@ -181,18 +184,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 
 	next_socket = feeder_start(&f, data + 1, size - 1);
-	mem = open_memstream(&out, &out_len);
-	if (!mem)
+	mem_out = open_memstream(&out, &out_len);
+	mem_err = open_memstream(&err, &err_len);
+	if (!mem_out || !mem_err)
 		abort();
 	saved_stdout = stdout;
 	saved_stderr = stderr;
-	stdout = stderr = mem;
+	stdout = mem_out;
+	stderr = mem_err;
 	optind = 0;
 	ret = btpair_main(argc, argv);
-	fflush(mem);
 	stdout = saved_stdout;
 	stderr = saved_stderr;
-	fclose(mem);
+	fclose(mem_out);
+	fclose(mem_err);
 	/* Not taken (a usage error, say): the command never closed it. */
 	if (next_socket >= 0) {
 		close(next_socket);
@@ -201,7 +206,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	feeder_stop(&f);
 
 	check_output(out ? out : "");
+	check_output(err ? err : "");
+	/* With -j, standard output is JSON objects, one a line. */
+	if (strcmp(cmd[0], "-j") == 0)
+		json_check_lines(out, out_len);
 	free(out);
+	free(err);
 	switch (ret) {
 	case CLI_EXIT_OK:
 	case CLI_EXIT_FAILURE:

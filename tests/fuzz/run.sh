@@ -29,6 +29,8 @@ for t in "$@"; do
 		-print_final_stats=1 -artifact_prefix="$work/")
 	# fuzz_session reads the same frames as fuzz_mgmt.
 	dict=tests/fuzz/${t/session/mgmt}.dict
+	# fuzz_sdp_client's answers hold the same elements as fuzz_sdp's.
+	[ "$t" = sdp_client ] && dict=tests/fuzz/sdp.dict
 	[ -f "$dict" ] && opts+=(-dict="$dict")
 	# The command line prints usage and errors for every input.
 	[ "$t" = cli ] && opts+=(-close_fd_mask=3)
