@@ -47,7 +47,8 @@ static int split_exec(int argc, char *argv[], char ***exec_argv)
 
 /* The Serial Port channel by SDP, or channel 1 with a note. */
 int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
-		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel)
+		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel,
+		     bool *found)
 {
 	char a[BT_ADDR_STRLEN];
 	int ch;
@@ -64,6 +65,8 @@ int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 				"%s: %s has Serial Port on channel %d\n", cmd,
 				a, ch);
 		*channel = (uint8_t)ch;
+		if (found)
+			*found = true;
 		return CLI_EXIT_OK;
 	}
 	if (ch == -EINTR)
@@ -80,6 +83,8 @@ int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 		"(%s); trying channel 1\n",
 		cmd, a, ch == -ENOENT ? "none" : strerror(-ch));
 	*channel = 1;
+	if (found)
+		*found = false;
 	return CLI_EXIT_OK;
 }
 
@@ -334,6 +339,15 @@ struct pty_end {
 	uint64_t dropped; /* written to the pty while the link was down */
 };
 
+static void pty_close_fds(struct pty_end *p)
+{
+	if (p->slave >= 0)
+		close(p->slave);
+	if (p->master >= 0)
+		close(p->master);
+	p->master = p->slave = -1;
+}
+
 /* Whether path may take a pty link: 0 when nothing is there, or a symlink
  * to a pty (one a btpair made, stale after a crash or live in another);
  * -EEXIST when something else is; -errno when it cannot be told. */
@@ -354,7 +368,35 @@ static int pty_path_free(const char *path)
 	return strncmp(target, "/dev/pts/", 9) == 0 ? 0 : -EEXIST;
 }
 
-static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
+/* The pty's terminal to group (0660), as /dev/rfcommN is dialout's. */
+static int pty_give_group(struct cli *cli, const char *group, int slave)
+{
+	gid_t gid;
+	int err;
+
+	if (!group)
+		return CLI_EXIT_OK;
+	err = cli_group_lookup(group, &gid);
+	if (err == -ENOENT)
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"connect: --pty-group: no group '%s'", group);
+	if (err < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"connect: --pty-group %s: %s", group,
+				strerror(-err));
+	if (fchown(slave, (uid_t)-1, gid) < 0 || fchmod(slave, 0660) < 0) {
+		err = errno;
+		return cli_fail(cli,
+				err == EPERM ? CLI_EXIT_PERMISSION :
+					       CLI_EXIT_FAILURE,
+				-1, "connect: pty group %s: %s", group,
+				strerror(err));
+	}
+	return CLI_EXIT_OK;
+}
+
+static int pty_open(struct cli *cli, const char *path, const char *group,
+		    struct pty_end *p)
 {
 	char tmp[4200];
 	struct termios t;
@@ -372,6 +414,11 @@ static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 	p->slave = open(p->name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (p->slave < 0)
 		goto fail;
+	err = pty_give_group(cli, group, p->slave);
+	if (err) {
+		pty_close_fds(p);
+		return err;
+	}
 	/* Bytes as they are: no echo, no line editing, no CR/LF changes. */
 	if (tcgetattr(p->slave, &t) == 0) {
 		cfmakeraw(&t);
@@ -399,11 +446,7 @@ static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 	return CLI_EXIT_OK;
 fail:
 	err = errno;
-	if (p->slave >= 0)
-		close(p->slave);
-	if (p->master >= 0)
-		close(p->master);
-	p->master = p->slave = -1;
+	pty_close_fds(p);
 	if (err == EEXIST)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"connect: pty at %s: something that is not a "
@@ -504,8 +547,7 @@ static int wait_link_down(struct cli *cli, int64_t ms, struct pty_end *p)
 	}
 }
 
-/* A random number for the jitter of reconnect waits. */
-static uint32_t jitter_random(void)
+uint32_t cli_jitter_random(void)
 {
 	static unsigned int seed;
 
@@ -617,7 +659,7 @@ again:
 
 /* Failures worth another attempt with --reconnect: not a usage error,
  * not a refusal of permission, not a signal. */
-static bool worth_retrying(int ret)
+bool cli_reconnect_worth(int ret)
 {
 	return ret != CLI_EXIT_USAGE && ret != CLI_EXIT_PERMISSION &&
 	       ret != CLI_EXIT_INTERRUPTED;
@@ -629,6 +671,7 @@ struct connect_opts {
 	bool reconnect;
 	uint8_t channel; /* 0: found by SDP */
 	const char *pty_path;
+	const char *pty_group;
 	char **exec_argv;
 };
 
@@ -653,6 +696,8 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 		CLI_DEVICE_OPTIONS(struct connect_opts),
 		CLI_OPT(struct connect_opts, "reconnect", 'r', FLAG, reconnect),
 		CLI_OPT(struct connect_opts, "pty", 'y', PATH, pty_path),
+		CLI_OPT(struct connect_opts, "pty-group", 'g', STRING,
+			pty_group),
 		{ NULL },
 	};
 
@@ -664,6 +709,11 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 	if (o->exec_argv && !o->exec_argv[0]) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "connect: --exec needs a command");
+		return false;
+	}
+	if (o->pty_group && !o->pty_path) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "connect: --pty-group needs --pty");
 		return false;
 	}
 	if (o->exec_argv && o->pty_path) {
@@ -701,7 +751,7 @@ static int prepare_connect(struct cli *cli, struct connect_opts *o,
 	/* The pty is there before the first connect, for programs started
 	 * alongside, and stays until btpair ends. */
 	if (o->pty_path) {
-		ret = pty_open(cli, o->pty_path, &l->pty);
+		ret = pty_open(cli, o->pty_path, o->pty_group, &l->pty);
 		if (ret)
 			return ret;
 	}
@@ -719,7 +769,8 @@ static int prepare_connect(struct cli *cli, struct connect_opts *o,
 	}
 	if (!l->channel)
 		ret = cli_find_channel(cli, "connect", &l->local,
-				       &l->addr.bdaddr, deadline, &l->channel);
+				       &l->addr.bdaddr, deadline, &l->channel,
+				       NULL);
 	return ret;
 }
 
@@ -784,10 +835,10 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 			if (!o->reconnect || !lost ||
 			    ret == CLI_EXIT_INTERRUPTED)
 				return ret;
-		} else if (!o->reconnect || !worth_retrying(ret)) {
+		} else if (!o->reconnect || !cli_reconnect_worth(ret)) {
 			return ret;
 		}
-		wait = cli_reconnect_wait(&backoff, up_ms, jitter_random());
+		wait = cli_reconnect_wait(&backoff, up_ms, cli_jitter_random());
 		log_link(cli, sock >= 0 ? "link-down" : "retry", l->index, l->a,
 			 l->channel, wait, l->pty.dropped,
 			 o->exec_argv || o->pty_path);
@@ -932,7 +983,7 @@ static int bind_device(struct cli *cli, struct bind_opts *o, uint16_t *index)
 		ret = cli_find_channel(cli, "bind", &local, &dev->addr.bdaddr,
 				       time_deadline_in(
 					       (int64_t)dev->timeout_s * 1000),
-				       &o->channel);
+				       &o->channel, NULL);
 	if (ret)
 		return ret;
 	err = rfcomm_bind_dev((int)o->num, &local, &dev->addr.bdaddr,

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "cli/context.h"
 
@@ -22,6 +23,9 @@ int cli_serial_bound(const struct serial_entry *e,
 		     struct serial_state *st, bool *known);
 /* Whether the pty process serial up started for the entry runs. */
 bool cli_serial_pty_running(const struct serial_entry *e);
+/* The pid of the entry's retry process (serial up --retry), or 0 when
+ * none of ours runs. */
+pid_t cli_serial_retrying(const struct serial_entry *e);
 /* Report a serial.conf that could not be loaded (err from
  * serial_conf_load); returns the exit code. */
 int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
