@@ -601,7 +601,7 @@ static int entry_retry(struct serial_run *r, const struct serial_entry *e,
 
 	r->backoff_ms = CLI_RECONNECT_FIRST_MS;
 	for (;;) {
-		int64_t left = r->until - time_now_ms(), wait;
+		int64_t left = r->until - time_now_ms(), wait, base;
 
 		memset(&cap, 0, sizeof(cap));
 		cli->capture = &cap;
@@ -618,10 +618,14 @@ static int entry_retry(struct serial_run *r, const struct serial_entry *e,
 			return ret;
 		if (!cli_reconnect_worth(ret))
 			return cli_fail(cli, ret, -1, "%s", cap.error);
+		base = r->backoff_ms;
 		wait = cli_reconnect_wait(&r->backoff_ms, -1,
 					  cli_jitter_random());
-		if (time_now_ms() + wait >= r->until)
+		if (time_now_ms() + wait >= r->until) {
+			/* The retry process makes the wait not made here. */
+			r->backoff_ms = base;
 			break;
+		}
 		retry_log_failure(cli, &log, e, ret, &cap, wait);
 		if (pause_ms(cli, wait) < 0)
 			return CLI_EXIT_INTERRUPTED;
@@ -1222,10 +1226,11 @@ static int run_entries(struct serial_run *r, bool up, char *names[], int nnames)
 {
 	int ret, first_fail = CLI_EXIT_OK;
 	bool later[r->conf->count + 1];
+	int passes = up && r->retry ? 2 : 1;
 
 	memset(later, 0, sizeof(later));
-	r->offline = up && r->retry;
-	for (int pass = 0; pass < (r->offline ? 2 : 1); pass++) {
+	r->offline = passes == 2;
+	for (int pass = 0; pass < passes; pass++) {
 		for (size_t i = 0; i < r->conf->count; i++) {
 			const struct serial_entry *e = &r->conf->entries[i];
 			bool wanted = nnames == 0;
