@@ -103,7 +103,7 @@ static const struct cli_command commands[] = {
 	  "                       case-insensitive shell glob; exit 7 if none" },
 	{ "connect", cmd_connect, 1, 1,
 	  "connect ADDR [--channel N] [--pin PIN|--pin-file FILE] [--timeout S]\n"
-	  "       [--reconnect] [--pty PATH [--pty-group GROUP]]\n"
+	  "       [--sdp-if-refused] [--reconnect] [--pty PATH [--pty-group GROUP]]\n"
 	  "       [--exec CMD [ARG...]]",
 	  "RFCOMM client: a serial link on stdio, or for a command",
 	  "Connect to the device's Serial Port and bridge stdin/stdout (a serial\n"
@@ -112,6 +112,9 @@ static const struct cli_command commands[] = {
 	  "When stdin ends, what the device still sends is printed until it\n"
 	  "closes the link or is quiet for 2 s (RFCOMM has no half-close).\n"
 	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
+	  "  --sdp-if-refused     with --channel: when the device refuses it,\n"
+	  "                       ask SDP and use (and remember, as serial.conf's\n"
+	  "                       channel=auto does) the channel it gives\n"
 	  "  --pin PIN            pair first if needed, as `pair` does, and answer\n"
 	  "                       the PIN requests the connect itself brings;\n"
 	  "                       pair afresh if the device refuses the stored\n"
@@ -150,6 +153,9 @@ static const struct cli_command commands[] = {
 	  "Create /dev/rfcommN for programs that only know serial devices; the\n"
 	  "link comes up when the device node is opened.\n"
 	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
+	  "  --sdp-if-refused     with --channel: when the device refuses it,\n"
+	  "                       ask SDP and use (and remember, as serial.conf's\n"
+	  "                       channel=auto does) the channel it gives\n"
 	  "  --dev N              device number (default 0)\n"
 	  "  --pin PIN            pair first if not paired yet, as pair does\n"
 	  "                       (repeatable); BTPAIR_PIN works too\n"

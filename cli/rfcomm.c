@@ -25,6 +25,7 @@
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
 #include "rfcomm/sdp.h"
+#include "serial/conf.h"
 
 #define CONNECT_DEFAULT_TIMEOUT_S 30
 /* After stdin ends, how long the device may stay quiet before btpair stops
@@ -594,12 +595,14 @@ static void log_link(struct cli *cli, const char *event, uint16_t index,
 /*
  * One connect, answering the pairing requests it brings; when the device
  * refuses the stored key, pair afresh once (with PINs). Returns the socket,
- * or -1 with *ret the exit code, reported.
+ * or -1 with *ret the exit code, reported, and *why the connect's -errno
+ * (0 when it was not the connect that failed).
  */
 static int connect_device(struct cli *cli, uint16_t index,
 			  const bdaddr_t *local, const struct mgmt_addr *addr,
 			  uint8_t channel, const struct cli_pins *pins,
-			  bool *already, unsigned long timeout_s, int *ret)
+			  bool *already, unsigned long timeout_s, int *ret,
+			  int *why)
 {
 	int64_t deadline = time_deadline_in((int64_t)timeout_s * 1000);
 	struct rfcomm_watch watch = { .serve = cli_connect_auth_serve };
@@ -608,6 +611,7 @@ static int connect_device(struct cli *cli, uint16_t index,
 	int64_t left_s;
 	int sock;
 
+	*why = 0;
 	bt_addr_format(&addr->bdaddr, a);
 	watch.fd = mgmt_client_fd(cli->client);
 again:
@@ -644,6 +648,7 @@ again:
 		*already = false;
 		goto again;
 	}
+	*why = sock < 0 ? sock : 0;
 	if (sock < 0) {
 		if (*ret < 0)
 			*ret = connect_fail(cli, sock, a, channel, timeout_s,
@@ -670,6 +675,7 @@ struct connect_opts {
 	struct cli_device_opts dev;
 	bool reconnect;
 	uint8_t channel; /* 0: found by SDP */
+	bool sdp_if_refused;
 	const char *pty_path;
 	const char *pty_group;
 	char **exec_argv;
@@ -682,7 +688,8 @@ struct connect_link {
 	struct mgmt_addr addr;
 	char a[BT_ADDR_STRLEN];
 	uint8_t channel;
-	bool already; /* paired before this connect */
+	bool already;	/* paired before this connect */
+	bool sdp_asked; /* --sdp-if-refused, since the last link */
 	struct pty_end pty;
 };
 
@@ -698,6 +705,8 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 		CLI_OPT(struct connect_opts, "pty", 'y', PATH, pty_path),
 		CLI_OPT(struct connect_opts, "pty-group", 'g', STRING,
 			pty_group),
+		CLI_OPT(struct connect_opts, "sdp-if-refused", 's', FLAG,
+			sdp_if_refused),
 		{ NULL },
 	};
 
@@ -709,6 +718,11 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 	if (o->exec_argv && !o->exec_argv[0]) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "connect: --exec needs a command");
+		return false;
+	}
+	if (o->sdp_if_refused && !o->channel) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "connect: --sdp-if-refused goes with --channel");
 		return false;
 	}
 	if (o->pty_group && !o->pty_path) {
@@ -810,6 +824,43 @@ static int serve_link(struct cli *cli, const struct connect_opts *o,
 	return ret;
 }
 
+/*
+ * --sdp-if-refused: the device refused the channel given (what SDP said
+ * once, remembered): ask SDP again, once until a link comes up. True when
+ * it gives another channel (or its fallback, channel 1), which is used from
+ * now on and, when SDP said it, remembered as serial up remembers
+ * channels.
+ */
+static bool channel_moved(struct cli *cli, struct connect_link *l)
+{
+	uint8_t channel = 0;
+	bool found = false;
+	int err;
+
+	l->sdp_asked = true;
+	if (cli_find_channel(cli, "connect", &l->local, &l->addr.bdaddr,
+			     time_deadline_in(CONNECT_DEFAULT_TIMEOUT_S * 1000),
+			     &channel, &found) ||
+	    channel == l->channel)
+		return false;
+	fprintf(stderr, "btpair: connect %s: channel %u refused; %s %u\n", l->a,
+		l->channel,
+		found ? "SDP says the serial port is now on channel" :
+			"trying SDP's fallback, channel",
+		channel);
+	l->channel = channel;
+	/* Only what the device said is worth keeping. */
+	err = found ? serial_channel_write(&l->local, &l->addr.bdaddr,
+					   channel) :
+		      0;
+	if (err < 0)
+		cli_warn(cli,
+			 "connect %s: cannot remember channel %u under "
+			 "%s: %s",
+			 l->a, channel, serial_state_dir(), strerror(-err));
+	return true;
+}
+
 /* Connect and serve the link; with --reconnect, again after each drop or
  * failed attempt, backing off. Returns the exit code. */
 static int keep_link(struct cli *cli, const struct connect_opts *o,
@@ -817,7 +868,7 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 {
 	int64_t backoff = CLI_RECONNECT_FIRST_MS, wait;
 	bool ever_up = false;
-	int ret, sock, err;
+	int ret, sock, err, why;
 
 	for (;;) {
 		int64_t up_ms = -1;
@@ -825,8 +876,12 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 
 		sock = connect_device(cli, l->index, &l->local, &l->addr,
 				      l->channel, &o->dev.pins, &l->already,
-				      o->dev.timeout_s, &ret);
+				      o->dev.timeout_s, &ret, &why);
+		if (sock < 0 && why == -ECONNREFUSED && o->sdp_if_refused &&
+		    !l->sdp_asked && channel_moved(cli, l))
+			continue;
 		if (sock >= 0) {
+			l->sdp_asked = false;
 			int64_t t0 = time_now_ms();
 
 			ret = serve_link(cli, o, l, sock, ever_up, &lost);

@@ -776,21 +776,27 @@ static pid_t spawn_btpair(const struct serial_entry *e, char *const args[],
 }
 
 /* `btpair -i N connect ADDR --channel C --reconnect --pty PATH
- * [--pty-group G]` in the background. */
+ * [--pty-group G] [--sdp-if-refused]` in the background: a channel that
+ * came from SDP, now or before, is asked again if the device refuses it. */
 static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
-		       const char *a, uint8_t channel, const char *group)
+		       const char *a, const struct serial_state *st,
+		       const char *group)
 {
 	char idx[16], ch[8];
-	char *args[] = { "btpair",    "-i", idx,	   "connect", (char *)a,
-			 "--channel", ch,   "--reconnect", "--pty",   e->pty,
-			 NULL,	      NULL, NULL };
+	char *args[16] = { "btpair",  "-i",	   idx, "connect",
+			   (char *)a, "--channel", ch,	"--reconnect",
+			   "--pty",   e->pty };
+	size_t n = 10;
 
 	snprintf(idx, sizeof(idx), "%u", index);
-	snprintf(ch, sizeof(ch), "%u", channel);
+	snprintf(ch, sizeof(ch), "%u", st->channel);
 	if (group) {
-		args[10] = "--pty-group";
-		args[11] = (char *)group;
+		args[n++] = "--pty-group";
+		args[n++] = (char *)group;
 	}
+	if (!e->channel)
+		args[n++] = "--sdp-if-refused";
+	args[n] = NULL;
 	return spawn_btpair(e, args, false);
 }
 
@@ -876,7 +882,7 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 				unlink(e->pty);
 		}
 	}
-	pid = spawn_pty(e, index, a, st->channel, group);
+	pid = spawn_pty(e, index, a, st, group);
 	if (pid < 0)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"%s: cannot start "

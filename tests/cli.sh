@@ -473,6 +473,8 @@ expect 2 "--retry-process takes one NAME" serial up --retry-process 1000 \
 expect 2 "--retry-process" serial up p --retry-process 0 --config "$conf"
 expect 2 "connect: --pty-group needs --pty" \
 	connect 98:D3:31:F5:1A:2B --pty-group dialout
+expect 2 "connect: --sdp-if-refused goes with --channel" \
+	connect 98:D3:31:F5:1A:2B --sdp-if-refused
 rm -f "$conf"
 
 # On a kernel without AF_BLUETOOTH (build machines), the message says so.
