@@ -5,8 +5,9 @@
 # the device's controller powered off, `serial up --retry` binds
 # /dev/rfcomm0 at once, with no page; a device not paired and off at
 # `serial up --retry` is tried for the bounded 20 s, handed to a retry
-# process, and bound by it once the device is on; `serial down` stops a
-# retry process that is still at it. No RFCOMM connect is ever made to the
+# process, and bound by it once the device is on; a pty entry's terminal is
+# dialout's, and its remembered channel, refused, is asked again by SDP;
+# `serial down` stops a retry process that is still at it. No RFCOMM connect is ever made to the
 # device while it is off (6.1 oopses on that; Pair Device pages are fine).
 . tests/vm/lib.sh
 
@@ -131,7 +132,29 @@ expect_out "^ok: three" "a line each way through what it bound"
 wait_disconnected 0 200
 expect_exit 0 "serial down" "$BTPAIR" serial down
 
-# 4. serial down stops a retry process that is still at it.
+# 4. A pty entry: its terminal is dialout's, 0660, as /dev/rfcommN; a
+# remembered channel that the device refuses is asked again by SDP.
+echo "channel=3" >"$memory"
+cat >>"$WORK/serial.conf" <<CONF
+logger  $B  pty=$WORK/logger
+CONF
+expect_exit 0 "serial up a pty entry" "$BTPAIR" serial up logger
+expect_out "^serial logger up $WORK/logger $B channel 3$" \
+	"started on the remembered channel 3"
+check "its terminal is dialout's, 0660 ($(stat -L -c %G:%a "$WORK/logger"))" \
+	[ "$(stat -L -c %G:%a "$WORK/logger")" = dialout:660 ]
+check "refused on 3, SDP is asked again and says 2" \
+	wait_for /run/btpair/logger.log "channel 3 refused; SDP says .* channel 2" 600
+check "the link comes up on 2" \
+	wait_for /run/btpair/logger.log "connected on channel 2" 300
+check "2 is remembered now" grep -qx "channel=2" "$memory"
+tty_line "$WORK/logger" four
+expect_out "^ok: four" "a line each way through the pty"
+expect_exit 0 "serial down the pty entry" "$BTPAIR" serial down logger
+expect_out "^serial logger down$" "its process stopped"
+wait_disconnected 0 200
+
+# 5. serial down stops a retry process that is still at it.
 expect_exit 0 "unpair" "$BTPAIR" -q unpair "$B"
 device_power off
 expect_exit 0 "serial up --retry, the device off" "$BTPAIR" serial up --retry
