@@ -1095,6 +1095,32 @@ static int spawn_retry(struct serial_run *r, const struct serial_entry *e,
 	return CLI_EXIT_OK;
 }
 
+void cli_serial_retry_line(char *buf, size_t size, const char *name,
+			   const char *msg, bool bluetoothd,
+			   unsigned int attempt, bool repeated, int64_t wait_ms)
+{
+	char hint[256] = "";
+
+	/* pair's own message may name bluetoothd already: then only what
+	 * to type, for this entry. */
+	if (bluetoothd && strstr(msg, "bluetoothd"))
+		snprintf(hint, sizeof(hint),
+			 "; to pair with it stopped: systemctl stop bluetooth; "
+			 "btpair serial up %s; systemctl start bluetooth",
+			 name);
+	else if (bluetoothd)
+		snprintf(hint, sizeof(hint),
+			 "; bluetoothd runs and, with no agent, refuses every "
+			 "pairing first: pair while it is stopped (systemctl "
+			 "stop bluetooth; btpair serial up %s; systemctl start "
+			 "bluetooth) or give it an agent",
+			 name);
+	snprintf(buf, size,
+		 "serial %s: %s%s (attempt %u%s); retrying in %.0f s", name,
+		 msg, hint, attempt, repeated ? ", the same for a while" : "",
+		 (double)wait_ms / 1000);
+}
+
 /* A failed attempt of the retry process, said as serial_retry_log_failure
  * decides: one line naming the entry, the next step where one is known. */
 static void retry_log_failure(struct cli *cli, struct serial_retry_log *log,
@@ -1102,24 +1128,16 @@ static void retry_log_failure(struct cli *cli, struct serial_retry_log *log,
 			      const struct cli_capture *cap, int64_t wait_ms)
 {
 	const char *msg = cap->error[0] ? cap->error : "failed";
-	char hint[256] = "";
+	char line[1600];
 	bool repeated;
 
 	if (!serial_retry_log_failure(log, msg, &repeated))
 		return;
 	/* bluetoothd with no agent refuses every PIN request, before us. */
-	if (ret == CLI_EXIT_AUTH && cli_bluetoothd_running())
-		snprintf(hint, sizeof(hint),
-			 "; bluetoothd runs and, with no agent, refuses every "
-			 "pairing first: pair while it is stopped (systemctl "
-			 "stop bluetooth; btpair serial up %s; systemctl start "
-			 "bluetooth) or give it an agent",
-			 e->name);
-	fprintf(stderr,
-		"%s: serial %s: %s%s (attempt %u%s); retrying in %.0f s\n",
-		cli->prog, e->name, msg, hint, log->attempts,
-		repeated ? ", the same for a while" : "",
-		(double)wait_ms / 1000);
+	cli_serial_retry_line(line, sizeof(line), e->name, msg,
+			      ret == CLI_EXIT_AUTH && cli_bluetoothd_running(),
+			      log->attempts, repeated, wait_ms);
+	fprintf(stderr, "%s: %s\n", cli->prog, line);
 	if (cap->warning[0])
 		fprintf(stderr, "%s: warning: serial %s: %s\n", cli->prog,
 			e->name, cap->warning);

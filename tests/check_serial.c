@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/output.h"
+#include "cli/serial.h"
 #include "mgmt/addr.h"
 #include "serial/conf.h"
 
@@ -384,6 +386,63 @@ START_TEST(test_retry_log)
 }
 END_TEST
 
+/* One line naming the entry; with bluetoothd refusing, the next step for
+ * this entry, once, whether or not pair's message named bluetoothd. */
+START_TEST(test_retry_line)
+{
+	char line[1600];
+
+	cli_serial_retry_line(line, sizeof(line), "hc05",
+			      "pair 98:D3:31:F5:1A:2B: device unreachable",
+			      false, 1, false, 1000);
+	ck_assert_str_eq(line, "serial hc05: pair 98:D3:31:F5:1A:2B: device "
+			       "unreachable (attempt 1); retrying in 1 s");
+	ck_assert_ptr_null(strchr(line, '\n'));
+	cli_serial_retry_line(line, sizeof(line), "hc05", "x", false, 20, true,
+			      120000);
+	ck_assert_str_eq(line, "serial hc05: x (attempt 20, the same for a "
+			       "while); retrying in 120 s");
+	cli_serial_retry_line(line, sizeof(line), "lab",
+			      "pair 98:D3:31:F5:1A:2B: authentication failed",
+			      true, 1, false, 2000);
+	ck_assert_ptr_nonnull(strstr(line,
+				     "bluetoothd runs and, with no agent, "
+				     "refuses every pairing first"));
+	ck_assert_ptr_nonnull(strstr(line, "(systemctl stop bluetooth; btpair "
+					   "serial up lab; systemctl start "
+					   "bluetooth)"));
+	/* pair said bluetoothd already: only the commands are added. */
+	cli_serial_retry_line(line, sizeof(line), "lab",
+			      "pair X: bluetoothd answered the device's "
+			      "request first; stop bluetoothd",
+			      true, 1, false, 2000);
+	ck_assert_ptr_nonnull(strstr(line, "; to pair with it stopped: "
+					   "systemctl stop bluetooth; btpair "
+					   "serial up lab; systemctl start "
+					   "bluetooth (attempt 1)"));
+	ck_assert_ptr_null(strstr(line, "refuses every pairing"));
+}
+END_TEST
+
+/* With a capture, failures and warnings are kept, whole, and not
+ * printed: what a retry process decides to say later. */
+START_TEST(test_capture)
+{
+	struct cli cli = { .prog = "btpair", .signal_fd = -1, .json = true };
+	struct cli_capture cap = { .error = "" };
+
+	cli.capture = &cap;
+	ck_assert_int_eq(cli_fail(&cli, CLI_EXIT_UNREACHABLE, 4, "pair %s: %s",
+				  "X", "unreachable"),
+			 CLI_EXIT_UNREACHABLE);
+	ck_assert_str_eq(cap.error, "pair X: unreachable [mgmt status 0x04]");
+	cli_fail(&cli, CLI_EXIT_AUTH, -1, "refused");
+	ck_assert_str_eq(cap.error, "refused");
+	cli_warn(&cli, "PIN file %s is readable by others", "/p");
+	ck_assert_str_eq(cap.warning, "PIN file /p is readable by others");
+}
+END_TEST
+
 static Suite *serial_suite(void)
 {
 	Suite *s = suite_create("serial");
@@ -401,6 +460,8 @@ static Suite *serial_suite(void)
 	tcase_add_test(tc, test_state_channel_from);
 	tcase_add_test(tc, test_channel_memory);
 	tcase_add_test(tc, test_retry_log);
+	tcase_add_test(tc, test_retry_line);
+	tcase_add_test(tc, test_capture);
 	suite_add_tcase(s, tc);
 	return s;
 }
