@@ -1154,6 +1154,7 @@ static int retry_process(struct serial_run *r, const struct serial_entry *e,
 {
 	struct cli *cli = r->cli;
 	struct serial_retry_log log = { .attempts = 0 };
+	struct pty_process self;
 	struct cli_capture cap;
 	char what[64];
 	int ret;
@@ -1214,7 +1215,10 @@ static int retry_process(struct serial_run *r, const struct serial_entry *e,
 		 * cli_reconnect_wait will shorten by its jitter. */
 		retry_log_failure(cli, &log, e, ret, &cap, r->backoff_ms);
 	}
-	remove_run_file(e->name, RETRY_SUFFIX);
+	/* Only its own file: a serial up that stopped it may have started
+	 * another since. */
+	if (read_process(e->name, RETRY_SUFFIX, &self) && self.pid == getpid())
+		remove_run_file(e->name, RETRY_SUFFIX);
 	return ret;
 }
 
