@@ -448,13 +448,18 @@ static int bind_entry(struct serial_run *r, const struct serial_entry *e,
 /*
  * The entry's channel into st: channel=N, else what this boot's serial up
  * recorded, else what SDP said before (remembered across reboots), else
- * SDP now, remembered for the next time. With r->offline, SDP is not
+ * SDP now, remembered for the next time (asked again when it gave no
+ * answer right after a pairing, paired). With r->offline, SDP is not
  * asked: SERIAL_NEEDS_DEVICE.
  */
+#define SDP_AFTER_PAIR_TRIES 2
+#define SDP_AFTER_PAIR_PAUSE_MS 1500
+static int pause_ms(struct cli *cli, int64_t ms);
+
 static int entry_channel(struct serial_run *r, const struct serial_entry *e,
 			 const char *what, const bdaddr_t *local,
 			 const struct serial_state *recorded, int64_t deadline,
-			 struct serial_state *st)
+			 bool paired, struct serial_state *st)
 {
 	bool found = false;
 	int ret, err;
@@ -478,6 +483,17 @@ static int entry_channel(struct serial_run *r, const struct serial_entry *e,
 		return SERIAL_NEEDS_DEVICE;
 	ret = cli_find_channel(r->cli, what, local, &st->addr, deadline,
 			       &st->channel, &found);
+	/* Right after a pairing the device may still be tearing that link
+	 * down and reset SDP's (seen on 6.1): ask again once it has, rather
+	 * than settle on channel 1 for good. */
+	for (int i = 0; !ret && !found && paired && i < SDP_AFTER_PAIR_TRIES &&
+			time_now_ms() + SDP_AFTER_PAIR_PAUSE_MS < deadline;
+	     i++) {
+		if (pause_ms(r->cli, SDP_AFTER_PAIR_PAUSE_MS) < 0)
+			return CLI_EXIT_INTERRUPTED;
+		ret = cli_find_channel(r->cli, what, local, &st->addr, deadline,
+				       &st->channel, &found);
+	}
 	if (ret)
 		return ret;
 	st->from = SERIAL_CHANNEL_SDP;
@@ -548,7 +564,7 @@ static int entry_attempt(struct serial_run *r, const struct serial_entry *e,
 			return ret;
 	}
 	ret = entry_channel(r, e, what, &local, known ? &recorded : NULL,
-			    deadline, &st);
+			    deadline, paired, &st);
 	if (ret)
 		return ret;
 	if (e->pty)
