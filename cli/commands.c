@@ -104,7 +104,8 @@ static const struct cli_command commands[] = {
 	  "                       case-insensitive shell glob; exit 7 if none" },
 	{ "connect", cmd_connect, 1, 1,
 	  "connect ADDR [--channel N] [--pin PIN|--pin-file FILE] [--timeout S]\n"
-	  "       [--reconnect] [--pty PATH] [--exec CMD [ARG...]]",
+	  "       [--sdp-if-refused] [--reconnect] [--pty PATH [--pty-group GROUP]]\n"
+	  "       [--exec CMD [ARG...]]",
 	  "RFCOMM client: a serial link on stdio, or for a command",
 	  "Connect to the device's Serial Port and bridge stdin/stdout (a serial\n"
 	  "console on a terminal: ~. at the start of a line quits), or run CMD\n"
@@ -112,6 +113,9 @@ static const struct cli_command commands[] = {
 	  "When stdin ends, what the device still sends is printed until it\n"
 	  "closes the link or is quiet for 2 s (RFCOMM has no half-close).\n"
 	  "  --channel N          RFCOMM channel (default: found by SDP, else 1)\n"
+	  "  --sdp-if-refused     with --channel: when the device refuses it,\n"
+	  "                       ask SDP and use (and remember, as serial.conf's\n"
+	  "                       channel=auto does) the channel it gives\n"
 	  "  --pin PIN            pair first if needed, as `pair` does, and answer\n"
 	  "                       the PIN requests the connect itself brings;\n"
 	  "                       pair afresh if the device refuses the stored\n"
@@ -129,6 +133,9 @@ static const struct cli_command commands[] = {
 	  "                       PATH and kept open across drops; bytes\n"
 	  "                       written to it while the link is down are\n"
 	  "                       dropped and counted\n"
+	  "  --pty-group GROUP    the pty's terminal in GROUP (a name or a\n"
+	  "                       gid), mode 0660, as /dev/rfcommN is dialout's\n"
+	  "                       (default: the kernel's, root:tty 0620)\n"
 	  "  --exec CMD [ARG...]  everything after it is the command\n"
 	  "  --first              with name:PATTERN, take the first match\n"
 	  "ADDR may be name:PATTERN (a case-insensitive glob): found by a scan." },
@@ -195,19 +202,31 @@ static const struct cli_command commands[] = {
 	  "Drop the device's link (its pairing stays). Exits 1 if it was not\n"
 	  "connected." },
 	{ "serial", cmd_serial, 1, 257,
-	  "serial up|down [NAME...] [--config FILE] [--pin PIN|--pin-file FILE]",
+	  "serial up|down [NAME...] [--config FILE] [--pin PIN|--pin-file FILE]\n"
+	  "       [--retry]",
 	  "make the devices declared in serial.conf ready, or undo",
 	  "up: make each device declared in serial.conf (all, or those named)\n"
 	  "ready: pair it when no key is stored (with its pin-file), then bind\n"
 	  "/dev/rfcommN (dev=, default the lowest free) or keep a pty open at\n"
-	  "pty=PATH across link drops. Running it again changes nothing. down:\n"
-	  "release the node or stop the pty. One line per device; a malformed\n"
+	  "pty=PATH across link drops (its terminal group dialout, or group=,\n"
+	  "mode 0660). channel=auto asks SDP once and remembers the answer in\n"
+	  "/var/lib/btpair, so a paired device that is off still gets its\n"
+	  "node. Running it again changes nothing. down: release the node, stop\n"
+	  "the pty and any retry process. One line per device; a malformed\n"
 	  "file is an error naming file and line, and nothing is done.\n"
 	  "  --config FILE        the file (default /etc/btpair/serial.conf, or\n"
 	  "                       BTPAIR_SERIAL_CONF)\n"
 	  "  --pin PIN            PIN for entries without pin-file (repeatable;\n"
 	  "                       BTPAIR_PIN works too)\n"
-	  "  --pin-file FILE      PIN file for entries without pin-file" },
+	  "  --pin-file FILE      PIN file for entries without pin-file\n"
+	  "  --retry              for boot: first what needs no answer from a\n"
+	  "                       device, then the devices that must answer\n"
+	  "                       (pairing, SDP), tried again for at most 20 s\n"
+	  "                       in all; those still silent are handed to a\n"
+	  "                       retry process each (1 s doubling to 120 s,\n"
+	  "                       with jitter; its log on stderr, the journal\n"
+	  "                       under systemd) and count as success\n"
+	  "                       (\"serial NAME retrying in the background\")" },
 	{ "monitor", cmd_monitor, 0, 0, "monitor [--timeout S]",
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"

@@ -1,6 +1,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <grp.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -400,6 +401,24 @@ void cli_settings_str(uint32_t settings, char *buf, size_t size)
 			break;
 		used += (size_t)n;
 	}
+}
+
+int cli_group_lookup(const char *group, gid_t *gid)
+{
+	struct group *gr;
+	unsigned long v;
+
+	if (cli_parse_uint(group, 0, 0x7ffffffe, &v)) {
+		*gid = (gid_t)v;
+		return 0;
+	}
+	errno = 0;
+	gr = getgrnam(group);
+	if (!gr)
+		return errno && errno != ENOENT && errno != ESRCH ? -errno :
+								    -ENOENT;
+	*gid = gr->gr_gid;
+	return 0;
 }
 
 bool cli_bluetoothd_running(void)

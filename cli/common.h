@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "cli/context.h"
 #include "mgmt/wire.h"
@@ -94,6 +95,10 @@ int cli_client_fail(struct cli *cli, int err, const char *what);
  * names[] gets the same as a NULL-terminated list (at most 33 entries). */
 void cli_settings_names(uint32_t settings, const char *names[static 33]);
 void cli_settings_str(uint32_t settings, char *buf, size_t size);
+
+/* The gid of group, a group name or a number: 0, or -ENOENT when there is
+ * no such group (a number is taken as it is). */
+int cli_group_lookup(const char *group, gid_t *gid);
 
 /* Whether a process named bluetoothd runs (it may answer requests first). */
 bool cli_bluetoothd_running(void);

@@ -23,6 +23,16 @@ enum cli_exit {
 /* How long a controller command may take before btpair gives up. */
 #define CLI_COMMAND_TIMEOUT_MS 10000
 
+/*
+ * Where a long-lived process that retries (serial up's retry process) keeps
+ * the last failure and warning said, instead of printing them, so that it
+ * says only what changed.
+ */
+struct cli_capture {
+	char error[1100]; /* as cli_fail would have printed it */
+	char warning[512];
+};
+
 struct cli {
 	const char *prog;
 	bool json;
@@ -34,6 +44,8 @@ struct cli {
 	/* Where the kernel lists the controllers it has registered (NULL:
 	 * CLI_SYSFS_BLUETOOTH); tests point it elsewhere. */
 	const char *sysfs_dir;
+	/* When set, failures and warnings go here and are not printed. */
+	struct cli_capture *capture;
 };
 
 #define CLI_SYSFS_BLUETOOTH "/sys/class/bluetooth"

@@ -249,6 +249,16 @@ int cli_vfail(struct cli *cli, int code, int status, const char *fmt,
 	cli_progress_end();
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 
+	if (cli->capture) {
+		if (status >= 0)
+			snprintf(cli->capture->error,
+				 sizeof(cli->capture->error),
+				 "%s [mgmt status 0x%02x]", msg, status & 0xff);
+		else
+			snprintf(cli->capture->error,
+				 sizeof(cli->capture->error), "%s", msg);
+		return code;
+	}
 	if (status >= 0)
 		fprintf(stderr, "%s: %s [mgmt status 0x%02x]\n", cli->prog, msg,
 			status);
@@ -276,6 +286,13 @@ void cli_warn(struct cli *cli, const char *fmt, ...)
 	va_list ap;
 
 	cli_progress_end();
+	if (cli->capture) {
+		va_start(ap, fmt);
+		vsnprintf(cli->capture->warning, sizeof(cli->capture->warning),
+			  fmt, ap);
+		va_end(ap);
+		return;
+	}
 	fprintf(stderr, "%s: warning: ", cli->prog);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

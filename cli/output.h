@@ -18,13 +18,15 @@ const char *cli_exit_code_name(int code);
  * Report a failure: one line on stderr, "btpair: MESSAGE [mgmt status 0xNN]"
  * (the bracket only when status >= 0), and with --json also an error object
  * on stdout. Returns code, so that callers can `return cli_fail(...)`.
+ * With cli->capture set, the message is kept there instead, unprinted.
  */
 int cli_fail(struct cli *cli, int code, int status, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 int cli_vfail(struct cli *cli, int code, int status, const char *fmt,
 	      va_list ap) __attribute__((format(printf, 4, 0)));
 
-/* A warning on stderr ("btpair: warning: ..."), even with --quiet. */
+/* A warning on stderr ("btpair: warning: ..."), even with --quiet; kept
+ * in cli->capture instead when that is set. */
 void cli_warn(struct cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

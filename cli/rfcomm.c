@@ -25,6 +25,7 @@
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
 #include "rfcomm/sdp.h"
+#include "serial/conf.h"
 
 #define CONNECT_DEFAULT_TIMEOUT_S 30
 /* After stdin ends, how long the device may stay quiet before btpair stops
@@ -47,7 +48,8 @@ static int split_exec(int argc, char *argv[], char ***exec_argv)
 
 /* The Serial Port channel by SDP, or channel 1 with a note. */
 int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
-		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel)
+		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel,
+		     bool *found)
 {
 	char a[BT_ADDR_STRLEN];
 	int ch;
@@ -64,6 +66,8 @@ int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 				"%s: %s has Serial Port on channel %d\n", cmd,
 				a, ch);
 		*channel = (uint8_t)ch;
+		if (found)
+			*found = true;
 		return CLI_EXIT_OK;
 	}
 	if (ch == -EINTR)
@@ -80,6 +84,8 @@ int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 		"(%s); trying channel 1\n",
 		cmd, a, ch == -ENOENT ? "none" : strerror(-ch));
 	*channel = 1;
+	if (found)
+		*found = false;
 	return CLI_EXIT_OK;
 }
 
@@ -334,6 +340,15 @@ struct pty_end {
 	uint64_t dropped; /* written to the pty while the link was down */
 };
 
+static void pty_close_fds(struct pty_end *p)
+{
+	if (p->slave >= 0)
+		close(p->slave);
+	if (p->master >= 0)
+		close(p->master);
+	p->master = p->slave = -1;
+}
+
 /* Whether path may take a pty link: 0 when nothing is there, or a symlink
  * to a pty (one a btpair made, stale after a crash or live in another);
  * -EEXIST when something else is; -errno when it cannot be told. */
@@ -354,7 +369,35 @@ static int pty_path_free(const char *path)
 	return strncmp(target, "/dev/pts/", 9) == 0 ? 0 : -EEXIST;
 }
 
-static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
+/* The pty's terminal to group (0660), as /dev/rfcommN is dialout's. */
+static int pty_give_group(struct cli *cli, const char *group, int slave)
+{
+	gid_t gid;
+	int err;
+
+	if (!group)
+		return CLI_EXIT_OK;
+	err = cli_group_lookup(group, &gid);
+	if (err == -ENOENT)
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"connect: --pty-group: no group '%s'", group);
+	if (err < 0)
+		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
+				"connect: --pty-group %s: %s", group,
+				strerror(-err));
+	if (fchown(slave, (uid_t)-1, gid) < 0 || fchmod(slave, 0660) < 0) {
+		err = errno;
+		return cli_fail(cli,
+				err == EPERM ? CLI_EXIT_PERMISSION :
+					       CLI_EXIT_FAILURE,
+				-1, "connect: pty group %s: %s", group,
+				strerror(err));
+	}
+	return CLI_EXIT_OK;
+}
+
+static int pty_open(struct cli *cli, const char *path, const char *group,
+		    struct pty_end *p)
 {
 	char tmp[4200];
 	struct termios t;
@@ -372,6 +415,11 @@ static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 	p->slave = open(p->name, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (p->slave < 0)
 		goto fail;
+	err = pty_give_group(cli, group, p->slave);
+	if (err) {
+		pty_close_fds(p);
+		return err;
+	}
 	/* Bytes as they are: no echo, no line editing, no CR/LF changes. */
 	if (tcgetattr(p->slave, &t) == 0) {
 		cfmakeraw(&t);
@@ -399,11 +447,7 @@ static int pty_open(struct cli *cli, const char *path, struct pty_end *p)
 	return CLI_EXIT_OK;
 fail:
 	err = errno;
-	if (p->slave >= 0)
-		close(p->slave);
-	if (p->master >= 0)
-		close(p->master);
-	p->master = p->slave = -1;
+	pty_close_fds(p);
 	if (err == EEXIST)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"connect: pty at %s: something that is not a "
@@ -504,8 +548,7 @@ static int wait_link_down(struct cli *cli, int64_t ms, struct pty_end *p)
 	}
 }
 
-/* A random number for the jitter of reconnect waits. */
-static uint32_t jitter_random(void)
+uint32_t cli_jitter_random(void)
 {
 	static unsigned int seed;
 
@@ -552,12 +595,14 @@ static void log_link(struct cli *cli, const char *event, uint16_t index,
 /*
  * One connect, answering the pairing requests it brings; when the device
  * refuses the stored key, pair afresh once (with PINs). Returns the socket,
- * or -1 with *ret the exit code, reported.
+ * or -1 with *ret the exit code, reported, and *why the connect's -errno
+ * (0 when it was not the connect that failed).
  */
 static int connect_device(struct cli *cli, uint16_t index,
 			  const bdaddr_t *local, const struct mgmt_addr *addr,
 			  uint8_t channel, const struct cli_pins *pins,
-			  bool *already, unsigned long timeout_s, int *ret)
+			  bool *already, unsigned long timeout_s, int *ret,
+			  int *why)
 {
 	int64_t deadline = time_deadline_in((int64_t)timeout_s * 1000);
 	struct rfcomm_watch watch = { .serve = cli_connect_auth_serve };
@@ -566,6 +611,7 @@ static int connect_device(struct cli *cli, uint16_t index,
 	int64_t left_s;
 	int sock;
 
+	*why = 0;
 	bt_addr_format(&addr->bdaddr, a);
 	watch.fd = mgmt_client_fd(cli->client);
 again:
@@ -602,6 +648,7 @@ again:
 		*already = false;
 		goto again;
 	}
+	*why = sock < 0 ? sock : 0;
 	if (sock < 0) {
 		if (*ret < 0)
 			*ret = connect_fail(cli, sock, a, channel, timeout_s,
@@ -617,7 +664,7 @@ again:
 
 /* Failures worth another attempt with --reconnect: not a usage error,
  * not a refusal of permission, not a signal. */
-static bool worth_retrying(int ret)
+bool cli_reconnect_worth(int ret)
 {
 	return ret != CLI_EXIT_USAGE && ret != CLI_EXIT_PERMISSION &&
 	       ret != CLI_EXIT_INTERRUPTED;
@@ -628,7 +675,9 @@ struct connect_opts {
 	struct cli_device_opts dev;
 	bool reconnect;
 	uint8_t channel; /* 0: found by SDP */
+	bool sdp_if_refused;
 	const char *pty_path;
+	const char *pty_group;
 	char **exec_argv;
 };
 
@@ -639,7 +688,8 @@ struct connect_link {
 	struct mgmt_addr addr;
 	char a[BT_ADDR_STRLEN];
 	uint8_t channel;
-	bool already; /* paired before this connect */
+	bool already;	/* paired before this connect */
+	bool sdp_asked; /* --sdp-if-refused, since the last link */
 	struct pty_end pty;
 };
 
@@ -653,6 +703,10 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 		CLI_DEVICE_OPTIONS(struct connect_opts),
 		CLI_OPT(struct connect_opts, "reconnect", 'r', FLAG, reconnect),
 		CLI_OPT(struct connect_opts, "pty", 'y', PATH, pty_path),
+		CLI_OPT(struct connect_opts, "pty-group", 'g', STRING,
+			pty_group),
+		CLI_OPT(struct connect_opts, "sdp-if-refused", 's', FLAG,
+			sdp_if_refused),
 		{ NULL },
 	};
 
@@ -664,6 +718,16 @@ static bool parse_connect(struct cli *cli, int argc, char *argv[],
 	if (o->exec_argv && !o->exec_argv[0]) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
 			 "connect: --exec needs a command");
+		return false;
+	}
+	if (o->sdp_if_refused && !o->channel) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "connect: --sdp-if-refused goes with --channel");
+		return false;
+	}
+	if (o->pty_group && !o->pty_path) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "connect: --pty-group needs --pty");
 		return false;
 	}
 	if (o->exec_argv && o->pty_path) {
@@ -701,7 +765,7 @@ static int prepare_connect(struct cli *cli, struct connect_opts *o,
 	/* The pty is there before the first connect, for programs started
 	 * alongside, and stays until btpair ends. */
 	if (o->pty_path) {
-		ret = pty_open(cli, o->pty_path, &l->pty);
+		ret = pty_open(cli, o->pty_path, o->pty_group, &l->pty);
 		if (ret)
 			return ret;
 	}
@@ -719,7 +783,8 @@ static int prepare_connect(struct cli *cli, struct connect_opts *o,
 	}
 	if (!l->channel)
 		ret = cli_find_channel(cli, "connect", &l->local,
-				       &l->addr.bdaddr, deadline, &l->channel);
+				       &l->addr.bdaddr, deadline, &l->channel,
+				       NULL);
 	return ret;
 }
 
@@ -759,6 +824,43 @@ static int serve_link(struct cli *cli, const struct connect_opts *o,
 	return ret;
 }
 
+/*
+ * --sdp-if-refused: the device refused the channel given (what SDP said
+ * once, remembered): ask SDP again, once until a link comes up. True when
+ * it gives another channel (or its fallback, channel 1), which is used from
+ * now on and, when SDP said it, remembered as serial up remembers
+ * channels.
+ */
+static bool channel_moved(struct cli *cli, struct connect_link *l)
+{
+	uint8_t channel = 0;
+	bool found = false;
+	int err;
+
+	l->sdp_asked = true;
+	if (cli_find_channel(cli, "connect", &l->local, &l->addr.bdaddr,
+			     time_deadline_in(CONNECT_DEFAULT_TIMEOUT_S * 1000),
+			     &channel, &found) ||
+	    channel == l->channel)
+		return false;
+	fprintf(stderr, "btpair: connect %s: channel %u refused; %s %u\n", l->a,
+		l->channel,
+		found ? "SDP says the serial port is now on channel" :
+			"trying SDP's fallback, channel",
+		channel);
+	l->channel = channel;
+	/* Only what the device said is worth keeping. */
+	err = found ? serial_channel_write(&l->local, &l->addr.bdaddr,
+					   channel) :
+		      0;
+	if (err < 0)
+		cli_warn(cli,
+			 "connect %s: cannot remember channel %u under "
+			 "%s: %s",
+			 l->a, channel, serial_state_dir(), strerror(-err));
+	return true;
+}
+
 /* Connect and serve the link; with --reconnect, again after each drop or
  * failed attempt, backing off. Returns the exit code. */
 static int keep_link(struct cli *cli, const struct connect_opts *o,
@@ -766,7 +868,7 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 {
 	int64_t backoff = CLI_RECONNECT_FIRST_MS, wait;
 	bool ever_up = false;
-	int ret, sock, err;
+	int ret, sock, err, why;
 
 	for (;;) {
 		int64_t up_ms = -1;
@@ -774,8 +876,12 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 
 		sock = connect_device(cli, l->index, &l->local, &l->addr,
 				      l->channel, &o->dev.pins, &l->already,
-				      o->dev.timeout_s, &ret);
+				      o->dev.timeout_s, &ret, &why);
+		if (sock < 0 && why == -ECONNREFUSED && o->sdp_if_refused &&
+		    !l->sdp_asked && channel_moved(cli, l))
+			continue;
 		if (sock >= 0) {
+			l->sdp_asked = false;
 			int64_t t0 = time_now_ms();
 
 			ret = serve_link(cli, o, l, sock, ever_up, &lost);
@@ -784,10 +890,10 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 			if (!o->reconnect || !lost ||
 			    ret == CLI_EXIT_INTERRUPTED)
 				return ret;
-		} else if (!o->reconnect || !worth_retrying(ret)) {
+		} else if (!o->reconnect || !cli_reconnect_worth(ret)) {
 			return ret;
 		}
-		wait = cli_reconnect_wait(&backoff, up_ms, jitter_random());
+		wait = cli_reconnect_wait(&backoff, up_ms, cli_jitter_random());
 		log_link(cli, sock >= 0 ? "link-down" : "retry", l->index, l->a,
 			 l->channel, wait, l->pty.dropped,
 			 o->exec_argv || o->pty_path);
@@ -932,7 +1038,7 @@ static int bind_device(struct cli *cli, struct bind_opts *o, uint16_t *index)
 		ret = cli_find_channel(cli, "bind", &local, &dev->addr.bdaddr,
 				       time_deadline_in(
 					       (int64_t)dev->timeout_s * 1000),
-				       &o->channel);
+				       &o->channel, NULL);
 	if (ret)
 		return ret;
 	err = rfcomm_bind_dev((int)o->num, &local, &dev->addr.bdaddr,

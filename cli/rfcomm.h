@@ -2,14 +2,17 @@
 #ifndef BTPAIR_CLI_RFCOMM_H
 #define BTPAIR_CLI_RFCOMM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "cli/context.h"
 
 /* The Serial Port channel of addr by SDP, else 1 with a note on stderr
- * (rfcomm.c). Returns the exit code, reported. */
+ * (rfcomm.c); *found (unless NULL) says which. Returns the exit code,
+ * reported. */
 int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
-		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel);
+		     const bdaddr_t *addr, int64_t deadline, uint8_t *channel,
+		     bool *found);
 
 /*
  * connect --reconnect's waits: the first, the cap of the doubling, and how
@@ -27,5 +30,10 @@ int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
  * cap; shortened by r modulo a quarter of it (r random: jitter).
  */
 int64_t cli_reconnect_wait(int64_t *backoff_ms, int64_t up_ms, uint32_t r);
+/* A random number for the jitter of those waits. */
+uint32_t cli_jitter_random(void);
+/* Whether a failure with exit code ret may pass if tried again: not a
+ * usage error, a refused permission or an interruption. */
+bool cli_reconnect_worth(int ret);
 
 #endif

@@ -21,6 +21,8 @@
 #include "cli/rfcomm.h"
 #include "cli/serial.h"
 #include "keystore/keystore.h"
+#include "lib/file.h"
+#include "lib/time.h"
 #include "mgmt/addr.h"
 #include "rfcomm/rfcomm.h"
 #include "serial/conf.h"
@@ -47,6 +49,7 @@ int cli_serial_bound(const struct serial_entry *e,
 	*known = true;
 	st->addr = e->addr;
 	st->channel = e->channel;
+	st->from = e->channel ? SERIAL_CHANNEL_CONF : SERIAL_CHANNEL_UNKNOWN;
 	st->dev = e->dev;
 	for (size_t i = 0; !e->pty && i < ndevs; i++)
 		if ((e->dev < 0 || devs[i].id == e->dev) &&
@@ -57,12 +60,17 @@ int cli_serial_bound(const struct serial_entry *e,
 }
 
 /*
- * The pty process of an entry is named by NAME.pid as "PID START": its pid
- * and its start time (field 22 of /proc/PID/stat, clock ticks since boot).
- * A pid alone proves nothing once that process is gone: the number may
- * belong to any process since. Only a live process with the same start
- * time is the one serial up started, and only that one is ever signalled.
+ * The processes serial up leaves running for an entry are named by a file
+ * under the run directory, NAME.pid for the pty process and NAME.retry for
+ * the retry process, as "PID START": its pid and its start time (field 22
+ * of /proc/PID/stat, clock ticks since boot). A pid alone proves nothing
+ * once that process is gone: the number may belong to any process since.
+ * Only a live process with the same start time is the one serial up
+ * started, and only that one is ever signalled.
  */
+#define PTY_SUFFIX "pid"
+#define RETRY_SUFFIX "retry"
+
 struct pty_process {
 	pid_t pid;
 	unsigned long long start; /* 0: not recorded (an older pid file) */
@@ -104,8 +112,10 @@ static unsigned long long start_time(pid_t pid)
 	return start;
 }
 
-/* NAME.pid into *proc; false when there is none or it does not parse. */
-static bool read_pty_process(const char *name, struct pty_process *proc)
+/* NAME.suffix into *proc; false when there is none or it does not
+ * parse. */
+static bool read_process(const char *name, const char *suffix,
+			 struct pty_process *proc)
 {
 	char path[4096], buf[64], *start;
 	unsigned long v;
@@ -113,7 +123,7 @@ static bool read_pty_process(const char *name, struct pty_process *proc)
 	int fd;
 
 	*proc = (struct pty_process){ 0 };
-	if (serial_run_path(path, sizeof(path), name, "pid") < 0)
+	if (serial_run_path(path, sizeof(path), name, suffix) < 0)
 		return false;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -181,10 +191,19 @@ bool cli_serial_pty_running(const struct serial_entry *e)
 {
 	struct pty_process proc;
 
-	if (!read_pty_process(e->name, &proc))
+	if (!read_process(e->name, PTY_SUFFIX, &proc))
 		return false;
 	adopt_legacy(&proc, e->pty);
 	return is_running(&proc);
+}
+
+pid_t cli_serial_retrying(const struct serial_entry *e)
+{
+	struct pty_process proc;
+
+	if (!read_process(e->name, RETRY_SUFFIX, &proc) || !is_running(&proc))
+		return 0;
+	return proc.pid;
 }
 
 int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
@@ -202,15 +221,32 @@ int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
 			cmd, path, strerror(-err));
 }
 
+/*
+ * serial up --retry: how long it tries the entries that need their device
+ * (a pairing, an SDP query) in the foreground, all of them together,
+ * before it hands those still unanswered to retry processes. At boot the
+ * unit waits that long, and bluetoothd after it: keep it short.
+ */
+#define SERIAL_RETRY_BOUND_MS 20000
+
 struct serial_run {
 	struct cli *cli;
 	const struct serial_conf *conf;
+	const char *config; /* its path, for the retry process */
 	struct rfcomm_dev_state devs[RFCOMM_MAX_DEV];
 	size_t ndevs;
 	/* PINs from the command line, for entries without pin-file. */
 	const struct cli_pins *pins;
 	const char *pin_file;
+	bool retry;	    /* --retry */
+	bool offline;	    /* this pass: only what needs no page */
+	int64_t until;	    /* --retry: the end of the foreground's time */
+	int64_t backoff_ms; /* what cli_reconnect_wait has reached */
+	bool in_retry;	    /* this is an entry's retry process */
 };
+
+/* entry_attempt: the entry needs its device, and this pass is offline. */
+#define SERIAL_NEEDS_DEVICE (-1)
 
 static void report(struct cli *cli, const struct serial_entry *e,
 		   const char *state, bool changed, const bdaddr_t *addr,
@@ -233,6 +269,11 @@ static void report(struct cli *cli, const struct serial_entry *e,
 		json_str(&j, "pty", e->pty);
 		json_bool(&j, "paired", paired);
 		json_end(cli, &j);
+		return;
+	}
+	if (strcmp(state, "retrying") == 0) {
+		cli_print(cli, "serial %s %sretrying in the background",
+			  e->name, changed ? "" : "already ");
 		return;
 	}
 	if (strcmp(state, "down") == 0) {
@@ -308,12 +349,12 @@ static bool key_stored(struct cli *cli, const bdaddr_t *ctrl,
 	return found;
 }
 
-/* Pair when no key is stored: PINs from the entry's pin-file, else from
- * the command line or BTPAIR_PIN. */
-static int ensure_paired(struct serial_run *r, const struct serial_entry *e,
-			 const char *what, uint16_t index,
-			 const bdaddr_t *local, const struct mgmt_addr *addr,
-			 bool *paired)
+/* Pair (no key is stored): PINs from the entry's pin-file, else from the
+ * command line or BTPAIR_PIN. */
+static int pair_entry(struct serial_run *r, const struct serial_entry *e,
+		      const char *what, uint16_t index,
+		      const struct mgmt_addr *addr, unsigned long timeout_s,
+		      bool *paired)
 {
 	struct cli *cli = r->cli;
 	struct cli_pins pins = { .count = 0 };
@@ -323,8 +364,6 @@ static int ensure_paired(struct serial_run *r, const struct serial_entry *e,
 	int ret = CLI_EXIT_OK;
 
 	*paired = false;
-	if (key_stored(cli, local, &addr->bdaddr))
-		return CLI_EXIT_OK;
 	if (file) {
 		ret = cli_pins_from_file(cli, &pins, what, file, &addr->bdaddr,
 					 NULL);
@@ -336,28 +375,39 @@ static int ensure_paired(struct serial_run *r, const struct serial_entry *e,
 		ret = CLI_EXIT_USAGE;
 	}
 	if (!ret)
-		ret = cli_pair_for_connect(cli, index, addr, &pins,
-					   SERIAL_PAIR_TIMEOUT_S, false,
-					   &already);
+		ret = cli_pair_for_connect(cli, index, addr, &pins, timeout_s,
+					   false, &already);
 	cli_pins_clear(&pins);
 	if (!ret)
 		*paired = !already;
 	return ret;
 }
 
+/* Whether the entry's PIN, were it needed, lives only in this process
+ * (--pin, BTPAIR_PIN, --pin-file -): a retry process cannot have it. */
+static bool pin_only_here(const struct serial_run *r,
+			  const struct serial_entry *e)
+{
+	const char *env = cli_pin_env();
+
+	if (e->pin_file)
+		return false;
+	if (r->pin_file)
+		return strcmp(r->pin_file, "-") == 0;
+	return r->pins->count || (env && *env);
+}
+
 static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		  const char *what, uint16_t index,
-		  const struct mgmt_addr *addr, uint8_t channel, bool paired);
+		  const struct serial_state *st, bool paired);
 
 /* Bind the entry's /dev/rfcommN (its dev=, else the lowest free) and
  * record it. Returns the exit code, reported. */
 static int bind_entry(struct serial_run *r, const struct serial_entry *e,
 		      const char *what, const bdaddr_t *local,
-		      const struct mgmt_addr *addr, uint8_t channel,
-		      bool paired)
+		      struct serial_state *st, bool paired)
 {
 	struct cli *cli = r->cli;
-	struct serial_state st;
 	int dev, err;
 
 	dev = e->dev;
@@ -368,7 +418,7 @@ static int bind_entry(struct serial_run *r, const struct serial_entry *e,
 	if (dev < 0)
 		return cli_fail(cli, CLI_EXIT_BUSY, -1,
 				"%s: no free /dev/rfcomm number", what);
-	err = rfcomm_bind_dev(dev, local, &addr->bdaddr, channel);
+	err = rfcomm_bind_dev(dev, local, &st->addr, st->channel);
 	if (err == -EADDRINUSE || err == -EBUSY)
 		return cli_fail(cli, CLI_EXIT_BUSY, -1,
 				"%s: /dev/rfcomm%d is already bound", what,
@@ -383,30 +433,235 @@ static int bind_entry(struct serial_run *r, const struct serial_entry *e,
 			.id = dev,
 			.state = 0,
 			.local = *local,
-			.addr = addr->bdaddr,
-			.channel = channel
+			.addr = st->addr,
+			.channel = st->channel
 		};
-	st = (struct serial_state){ .addr = addr->bdaddr,
-				    .channel = channel,
-				    .dev = dev };
-	err = serial_state_write(e->name, &st);
+	st->dev = dev;
+	err = serial_state_write(e->name, st);
 	if (err < 0)
 		cli_warn(cli, "%s: cannot record it under %s: %s", what,
 			 serial_run_dir(), strerror(-err));
-	report(cli, e, "up", true, &addr->bdaddr, channel, dev, paired);
+	report(cli, e, "up", true, &st->addr, st->channel, dev, paired);
 	return CLI_EXIT_OK;
+}
+
+/*
+ * The entry's channel into st: channel=N, else what this boot's serial up
+ * recorded, else what SDP said before (remembered across reboots), else
+ * SDP now, remembered for the next time (asked again when it gave no
+ * answer right after a pairing, paired). With r->offline, SDP is not
+ * asked: SERIAL_NEEDS_DEVICE.
+ */
+#define SDP_AFTER_PAIR_TRIES 2
+#define SDP_AFTER_PAIR_PAUSE_MS 1500
+static int pause_ms(struct cli *cli, int64_t ms);
+
+static int entry_channel(struct serial_run *r, const struct serial_entry *e,
+			 const char *what, const bdaddr_t *local,
+			 const struct serial_state *recorded, int64_t deadline,
+			 bool paired, struct serial_state *st)
+{
+	bool found = false;
+	int ret, err;
+
+	if (e->channel) {
+		st->channel = e->channel;
+		st->from = SERIAL_CHANNEL_CONF;
+		return CLI_EXIT_OK;
+	}
+	if (recorded && recorded->channel &&
+	    bt_addr_equal(&recorded->addr, &st->addr)) {
+		st->channel = recorded->channel;
+		st->from = recorded->from;
+		return CLI_EXIT_OK;
+	}
+	if (serial_channel_read(local, &st->addr, &st->channel) == 0) {
+		st->from = SERIAL_CHANNEL_REMEMBERED;
+		return CLI_EXIT_OK;
+	}
+	if (r->offline)
+		return SERIAL_NEEDS_DEVICE;
+	ret = cli_find_channel(r->cli, what, local, &st->addr, deadline,
+			       &st->channel, &found);
+	/* Right after a pairing the device may still be tearing that link
+	 * down and reset SDP's (seen on 6.1): ask again once it has, rather
+	 * than settle on channel 1 for good. */
+	for (int i = 0; !ret && !found && paired && i < SDP_AFTER_PAIR_TRIES &&
+			time_now_ms() + SDP_AFTER_PAIR_PAUSE_MS < deadline;
+	     i++) {
+		if (pause_ms(r->cli, SDP_AFTER_PAIR_PAUSE_MS) < 0)
+			return CLI_EXIT_INTERRUPTED;
+		ret = cli_find_channel(r->cli, what, local, &st->addr, deadline,
+				       &st->channel, &found);
+	}
+	if (ret)
+		return ret;
+	st->from = SERIAL_CHANNEL_SDP;
+	/* Only what the device said is worth keeping: channel 1 for want of
+	 * an answer is asked again next time. */
+	err = found ? serial_channel_write(local, &st->addr, st->channel) : 0;
+	if (err < 0)
+		cli_warn(r->cli, "%s: cannot remember channel %u under %s: %s",
+			 what, st->channel, serial_state_dir(), strerror(-err));
+	return CLI_EXIT_OK;
+}
+
+/*
+ * One try at bringing the entry up, within timeout_ms: find the device and
+ * the controller, pair when no key is stored, find the channel, bind or
+ * start the pty process. Returns the exit code, reported, or
+ * SERIAL_NEEDS_DEVICE (nothing said) when r->offline and the device would
+ * have to answer.
+ */
+static int entry_attempt(struct serial_run *r, const struct serial_entry *e,
+			 const char *what, int64_t timeout_ms)
+{
+	struct cli *cli = r->cli;
+	struct serial_state recorded, st = { .dev = -1 };
+	struct mgmt_addr addr = { .type = MGMT_ADDR_BREDR };
+	int64_t deadline = time_deadline_in(timeout_ms);
+	char a[BT_ADDR_STRLEN];
+	bool known, paired = false;
+	bdaddr_t local;
+	uint16_t index;
+	int ret;
+
+	cli_serial_bound(e, r->devs, r->ndevs, &recorded, &known);
+	if (known) {
+		addr.bdaddr = recorded.addr;
+	} else if (r->offline) {
+		return SERIAL_NEEDS_DEVICE;
+	}
+	ret = entry_controller(cli, what, e, &index, &local);
+	if (ret)
+		return ret;
+	if (!known) {
+		char target[80];
+
+		snprintf(target, sizeof(target), "name:%s", e->pattern);
+		ret = cli_resolve_addr(cli, what, target, index, false, &addr);
+		if (ret)
+			return ret;
+	}
+	st.addr = addr.bdaddr;
+	if (e->dev >= 0) {
+		const struct rfcomm_dev_state *d = find_dev(r, e->dev);
+
+		if (d)
+			return cli_fail(cli, CLI_EXIT_BUSY, -1,
+					"%s: /dev/rfcomm%d is already bound to "
+					"%s",
+					what, e->dev,
+					bt_addr_format(&d->addr, a));
+	}
+	if (!key_stored(cli, &local, &addr.bdaddr)) {
+		if (r->offline)
+			return SERIAL_NEEDS_DEVICE;
+		ret = pair_entry(r, e, what, index, &addr,
+				 (unsigned long)(timeout_ms + 999) / 1000,
+				 &paired);
+		if (ret)
+			return ret;
+	}
+	ret = entry_channel(r, e, what, &local, known ? &recorded : NULL,
+			    deadline, paired, &st);
+	if (ret)
+		return ret;
+	if (e->pty)
+		return pty_up(r, e, what, index, &st, paired);
+	return bind_entry(r, e, what, &local, &st, paired);
+}
+
+/* Wait ms, or until SIGINT/SIGTERM: 0 or -EINTR. */
+static int pause_ms(struct cli *cli, int64_t ms)
+{
+	int64_t until = time_now_ms() + ms;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = cli->signal_fd, .events = POLLIN };
+		int64_t left = until - time_now_ms();
+		int n;
+
+		if (left <= 0)
+			return 0;
+		n = poll(&pfd, 1, (int)left);
+		if (n > 0)
+			return -EINTR;
+		if (n < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int stop_process(struct serial_run *r, const struct serial_entry *e,
+			const char *what, const char *suffix, bool *stopped);
+static int spawn_retry(struct serial_run *r, const struct serial_entry *e,
+		       const char *what, const char *why);
+
+static void retry_log_failure(struct cli *cli, struct serial_retry_log *log,
+			      const struct serial_entry *e, int ret,
+			      const struct cli_capture *cap, int64_t wait_ms);
+
+/*
+ * serial up --retry's entry that needs its device: tried again, backing
+ * off, until r->until, its failures said as a retry process says them; if
+ * it still fails in a way that may pass, handed to a retry process of its
+ * own. Returns the exit code.
+ */
+static int entry_retry(struct serial_run *r, const struct serial_entry *e,
+		       const char *what)
+{
+	struct serial_retry_log log = { .attempts = 0 };
+	struct cli *cli = r->cli;
+	struct cli_capture cap;
+	int ret;
+
+	r->backoff_ms = CLI_RECONNECT_FIRST_MS;
+	for (;;) {
+		int64_t left = r->until - time_now_ms(), wait, base;
+
+		memset(&cap, 0, sizeof(cap));
+		cli->capture = &cap;
+		ret = CLI_EXIT_TIMEOUT;
+		if (left > 0)
+			ret = entry_attempt(r, e, what, left);
+		else
+			snprintf(cap.error, sizeof(cap.error),
+				 "%s: no time left to try", what);
+		cli->capture = NULL;
+		if (cap.warning[0])
+			cli_warn(cli, "%s", cap.warning);
+		if (!ret)
+			return ret;
+		if (!cli_reconnect_worth(ret))
+			return cli_fail(cli, ret, -1, "%s", cap.error);
+		base = r->backoff_ms;
+		wait = cli_reconnect_wait(&r->backoff_ms, -1,
+					  cli_jitter_random());
+		if (time_now_ms() + wait >= r->until) {
+			/* The retry process makes the wait not made here. */
+			r->backoff_ms = base;
+			break;
+		}
+		retry_log_failure(cli, &log, e, ret, &cap, wait);
+		if (pause_ms(cli, wait) < 0)
+			return CLI_EXIT_INTERRUPTED;
+	}
+	if (pin_only_here(r, e))
+		return cli_fail(cli, ret, -1,
+				"%s; not retried in the background: its PIN "
+				"came from --pin, BTPAIR_PIN or standard "
+				"input, which a retry process is never given "
+				"(give the entry pin-file=)",
+				cap.error);
+	return spawn_retry(r, e, what, cap.error);
 }
 
 static int entry_up(struct serial_run *r, const struct serial_entry *e)
 {
 	struct cli *cli = r->cli;
 	struct serial_state st;
-	struct mgmt_addr addr = { .type = MGMT_ADDR_BREDR };
-	char what[64], a[BT_ADDR_STRLEN];
-	bool known, paired = false;
-	uint8_t channel;
-	bdaddr_t local;
-	uint16_t index;
+	char what[64];
+	bool known, stopped;
 	int dev, ret;
 
 	snprintf(what, sizeof(what), "serial up %s", e->name);
@@ -420,66 +675,50 @@ static int entry_up(struct serial_run *r, const struct serial_entry *e)
 		report(cli, e, "up", false, &st.addr, st.channel, dev, false);
 		return CLI_EXIT_OK;
 	}
-	ret = entry_controller(cli, what, e, &index, &local);
-	if (ret)
-		return ret;
-	if (known) {
-		addr.bdaddr = st.addr;
-	} else {
-		char target[80];
-
-		snprintf(target, sizeof(target), "name:%s", e->pattern);
-		ret = cli_resolve_addr(cli, what, target, index, false, &addr);
+	if (!r->in_retry && cli_serial_retrying(e)) {
+		/* The unit started again: its retry process goes on. */
+		if (r->retry) {
+			if (r->offline)
+				return SERIAL_NEEDS_DEVICE;
+			report(cli, e, "retrying", false, NULL, 0, -1, false);
+			return CLI_EXIT_OK;
+		}
+		/* Asked by hand: this try replaces the retry process. */
+		ret = stop_process(r, e, what, RETRY_SUFFIX, &stopped);
 		if (ret)
 			return ret;
+		if (stopped)
+			cli_warn(cli,
+				 "%s: its retry process is stopped; this "
+				 "command tries once",
+				 what);
 	}
-	bt_addr_format(&addr.bdaddr, a);
-	if (e->dev >= 0) {
-		const struct rfcomm_dev_state *d = find_dev(r, e->dev);
-
-		if (d)
-			return cli_fail(cli, CLI_EXIT_BUSY, -1,
-					"%s: /dev/rfcomm%d is already bound to "
-					"%s",
-					what, e->dev,
-					bt_addr_format(&d->addr, a));
-	}
-	ret = ensure_paired(r, e, what, index, &local, &addr, &paired);
-	if (ret)
-		return ret;
-	channel = e->channel;
-	if (!channel && known && st.channel)
-		channel = st.channel;
-	if (!channel) {
-		ret = cli_find_channel(cli, what, &local, &addr.bdaddr,
-				       time_deadline_in(SERIAL_PAIR_TIMEOUT_S *
-							1000),
-				       &channel);
-		if (ret)
-			return ret;
-	}
-	if (e->pty)
-		return pty_up(r, e, what, index, &addr, channel, paired);
-	return bind_entry(r, e, what, &local, &addr, channel, paired);
+	if (r->retry && !r->offline)
+		return entry_retry(r, e, what);
+	return entry_attempt(r, e, what, SERIAL_PAIR_TIMEOUT_S * 1000);
 }
 
 static int pty_down(struct serial_run *r, const struct serial_entry *e,
-		    const char *what);
+		    const char *what, bool retrying);
 static int entry_down(struct serial_run *r, const struct serial_entry *e)
 {
 	struct cli *cli = r->cli;
 	struct serial_state st;
 	char what[64];
-	bool known;
+	bool known, retrying = false;
 	int dev, err;
 
 	snprintf(what, sizeof(what), "serial down %s", e->name);
+	/* First the retry process, so that it binds nothing meanwhile. */
+	err = stop_process(r, e, what, RETRY_SUFFIX, &retrying);
+	if (err)
+		return err;
 	if (e->pty)
-		return pty_down(r, e, what);
+		return pty_down(r, e, what, retrying);
 	dev = cli_serial_bound(e, r->devs, r->ndevs, &st, &known);
 	if (dev < 0) {
 		serial_state_remove(e->name);
-		report(cli, e, "down", false, NULL, 0, -1, false);
+		report(cli, e, "down", retrying, NULL, 0, -1, false);
 		return CLI_EXIT_OK;
 	}
 	err = rfcomm_release_dev(dev);
@@ -506,21 +745,18 @@ static bool stderr_is_journal(void)
 	       (unsigned long long)st.st_ino == ino;
 }
 
-/* Start `btpair connect ADDR --reconnect --pty PATH` in the background, in
- * a session of its own; its log goes to the journal under systemd, else to
- * RUN_DIR/NAME.log. Returns its pid or -errno. */
-static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
-		       const char *a, uint8_t channel)
+/*
+ * Start btpair with args in the background, in a session of its own; its
+ * stderr (and its stdout too when out_too) goes to the journal under
+ * systemd, else to RUN_DIR/NAME.log. Returns its pid or -errno.
+ */
+static pid_t spawn_btpair(const struct serial_entry *e, char *const args[],
+			  bool out_too)
 {
-	char idx[16], ch[8], log[4096];
-	char *args[] = { "btpair",  "-i",	 idx, "connect",
-			 (char *)a, "--channel", ch,  "--reconnect",
-			 "--pty",   e->pty,	 NULL };
 	bool journal = stderr_is_journal();
+	char log[4096];
 	pid_t pid;
 
-	snprintf(idx, sizeof(idx), "%u", index);
-	snprintf(ch, sizeof(ch), "%u", channel);
 	if (serial_run_path(log, sizeof(log), e->name, "log") < 0)
 		return -ENAMETOOLONG;
 	fflush(stdout);
@@ -533,14 +769,15 @@ static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
 		int fd = journal ?
 				 STDERR_FILENO :
 				 open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+		int err_fd = fd >= 0 ? fd : null;
 		sigset_t set;
 
 		setsid();
 		if (null < 0 || dup2(null, STDIN_FILENO) < 0 ||
-		    dup2(null, STDOUT_FILENO) < 0 ||
-		    dup2(fd >= 0 ? fd : null, STDERR_FILENO) < 0)
+		    dup2(out_too ? err_fd : null, STDOUT_FILENO) < 0 ||
+		    dup2(err_fd, STDERR_FILENO) < 0)
 			_exit(127);
-		/* Nothing but 0-2 goes on into the pty process. */
+		/* Nothing but 0-2 goes on into the process. */
 		if (fd > STDERR_FILENO)
 			close(fd);
 		if (null > STDERR_FILENO)
@@ -554,27 +791,43 @@ static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
 	return pid;
 }
 
-static int write_pid(const char *name, pid_t pid)
+/* `btpair -i N connect ADDR --channel C --reconnect --pty PATH
+ * [--pty-group G] [--sdp-if-refused]` in the background: a channel that
+ * came from SDP, now or before, is asked again if the device refuses it. */
+static pid_t spawn_pty(const struct serial_entry *e, uint16_t index,
+		       const char *a, const struct serial_state *st,
+		       const char *group)
 {
-	char path[4096], text[48];
+	char idx[16], ch[8];
+	char *args[16] = { "btpair",  "-i",	   idx, "connect",
+			   (char *)a, "--channel", ch,	"--reconnect",
+			   "--pty",   e->pty };
+	size_t n = 10;
+
+	snprintf(idx, sizeof(idx), "%u", index);
+	snprintf(ch, sizeof(ch), "%u", st->channel);
+	if (group) {
+		args[n++] = "--pty-group";
+		args[n++] = (char *)group;
+	}
+	if (!e->channel)
+		args[n++] = "--sdp-if-refused";
+	args[n] = NULL;
+	return spawn_btpair(e, args, false);
+}
+
+static int write_pid(const char *name, const char *suffix, pid_t pid)
+{
+	char file[SERIAL_NAME_MAX + 16], text[48];
 	unsigned long long start = start_time(pid);
-	int fd, len, ret = 0;
+	int len;
 
 	/* Gone already: nothing to record; serial up sees it fail. */
 	if (!start)
 		return -ESRCH;
-	ret = serial_run_path(path, sizeof(path), name, "pid");
-	if (ret)
-		return ret;
+	snprintf(file, sizeof(file), "%s.%s", name, suffix);
 	len = snprintf(text, sizeof(text), "%d %llu\n", (int)pid, start);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)len) != len)
-		ret = -EIO;
-	close(fd);
-	return ret;
+	return file_replace(serial_run_dir(), file, text, (size_t)len, 0644);
 }
 
 static void remove_run_file(const char *name, const char *suffix)
@@ -588,21 +841,47 @@ static void remove_run_file(const char *name, const char *suffix)
 /* How long serial up waits for the pty to appear. */
 #define PTY_START_MS 10000
 
-static int pty_up(struct serial_run *r, const struct serial_entry *e,
-		  const char *what, uint16_t index,
-		  const struct mgmt_addr *addr, uint8_t channel, bool paired)
+/* The group a pty entry's terminal gets, checked: its group=, else dialout
+ * when there is one (else NULL: left as the kernel makes it). */
+static int pty_group(struct serial_run *r, const struct serial_entry *e,
+		     const char *what, const char **group)
 {
 	struct cli *cli = r->cli;
-	struct serial_state st = { .addr = addr->bdaddr,
-				   .channel = channel,
-				   .dev = -1 };
+	gid_t gid;
+	int err;
+
+	*group = NULL;
+	err = cli_group_lookup(e->group ? e->group : SERIAL_PTY_GROUP, &gid);
+	if (!err) {
+		*group = e->group ? e->group : SERIAL_PTY_GROUP;
+		return CLI_EXIT_OK;
+	}
+	if (!e->group)
+		return CLI_EXIT_OK;
+	if (err == -ENOENT)
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"%s: no group '%s' (%s:%u)", what, e->group,
+				r->config, e->line);
+	return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: group '%s': %s", what,
+			e->group, strerror(-err));
+}
+
+static int pty_up(struct serial_run *r, const struct serial_entry *e,
+		  const char *what, uint16_t index,
+		  const struct serial_state *st, bool paired)
+{
+	struct cli *cli = r->cli;
 	char a[BT_ADDR_STRLEN], log[4096];
 	int64_t until = time_now_ms() + PTY_START_MS;
+	const char *group;
 	struct stat sb;
 	pid_t pid;
 	int err;
 
-	bt_addr_format(&addr->bdaddr, a);
+	bt_addr_format(&st->addr, a);
+	err = pty_group(r, e, what, &group);
+	if (err)
+		return err;
 	if (mkdir(serial_run_dir(), 0755) < 0 && errno != EEXIST)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: %s: %s", what,
 				serial_run_dir(), strerror(errno));
@@ -619,15 +898,15 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 				unlink(e->pty);
 		}
 	}
-	pid = spawn_pty(e, index, a, channel);
+	pid = spawn_pty(e, index, a, st, group);
 	if (pid < 0)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1,
 				"%s: cannot start "
 				"the pty process: %s",
 				what, strerror(-pid));
-	err = write_pid(e->name, pid);
+	err = write_pid(e->name, PTY_SUFFIX, pid);
 	if (!err)
-		err = serial_state_write(e->name, &st);
+		err = serial_state_write(e->name, st);
 	if (err < 0)
 		cli_warn(cli, "%s: cannot record it under %s: %s", what,
 			 serial_run_dir(), strerror(-err));
@@ -638,7 +917,7 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		if (waitpid(pid, &status, WNOHANG) == pid ||
 		    time_now_ms() > until) {
 			kill(pid, SIGTERM);
-			remove_run_file(e->name, "pid");
+			remove_run_file(e->name, PTY_SUFFIX);
 			serial_state_remove(e->name);
 			serial_run_path(log, sizeof(log), e->name, "log");
 			return cli_fail(cli, CLI_EXIT_FAILURE, -1,
@@ -648,7 +927,7 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		}
 		usleep(50 * 1000);
 	}
-	report(cli, e, "up", true, &addr->bdaddr, channel, -1, paired);
+	report(cli, e, "up", true, &st->addr, st->channel, -1, paired);
 	return CLI_EXIT_OK;
 }
 
@@ -681,16 +960,21 @@ static void wait_pty_process(const struct pty_process *proc, int pidfd, int ms)
 		usleep(50 * 1000);
 }
 
-static int pty_down(struct serial_run *r, const struct serial_entry *e,
-		    const char *what)
+/*
+ * Stop the entry's process that NAME.suffix names, if it is still the one
+ * serial up started (SIGTERM, SIGKILL after 5 s), and remove the file.
+ * *stopped says whether one ran. Returns the exit code, reported.
+ */
+static int stop_process(struct serial_run *r, const struct serial_entry *e,
+			const char *what, const char *suffix, bool *stopped)
 {
 	struct pty_process proc;
-	bool recorded = read_pty_process(e->name, &proc), running;
-	struct serial_state st;
-	bool known = serial_state_read(e->name, &st) == 0;
+	bool recorded = read_process(e->name, suffix, &proc), running;
+	bool pty = strcmp(suffix, PTY_SUFFIX) == 0;
 	int pidfd = -1;
 
-	if (recorded)
+	*stopped = false;
+	if (recorded && pty)
 		adopt_legacy(&proc, e->pty);
 	running = recorded && is_running(&proc);
 	/* A pidfd taken while proc is still the process the file names is
@@ -706,12 +990,10 @@ static int pty_down(struct serial_run *r, const struct serial_entry *e,
 	if (!running) {
 		if (recorded && start_time(proc.pid))
 			cli_warn(r->cli,
-				 "%s: process %d is not the pty process serial "
+				 "%s: process %d is not the %s process serial "
 				 "up started (that one is gone); left alone",
-				 what, (int)proc.pid);
-		remove_run_file(e->name, "pid");
-		serial_state_remove(e->name);
-		report(r->cli, e, "down", false, NULL, 0, -1, false);
+				 what, (int)proc.pid, pty ? "pty" : "retry");
+		remove_run_file(e->name, suffix);
 		return CLI_EXIT_OK;
 	}
 	if (signal_pty_process(&proc, pidfd, SIGTERM) < 0 && errno != ESRCH) {
@@ -731,10 +1013,28 @@ static int pty_down(struct serial_run *r, const struct serial_entry *e,
 			 (int)proc.pid);
 	if (pidfd >= 0)
 		close(pidfd);
-	remove_run_file(e->name, "pid");
+	remove_run_file(e->name, suffix);
+	*stopped = true;
+	return CLI_EXIT_OK;
+}
+
+/* Stop the pty process; retrying says a retry process was stopped just
+ * before (a change too). */
+static int pty_down(struct serial_run *r, const struct serial_entry *e,
+		    const char *what, bool retrying)
+{
+	struct serial_state st;
+	bool known = serial_state_read(e->name, &st) == 0, stopped;
+	int ret = stop_process(r, e, what, PTY_SUFFIX, &stopped);
+
+	if (ret)
+		return ret;
 	serial_state_remove(e->name);
-	report(r->cli, e, "down", true, known ? &st.addr : NULL,
-	       known ? st.channel : 0, -1, false);
+	if (!stopped)
+		report(r->cli, e, "down", retrying, NULL, 0, -1, false);
+	else
+		report(r->cli, e, "down", true, known ? &st.addr : NULL,
+		       known ? st.channel : 0, -1, false);
 	return CLI_EXIT_OK;
 }
 
@@ -752,26 +1052,248 @@ static int list_bindings(struct cli *cli, struct serial_run *r)
 	return CLI_EXIT_OK;
 }
 
+/*
+ * Start the entry's retry process: `btpair [-i N] serial up NAME --config
+ * FILE [--pin-file FILE] --retry-process MS`, recorded in NAME.retry. Its
+ * PIN, if it needs one, it reads from the file when it pairs: none is in
+ * its argv or environment. Returns the exit code, reported.
+ */
+static int spawn_retry(struct serial_run *r, const struct serial_entry *e,
+		       const char *what, const char *why)
+{
+	char wait[24], name[SERIAL_NAME_MAX + 1];
+	char *args[16];
+	size_t n = 0;
+	pid_t pid;
+	int err;
+
+	snprintf(wait, sizeof(wait), "%lld", (long long)r->backoff_ms);
+	strcpy(name, e->name);
+	args[n++] = "btpair";
+	if (r->cli->index_arg) {
+		args[n++] = "-i";
+		args[n++] = (char *)r->cli->index_arg;
+	}
+	args[n++] = "serial";
+	args[n++] = "up";
+	args[n++] = name;
+	args[n++] = "--config";
+	args[n++] = (char *)r->config;
+	if (r->pin_file && !e->pin_file) {
+		args[n++] = "--pin-file";
+		args[n++] = (char *)r->pin_file;
+	}
+	args[n++] = "--retry-process";
+	args[n++] = wait;
+	args[n] = NULL;
+	if (mkdir(serial_run_dir(), 0755) < 0 && errno != EEXIST)
+		return cli_fail(r->cli, CLI_EXIT_FAILURE, -1, "%s: %s: %s",
+				what, serial_run_dir(), strerror(errno));
+	pid = spawn_btpair(e, args, true);
+	if (pid < 0)
+		return cli_fail(r->cli, CLI_EXIT_FAILURE, -1,
+				"%s: cannot start its retry process: %s", what,
+				strerror(-pid));
+	err = write_pid(e->name, RETRY_SUFFIX, pid);
+	if (err < 0) {
+		kill(pid, SIGTERM);
+		return cli_fail(r->cli, CLI_EXIT_FAILURE, -1,
+				"%s: cannot record its retry process under "
+				"%s: %s",
+				what, serial_run_dir(), strerror(-err));
+	}
+	cli_warn(r->cli,
+		 "serial %s: %s; not up after %d s, so retrying in the "
+		 "background (process %d, backing off up to %d s)",
+		 e->name, why, SERIAL_RETRY_BOUND_MS / 1000, (int)pid,
+		 CLI_RECONNECT_CAP_MS / 1000);
+	report(r->cli, e, "retrying", true, NULL, 0, -1, false);
+	return CLI_EXIT_OK;
+}
+
+void cli_serial_retry_line(char *buf, size_t size, const char *name,
+			   const char *msg, bool bluetoothd,
+			   unsigned int attempt, bool repeated, int64_t wait_ms)
+{
+	char hint[256] = "";
+
+	/* pair's own message may name bluetoothd already: then only what
+	 * to type, for this entry. */
+	if (bluetoothd && strstr(msg, "bluetoothd"))
+		snprintf(hint, sizeof(hint),
+			 "; to pair with it stopped: systemctl stop bluetooth; "
+			 "btpair serial up %s; systemctl start bluetooth",
+			 name);
+	else if (bluetoothd)
+		snprintf(hint, sizeof(hint),
+			 "; bluetoothd runs and, with no agent, refuses every "
+			 "pairing first: pair while it is stopped (systemctl "
+			 "stop bluetooth; btpair serial up %s; systemctl start "
+			 "bluetooth) or give it an agent",
+			 name);
+	snprintf(buf, size,
+		 "serial %s: %s%s (attempt %u%s); retrying in %.0f s", name,
+		 msg, hint, attempt, repeated ? ", the same for a while" : "",
+		 (double)wait_ms / 1000);
+}
+
+/* A failed attempt of the retry process, said as serial_retry_log_failure
+ * decides: one line naming the entry, the next step where one is known. */
+static void retry_log_failure(struct cli *cli, struct serial_retry_log *log,
+			      const struct serial_entry *e, int ret,
+			      const struct cli_capture *cap, int64_t wait_ms)
+{
+	const char *msg = cap->error[0] ? cap->error : "failed";
+	char line[1600];
+	bool repeated;
+
+	if (!serial_retry_log_failure(log, msg, &repeated))
+		return;
+	/* bluetoothd with no agent refuses every PIN request, before us. */
+	cli_serial_retry_line(line, sizeof(line), e->name, msg,
+			      ret == CLI_EXIT_AUTH && cli_bluetoothd_running(),
+			      log->attempts, repeated, wait_ms);
+	fprintf(stderr, "%s: %s\n", cli->prog, line);
+	if (cap->warning[0])
+		fprintf(stderr, "%s: warning: serial %s: %s\n", cli->prog,
+			e->name, cap->warning);
+}
+
+/*
+ * The retry process of one entry: attempts, backing off from backoff_ms
+ * to CLI_RECONNECT_CAP_MS with jitter, each with the timeout serial up
+ * has, until one brings the entry up or fails in a way another attempt
+ * cannot mend; SIGTERM (serial down) ends it. Returns the exit code.
+ */
+static int retry_process(struct serial_run *r, const struct serial_entry *e,
+			 int64_t backoff_ms)
+{
+	struct cli *cli = r->cli;
+	struct serial_retry_log log = { .attempts = 0 };
+	struct pty_process self;
+	struct cli_capture cap;
+	char what[64];
+	int ret;
+
+	snprintf(what, sizeof(what), "serial up %s", e->name);
+	r->backoff_ms = backoff_ms;
+	for (;;) {
+		int64_t wait = cli_reconnect_wait(&r->backoff_ms, -1,
+						  cli_jitter_random());
+
+		/* Later waits are told with the failure before them. */
+		if (!log.attempts)
+			fprintf(stderr,
+				"%s: serial %s: retry process started; first "
+				"attempt in %.0f s\n",
+				cli->prog, e->name, (double)wait / 1000);
+		if (pause_ms(cli, wait) < 0) {
+			ret = CLI_EXIT_INTERRUPTED;
+			fprintf(stderr,
+				"%s: serial %s: retry process stopped\n",
+				cli->prog, e->name);
+			break;
+		}
+		memset(&cap, 0, sizeof(cap));
+		cli->capture = &cap;
+		ret = list_bindings(cli, r);
+		if (!ret)
+			ret = entry_attempt(r, e, what,
+					    SERIAL_PAIR_TIMEOUT_S * 1000);
+		cli->capture = NULL;
+		/* A stuck socket or a controller gone: a fresh one next. */
+		if (ret && cli->client) {
+			mgmt_client_free(cli->client);
+			cli->client = NULL;
+		}
+		if (!ret) {
+			fprintf(stderr,
+				"%s: serial %s: up after %u attempt%s\n",
+				cli->prog, e->name, log.attempts + 1,
+				log.attempts ? "s" : "");
+			break;
+		}
+		if (ret == CLI_EXIT_INTERRUPTED) {
+			fprintf(stderr,
+				"%s: serial %s: retry process stopped\n",
+				cli->prog, e->name);
+			break;
+		}
+		if (!cli_reconnect_worth(ret)) {
+			fprintf(stderr,
+				"%s: serial %s: %s; not retried (fix it, then "
+				"btpair serial up %s)\n",
+				cli->prog, e->name,
+				cap.error[0] ? cap.error : "failed", e->name);
+			break;
+		}
+		/* The next wait, told with this failure: about the base
+		 * cli_reconnect_wait will shorten by its jitter. */
+		retry_log_failure(cli, &log, e, ret, &cap, r->backoff_ms);
+	}
+	/* Only its own file: a serial up that stopped it may have started
+	 * another since. */
+	if (read_process(e->name, RETRY_SUFFIX, &self) && self.pid == getpid())
+		remove_run_file(e->name, RETRY_SUFFIX);
+	return ret;
+}
+
+/*
+ * serial up --retry's first pass: the entry brought up if that needs
+ * nothing from its device. Else *later, and what was said is kept for the
+ * second pass to say again, unless no other attempt can mend it.
+ */
+static int entry_up_offline(struct serial_run *r, const struct serial_entry *e,
+			    bool *later)
+{
+	struct cli_capture cap;
+	int ret;
+
+	memset(&cap, 0, sizeof(cap));
+	r->cli->capture = &cap;
+	ret = entry_up(r, e);
+	r->cli->capture = NULL;
+	*later = ret == SERIAL_NEEDS_DEVICE ||
+		 (ret && cli_reconnect_worth(ret));
+	if (cap.warning[0] && !*later)
+		cli_warn(r->cli, "%s", cap.warning);
+	if (ret && !*later)
+		return cli_fail(r->cli, ret, -1, "%s", cap.error);
+	return *later ? CLI_EXIT_OK : ret;
+}
+
 /* Bring up (or down) each entry named (all when none is), in the file's
  * order; one failure does not stop the others. Returns the first failure's
- * exit code, or an interruption's. */
+ * exit code, or an interruption's. With --retry, first the entries that
+ * need nothing from their device, then the others. */
 static int run_entries(struct serial_run *r, bool up, char *names[], int nnames)
 {
 	int ret, first_fail = CLI_EXIT_OK;
+	bool later[r->conf->count + 1];
+	int passes = up && r->retry ? 2 : 1;
 
-	for (size_t i = 0; i < r->conf->count; i++) {
-		const struct serial_entry *e = &r->conf->entries[i];
-		bool wanted = nnames == 0;
+	memset(later, 0, sizeof(later));
+	r->offline = passes == 2;
+	for (int pass = 0; pass < passes; pass++) {
+		for (size_t i = 0; i < r->conf->count; i++) {
+			const struct serial_entry *e = &r->conf->entries[i];
+			bool wanted = nnames == 0;
 
-		for (int k = 0; k < nnames && !wanted; k++)
-			wanted = strcmp(names[k], e->name) == 0;
-		if (!wanted)
-			continue;
-		ret = up ? entry_up(r, e) : entry_down(r, e);
-		if (ret == CLI_EXIT_INTERRUPTED)
-			return ret;
-		if (ret && !first_fail)
-			first_fail = ret;
+			for (int k = 0; k < nnames && !wanted; k++)
+				wanted = strcmp(names[k], e->name) == 0;
+			if (!wanted || (pass == 1 && !later[i]))
+				continue;
+			ret = r->offline ? entry_up_offline(r, e, &later[i]) :
+			      up	 ? entry_up(r, e) :
+					   entry_down(r, e);
+			if (later[i] && r->offline)
+				continue;
+			if (ret == CLI_EXIT_INTERRUPTED)
+				return ret;
+			if (ret && !first_fail)
+				first_fail = ret;
+		}
+		r->offline = false;
 	}
 	return first_fail;
 }
@@ -780,6 +1302,8 @@ static int run_entries(struct serial_run *r, bool up, char *names[], int nnames)
 struct serial_opts {
 	const char *config, *pin_file;
 	struct cli_pins pins;
+	bool retry;
+	unsigned long retry_process; /* ms: the first wait; 0: not one */
 };
 
 int cmd_serial(struct cli *cli, int argc, char *argv[])
@@ -788,6 +1312,9 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 		CLI_OPT(struct serial_opts, "config", 'f', STRING, config),
 		CLI_OPT(struct serial_opts, "pin", 'p', PINS, pins),
 		CLI_OPT(struct serial_opts, "pin-file", 'P', STRING, pin_file),
+		CLI_OPT(struct serial_opts, "retry", 'r', FLAG, retry),
+		CLI_OPT(struct serial_opts, "retry-process", 'R', UINT,
+			retry_process, 1, CLI_RECONNECT_CAP_MS),
 		{ NULL },
 	};
 	static struct serial_run r;
@@ -808,6 +1335,17 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 		goto out;
 	}
 	up = verb[0] == 'u';
+	if (!up && (o.retry || o.retry_process)) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "serial down: --retry is serial up's");
+		goto out;
+	}
+	if (o.retry_process && (argc - optind != 1 || o.pins.count)) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "serial up: --retry-process takes one NAME and no "
+			 "--pin (serial up --retry starts it)");
+		goto out;
+	}
 	if (!cli_pins_one_source(cli, "serial", &o.pins, o.pin_file))
 		goto out;
 	path = serial_conf_path(o.config);
@@ -826,13 +1364,38 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 			goto out;
 		}
 	}
+	/* And every group= must exist, or nothing is done either. */
+	for (size_t i = 0; up && i < conf.count; i++) {
+		const struct serial_entry *e = &conf.entries[i];
+		bool wanted = optind == argc;
+		gid_t gid;
+
+		for (int k = optind; k < argc && !wanted; k++)
+			wanted = strcmp(argv[k], e->name) == 0;
+		if (wanted && e->group &&
+		    cli_group_lookup(e->group, &gid) == -ENOENT) {
+			cli_fail(cli, CLI_EXIT_USAGE, -1,
+				 "serial up %s: no group '%s' (%s:%u)", e->name,
+				 e->group, path, e->line);
+			goto out;
+		}
+	}
+	r.cli = cli;
+	r.conf = &conf;
+	r.config = path;
+	r.pins = &o.pins;
+	r.pin_file = o.pin_file;
+	r.retry = o.retry;
+	r.until = time_now_ms() + SERIAL_RETRY_BOUND_MS;
+	if (o.retry_process) {
+		r.in_retry = true;
+		ret = retry_process(&r, serial_conf_find(&conf, argv[optind]),
+				    (int64_t)o.retry_process);
+		goto out;
+	}
 	ret = list_bindings(cli, &r);
 	if (ret)
 		goto out;
-	r.cli = cli;
-	r.conf = &conf;
-	r.pins = &o.pins;
-	r.pin_file = o.pin_file;
 	ret = run_entries(&r, up, argv + optind, argc - optind);
 out:
 	serial_conf_free(&conf);

@@ -216,10 +216,15 @@ static void show_entry(struct cli *cli, const struct serial_entry *e,
 		       const struct rfcomm_dev_state *devs, size_t ndevs)
 {
 	struct serial_state st;
-	char a[BT_ADDR_STRLEN] = "", target[64], ch[8];
+	char a[BT_ADDR_STRLEN] = "", target[64], ch[48], down[48] = "down";
 	bool known = false;
 	int dev = cli_serial_bound(e, devs, ndevs, &st, &known);
 	bool up = e->pty ? cli_serial_pty_running(e) : dev >= 0;
+	pid_t retry = up ? 0 : cli_serial_retrying(e);
+	/* Where the channel in use came from, when serial up recorded it. */
+	const char *from = known && (up || dev >= 0) ?
+				   serial_channel_from_name(st.from) :
+				   NULL;
 
 	if (e->by_name)
 		snprintf(target, sizeof(target), "name:%.40s", e->pattern);
@@ -229,7 +234,15 @@ static void show_entry(struct cli *cli, const struct serial_entry *e,
 		bt_addr_format(&st.addr, a);
 	else if (!e->by_name)
 		bt_addr_format(&e->addr, a);
-	snprintf(ch, sizeof(ch), "%u", e->channel);
+	if (e->channel)
+		snprintf(ch, sizeof(ch), "%u", e->channel);
+	else if (from)
+		snprintf(ch, sizeof(ch), "auto (%u, %s)", st.channel, from);
+	else
+		snprintf(ch, sizeof(ch), "auto");
+	if (retry)
+		snprintf(down, sizeof(down), "down (retrying: process %d)",
+			 (int)retry);
 	if (cli->json) {
 		struct json j;
 
@@ -238,24 +251,27 @@ static void show_entry(struct cli *cli, const struct serial_entry *e,
 		json_str(&j, "target", target);
 		json_str(&j, "address", *a ? a : NULL);
 		/* null: found by SDP when the link comes up */
-		json_int_or_null(&j, "channel", e->channel, e->channel);
+		json_int_or_null(&j, "channel", e->channel || from,
+				 e->channel ? e->channel : st.channel);
+		json_str_or_null(&j, "channel_from",
+				 e->channel ? "conf" : from);
 		json_int_or_null(&j, "dev", dev >= 0 || e->dev >= 0,
 				 dev >= 0 ? dev : e->dev);
 		json_str(&j, "pty", e->pty);
 		json_bool(&j, "up", up);
+		json_bool(&j, "retrying", retry != 0);
 		json_end(cli, &j);
 		return;
 	}
 	if (e->pty)
 		cli_print(cli, "serial %s %s channel %s pty %s %s", e->name,
-			  target, e->channel ? ch : "auto", e->pty,
-			  up ? "up" : "down");
+			  target, ch, e->pty, up ? "up" : down);
 	else if (dev >= 0)
 		cli_print(cli, "serial %s %s channel %s /dev/rfcomm%d up",
-			  e->name, target, e->channel ? ch : "auto", dev);
+			  e->name, target, ch, dev);
 	else
-		cli_print(cli, "serial %s %s channel %s down", e->name, target,
-			  e->channel ? ch : "auto");
+		cli_print(cli, "serial %s %s channel %s %s", e->name, target,
+			  ch, down);
 }
 
 /* What status was asked for. */

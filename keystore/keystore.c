@@ -9,9 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/random.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
@@ -466,66 +464,6 @@ static int read_file(const char *path, char **text, size_t *len)
 			      len);
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		err = -errno;
-	close(fd);
-	return err;
-}
-
-/* The directory path is in, path cut at its last slash ("." for none). */
-static int fsync_parent(char *path)
-{
-	char *slash = strrchr(path, '/');
-	int err;
-
-	if (!slash)
-		return fsync_dir(".");
-	if (slash == path)
-		return fsync_dir("/");
-	*slash = '\0';
-	err = fsync_dir(path);
-	*slash = '/';
-	return err;
-}
-
-/* mkdir -p with mode 0700 for what it creates. The parent of each
- * directory made is fsynced: a crash must not lose the way to a key saved
- * under it. */
-static int make_dirs(const char *path)
-{
-	char tmp[PATH_MAX];
-	size_t len = strlen(path);
-	int err;
-
-	if (len >= sizeof(tmp))
-		return -ENAMETOOLONG;
-	memcpy(tmp, path, len + 1);
-	for (char *p = tmp + 1;; p++) {
-		bool last = *p == '\0';
-
-		if (!last && *p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(tmp, 0700) == 0) {
-			err = fsync_parent(tmp);
-			if (err < 0)
-				return err;
-		} else if (errno != EEXIST) {
-			return -errno;
-		}
-		if (last)
-			return 0;
-		*p = '/';
-	}
-}
-
 /*
  * The next entry of d: 1 with *de set, 0 at the end, or -errno. A read error
  * must not pass for the end: `keys load` would hand the kernel a list with
@@ -574,7 +512,7 @@ static int lock_ctrl(const char *dir, const bdaddr_t *ctrl, bool create,
 		return -ENAMETOOLONG;
 	for (int i = 0; i < TRIES; i++) {
 		if (create) {
-			err = make_dirs(cdir);
+			err = file_make_dirs(cdir, 0700);
 			if (err < 0)
 				return err;
 		}
@@ -723,85 +661,18 @@ static bool is_seen(int dfd, const char *name, const struct seen *s)
 	       st.st_dev == s->st.st_dev && st.st_ino == s->st.st_ino;
 }
 
-/* A fresh .info.XXXXXX into name, as mkstemp would make it. */
-static void temp_name(char name[static 16])
-{
-	static const char set[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				  "abcdefghijklmnopqrstuvwxyz0123456789";
-	static unsigned int counter;
-	unsigned char r[6];
-	struct timespec ts;
-
-	if (getrandom(r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r)) {
-		/* No entropy yet at early boot: O_EXCL or RENAME_NOREPLACE
-		 * tells a taken name, and the next try differs. */
-		unsigned long x;
-
-		clock_gettime(CLOCK_REALTIME, &ts);
-		x = (unsigned long)ts.tv_nsec ^ (unsigned long)getpid() << 20 ^
-		    counter++ * 2654435761u;
-		for (size_t i = 0; i < sizeof(r); i++)
-			r[i] = (unsigned char)(x >> (i * 5));
-	}
-	memcpy(name, TEMP_PREFIX, strlen(TEMP_PREFIX));
-	for (size_t i = 0; i < sizeof(r); i++)
-		name[strlen(TEMP_PREFIX) + i] = set[r[i] % (sizeof(set) - 1)];
-	name[strlen(TEMP_PREFIX) + sizeof(r)] = '\0';
-}
-
-/*
- * A new file in dfd holding text, 0600, written and fsynced: unnamed
- * (name "") unless named or the file system has no O_TMPFILE, else by a
- * fresh temporary name in name. Returns its fd or -errno.
- */
+/* A new file in dfd holding text, 0600 (file_write_temp), its name, if it has
+ * one, a fresh .info.XXXXXX. */
 static int write_temp(int dfd, const char *text, size_t len, bool named,
 		      char name[static 16])
 {
-	size_t done = 0;
-	int fd = -1, err = 0;
+	return file_write_temp(dfd, TEMP_PREFIX, text, len, 0600, named, name,
+			       16);
+}
 
-	name[0] = '\0';
-	if (!named) {
-		fd = openat(dfd, ".", O_TMPFILE | O_WRONLY | O_CLOEXEC, 0600);
-		if (fd < 0 && errno != EOPNOTSUPP && errno != EISDIR &&
-		    errno != EINVAL)
-			return -errno;
-	}
-	for (int i = 0; fd < 0 && i < 100; i++) {
-		temp_name(name);
-		fd = openat(dfd, name,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				    O_CLOEXEC,
-			    0600);
-		if (fd < 0 && errno != EEXIST)
-			break;
-	}
-	if (fd < 0) {
-		name[0] = '\0';
-		return -errno;
-	}
-	if (fchmod(fd, 0600) < 0)
-		err = -errno;
-	while (!err && done < len) {
-		ssize_t n = write(fd, text + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			err = -errno;
-		else
-			done += (size_t)n;
-	}
-	if (!err && fsync(fd) < 0)
-		err = -errno;
-	if (err) {
-		close(fd);
-		if (name[0])
-			unlinkat(dfd, name, 0);
-		name[0] = '\0';
-		return err;
-	}
-	return fd;
+static void temp_name(char name[static 16])
+{
+	file_temp_name(TEMP_PREFIX, name, 16);
 }
 
 /* Give the unnamed file fd the name name in dfd: -EEXIST if it is taken. */

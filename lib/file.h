@@ -1,11 +1,13 @@
 /*
  * Reading a small file whole, bounded (the key store's info files, the
- * serial devices' file, PIN files), and a socket without blocking.
+ * serial devices' file, PIN files), writing one so that a crash never
+ * leaves it torn, and a socket without blocking.
  * Functions return 0, a count, or -errno and never print.
  */
 #ifndef BTPAIR_LIB_FILE_H
 #define BTPAIR_LIB_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <sys/types.h>
@@ -27,6 +29,35 @@ int file_read_fd(int fd, size_t max, char **text, size_t *len);
  */
 int file_read_path(const char *path, int flags, size_t max, int not_regular,
 		   char **text, size_t *len);
+
+/* fsync(2) the directory dir. */
+int file_fsync_dir(const char *dir);
+
+/* mkdir -p, with mode for each directory it makes; the parent of each is
+ * fsynced, so that a crash does not lose the way to a file saved below. */
+int file_make_dirs(const char *path, mode_t mode);
+
+/* prefix and six random letters or digits into name (size bytes, at least
+ * strlen(prefix) + 7), as mkstemp would choose them. */
+void file_temp_name(const char *prefix, char *name, size_t size);
+
+/*
+ * A new file in dfd holding text (len bytes) with mode, written and
+ * fsynced: unnamed (name "") unless named or the file system has no
+ * O_TMPFILE, else by a fresh file_temp_name(prefix) in name. Returns its fd
+ * or -errno (nothing left behind).
+ */
+int file_write_temp(int dfd, const char *prefix, const char *text, size_t len,
+		    mode_t mode, bool named, char *name, size_t size);
+
+/*
+ * Replace (or make) dir/name with text, atomically: a new file of that mode
+ * written and fsynced under a temporary name, renamed over name, and dir
+ * fsynced. A crash leaves the old file or the new one, never a torn one
+ * (at worst a ".NAME.XXXXXX" beside it). dir must exist.
+ */
+int file_replace(const char *dir, const char *name, const char *text,
+		 size_t len, mode_t mode);
 
 /* A non-blocking, close-on-exec socket of the address family domain, bound
  * to addr (len bytes): the fd, or -errno. */

@@ -12,8 +12,9 @@
 #include "lib/file.h"
 #include "mgmt/addr.h"
 
-/* Room for the tokens of one line: NAME, TARGET and the five keys. */
+/* Room for the tokens of one line: NAME, TARGET and the six keys. */
 #define MAX_TOKENS 8
+#define NKEYS 6
 
 const char *serial_conf_path(const char *opt)
 {
@@ -38,6 +39,25 @@ bool serial_name_valid(const char *name)
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+bool serial_group_valid(const char *group)
+{
+	size_t n = strlen(group);
+
+	/* What useradd takes, digits alone (a gid) included; never a path
+	 * or a user:group pair. */
+	if (n == 0 || n > SERIAL_GROUP_MAX || group[0] == '-')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = group[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+		      c == '.' || (c == '$' && i == n - 1)))
 			return false;
 	}
 	return true;
@@ -81,6 +101,7 @@ static void entry_free(struct serial_entry *e)
 	free(e->pattern);
 	free(e->pin_file);
 	free(e->pty);
+	free(e->group);
 }
 
 void serial_conf_free(struct serial_conf *conf)
@@ -94,10 +115,11 @@ void serial_conf_free(struct serial_conf *conf)
 
 /* One KEY=VALUE of an entry; seen[] catches a key given twice. */
 static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
-		     bool seen[5], struct serial_conf_error *err)
+		     bool seen[NKEYS], struct serial_conf_error *err)
 {
-	static const char *const keys[] = { "channel", "pin-file", "dev", "pty",
-					    "controller" };
+	static const char *const keys[NKEYS] = { "channel",    "pin-file",
+						 "dev",	       "pty",
+						 "controller", "group" };
 	char *eq = strchr(tok, '=');
 	const char *val;
 	size_t k;
@@ -110,13 +132,13 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 			    tok);
 	*eq = '\0';
 	val = eq + 1;
-	for (k = 0; k < 5; k++)
+	for (k = 0; k < NKEYS; k++)
 		if (strcmp(tok, keys[k]) == 0)
 			break;
-	if (k == 5)
+	if (k == NKEYS)
 		return fail(err, line,
 			    "unknown key '%.40s' (channel, "
-			    "pin-file, dev, pty or controller)",
+			    "pin-file, dev, pty, controller or group)",
 			    tok);
 	if (seen[k])
 		return fail(err, line, "%s given twice", keys[k]);
@@ -166,6 +188,16 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 				    eq + 1);
 		e->controller = (int)v;
 		break;
+	case 5:
+		if (!serial_group_valid(val))
+			return fail(err, line,
+				    "bad group '%.40s' (a group name or "
+				    "number)",
+				    val);
+		e->group = strdup(val);
+		if (!e->group)
+			return -ENOMEM;
+		break;
 	}
 	return 0;
 }
@@ -174,7 +206,7 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 static int parse_entry(struct serial_entry *e, char **tok, size_t n,
 		       unsigned int line, struct serial_conf_error *err)
 {
-	bool seen[5] = { false };
+	bool seen[NKEYS] = { false };
 	int ret;
 
 	memset(e, 0, sizeof(*e));
@@ -211,6 +243,10 @@ static int parse_entry(struct serial_entry *e, char **tok, size_t n,
 	}
 	if (e->pty && e->dev >= 0)
 		return fail(err, line, "dev and pty exclude each other");
+	if (e->group && !e->pty)
+		return fail(err, line,
+			    "group is the pty's: it needs pty= (a "
+			    "/dev/rfcommN is the udev rules' to set)");
 	return 0;
 }
 
@@ -369,25 +405,52 @@ int serial_run_path(char *buf, size_t size, const char *name,
 	return 0;
 }
 
+static const char *const channel_from_table[_SERIAL_CHANNEL_MAX] = {
+	[SERIAL_CHANNEL_UNKNOWN] = NULL,
+	[SERIAL_CHANNEL_CONF] = "conf",
+	[SERIAL_CHANNEL_SDP] = "sdp",
+	[SERIAL_CHANNEL_REMEMBERED] = "remembered",
+};
+
+const char *serial_channel_from_name(enum serial_channel_from from)
+{
+	return (unsigned int)from < _SERIAL_CHANNEL_MAX ?
+		       channel_from_table[from] :
+		       NULL;
+}
+
+/* A small file of KEY=VALUE lines, read whole into buf (size bytes). */
+static int read_small(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return (int)n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	return 0;
+}
+
 int serial_state_read(const char *name, struct serial_state *st)
 {
 	char path[4096], buf[256], a[BT_ADDR_STRLEN] = "";
 	long ch = -1, dev = -2;
-	ssize_t n;
-	int fd, ret;
+	int ret;
 
 	ret = serial_run_path(path, sizeof(path), name, "state");
 	if (ret)
 		return ret;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, sizeof(buf) - 1);
-	ret = n < 0 ? -errno : 0;
-	close(fd);
+	ret = read_small(path, buf, sizeof(buf));
 	if (ret)
 		return ret;
-	buf[n] = '\0';
+	st->from = SERIAL_CHANNEL_UNKNOWN;
 	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
 	     l = strtok_r(NULL, "\n", &save)) {
 		if (strncmp(l, "address=", 8) == 0 &&
@@ -401,6 +464,10 @@ int serial_state_read(const char *name, struct serial_state *st)
 		else if (strncmp(l, "dev=", 4) == 0 &&
 			 !parse_num(l + 4, 0, 255, &dev))
 			dev = -2;
+		else if (strncmp(l, "channel-from=", 13) == 0)
+			for (int f = 1; f < _SERIAL_CHANNEL_MAX; f++)
+				if (strcmp(l + 13, channel_from_table[f]) == 0)
+					st->from = (enum serial_channel_from)f;
 	}
 	if (bt_addr_parse(a, &st->addr) < 0 || ch < 0 || dev < -1)
 		return -EBADMSG;
@@ -411,30 +478,19 @@ int serial_state_read(const char *name, struct serial_state *st)
 
 int serial_state_write(const char *name, const struct serial_state *st)
 {
-	char path[4096], tmp[4096 + 8], text[96], a[BT_ADDR_STRLEN];
-	int fd, ret, len;
+	char file[SERIAL_NAME_MAX + 8], text[128], a[BT_ADDR_STRLEN];
+	const char *from = serial_channel_from_name(st->from);
+	int len;
 
-	ret = serial_run_path(path, sizeof(path), name, "state");
-	if (ret)
-		return ret;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (snprintf(file, sizeof(file), "%s.state", name) >= (int)sizeof(file))
+		return -ENAMETOOLONG;
 	if (mkdir(serial_run_dir(), 0755) < 0 && errno != EEXIST)
 		return -errno;
-	len = snprintf(text, sizeof(text), "address=%s\nchannel=%u\ndev=%d\n",
-		       bt_addr_format(&st->addr, a), st->channel, st->dev);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0644);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, (size_t)len) != len)
-		ret = errno ? -errno : -EIO;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret)
-		unlink(tmp);
-	return ret;
+	len = snprintf(text, sizeof(text),
+		       "address=%s\nchannel=%u\nchannel-from=%s\ndev=%d\n",
+		       bt_addr_format(&st->addr, a), st->channel,
+		       from ? from : "unknown", st->dev);
+	return file_replace(serial_run_dir(), file, text, (size_t)len, 0644);
 }
 
 int serial_state_remove(const char *name)
@@ -447,4 +503,92 @@ int serial_state_remove(const char *name)
 	if (unlink(path) < 0 && errno != ENOENT)
 		return -errno;
 	return 0;
+}
+
+const char *serial_state_dir(void)
+{
+	const char *env = getenv("BTPAIR_STATE_DIR");
+
+	return env && *env ? env : SERIAL_STATE_DIR;
+}
+
+/* DIR/<ctrl> into dir, and <dev> into file. */
+static int channel_path(const bdaddr_t *ctrl, const bdaddr_t *dev, char *dir,
+			size_t size, char file[BT_ADDR_STRLEN])
+{
+	char c[BT_ADDR_STRLEN];
+	int n = snprintf(dir, size, "%s/%s", serial_state_dir(),
+			 bt_addr_format(ctrl, c));
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	bt_addr_format(dev, file);
+	return 0;
+}
+
+int serial_channel_read(const bdaddr_t *ctrl, const bdaddr_t *dev,
+			uint8_t *channel)
+{
+	char dir[4096], file[BT_ADDR_STRLEN], path[4096 + BT_ADDR_STRLEN];
+	char buf[64];
+	long ch = -1;
+	int ret = channel_path(ctrl, dev, dir, sizeof(dir), file);
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	ret = read_small(path, buf, sizeof(buf));
+	if (ret)
+		return ret;
+	for (char *save = NULL, *l = strtok_r(buf, "\n", &save); l;
+	     l = strtok_r(NULL, "\n", &save))
+		if (strncmp(l, "channel=", 8) == 0 &&
+		    !parse_num(l + 8, 1, 30, &ch))
+			ch = -1;
+	if (ch < 0)
+		return -EBADMSG;
+	*channel = (uint8_t)ch;
+	return 0;
+}
+
+int serial_channel_write(const bdaddr_t *ctrl, const bdaddr_t *dev,
+			 uint8_t channel)
+{
+	char dir[4096], file[BT_ADDR_STRLEN], text[32];
+	uint8_t now;
+	int len, ret = channel_path(ctrl, dev, dir, sizeof(dir), file);
+
+	if (ret)
+		return ret;
+	if (serial_channel_read(ctrl, dev, &now) == 0 && now == channel)
+		return 0;
+	ret = file_make_dirs(dir, 0755);
+	if (ret)
+		return ret;
+	len = snprintf(text, sizeof(text), "channel=%u\n", channel);
+	return file_replace(dir, file, text, (size_t)len, 0644);
+}
+
+int serial_channel_forget(const bdaddr_t *ctrl, const bdaddr_t *dev)
+{
+	char dir[4096], file[BT_ADDR_STRLEN], path[4096 + BT_ADDR_STRLEN];
+	int ret = channel_path(ctrl, dev, dir, sizeof(dir), file);
+
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+bool serial_retry_log_failure(struct serial_retry_log *log, const char *msg,
+			      bool *repeated)
+{
+	*repeated = log->attempts && strcmp(msg, log->last) == 0;
+	log->attempts++;
+	log->same = *repeated ? log->same + 1 : 1;
+	if (!*repeated)
+		snprintf(log->last, sizeof(log->last), "%s", msg);
+	return !*repeated || log->same % SERIAL_RETRY_REMIND == 0;
 }

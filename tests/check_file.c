@@ -1,5 +1,7 @@
-/* Reading a small file whole, bounded (lib/file.c). */
+/* Reading a small file whole, bounded, and replacing one atomically
+ * (lib/file.c). */
 #include <check.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -209,6 +211,90 @@ START_TEST(test_socket_bound)
 }
 END_TEST
 
+/* How many entries dir holds besides . and .. */
+static int entries(const char *d)
+{
+	DIR *dp = opendir(d);
+	struct dirent *de;
+	int n = 0;
+
+	ck_assert_ptr_nonnull(dp);
+	while ((de = readdir(dp)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	closedir(dp);
+	return n;
+}
+
+/* Replace the file f with text and mode, and read it back. */
+static void replace_and_check(const char *text, mode_t mode)
+{
+	struct stat st;
+	char *got = NULL;
+	size_t len = 0;
+
+	ck_assert_int_eq(file_replace(dir, "f", text, strlen(text), mode), 0);
+	ck_assert_int_eq(file_read_path(path, 0, 100, -EBADMSG, &got, &len), 0);
+	ck_assert_str_eq(got, text);
+	free(got);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 07777, mode);
+}
+
+/* A file replaced whole, with the mode asked whatever the umask, and no
+ * temporary file left beside it. */
+START_TEST(test_replace)
+{
+	mode_t old = umask(077);
+
+	replace_and_check("one\n", 0644);
+	replace_and_check("two", 0600);
+	ck_assert_int_eq(entries(dir), 1);
+	/* No directory: nothing made, the error said. */
+	ck_assert_int_eq(file_replace("/nonexistent/x", "f", "x", 1, 0644),
+			 -ENOENT);
+	umask(old);
+}
+END_TEST
+
+/* mkdir -p with the mode asked for what it makes. */
+START_TEST(test_make_dirs)
+{
+	char deep[96], mid[96];
+	struct stat st;
+
+	snprintf(mid, sizeof(mid), "%s/a", dir);
+	snprintf(deep, sizeof(deep), "%s/a/b", dir);
+	ck_assert_int_eq(file_make_dirs(deep, 0755), 0);
+	ck_assert_int_eq(stat(deep, &st), 0);
+	ck_assert(S_ISDIR(st.st_mode));
+	/* Again: nothing to do. */
+	ck_assert_int_eq(file_make_dirs(deep, 0755), 0);
+	write_file("x", 1);
+	snprintf(deep, sizeof(deep), "%s/f/b", dir);
+	ck_assert_int_eq(file_make_dirs(deep, 0755), -ENOTDIR);
+	snprintf(deep, sizeof(deep), "%s/a/b", dir);
+	rmdir(deep);
+	rmdir(mid);
+}
+END_TEST
+
+/* Temporary names: the prefix, six more characters, never a slash. */
+START_TEST(test_temp_name)
+{
+	char a[16], b[16], small[8];
+
+	file_temp_name(".info.", a, sizeof(a));
+	file_temp_name(".info.", b, sizeof(b));
+	ck_assert_uint_eq(strlen(a), 12);
+	ck_assert(strncmp(a, ".info.", 6) == 0);
+	ck_assert_ptr_null(strchr(a, '/'));
+	ck_assert_str_ne(a, b);
+	/* No room: an empty name, never a cut one. */
+	file_temp_name(".info.", small, sizeof(small));
+	ck_assert_str_eq(small, "");
+}
+END_TEST
+
 static Suite *file_suite(void)
 {
 	Suite *s = suite_create("file");
@@ -220,6 +306,9 @@ static Suite *file_suite(void)
 	tcase_add_test(tc, test_bound);
 	tcase_add_test(tc, test_errors);
 	tcase_add_test(tc, test_pipe);
+	tcase_add_test(tc, test_replace);
+	tcase_add_test(tc, test_make_dirs);
+	tcase_add_test(tc, test_temp_name);
 	tcase_add_test(tc, test_proc_file);
 	tcase_add_test(tc, test_read_error);
 	tcase_add_test(tc, test_recv);

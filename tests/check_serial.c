@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/output.h"
+#include "cli/serial.h"
 #include "mgmt/addr.h"
 #include "serial/conf.h"
 
@@ -61,6 +63,7 @@ START_TEST(test_parse_example)
 	ck_assert_ptr_nonnull(e);
 	ck_assert_uint_eq(e->channel, 0);
 	ck_assert_int_eq(e->controller, 1);
+	ck_assert_ptr_null(e->group);
 	ck_assert_ptr_null(serial_conf_find(&conf, "nobody"));
 	serial_conf_free(&conf);
 	ck_assert_uint_eq(conf.count, 0);
@@ -137,6 +140,17 @@ static const struct {
 	  "dev=1 already taken by 'a' on line 1" },
 	{ "a name:X pty=/run/p\nb name:Y pty=/run/p\n", 2,
 	  "already taken by 'a'" },
+	/* group= is a pty's, and a group name or number */
+	{ "a 00:11:22:33:44:55 dev=1 group=dialout\n", 1,
+	  "group is the pty's: it needs pty=" },
+	{ "a 00:11:22:33:44:55 group=dialout\n", 1, "it needs pty=" },
+	{ "a name:X pty=/run/p group=\n", 1, "group needs a value" },
+	{ "a name:X pty=/run/p group=a/b\n", 1, "bad group 'a/b'" },
+	{ "a name:X pty=/run/p group=pi:pi\n", 1, "bad group" },
+	{ "a name:X pty=/run/p group=-x\n", 1, "bad group" },
+	{ "a name:X pty=/run/p group=abcdefghijabcdefghijabcdefghijabc\n", 1,
+	  "bad group" },
+	{ "a name:X pty=/run/p group=a group=b\n", 1, "group given twice" },
 };
 
 START_TEST(test_parse_rejects)
@@ -243,6 +257,192 @@ START_TEST(test_state_round_trip)
 }
 END_TEST
 
+/* group= of a pty entry: a name or a number, kept as written. */
+START_TEST(test_parse_group)
+{
+	static const char text[] = "a name:X pty=/run/a group=pi\n"
+				   "b name:Y pty=/run/b group=20\n"
+				   "c name:Z pty=/run/c group=svc_1.x-y$\n";
+	struct serial_conf conf;
+	struct serial_conf_error err;
+
+	ck_assert_int_eq(parse(text, &conf, &err), 0);
+	ck_assert_str_eq(serial_conf_find(&conf, "a")->group, "pi");
+	ck_assert_str_eq(serial_conf_find(&conf, "b")->group, "20");
+	ck_assert_str_eq(serial_conf_find(&conf, "c")->group, "svc_1.x-y$");
+	serial_conf_free(&conf);
+	ck_assert(serial_group_valid("dialout"));
+	ck_assert(serial_group_valid("0"));
+	ck_assert(!serial_group_valid(""));
+	ck_assert(!serial_group_valid("a b"));
+	ck_assert(!serial_group_valid("a$b"));
+}
+END_TEST
+
+/* Where the channel came from goes with the state; a state file of an
+ * older btpair, without it, still reads. */
+START_TEST(test_state_channel_from)
+{
+	char dir[] = "/tmp/check_serial_run.XXXXXX", path[96];
+	struct serial_state st = { .channel = 5,
+				   .from = SERIAL_CHANNEL_REMEMBERED,
+				   .dev = -1 },
+			    got;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("BTPAIR_RUN_DIR", dir, 1);
+	bt_addr_parse("98:D3:31:F5:1A:2B", &st.addr);
+	ck_assert_int_eq(serial_state_write("p", &st), 0);
+	ck_assert_int_eq(serial_state_read("p", &got), 0);
+	ck_assert_int_eq(got.from, SERIAL_CHANNEL_REMEMBERED);
+	ck_assert_int_eq(got.dev, -1);
+	snprintf(path, sizeof(path), "%s/old.state", dir);
+	f = fopen(path, "w");
+	fputs("address=98:D3:31:F5:1A:2B\nchannel=2\ndev=0\n", f);
+	fclose(f);
+	ck_assert_int_eq(serial_state_read("old", &got), 0);
+	ck_assert_int_eq(got.from, SERIAL_CHANNEL_UNKNOWN);
+	ck_assert_uint_eq(got.channel, 2);
+	ck_assert_str_eq(serial_channel_from_name(SERIAL_CHANNEL_SDP), "sdp");
+	ck_assert_str_eq(serial_channel_from_name(SERIAL_CHANNEL_CONF), "conf");
+	ck_assert_ptr_null(serial_channel_from_name(SERIAL_CHANNEL_UNKNOWN));
+	ck_assert_ptr_null(serial_channel_from_name(_SERIAL_CHANNEL_MAX));
+	unlink(path);
+	serial_state_remove("p");
+	rmdir(dir);
+	unsetenv("BTPAIR_RUN_DIR");
+}
+END_TEST
+
+/* The channels SDP gave, kept under the state directory by controller and
+ * device, replaced atomically, forgotten on demand. */
+START_TEST(test_channel_memory)
+{
+	char dir[] = "/tmp/check_serial_state.XXXXXX", path[160], cdir[96];
+	bdaddr_t ctrl, dev, other;
+	uint8_t ch = 0;
+	struct stat sb;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	setenv("BTPAIR_STATE_DIR", dir, 1);
+	ck_assert_str_eq(serial_state_dir(), dir);
+	bt_addr_parse("00:1A:7D:DA:71:13", &ctrl);
+	bt_addr_parse("98:D3:31:F5:1A:2B", &dev);
+	bt_addr_parse("98:D3:31:F5:1A:2C", &other);
+	ck_assert_int_eq(serial_channel_read(&ctrl, &dev, &ch), -ENOENT);
+	ck_assert_int_eq(serial_channel_write(&ctrl, &dev, 3), 0);
+	ck_assert_int_eq(serial_channel_read(&ctrl, &dev, &ch), 0);
+	ck_assert_uint_eq(ch, 3);
+	/* Keyed by controller and device: another device knows nothing. */
+	ck_assert_int_eq(serial_channel_read(&ctrl, &other, &ch), -ENOENT);
+	ck_assert_int_eq(serial_channel_read(&dev, &dev, &ch), -ENOENT);
+	snprintf(cdir, sizeof(cdir), "%s/00:1A:7D:DA:71:13", dir);
+	snprintf(path, sizeof(path), "%s/98:D3:31:F5:1A:2B", cdir);
+	ck_assert_int_eq(stat(path, &sb), 0);
+	ck_assert_uint_eq(sb.st_mode & 07777, 0644);
+	ck_assert_int_eq(serial_channel_write(&ctrl, &dev, 7), 0);
+	ck_assert_int_eq(serial_channel_read(&ctrl, &dev, &ch), 0);
+	ck_assert_uint_eq(ch, 7);
+	/* A file that is not one of ours is not taken for a channel. */
+	f = fopen(path, "w");
+	fputs("channel=31\n", f);
+	fclose(f);
+	ck_assert_int_eq(serial_channel_read(&ctrl, &dev, &ch), -EBADMSG);
+	ck_assert_int_eq(serial_channel_forget(&ctrl, &dev), 0);
+	ck_assert_int_eq(serial_channel_forget(&ctrl, &dev), 0);
+	ck_assert_int_eq(serial_channel_read(&ctrl, &dev, &ch), -ENOENT);
+	rmdir(cdir);
+	ck_assert_int_eq(rmdir(dir), 0); /* nothing else was left there */
+	unsetenv("BTPAIR_STATE_DIR");
+	ck_assert_str_eq(serial_state_dir(), "/var/lib/btpair");
+}
+END_TEST
+
+/* A retry process says its first failure, each that differs from the one
+ * before, and the same one again only every SERIAL_RETRY_REMIND. */
+START_TEST(test_retry_log)
+{
+	struct serial_retry_log log = { .attempts = 0 };
+	unsigned int said = 0;
+	bool repeated;
+
+	ck_assert(serial_retry_log_failure(&log, "unreachable", &repeated));
+	ck_assert(!repeated);
+	for (int i = 1; i < 100; i++)
+		said += serial_retry_log_failure(&log, "unreachable",
+						 &repeated);
+	ck_assert(repeated);
+	ck_assert_uint_eq(log.attempts, 100);
+	/* Attempts 10, 20, ... 100 of the same. */
+	ck_assert_uint_eq(said, 100 / SERIAL_RETRY_REMIND);
+	ck_assert(serial_retry_log_failure(&log, "refused", &repeated));
+	ck_assert(!repeated);
+	ck_assert(!serial_retry_log_failure(&log, "refused", &repeated));
+	ck_assert(serial_retry_log_failure(&log, "unreachable", &repeated));
+	ck_assert_str_eq(log.last, "unreachable");
+	ck_assert_uint_eq(log.same, 1);
+}
+END_TEST
+
+/* One line naming the entry; with bluetoothd refusing, the next step for
+ * this entry, once, whether or not pair's message named bluetoothd. */
+START_TEST(test_retry_line)
+{
+	char line[1600];
+
+	cli_serial_retry_line(line, sizeof(line), "hc05",
+			      "pair 98:D3:31:F5:1A:2B: device unreachable",
+			      false, 1, false, 1000);
+	ck_assert_str_eq(line, "serial hc05: pair 98:D3:31:F5:1A:2B: device "
+			       "unreachable (attempt 1); retrying in 1 s");
+	ck_assert_ptr_null(strchr(line, '\n'));
+	cli_serial_retry_line(line, sizeof(line), "hc05", "x", false, 20, true,
+			      120000);
+	ck_assert_str_eq(line, "serial hc05: x (attempt 20, the same for a "
+			       "while); retrying in 120 s");
+	cli_serial_retry_line(line, sizeof(line), "lab",
+			      "pair 98:D3:31:F5:1A:2B: authentication failed",
+			      true, 1, false, 2000);
+	ck_assert_ptr_nonnull(strstr(line,
+				     "bluetoothd runs and, with no agent, "
+				     "refuses every pairing first"));
+	ck_assert_ptr_nonnull(strstr(line, "(systemctl stop bluetooth; btpair "
+					   "serial up lab; systemctl start "
+					   "bluetooth)"));
+	/* pair said bluetoothd already: only the commands are added. */
+	cli_serial_retry_line(line, sizeof(line), "lab",
+			      "pair X: bluetoothd answered the device's "
+			      "request first; stop bluetoothd",
+			      true, 1, false, 2000);
+	ck_assert_ptr_nonnull(strstr(line, "; to pair with it stopped: "
+					   "systemctl stop bluetooth; btpair "
+					   "serial up lab; systemctl start "
+					   "bluetooth (attempt 1)"));
+	ck_assert_ptr_null(strstr(line, "refuses every pairing"));
+}
+END_TEST
+
+/* With a capture, failures and warnings are kept, whole, and not
+ * printed: what a retry process decides to say later. */
+START_TEST(test_capture)
+{
+	struct cli cli = { .prog = "btpair", .signal_fd = -1, .json = true };
+	struct cli_capture cap = { .error = "" };
+
+	cli.capture = &cap;
+	ck_assert_int_eq(cli_fail(&cli, CLI_EXIT_UNREACHABLE, 4, "pair %s: %s",
+				  "X", "unreachable"),
+			 CLI_EXIT_UNREACHABLE);
+	ck_assert_str_eq(cap.error, "pair X: unreachable [mgmt status 0x04]");
+	cli_fail(&cli, CLI_EXIT_AUTH, -1, "refused");
+	ck_assert_str_eq(cap.error, "refused");
+	cli_warn(&cli, "PIN file %s is readable by others", "/p");
+	ck_assert_str_eq(cap.warning, "PIN file /p is readable by others");
+}
+END_TEST
+
 static Suite *serial_suite(void)
 {
 	Suite *s = suite_create("serial");
@@ -256,6 +456,12 @@ static Suite *serial_suite(void)
 	tcase_add_test(tc, test_path);
 	tcase_add_test(tc, test_load);
 	tcase_add_test(tc, test_state_round_trip);
+	tcase_add_test(tc, test_parse_group);
+	tcase_add_test(tc, test_state_channel_from);
+	tcase_add_test(tc, test_channel_memory);
+	tcase_add_test(tc, test_retry_log);
+	tcase_add_test(tc, test_retry_line);
+	tcase_add_test(tc, test_capture);
 	suite_add_tcase(s, tc);
 	return s;
 }

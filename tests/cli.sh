@@ -439,6 +439,42 @@ printf 'ok 98:D3:31:F5:1A:2B dev=0\n' >"$conf"
 expect 2 "serial: no device 'other' in $conf" serial up other --config "$conf"
 expect 1 "serial up: cannot read /nonexistent/serial.conf: No such file" \
 	serial up --config /nonexistent/serial.conf
+# group=: a pty's, a group name or a gid; one that does not exist is
+# named with its entry before anything is done, by serial up only.
+printf 'p name:X pty=/run/p group=no-such-group-here\n' >"$conf"
+expect 2 "serial up p: no group 'no-such-group-here' \($conf:1\)" \
+	serial up --config "$conf"
+expect 2 "serial up p: no group" serial up p --config "$conf"
+expect 2 '"code":"usage".*no group' --json serial up --config "$conf"
+printf 'p name:X pty=/run/p group=no-such-group-here\nq name:Y dev=1\n' >"$conf"
+# Another entry named: the group of p is not asked for.
+expect_not_usage() { # what serial up q does past the file is the kernel's
+	local out rc
+	out=$("$BTPAIR" serial up q --config "$conf" 2>&1 </dev/null)
+	rc=$?
+	if [ "$rc" != 2 ] && ! grep -q "no group" <<<"$out"; then
+		passed=$((passed + 1))
+	else
+		fail "serial up q with p's group unknown -> exit $rc:" "$out"
+	fi
+}
+expect_not_usage
+printf 'p name:X pty=/run/p group=a/b\n' >"$conf"
+expect 2 "$conf:1: bad group 'a/b' \(a group name or number\)" \
+	serial up --config "$conf"
+printf 'p name:X dev=1 group=dialout\n' >"$conf"
+expect 2 "$conf:1: group is the pty's: it needs pty=" serial up --config "$conf"
+printf 'p name:X pty=/run/p group=0 group=1\n' >"$conf"
+expect 2 "$conf:1: group given twice" serial down --config "$conf"
+expect 2 "serial down: --retry is serial up's" serial down --retry \
+	--config "$conf"
+expect 2 "--retry-process takes one NAME" serial up --retry-process 1000 \
+	--config "$conf"
+expect 2 "--retry-process" serial up p --retry-process 0 --config "$conf"
+expect 2 "connect: --pty-group needs --pty" \
+	connect 98:D3:31:F5:1A:2B --pty-group dialout
+expect 2 "connect: --sdp-if-refused goes with --channel" \
+	connect 98:D3:31:F5:1A:2B --sdp-if-refused
 rm -f "$conf"
 
 # On a kernel without AF_BLUETOOTH (build machines), the message says so.
