@@ -261,11 +261,12 @@ if [ "$boots" -gt 1 ]; then
 	extra+=(-drive "file=$disk,format=raw,if=virtio")
 	append="$append btpair.disk=1"
 fi
-boot=0
+boot=0 air_failed=
 while [ "$boot" -lt "$boots" ]; do
 	boot=$((boot + 1))
 	[ "$boots" -eq 1 ] || echo "=== boot $boot of $boots" >>"$log"
 	if [ -n "$air" ] && ! air_start "$boot" >>"$log" 2>&1; then
+		air_failed="the device guest of boot $boot did not start (see the log)"
 		air_stop
 		break
 	fi
@@ -378,7 +379,9 @@ if [ -n "$oops" ]; then
 fi
 
 if [ -z "$result" ]; then
-	if [ "$boots" -gt 1 ] && [ "$results" -lt "$boots" ]; then
+	if [ -n "$air_failed" ]; then
+		why=$air_failed
+	elif [ "$boots" -gt 1 ] && [ "$results" -lt "$boots" ]; then
 		why="no result in boot $((results + 1)) of $boots"
 	elif [ "$qemu_rc" -eq 124 ] || [ "$qemu_rc" -eq 137 ]; then
 		why="no result: timed out after ${timeout}s"
