@@ -414,23 +414,33 @@ unit_entered() {
 }
 
 # air_line_by DEV TEXT DEADLINE: until DEADLINE (seconds since the epoch),
-# open DEV and send TEXT, again while it fails, until the device's answer
-# ("ok: TEXT") comes back; the last attempt's output in $OUT, the time the
-# answer came in $LINE_AT (empty if it never did).
+# open DEV and send TEXT, again while it fails, as a program that wants its
+# line through does, until the device's answer ("ok: TEXT") comes back. Each
+# attempt has at most 10 s: an open whose link went down under it (a
+# controller reset) can wait for good. The time the answer came in $LINE_AT
+# (empty if it never did); on failure $OUT says how each attempt ended and
+# what the kernel said last.
 air_line_by() {
-	local left
+	local left n=0 log=""
 	LINE_AT=
 	while :; do
 		left=$(($3 - $(date +%s)))
-		[ "$left" -gt 0 ] || return 1
+		[ "$left" -gt 0 ] || break
+		[ "$left" -le 10 ] || left=10
+		n=$((n + 1))
 		run timeout "$left" sh -c "exec 3<>$1 && stty -F $1 raw -echo && \
 			echo $2 >&3 && head -n 1 <&3"
 		if grep -q "^ok: $2" <<<"$OUT"; then
 			LINE_AT=$(date +%s)
 			return 0
 		fi
+		log="$log
+attempt $n: exit $RC${OUT:+: $OUT}"
 		sleep 1
 	done
+	OUT="$log
+dmesg: $(dmesg | tail -n 8)"
+	return 1
 }
 
 # air_journal: the units' journal of this boot, for the report.
