@@ -203,7 +203,7 @@ trap 'air_stop; rm -f "${argsfile:-}"' EXIT
 air_start() {
 	local boot=$1 pid
 	rm -f /tmp/bt-server-*
-	stdbuf -oL btvirt -s >>"$airdir/btvirt.log" 2>&1 &
+	stdbuf -oL btvirt -s >"$airdir/btvirt.$boot.log" 2>&1 &
 	air_pids+=($!)
 	for _ in $(seq 100); do
 		[ -S /tmp/bt-server-bredr ] && break
@@ -223,7 +223,7 @@ air_start() {
 	pid=$!
 	air_pids+=("$pid")
 	for _ in $(seq 300); do
-		[ "$(grep -c 'Request for /tmp/bt-server-bredr' "$airdir/btvirt.log")" -ge "$boot" ] && return 0
+		grep -q 'Request for /tmp/bt-server-bredr' "$airdir/btvirt.$boot.log" && return 0
 		kill -0 "$pid" 2>/dev/null || break
 		sleep 0.1
 	done
