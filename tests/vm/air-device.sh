@@ -85,6 +85,10 @@ if [ -z "$addr" ]; then
 	exit 1
 fi
 say "hci0 is $addr"
+# The scenarios name the device by the air's first address (lib.sh
+# AIR_DEVICE): run.sh connects this guest to btvirt before the Pi's.
+[ "$addr" = 00:AA:01:00:00:42 ] ||
+	say "not the air's first controller: the Pi's scenario expects 00:AA:01:00:00:42"
 
 # What the module remembers: its keys from an earlier boot.
 if [ -d "$air/device-keys" ]; then
