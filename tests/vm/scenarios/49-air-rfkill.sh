@@ -28,7 +28,9 @@ air_expect_serial "$ready" /dev/rfcomm0 unblocked
 soft=$(cat /sys/class/bluetooth/hci0/rfkill*/soft 2>/dev/null)
 check "hci0's radio is no longer soft-blocked (soft=$soft)" [ "$soft" = 0 ]
 run journalctl -b --no-pager -o cat -u btpair-keys.service -u btpair-serial.service
-expect_out "rfkill|[Uu]nblock|soft.?block|[Bb]lock(ed)? .*lift|lift.*block" \
+# Its wording is btpair's: that it unblocked the radio or lifted the block,
+# not only that the radio is blocked.
+expect_out "[Uu]nblock|[Ll]ift" \
 	"btpair's units say in the journal that the block was lifted"
 air_expect_bluetoothd_paired "$AIR_DEVICE"
 air_journal
