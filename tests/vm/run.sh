@@ -106,6 +106,9 @@ boots=$(header boots | sed 's/^\([0-9]*\).*/\1/')
 boots=${boots:-1}
 [ "$boots" -ge 1 ] 2>/dev/null || die "$name: \"# boots: $boots\" is not a number of boots"
 kernel_args=$(header kernel-args)
+# Only the systemd root is kept on a disk from boot to boot.
+[ "$boots" = 1 ] || [ "$(header root)" = systemd ] ||
+	die "$name: \"# boots:\" needs \"# root: systemd\""
 if [ -n "$air" ]; then
 	[ "$(header root)" = systemd ] ||
 		die "$name: \"# air:\" needs \"# root: systemd\" (the Pi boots with systemd)"
@@ -172,7 +175,7 @@ fi
 # is written either way.
 show_console() {
 	if [ "${VM_CONSOLE:-0}" = 1 ]; then
-		tee "$log" | tr -d '\r' | sed -u -n '/^Booting from ROM/,$p' |
+		tee -a "$log" | tr -d '\r' | sed -u -n '/^Booting from ROM/,$p' |
 			sed -u -e '1d' -e 's/^.*\x1b\[2J//' -e '/BTPAIR-VM-RESULT/d' -e '/^BTPAIR-JSON: /d' \
 				-e '/reboot: Power down/d'
 	else
@@ -254,6 +257,7 @@ if [ -n "$air" ]; then
 fi
 if [ "$boots" -gt 1 ]; then
 	# The Pi's SD card: what its root changes, kept from boot to boot.
+	# Sparse; in this run's own /tmp when it has one.
 	disk=/tmp/$name.root.img
 	[ -n "$air" ] || disk=$(mktemp "$out/$name.root.XXXXXX")
 	truncate -s 1G "$disk"
