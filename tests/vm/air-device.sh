@@ -90,7 +90,10 @@ say "hci0 is $addr"
 [ "$addr" = 00:AA:01:00:00:42 ] ||
 	say "not the air's first controller: the Pi's scenario expects 00:AA:01:00:00:42"
 
-# What the module remembers: its keys from an earlier boot.
+# What the module remembers: its keys from an earlier boot. What the agent
+# stores after this mark is kept for the next (below).
+mark=/tmp/keys.mark
+touch "$mark"
 if [ -d "$air/device-keys" ]; then
 	cp -a "$air/device-keys/." /var/lib/bluetooth/
 	"$btpair" -i hci0 keys load 2>&1 | sed 's/^/device keys: /'
@@ -111,12 +114,11 @@ ready agent "serving hci0" || exit 1
 ready line "listening on channel 1" || exit 1
 [ "$sdp" = 0 ] || ready sdp "sdp ready" || exit 1
 "$btpair" -i hci0 setup --ssp off --name HC-05 2>&1 | sed 's/^/device setup: /'
+[ "${PIPESTATUS[0]}" = 0 ] || { say "setup failed: not switched on"; exit 1; }
 date +%s >"$air/device-on.$boot"
 say "on: pageable, legacy PIN, line server on channel 1$([ "$sdp" = 1 ] && echo ', SDP record')"
 
 # Keep what the agent stores, as the module's flash keeps it.
-mark=/tmp/keys.mark
-touch -d @0 "$mark"
 while :; do
 	if [ -n "$(find /var/lib/bluetooth -name info -newer "$mark" 2>/dev/null | head -n1)" ]; then
 		touch "$mark"
