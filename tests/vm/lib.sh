@@ -472,7 +472,7 @@ air_ready_at() {
 # air_expect_serial READY DEV TEXT: DEV appears, and TEXT crosses it and is
 # answered, within 30 s of READY (seconds since the epoch).
 air_expect_serial() {
-	local ready=$1 dev=$2 deadline=$(($1 + 30)) node_at= when
+	local ready=$1 dev=$2 deadline=$(($1 + 30)) node_at='' when
 
 	while [ "$(date +%s)" -le "$deadline" ]; do
 		if [ -e "$dev" ]; then
