@@ -27,8 +27,11 @@ After=sys-subsystem-bluetooth-devices-hci0.device
 Type=oneshot
 RemainAfterExit=yes
 ExecStart=/bin/sleep 5
+ExecStart=/bin/echo bthelper: HCI Reset of hci0
 ExecStart=-/bin/hciconfig hci0 reset
+ExecStart=/bin/echo bthelper: hci0 power off
 ExecStart=-/usr/bin/btmgmt --index 0 power off
+ExecStart=/bin/echo bthelper: hci0 power on
 ExecStart=-/usr/bin/btmgmt --index 0 power on
 ExecStart=/bin/echo bthelper: hci0 reset and power-cycled
 
