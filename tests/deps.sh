@@ -44,7 +44,9 @@ demo_pkgs=(gcc make libc6-dev pkg-config libbluetooth-dev
 	xz-utils python3 bsdutils util-linux procps)
 # make check fuzz: the rest. The cross compilers only recommend their libc
 # headers, and this installs without recommends: name them. debootstrap
-# builds the Debian root the systemd scenarios boot (tests/vm/sysroot.sh).
+# builds the Debian root the systemd scenarios boot (tests/vm/sysroot.sh);
+# e2fsprogs makes the disk that keeps that root across the boots of a
+# two-guest scenario (tests/vm/run.sh).
 check_pkgs=(check
 	gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
 	libc6-dev-arm64-cross libc6-dev-armhf-cross
@@ -52,7 +54,7 @@ check_pkgs=(check
 	groff man-db bash-completion systemd dbus-daemon
 	dpkg-dev build-essential debhelper fakeroot lintian
 	valgrind clang libclang-rt-14-dev clang-format
-	debootstrap)
+	debootstrap e2fsprogs)
 
 if [ "$only" = 1 ]; then
 	pkgs=("${extra[@]}")

@@ -2,9 +2,41 @@
 # with the virtual controllers already created (unpowered) by btvirt.
 #
 # hci0 plays the Raspberry Pi running btpair; hci1 (and further ones) play the
-# devices it pairs with.
+# devices it pairs with. In a two-guest run ("# air:", tests/vm/run.sh) hci0
+# is the Pi's UART controller and the device is another guest, $AIR_DEVICE.
 
 set -u
+
+# The two machines of a two-guest run: the device guest always holds the
+# air's first controller, the Pi the second (run.sh starts them in that
+# order, at every boot).
+AIR_DEVICE=00:AA:01:00:00:42
+AIR_PI=00:AA:01:01:00:42
+# Which boot of a "# boots: N" run this is (1 ..), and how many there are.
+BOOT=${BOOT:-1}
+BOOTS=${BOOTS:-1}
+
+# The image step: a scenario booting the systemd root may define image()
+# before it sources this file. tests/vm/init runs the scenario with the
+# argument "image" in a chroot of the Pi's root before its first boot, as a
+# person prepares an SD card: install the package, write the settings,
+# enable units. Nothing of the Pi's runs then (no controller, no systemd).
+# image_install_deb: install the package built in build/deb.
+image_install_deb() {
+	local deb
+
+	deb=$(ls build/deb/btpair_*.deb 2>/dev/null | head -n1)
+	[ -n "$deb" ] || { echo "image: no build/deb/btpair_*.deb: make deb" >&2; return 1; }
+	dpkg -i "$deb"
+}
+if [ "${1-}" = image ]; then
+	declare -F image >/dev/null || exit 0
+	echo "image: preparing the Pi's root"
+	set -e
+	image
+	echo "image: done"
+	exit 0
+fi
 
 BTPAIR=${BTPAIR:-$PWD/build/btpair}
 RESPONDER=${RESPONDER:-$PWD/build/tests/responder}
@@ -356,4 +388,126 @@ hc05_device() {
 	_device_pids+=("${_bg_pids[-1]}")
 	wait_for "$WORK/server.log" "listening" 300 ||
 		echo "the line server did not start"
+}
+
+# The two-guest helpers ("# air:"). Clocks: both guests take the wall
+# clock from the host at boot, so the seconds the device writes can be
+# compared with the Pi's.
+
+# air_switch_on: switch the device on now (its header says off=wait).
+air_switch_on() {
+	date +%s >"$AIR_DIR/switch-on.$BOOT"
+}
+
+# air_device_on [S]: wait up to S seconds (default 300) until the device of
+# this boot can be paged; print when it could, in seconds since the epoch.
+air_device_on() {
+	local f=$AIR_DIR/device-on.$BOOT end=$((SECONDS + ${1:-300}))
+
+	while [ $SECONDS -lt $end ]; do
+		if [ -s "$f" ]; then
+			cat "$f"
+			return 0
+		fi
+		sleep 0.5
+	done
+	return 1
+}
+
+# unit_entered UNIT: when UNIT last became active, in seconds since the
+# epoch; nothing if it never did.
+unit_entered() {
+	local mono now up
+
+	mono=$(systemctl show -P ActiveEnterTimestampMonotonic "$1")
+	[ -n "$mono" ] && [ "$mono" != 0 ] || return 0
+	now=$(date +%s)
+	up=$(cut -d. -f1 /proc/uptime)
+	echo $((now - up + mono / 1000000))
+}
+
+# air_line_by DEV TEXT DEADLINE: until DEADLINE (seconds since the epoch),
+# open DEV and send TEXT, again while it fails, as a program that wants its
+# line through does, until the device's answer ("ok: TEXT") comes back. Each
+# attempt has at most 10 s: an open whose link went down under it (a
+# controller reset) can wait for good. The time the answer came in $LINE_AT
+# (empty if it never did); on failure $OUT says how each attempt ended and
+# what the kernel said last.
+air_line_by() {
+	local left n=0 log=""
+	LINE_AT=
+	while :; do
+		left=$(($3 - $(date +%s)))
+		[ "$left" -gt 0 ] || break
+		[ "$left" -le 10 ] || left=10
+		n=$((n + 1))
+		run timeout "$left" sh -c "exec 3<>$1 && stty -F $1 raw -echo && \
+			echo $2 >&3 && head -n 1 <&3"
+		if grep -q "^ok: $2" <<<"$OUT"; then
+			LINE_AT=$(date +%s)
+			return 0
+		fi
+		log="$log
+attempt $n: exit $RC${OUT:+: $OUT}"
+		sleep 1
+	done
+	OUT="$log
+dmesg: $(dmesg | tail -n 8)"
+	return 1
+}
+
+# air_journal: the units' journal of this boot, for the report.
+air_journal() {
+	echo "  journal of this boot (hciuart, btpair-*, bluetooth):"
+	journalctl -b --no-pager -o short-monotonic -u hciuart.service \
+		-u btpair-keys.service -u btpair-serial.service \
+		-u bluetooth.service 2>&1 | tail -n "${1:-40}" | sed 's/^/       | /'
+}
+
+# air_ready_at: wait until both ends can take part, the device on (this
+# boot) and the Pi's hci0 there; print the later of the two, in seconds
+# since the epoch. A Pi under TCG can take longer to boot than the device:
+# what the Pi does before its own controller exists is no measure of btpair.
+air_ready_at() {
+	local on hci end=$((SECONDS + ${1:-300}))
+
+	on=$(air_device_on "${1:-300}") || { echo "air_ready_at: the device never came on" >&2; return 1; }
+	while [ $SECONDS -lt $end ]; do
+		hci=$(unit_entered sys-subsystem-bluetooth-devices-hci0.device)
+		[ -n "$hci" ] && break
+		sleep 0.5
+	done
+	[ -n "$hci" ] || { echo "air_ready_at: the Pi's hci0 never appeared" >&2; return 1; }
+	echo "  (the device on at $on, the Pi's hci0 at $hci)" >&2
+	echo $((on > hci ? on : hci))
+}
+
+# air_expect_serial READY DEV TEXT: DEV appears, and TEXT crosses it and is
+# answered, within 30 s of READY (seconds since the epoch).
+air_expect_serial() {
+	local ready=$1 dev=$2 deadline=$(($1 + 30)) node_at='' when
+
+	while [ "$(date +%s)" -le "$deadline" ]; do
+		if [ -e "$dev" ]; then
+			node_at=$(date +%s)
+			break
+		fi
+		sleep 0.2
+	done
+	when="not within 30 s"
+	[ -z "$node_at" ] || when="seen at +$((node_at - ready)) s"
+	check "$dev exists within 30 s of both ends being up ($when)" [ -n "$node_at" ]
+	[ -n "$node_at" ] || return 0
+	air_line_by "$dev" "$3" "$deadline"
+	when="not within 30 s"
+	[ -z "$LINE_AT" ] || when="answered at +$((LINE_AT - ready)) s"
+	check "a line crosses $dev and is answered within 30 s ($when)" [ -n "$LINE_AT" ]
+}
+
+# air_expect_bluetoothd_paired ADDR: bluetoothd runs, and says the device is
+# paired (it loaded the key from the store, or saw the pairing).
+air_expect_bluetoothd_paired() {
+	check "bluetoothd is running" [ "$(systemctl is-active bluetooth.service)" = active ]
+	run timeout 20 bluetoothctl info "$1"
+	expect_out "Paired: yes" "bluetoothctl info $1 says Paired: yes"
 }

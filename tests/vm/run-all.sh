@@ -1,7 +1,8 @@
 #!/bin/bash
 # Run every scenario in tests/vm/scenarios (or those given) on each kernel
 # KERNEL names (6.1, 6.12 or all, the default), up to one guest per core at a
-# time (VM_JOBS overrides), and close with a tally per kernel and in all.
+# time (VM_JOBS overrides; a two-guest run counts two, and runs alone when
+# VM_JOBS=1), and close with a tally per kernel and in all.
 # Both kernels' runs share one pool, scenario by scenario, so the slow
 # scenarios of each start early. A known kernel oops (see run.sh and
 # tests/vm/KERNELS.md) is counted on its own: neither passed nor failed.
@@ -64,20 +65,35 @@ reap() {
 	local pid rc=0 key
 	wait -n -p pid "${!running[@]}" || rc=$?
 	key=$(key "${running[$pid]}")
+	busy=$((busy - $(weight "${running[$pid]}")))
 	unset "running[$pid]"
 	echo "$rc" >"$results/$key.rc"
 	cat "$results/$key.out"
 }
 
-pool() { # RUN...: run them all, up to $jobs at a time
-	local r
+# weight RUN: how many guests (cores) the run keeps busy: two for a scenario
+# with a device guest beside its own ("# air:", run.sh), else one.
+weight() {
+	if grep -q '^# air:' "${1#* }"; then
+		echo 2
+	else
+		echo 1
+	fi
+}
+
+busy=0
+pool() { # RUN...: run them all, up to $jobs guests at a time
+	local r w
 	for r in "$@"; do
-		while [ ${#running[@]} -ge "$jobs" ]; do
+		w=$(weight "$r")
+		# A run heavier than the pool still runs, alone.
+		while [ ${#running[@]} -gt 0 ] && [ $((busy + w)) -gt "$jobs" ]; do
 			reap
 		done
 		KERNEL=${r%% *} setsid "$here/run.sh" "${r#* }" \
 			>"$results/$(key "$r").out" 2>&1 &
 		running[$!]=$r
+		busy=$((busy + w))
 	done
 	while [ ${#running[@]} -gt 0 ]; do
 		reap

@@ -132,9 +132,15 @@ esac
 # Bluetooth core, the vhci driver btvirt uses, and RFCOMM. Their own
 # dependencies come from the modules themselves (modinfo), so a kernel whose
 # modules depend on others (6.12's bluetooth needs no ecdh_generic, say)
-# gets exactly its own list.
+# gets exactly its own list. Two guests on one air (run.sh's "# air:")
+# reach the host's btvirt over a virtio console (virtio_console, a module on
+# 6.1 and built into 6.12) through the H4 UART driver (hci_uart, which
+# btattach drives), and the Pi's root of several boots persists on a
+# virtio disk (virtio_blk, ext4, whose checksums need crc32c_generic: it is
+# only ever requested by name).
 roots="virtio_pci 9pnet_virtio 9p af_alg algif_hash algif_skcipher ecb cmac
-bluetooth hci_vhci rfcomm overlay"
+bluetooth hci_vhci rfcomm overlay hci_uart virtio_console virtio_blk ext4
+crc32c_generic"
 
 # package_version KDIR KPKG: the version of the package unpacked in KDIR,
 # as recorded when it was unpacked. A tree unpacked before that was recorded

@@ -4,6 +4,8 @@
 # controllers asked for, run the scenario from the checkout, print the result
 # line the host reads and power off.
 #   sysd-guest.sh CHECKOUT SCENARIO CONTROLLERS
+# BOOT, BOOTS and, in a two-guest run, AIR_DIR come from the unit
+# (tests/vm/init) and pass on to the scenario (tests/vm/lib.sh).
 set -uo pipefail
 
 checkout=$1 scenario=$2 controllers=$3
@@ -13,7 +15,8 @@ cd "$checkout" || exit 100
 
 # Unlike guest.sh, the controllers are not made here: the scenario starts
 # btvirt itself (tests/vm/lib.sh start_btvirt), after the units it tests are
-# in place, so that hci0 appears to a booted systemd as it does on a Pi.
+# in place, so that hci0 appears to a booted systemd as it does on a Pi; in a
+# two-guest run hciuart.service attaches the Pi's controller at boot.
 bash "$scenario"
 rc=$?
 printf '\nBTPAIR-VM-RESULT: %s\n' "$rc"

@@ -36,7 +36,9 @@ if ! debootstrap --variant=minbase --include="$packages" "$suite" \
 	tail -n 20 "$dir/debootstrap.log" >&2
 	die "debootstrap failed (log: $dir/debootstrap.log)"
 fi
-# bluetoothd is started by a scenario when it wants one, not at boot.
+# bluetoothd is started by a scenario when it wants one, not at boot. (The
+# Pi of a two-guest run enables it again, as Debian's package does:
+# tests/vm/init.)
 rm -f "$dir/root.new/etc/systemd/system/bluetooth.target.wants/bluetooth.service" \
 	"$dir/root.new/etc/systemd/system/dbus-org.bluez.service"
 echo "$want" >"$dir/root.new/.built"

@@ -1,0 +1,30 @@
+# root: systemd
+# air: hc05 sdp off=120
+# kernel-oops: 6.1
+# timeout: 420
+# The Pi of 48, first boot, but the HC-05 is switched on only 120 s after
+# the Pi starts (its module powered later): btpair-serial.service meets an
+# absent device and must not give up. Nothing is typed on the Pi: within
+# 30 s of the device's switch-on /dev/rfcomm0 exists and a line crosses it.
+# (On 6.1 a page to an absent device over RFCOMM may oops the kernel:
+# tests/vm/KERNELS.md.)
+image() {
+	image_install_deb
+	printf '%s 1234\n' "$AIR_DEVICE" >/etc/btpair/pins
+	chmod 600 /etc/btpair/pins
+	printf 'hc05 %s channel=1 dev=0 pin-file=/etc/btpair/pins\n' "$AIR_DEVICE" \
+		>/etc/btpair/serial.conf
+	systemctl enable btpair-keys.service btpair-serial.service
+}
+. tests/vm/lib.sh
+
+check "systemd is PID 1" [ "$(cat /proc/1/comm)" = systemd ]
+ready=$(air_ready_at 300)
+check "the device came on and the Pi's hci0 appeared" [ -n "$ready" ]
+[ -n "$ready" ] || ready=$(date +%s)
+booted=$(($(date +%s) - $(cut -d. -f1 /proc/uptime)))
+check "the device came on late: $((ready - booted)) s after the Pi's kernel started" \
+	[ $((ready - booted)) -ge 100 ]
+air_expect_serial "$ready" /dev/rfcomm0 late
+air_journal
+finish
