@@ -311,7 +311,8 @@ static int bridge_stdio(struct cli *cli, int sock, const char *a,
 	return CLI_EXIT_OK;
 }
 
-int64_t cli_reconnect_wait(int64_t *backoff_ms, int64_t up_ms, uint32_t r)
+int64_t cli_reconnect_wait(int64_t *backoff_ms, int64_t up_ms, int64_t cap_ms,
+			   uint32_t r)
 {
 	int64_t b;
 
@@ -320,8 +321,7 @@ int64_t cli_reconnect_wait(int64_t *backoff_ms, int64_t up_ms, uint32_t r)
 	if (up_ms >= CLI_RECONNECT_STABLE_MS)
 		*backoff_ms = CLI_RECONNECT_FIRST_MS;
 	b = *backoff_ms;
-	*backoff_ms = b * 2 > CLI_RECONNECT_CAP_MS ? CLI_RECONNECT_CAP_MS :
-						     b * 2;
+	*backoff_ms = b * 2 > cap_ms ? cap_ms : b * 2;
 	/* Shortened by up to a quarter, so that devices that dropped
 	 * together do not all page at once. */
 	return b - (int64_t)(r % (uint32_t)(b / 4 + 1));
@@ -893,7 +893,8 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 		} else if (!o->reconnect || !cli_reconnect_worth(ret)) {
 			return ret;
 		}
-		wait = cli_reconnect_wait(&backoff, up_ms, cli_jitter_random());
+		wait = cli_reconnect_wait(&backoff, up_ms, CLI_RECONNECT_CAP_MS,
+					  cli_jitter_random());
 		log_link(cli, sock >= 0 ? "link-down" : "retry", l->index, l->a,
 			 l->channel, wait, l->pty.dropped,
 			 o->exec_argv || o->pty_path);

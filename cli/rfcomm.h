@@ -26,10 +26,12 @@ int cli_find_channel(struct cli *cli, const char *cmd, const bdaddr_t *local,
 /*
  * The wait before the next attempt, from *backoff_ms (which it advances):
  * back to the first wait when the link before stayed up (up_ms, -1 when the
- * attempt failed) at least CLI_RECONNECT_STABLE_MS, else doubled up to the
- * cap; shortened by r modulo a quarter of it (r random: jitter).
+ * attempt failed) at least CLI_RECONNECT_STABLE_MS, else doubled up to
+ * cap_ms (CLI_RECONNECT_CAP_MS for a link that drops); shortened by r
+ * modulo a quarter of it (r random: jitter).
  */
-int64_t cli_reconnect_wait(int64_t *backoff_ms, int64_t up_ms, uint32_t r);
+int64_t cli_reconnect_wait(int64_t *backoff_ms, int64_t up_ms, int64_t cap_ms,
+			   uint32_t r);
 /* A random number for the jitter of those waits. */
 uint32_t cli_jitter_random(void);
 /* Whether a failure with exit code ret may pass if tried again: not a

@@ -228,6 +228,14 @@ int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
  * unit waits that long, and bluetoothd after it: keep it short.
  */
 #define SERIAL_RETRY_BOUND_MS 20000
+/*
+ * How long a retry process waits at most between attempts. A device off at
+ * boot is switched on at any time and should be in use within 30 s of it:
+ * an attempt at least every 20 s (a page to an absent device costs the
+ * radio about 5 s; the log says only the first failure, each change and
+ * every tenth repeat).
+ */
+#define SERIAL_RETRY_CAP_MS 20000
 
 struct serial_run {
 	struct cli *cli;
@@ -636,6 +644,7 @@ static int entry_retry(struct serial_run *r, const struct serial_entry *e,
 			return cli_fail(cli, ret, -1, "%s", cap.error);
 		base = r->backoff_ms;
 		wait = cli_reconnect_wait(&r->backoff_ms, -1,
+					  SERIAL_RETRY_CAP_MS,
 					  cli_jitter_random());
 		if (time_now_ms() + wait >= r->until) {
 			/* The retry process makes the wait not made here. */
@@ -1106,7 +1115,7 @@ static int spawn_retry(struct serial_run *r, const struct serial_entry *e,
 		 "serial %s: %s; not up after %d s, so retrying in the "
 		 "background (process %d, backing off up to %d s)",
 		 e->name, why, SERIAL_RETRY_BOUND_MS / 1000, (int)pid,
-		 CLI_RECONNECT_CAP_MS / 1000);
+		 SERIAL_RETRY_CAP_MS / 1000);
 	report(r->cli, e, "retrying", true, NULL, 0, -1, false);
 	return CLI_EXIT_OK;
 }
@@ -1161,7 +1170,7 @@ static void retry_log_failure(struct cli *cli, struct serial_retry_log *log,
 
 /*
  * The retry process of one entry: attempts, backing off from backoff_ms
- * to CLI_RECONNECT_CAP_MS with jitter, each with the timeout serial up
+ * to SERIAL_RETRY_CAP_MS with jitter, each with the timeout serial up
  * has, until one brings the entry up or fails in a way another attempt
  * cannot mend; SIGTERM (serial down) ends it. Returns the exit code.
  */
@@ -1179,6 +1188,7 @@ static int retry_process(struct serial_run *r, const struct serial_entry *e,
 	r->backoff_ms = backoff_ms;
 	for (;;) {
 		int64_t wait = cli_reconnect_wait(&r->backoff_ms, -1,
+						  SERIAL_RETRY_CAP_MS,
 						  cli_jitter_random());
 
 		/* Later waits are told with the failure before them. */
@@ -1314,7 +1324,7 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 		CLI_OPT(struct serial_opts, "pin-file", 'P', STRING, pin_file),
 		CLI_OPT(struct serial_opts, "retry", 'r', FLAG, retry),
 		CLI_OPT(struct serial_opts, "retry-process", 'R', UINT,
-			retry_process, 1, CLI_RECONNECT_CAP_MS),
+			retry_process, 1, SERIAL_RETRY_CAP_MS),
 		{ NULL },
 	};
 	static struct serial_run r;

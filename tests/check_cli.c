@@ -1193,7 +1193,8 @@ static unsigned int attempts_in(int64_t window_ms, int64_t up_ms, bool worst,
 		uint32_t r = worst ? (uint32_t)(backoff / 4) :
 				     (uint32_t)rand_r(&seed);
 
-		t += up_ms + cli_reconnect_wait(&backoff, up_ms, r);
+		t += up_ms + cli_reconnect_wait(&backoff, up_ms,
+						CLI_RECONNECT_CAP_MS, r);
 		if (t > window_ms)
 			return attempts;
 		attempts++;
@@ -1214,17 +1215,26 @@ START_TEST(test_reconnect_backoff)
 	for (int i = 0; i < 12; i++) {
 		int64_t b = backoff;
 
-		w = cli_reconnect_wait(&backoff, -1, (uint32_t)rand());
+		w = cli_reconnect_wait(&backoff, -1, CLI_RECONNECT_CAP_MS,
+				       (uint32_t)rand());
 		ck_assert_int_le(w, b);
 		ck_assert_int_ge(w, b - b / 4);
 	}
 	ck_assert_int_eq(backoff, CLI_RECONNECT_CAP_MS);
 	/* A link that lasted 10 s: the next wait is the first again. */
-	w = cli_reconnect_wait(&backoff, CLI_RECONNECT_STABLE_MS, 0);
+	w = cli_reconnect_wait(&backoff, CLI_RECONNECT_STABLE_MS,
+			       CLI_RECONNECT_CAP_MS, 0);
 	ck_assert_int_eq(w, CLI_RECONNECT_FIRST_MS);
 	w = cli_reconnect_wait(&backoff, CLI_RECONNECT_STABLE_MS,
+			       CLI_RECONNECT_CAP_MS,
 			       CLI_RECONNECT_FIRST_MS / 4);
 	ck_assert_int_eq(w, CLI_RECONNECT_FIRST_MS * 3 / 4);
+	/* Another cap (a retry process's): the doubling stops there. */
+	backoff = CLI_RECONNECT_FIRST_MS;
+	for (int i = 0; i < 8; i++)
+		w = cli_reconnect_wait(&backoff, -1, 20000, 0);
+	ck_assert_int_eq(backoff, 20000);
+	ck_assert_int_eq(w, 20000);
 }
 END_TEST
 
