@@ -244,7 +244,8 @@ bench: $(BUILD)/btpair $(BUILD)/tests/responder $(BUILD)/bench/ptycopy $(DEB)
 # already made in agent.conf are never overwritten.
 SUBST := sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	-e '/^@HARDENING@$$/{r dist/systemd/hardening.conf' -e 'd;}'
-UNITS := btpair-keys.service btpair-agent@.service btpair-serial.service
+UNITS := btpair-keys.service btpair-agent@.service btpair-serial.service \
+	btpair-serial-wait.service
 
 install: $(BUILD)/btpair
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \

@@ -202,8 +202,8 @@ static const struct cli_command commands[] = {
 	  "Drop the device's link (its pairing stays). Exits 1 if it was not\n"
 	  "connected." },
 	{ "serial", cmd_serial, 1, 257,
-	  "serial up|down [NAME...] [--config FILE] [--pin PIN|--pin-file FILE]\n"
-	  "       [--retry]",
+	  "serial up|down|wait [NAME...] [--config FILE]\n"
+	  "       [--pin PIN|--pin-file FILE] [--retry] [--timeout S]",
 	  "make the devices declared in serial.conf ready, or undo",
 	  "up: make each device declared in serial.conf (all, or those named)\n"
 	  "ready: pair it when no key is stored (with its pin-file), then bind\n"
@@ -223,10 +223,13 @@ static const struct cli_command commands[] = {
 	  "                       device, then the devices that must answer\n"
 	  "                       (pairing, SDP), tried again for at most 20 s\n"
 	  "                       in all; those still silent are handed to a\n"
-	  "                       retry process each (1 s doubling to 120 s,\n"
+	  "                       retry process each (1 s doubling to 20 s,\n"
 	  "                       with jitter; its log on stderr, the journal\n"
 	  "                       under systemd) and count as success\n"
-	  "                       (\"serial NAME retrying in the background\")" },
+	  "                       (\"serial NAME retrying in the background\")\n"
+	  "wait: until no retry process is left, at most --timeout S (default\n"
+	  "180; exit 5 naming one still at it), as the unit that holds\n"
+	  "bluetoothd back at a first boot does" },
 	{ "monitor", cmd_monitor, 0, 0, "monitor [--timeout S]",
 	  "print management events as they happen",
 	  "Print management events as they happen: controllers, connections,\n"

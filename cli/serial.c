@@ -236,6 +236,11 @@ int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
  * every tenth repeat).
  */
 #define SERIAL_RETRY_CAP_MS 20000
+/*
+ * serial wait's default bound: how long a first boot whose device is off
+ * holds bluetoothd back for its pairing (btpair-serial-wait.service).
+ */
+#define SERIAL_WAIT_DEFAULT_S 180
 
 struct serial_run {
 	struct cli *cli;
@@ -1308,12 +1313,72 @@ static int run_entries(struct serial_run *r, bool up, char *names[], int nnames)
 	return first_fail;
 }
 
+/*
+ * serial wait: until no retry process of the entries named (all when none
+ * is) is still at it, for at most timeout_s. Returns 0 when none is, or
+ * exit 5 naming one that still is. btpair-serial-wait.service runs it
+ * before bluetoothd: a first pairing must not race a bluetoothd that
+ * refuses every PIN request.
+ */
+static int wait_retries(struct serial_run *r, char *names[], int nnames,
+			unsigned long timeout_s)
+{
+	int64_t start = time_now_ms(), end = start + (int64_t)timeout_s * 1000;
+	bool said = false;
+
+	for (;;) {
+		const struct serial_entry *left = NULL;
+		size_t count = 0;
+
+		for (size_t i = 0; i < r->conf->count; i++) {
+			const struct serial_entry *e = &r->conf->entries[i];
+			bool wanted = nnames == 0;
+
+			for (int k = 0; k < nnames && !wanted; k++)
+				wanted = strcmp(names[k], e->name) == 0;
+			if (wanted && cli_serial_retrying(e)) {
+				count++;
+				left = left ? left : e;
+			}
+		}
+		if (!count) {
+			if (said)
+				cli_print(r->cli,
+					  "serial: no retry process left after "
+					  "%.0f s",
+					  (double)(time_now_ms() - start) /
+						  1000);
+			return CLI_EXIT_OK;
+		}
+		if (time_now_ms() >= end)
+			return cli_fail(
+				r->cli, CLI_EXIT_TIMEOUT, -1,
+				"serial wait: %s (and %zu more) still retrying "
+				"after %lu s; a bluetoothd started now with no "
+				"agent refuses its first pairing: once the "
+				"device is on, systemctl stop bluetooth; btpair "
+				"serial up %s; systemctl start bluetooth",
+				left->name, count - 1, timeout_s, left->name);
+		if (!said) {
+			cli_print(r->cli,
+				  "serial: waiting up to %lu s for %zu retry "
+				  "process%s (%s%s)",
+				  timeout_s, count, count == 1 ? "" : "es",
+				  left->name, count > 1 ? ", ..." : "");
+			said = true;
+		}
+		if (pause_ms(r->cli, 500) < 0)
+			return CLI_EXIT_INTERRUPTED;
+	}
+}
+
 /* What serial was asked for. */
 struct serial_opts {
 	const char *config, *pin_file;
 	struct cli_pins pins;
 	bool retry;
 	unsigned long retry_process; /* ms: the first wait; 0: not one */
+	unsigned long timeout_s;     /* serial wait's */
 };
 
 int cmd_serial(struct cli *cli, int argc, char *argv[])
@@ -1325,6 +1390,8 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 		CLI_OPT(struct serial_opts, "retry", 'r', FLAG, retry),
 		CLI_OPT(struct serial_opts, "retry-process", 'R', UINT,
 			retry_process, 1, SERIAL_RETRY_CAP_MS),
+		CLI_OPT(struct serial_opts, "timeout", 't', RUN_TIME,
+			timeout_s),
 		{ NULL },
 	};
 	static struct serial_run r;
@@ -1332,22 +1399,35 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 	struct serial_conf conf = { NULL, 0 };
 	struct serial_conf_error cerr;
 	const char *path, *verb;
-	bool up;
+	bool up, wait;
 	int ret = CLI_EXIT_USAGE, err;
 
 	memset(&r, 0, sizeof(r));
 	if (!cli_options(cli, "serial", argc, argv, opts, NULL, &o, &ret))
 		goto out;
 	verb = argv[optind++];
-	if (strcmp(verb, "up") != 0 && strcmp(verb, "down") != 0) {
+	if (strcmp(verb, "up") != 0 && strcmp(verb, "down") != 0 &&
+	    strcmp(verb, "wait") != 0) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "serial: expected 'up' or 'down', not '%s'", verb);
+			 "serial: expected 'up', 'down' or 'wait', not '%s'",
+			 verb);
 		goto out;
 	}
 	up = verb[0] == 'u';
+	wait = verb[0] == 'w';
 	if (!up && (o.retry || o.retry_process)) {
 		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "serial down: --retry is serial up's");
+			 "serial %s: --retry is serial up's", verb);
+		goto out;
+	}
+	if (!wait && o.timeout_s) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "serial %s: --timeout is serial wait's", verb);
+		goto out;
+	}
+	if (wait && (o.pins.count || o.pin_file)) {
+		cli_fail(cli, CLI_EXIT_USAGE, -1,
+			 "serial wait: pairs nothing, so takes no PIN");
 		goto out;
 	}
 	if (o.retry_process && (argc - optind != 1 || o.pins.count)) {
@@ -1361,9 +1441,10 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 	path = serial_conf_path(o.config);
 	err = serial_conf_load(path, &conf, &cerr);
 	if (err < 0) {
-		ret = cli_serial_conf_fail(cli,
-					   up ? "serial up" : "serial down",
-					   path, err, &cerr);
+		char cmd[16];
+
+		snprintf(cmd, sizeof(cmd), "serial %s", verb);
+		ret = cli_serial_conf_fail(cli, cmd, path, err, &cerr);
 		goto out;
 	}
 	/* Every NAME asked for must be declared, before anything is done. */
@@ -1397,6 +1478,12 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 	r.pin_file = o.pin_file;
 	r.retry = o.retry;
 	r.until = time_now_ms() + SERIAL_RETRY_BOUND_MS;
+	if (wait) {
+		ret = wait_retries(&r, argv + optind, argc - optind,
+				   o.timeout_s ? o.timeout_s :
+						 SERIAL_WAIT_DEFAULT_S);
+		goto out;
+	}
 	if (o.retry_process) {
 		r.in_retry = true;
 		ret = retry_process(&r, serial_conf_find(&conf, argv[optind]),

@@ -425,7 +425,7 @@ expect 2 "too many arguments" status 00:11:22:33:44:55 00:11:22:33:44:56
 expect 2 "invalid address" disconnect nope
 expect 2 "missing argument" disconnect
 expect 2 "missing argument" serial
-expect 2 "expected 'up' or 'down', not 'sideways'" serial sideways
+expect 2 "expected 'up', 'down' or 'wait', not 'sideways'" serial sideways
 expect 2 "--pty takes an absolute path" connect 98:D3:31:F5:1A:2B --pty tty0
 expect 2 "give --exec or --pty, not both" \
 	connect 98:D3:31:F5:1A:2B --pty /run/x --exec cat
@@ -471,6 +471,38 @@ expect 2 "serial down: --retry is serial up's" serial down --retry \
 expect 2 "--retry-process takes one NAME" serial up --retry-process 1000 \
 	--config "$conf"
 expect 2 "--retry-process" serial up p --retry-process 0 --config "$conf"
+expect 2 "serial wait: pairs nothing, so takes no PIN" serial wait --pin 1234 \
+	--config "$conf"
+expect 2 "serial down: --timeout is serial wait's" serial down --timeout 5 \
+	--config "$conf"
+expect 2 "serial wait: --retry is serial up's" serial wait --retry \
+	--config "$conf"
+# serial wait: a retry process recorded as serial up records it ("PID START
+# TIME") holds it until it ends or --timeout; one whose pid now names a
+# process started at another time is not waited for.
+run_dir=$(mktemp -d)
+printf 'p 98:D3:31:F5:1A:2B dev=3\n' >"$conf"
+sleep 30 &
+sleeper=$!
+printf '%s %s\n' "$sleeper" "$(awk '{print $22}' "/proc/$sleeper/stat")" \
+	>"$run_dir/p.retry"
+BTPAIR_RUN_DIR=$run_dir expect 5 \
+	"serial wait: p \(and 0 more\) still retrying after 1 s.*btpair serial up p" \
+	serial wait --timeout 1 --config "$conf"
+BTPAIR_RUN_DIR=$run_dir expect 5 '"code":"timeout"' \
+	--json serial wait --timeout 1 --config "$conf"
+(sleep 1; kill "$sleeper") &
+BTPAIR_RUN_DIR=$run_dir expect 0 "^serial: waiting up to 20 s for 1 retry process \(p\)" \
+	serial wait --timeout 20 --config "$conf"
+wait "$sleeper" 2>/dev/null
+BTPAIR_RUN_DIR=$run_dir expect 0 "^$" serial wait --config "$conf"
+sleep 30 &
+sleeper=$!
+printf '%s 1\n' "$sleeper" >"$run_dir/p.retry"
+BTPAIR_RUN_DIR=$run_dir expect 0 "^$" serial wait --timeout 1 --config "$conf"
+kill "$sleeper"
+wait "$sleeper" 2>/dev/null
+rm -rf "$run_dir"
 expect 2 "connect: --pty-group needs --pty" \
 	connect 98:D3:31:F5:1A:2B --pty-group dialout
 expect 2 "connect: --sdp-if-refused goes with --channel" \

@@ -133,12 +133,13 @@ expected="/opt/bp/bin/btpair
 /opt/bp/etc/btpair/agent.conf
 /opt/bp/lib/systemd/system/btpair-agent@.service
 /opt/bp/lib/systemd/system/btpair-keys.service
+/opt/bp/lib/systemd/system/btpair-serial-wait.service
 /opt/bp/lib/systemd/system/btpair-serial.service
 /opt/bp/share/bash-completion/completions/btpair
 /opt/bp/share/man/man1/btpair.1"
 got=$(cd "$tmp/d1" && find . ! -type d | sed 's|^\.||' | sort)
 if [ "$got" = "$expected" ]; then
-	record ok "make install: the seven files, all under DESTDIR/PREFIX"
+	record ok "make install: the eight files, all under DESTDIR/PREFIX"
 else
 	record fail "make install wrote other files" "$got"
 fi
@@ -192,15 +193,16 @@ units=$root/usr/lib/systemd/system
 ln -s btpair-agent@.service "$units/btpair-agent@hci0.service"
 out=$(MANPATH=$root/usr/share/man systemd-analyze verify \
 	"$units/btpair-keys.service" "$units/btpair-agent@hci0.service" \
-	"$units/btpair-serial.service" 2>&1)
+	"$units/btpair-serial.service" "$units/btpair-serial-wait.service" 2>&1)
 rc=$?
 if [ "$rc" -eq 0 ] && [ -z "$out" ]; then
-	record ok "systemd-analyze verify: the three units clean"
+	record ok "systemd-analyze verify: the four units clean"
 else
 	record fail "systemd-analyze verify (exit $rc)" "$out"
 fi
 before=$failed
-for u in btpair-keys.service btpair-agent@.service btpair-serial.service; do
+for u in btpair-keys.service btpair-agent@.service btpair-serial.service \
+	btpair-serial-wait.service; do
 	for line in 'ProtectSystem=strict' \
 		'CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW' \
 		'NoNewPrivileges=yes' 'RestrictAddressFamilies=AF_BLUETOOTH AF_UNIX' \
@@ -216,13 +218,23 @@ check "the agent may write the key store" \
 check "the keys service is ordered after hci0 and before bluetooth.target" \
 	bash -c "grep -qx 'After=sys-subsystem-bluetooth-devices-hci0.device' '$units/btpair-keys.service' &&
 		grep -q '^Before=bluetooth.target' '$units/btpair-keys.service'"
+check "the keys service may lift a soft rfkill block: /dev/rfkill, and no other device" \
+	bash -c "grep -qx 'DeviceAllow=/dev/rfkill rw' '$units/btpair-keys.service' &&
+		grep -qx 'DevicePolicy=closed' '$units/btpair-keys.service'"
 check "the agent runs after the keys are loaded" \
 	grep -q '^After=.*btpair-keys.service' "$units/btpair-agent@.service"
-check "the serial unit runs serial up after the keys unit, serial down to stop" \
+check "the serial unit runs serial up --retry after the keys unit and before bluetoothd, serial down to stop" \
 	bash -c "grep -q '^After=.*btpair-keys.service' '$units/btpair-serial.service' &&
-		grep -qx 'ExecStart=$root/usr/bin/btpair serial up' '$units/btpair-serial.service' &&
+		grep -qx 'Before=bluetooth.service' '$units/btpair-serial.service' &&
+		grep -qx 'ExecStart=$root/usr/bin/btpair serial up --retry' '$units/btpair-serial.service' &&
 		grep -qx 'ExecStop=$root/usr/bin/btpair serial down' '$units/btpair-serial.service' &&
 		grep -qx 'ReadWritePaths=/var/lib/bluetooth' '$units/btpair-serial.service'"
+check "the serial unit pulls in the wait unit, which holds only bluetoothd back" \
+	bash -c "grep -q '^Wants=.*btpair-serial-wait.service' '$units/btpair-serial.service' &&
+		grep -qx 'Before=bluetooth.service' '$units/btpair-serial-wait.service' &&
+		grep -qx 'After=btpair-serial.service' '$units/btpair-serial-wait.service' &&
+		grep -qx 'ExecStart=$root/usr/bin/btpair serial wait --timeout 180' '$units/btpair-serial-wait.service' &&
+		! grep -q '^WantedBy=' '$units/btpair-serial-wait.service'"
 
 # 4. The bash completion, called the way bash calls it.
 completion=$root/usr/share/bash-completion/completions/btpair
@@ -336,6 +348,7 @@ else
 		./lib/systemd/system/btpair-keys.service \
 		./lib/systemd/system/btpair-agent@.service \
 		./lib/systemd/system/btpair-serial.service \
+		./lib/systemd/system/btpair-serial-wait.service \
 		./etc/btpair/agent.conf; do
 		grep -qx -- "$f" <<<"$contents" || record fail "the .deb lacks $f"
 	done
