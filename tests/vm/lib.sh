@@ -507,6 +507,13 @@ air_expect_serial() {
 # air_expect_bluetoothd_paired ADDR: bluetoothd runs, and says the device is
 # paired (it loaded the key from the store, or saw the pairing).
 air_expect_bluetoothd_paired() {
+	local end=$((SECONDS + 30))
+
+	# It may have been held back until the pairing was done.
+	while [ $SECONDS -lt $end ] &&
+		[ "$(systemctl is-active bluetooth.service)" != active ]; do
+		sleep 0.5
+	done
 	check "bluetoothd is running" [ "$(systemctl is-active bluetooth.service)" = active ]
 	run timeout 20 bluetoothctl info "$1"
 	expect_out "Paired: yes" "bluetoothctl info $1 says Paired: yes"

@@ -27,6 +27,12 @@ check "the device came on and the Pi's hci0 appeared" [ -n "$ready" ]
 [ -n "$ready" ] || ready=$(date +%s)
 air_expect_serial "$ready" /dev/rfcomm0 first-boot
 air_expect_bluetoothd_paired "$AIR_DEVICE"
+# The pairing did not race bluetoothd: bluetoothd started only after serial
+# up had returned.
+serial_done=$(systemctl show -P ExecMainExitTimestampMonotonic btpair-serial.service)
+bluetoothd_start=$(systemctl show -P ExecMainStartTimestampMonotonic bluetooth.service)
+check "bluetoothd started after serial up ($serial_done <= $bluetoothd_start)" \
+	[ "${serial_done:-0}" -gt 0 -a "${serial_done:-0}" -le "${bluetoothd_start:-0}" ]
 run journalctl -b --no-pager -o cat -u btpair-serial.service
 expect_out "serial hc05 up /dev/rfcomm0 $AIR_DEVICE" \
 	"btpair-serial.service brought hc05 up on /dev/rfcomm0"
