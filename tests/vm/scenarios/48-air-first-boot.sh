@@ -4,16 +4,16 @@
 # A Pi and an HC-05, two machines on one air: the Pi as Raspberry Pi OS
 # boots it (bluetoothd enabled, no agent, hci0 a UART controller attached by
 # hciuart.service at boot), its SD card prepared as README's Raspberry Pi
-# section says (step 5: the package, the PIN file, serial.conf with dev=0 and
-# pin-file, both units enabled), then booted for the first time. Nothing is
-# typed on the Pi: within 30 s of both ends being up /dev/rfcomm0 exists and
-# a line crosses it, and afterwards bluetoothd runs and says the HC-05 is
-# paired.
+# section says ("On a mounted image": the package, the PIN file, serial.conf
+# with dev=0, pin-file and no channel, both units enabled), then booted for
+# the first time. Nothing is typed on the Pi: within 30 s of both ends being
+# up /dev/rfcomm0 exists and a line crosses it, and afterwards bluetoothd
+# runs and says the HC-05 is paired.
 image() {
 	image_install_deb
 	printf '%s 1234\n' "$AIR_DEVICE" >/etc/btpair/pins
 	chmod 600 /etc/btpair/pins
-	printf 'hc05 %s channel=1 dev=0 pin-file=/etc/btpair/pins\n' "$AIR_DEVICE" \
+	printf 'hc05 %s dev=0 pin-file=/etc/btpair/pins\n' "$AIR_DEVICE" \
 		>/etc/btpair/serial.conf
 	systemctl enable btpair-keys.service btpair-serial.service
 }
