@@ -398,15 +398,42 @@ static int pair_entry(struct serial_run *r, const struct serial_entry *e,
 
 /* Whether the entry's PIN, were it needed, lives only in this process
  * (--pin, BTPAIR_PIN, --pin-file -): a retry process cannot have it. */
+/*
+ * Whether another attempt later may bring an entry up after it failed with
+ * ret: the device did not answer (unreachable, timed out), the controller
+ * was not there or not ready (a UART controller late or being reset at
+ * boot), or a pairing was refused while bluetoothd runs (it refuses PIN
+ * requests before btpair can answer). Not a wrong PIN, a pty that cannot
+ * be made, a node bound to another device, a refused permission: those
+ * need a person, and say so at once.
+ */
+static bool serial_retry_worth(int ret)
+{
+	switch (ret) {
+	case CLI_EXIT_UNREACHABLE:
+	case CLI_EXIT_TIMEOUT:
+	case CLI_EXIT_NO_CONTROLLER:
+		return true;
+	case CLI_EXIT_AUTH:
+		return cli_bluetoothd_running();
+	default:
+		return false;
+	}
+}
+
 static bool pin_only_here(const struct serial_run *r,
 			  const struct serial_entry *e)
 {
 	const char *env = cli_pin_env();
 
+	struct stat st;
+
 	if (e->pin_file)
 		return false;
+	/* Standard input, a pipe, /dev/fd/N: drained once read. */
 	if (r->pin_file)
-		return strcmp(r->pin_file, "-") == 0;
+		return strcmp(r->pin_file, "-") == 0 ||
+		       stat(r->pin_file, &st) < 0 || !S_ISREG(st.st_mode);
 	return r->pins->count || (env && *env);
 }
 
@@ -645,7 +672,7 @@ static int entry_retry(struct serial_run *r, const struct serial_entry *e,
 			cli_warn(cli, "%s", cap.warning);
 		if (!ret)
 			return ret;
-		if (!cli_reconnect_worth(ret))
+		if (!serial_retry_worth(ret))
 			return cli_fail(cli, ret, -1, "%s", cap.error);
 		base = r->backoff_ms;
 		wait = cli_reconnect_wait(&r->backoff_ms, -1,
@@ -791,11 +818,9 @@ static pid_t spawn_btpair(const struct serial_entry *e, char *const args[],
 		    dup2(out_too ? err_fd : null, STDOUT_FILENO) < 0 ||
 		    dup2(err_fd, STDERR_FILENO) < 0)
 			_exit(127);
-		/* Nothing but 0-2 goes on into the process. */
-		if (fd > STDERR_FILENO)
-			close(fd);
-		if (null > STDERR_FILENO)
-			close(null);
+		/* Nothing but 0-2 goes on into the process, whatever
+		 * serial up itself inherited. */
+		close_range(STDERR_FILENO + 1, ~0U, 0);
 		sigemptyset(&set);
 		sigprocmask(SIG_SETMASK, &set, NULL);
 		/* The same binary, whatever PATH holds. */
@@ -880,6 +905,25 @@ static int pty_group(struct serial_run *r, const struct serial_entry *e,
 			e->group, strerror(-err));
 }
 
+/* End a child of ours not reaped yet: SIGTERM, up to 5 s to exit, then
+ * SIGKILL; reaped either way. */
+static void end_child(pid_t pid)
+{
+	int64_t until = time_now_ms() + 5000;
+	int status;
+
+	if (kill(pid, SIGTERM) < 0)
+		return;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (time_now_ms() > until) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return;
+		}
+		usleep(20000);
+	}
+}
+
 static int pty_up(struct serial_run *r, const struct serial_entry *e,
 		  const char *what, uint16_t index,
 		  const struct serial_state *st, bool paired)
@@ -927,10 +971,13 @@ static int pty_up(struct serial_run *r, const struct serial_entry *e,
 	/* Ready when the symlink leads to the pty. */
 	while (stat(e->pty, &sb) < 0 || !S_ISCHR(sb.st_mode)) {
 		int status;
+		bool reaped = waitpid(pid, &status, WNOHANG) == pid;
 
-		if (waitpid(pid, &status, WNOHANG) == pid ||
-		    time_now_ms() > until) {
-			kill(pid, SIGTERM);
+		if (reaped || time_now_ms() > until) {
+			/* Only a child not reaped yet is still ours to
+			 * signal (and then to reap). */
+			if (!reaped)
+				end_child(pid);
 			remove_run_file(e->name, PTY_SUFFIX);
 			serial_state_remove(e->name);
 			serial_run_path(log, sizeof(log), e->name, "log");
@@ -1234,7 +1281,7 @@ static int retry_process(struct serial_run *r, const struct serial_entry *e,
 				cli->prog, e->name);
 			break;
 		}
-		if (!cli_reconnect_worth(ret)) {
+		if (!serial_retry_worth(ret)) {
 			fprintf(stderr,
 				"%s: serial %s: %s; not retried (fix it, then "
 				"btpair serial up %s)\n",
@@ -1268,8 +1315,7 @@ static int entry_up_offline(struct serial_run *r, const struct serial_entry *e,
 	r->cli->capture = &cap;
 	ret = entry_up(r, e);
 	r->cli->capture = NULL;
-	*later = ret == SERIAL_NEEDS_DEVICE ||
-		 (ret && cli_reconnect_worth(ret));
+	*later = ret == SERIAL_NEEDS_DEVICE || (ret && serial_retry_worth(ret));
 	if (cap.warning[0] && !*later)
 		cli_warn(r->cli, "%s", cap.warning);
 	if (ret && !*later)
@@ -1324,6 +1370,7 @@ static int wait_retries(struct serial_run *r, char *names[], int nnames,
 			unsigned long timeout_s)
 {
 	int64_t start = time_now_ms(), end = start + (int64_t)timeout_s * 1000;
+	size_t waited = 0;
 	bool said = false;
 
 	for (;;) {
@@ -1342,24 +1389,41 @@ static int wait_retries(struct serial_run *r, char *names[], int nnames,
 			}
 		}
 		if (!count) {
-			if (said)
+			int64_t ms = time_now_ms() - start;
+
+			if (r->cli->json) {
+				struct json j;
+
+				json_begin(&j, "serial-waited");
+				json_int(&j, "waited", (long long)waited);
+				json_int(&j, "seconds", ms / 1000);
+				json_end(r->cli, &j);
+			} else if (said) {
 				cli_print(r->cli,
 					  "serial: no retry process left after "
 					  "%.0f s",
-					  (double)(time_now_ms() - start) /
-						  1000);
+					  (double)ms / 1000);
+			}
 			return CLI_EXIT_OK;
 		}
-		if (time_now_ms() >= end)
+		if (time_now_ms() >= end) {
+			char more[48] = "";
+
+			if (count > 1)
+				snprintf(more, sizeof(more), " (and %zu more)",
+					 count - 1);
 			return cli_fail(
 				r->cli, CLI_EXIT_TIMEOUT, -1,
-				"serial wait: %s (and %zu more) still retrying "
-				"after %lu s; a bluetoothd started now with no "
-				"agent refuses its first pairing: once the "
-				"device is on, systemctl stop bluetooth; btpair "
-				"serial up %s; systemctl start bluetooth",
-				left->name, count - 1, timeout_s, left->name);
+				"serial wait: %s%s still retrying after %lu s "
+				"(its journal says why); should it still need "
+				"its first pairing, a bluetoothd with no agent "
+				"refuses that: once the device is on, "
+				"systemctl stop bluetooth; btpair serial up %s; "
+				"systemctl start bluetooth",
+				left->name, more, timeout_s, left->name);
+		}
 		if (!said) {
+			waited = count;
 			cli_print(r->cli,
 				  "serial: waiting up to %lu s for %zu retry "
 				  "process%s (%s%s)",

@@ -487,7 +487,7 @@ sleeper=$!
 printf '%s %s\n' "$sleeper" "$(awk '{print $22}' "/proc/$sleeper/stat")" \
 	>"$run_dir/p.retry"
 BTPAIR_RUN_DIR=$run_dir expect 5 \
-	"serial wait: p \(and 0 more\) still retrying after 1 s.*btpair serial up p" \
+	"serial wait: p still retrying after 1 s .*btpair serial up p" \
 	serial wait --timeout 1 --config "$conf"
 BTPAIR_RUN_DIR=$run_dir expect 5 '"code":"timeout"' \
 	--json serial wait --timeout 1 --config "$conf"
@@ -496,6 +496,8 @@ BTPAIR_RUN_DIR=$run_dir expect 0 "^serial: waiting up to 20 s for 1 retry proces
 	serial wait --timeout 20 --config "$conf"
 wait "$sleeper" 2>/dev/null
 BTPAIR_RUN_DIR=$run_dir expect 0 "^$" serial wait --config "$conf"
+BTPAIR_RUN_DIR=$run_dir expect 0 '^\{"event":"serial-waited","waited":0,"seconds":0\}$' \
+	--json serial wait --config "$conf"
 sleep 30 &
 sleeper=$!
 printf '%s 1\n' "$sleeper" >"$run_dir/p.retry"
