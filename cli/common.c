@@ -491,11 +491,50 @@ static bool check_args(struct cli *cli, const struct cli_command *cmd, int have)
 /* getopt_long for a command: the index of the option in opts, -1 at the
  * end, or CLI_OPT_EXIT with *ret set. */
 #define CLI_OPT_EXIT (-2)
+/* The global options, taken after a command too (as before it), unless
+ * the command has an option of that name or letter itself. */
+static const struct option globals[] = {
+	{ "index", required_argument, NULL, 'i' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+};
+#define N_GLOBALS (sizeof(globals) / sizeof(globals[0]))
+
+static bool global_clashes(const struct cli_opt *opts, size_t n,
+			   const struct option *g)
+{
+	for (size_t k = 0; k < n; k++)
+		if (opts[k].val == g->val || strcmp(opts[k].name, g->name) == 0)
+			return true;
+	return false;
+}
+
+/* A global option met after the command, into cli. */
+static void take_global(struct cli *cli, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'i':
+		cli->index_arg = arg;
+		break;
+	case 'j':
+		cli->json = true;
+		break;
+	case 'v':
+		cli->verbose++;
+		break;
+	case 'q':
+		cli->quiet = true;
+		break;
+	}
+}
+
 static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
 		       const struct cli_opt *opts, int *ret)
 {
-	struct option all[CLI_OPTS_MAX + 2];
-	size_t n = 0;
+	struct option all[CLI_OPTS_MAX + N_GLOBALS + 2];
+	char shorts[3 + 2 * N_GLOBALS + 1] = ":h";
+	size_t n = 0, nopts, len = 2;
 	int opt;
 
 	for (; opts && opts[n].name && n < CLI_OPTS_MAX; n++)
@@ -504,12 +543,33 @@ static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
 						  no_argument :
 						  required_argument,
 					  NULL, opts[n].val };
+	nopts = n;
+	for (size_t g = 0; g < N_GLOBALS; g++) {
+		if (global_clashes(opts, nopts, &globals[g]))
+			continue;
+		all[n++] = globals[g];
+		shorts[len++] = (char)globals[g].val;
+		if (globals[g].has_arg)
+			shorts[len++] = ':';
+	}
+	shorts[len] = '\0';
 	all[n++] = (struct option){ "help", no_argument, NULL, 'h' };
 	all[n] = (struct option){ NULL, 0, NULL, 0 };
 
 	opterr = 0;
 	/* Every command takes -h/--help; ':' first reports missing values. */
-	opt = getopt_long(argc, argv, ":h", all, NULL);
+	for (;;) {
+		bool global = false;
+
+		opt = getopt_long(argc, argv, shorts, all, NULL);
+		for (size_t g = 0; g < N_GLOBALS; g++)
+			global = global ||
+				 (opt == globals[g].val &&
+				  !global_clashes(opts, nopts, &globals[g]));
+		if (!global)
+			break;
+		take_global(cli, opt, optarg);
+	}
 	switch (opt) {
 	case 'h':
 		cli_command_help(cli_find_command(cmd));

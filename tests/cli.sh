@@ -498,6 +498,13 @@ wait "$sleeper" 2>/dev/null
 BTPAIR_RUN_DIR=$run_dir expect 0 "^$" serial wait --config "$conf"
 BTPAIR_RUN_DIR=$run_dir expect 0 '^\{"event":"serial-waited","waited":0,"seconds":0\}$' \
 	--json serial wait --config "$conf"
+# Global options after the command too (cli.md), as before it.
+BTPAIR_RUN_DIR=$run_dir expect 0 '^\{"event":"serial-waited","waited":0,"seconds":0\}$' \
+	serial wait --config "$conf" --json
+BTPAIR_RUN_DIR=$run_dir expect 0 '^\{"event":"serial-waited"' serial wait -j \
+	--config "$conf"
+BTPAIR_RUN_DIR=$run_dir expect 0 '^$' serial wait --config "$conf" -q
+expect 2 "serial: no device 'zz'" serial up zz --config "$conf" -i hci0 -v
 sleep 30 &
 sleeper=$!
 printf '%s 1\n' "$sleeper" >"$run_dir/p.retry"
