@@ -510,8 +510,7 @@ static bool global_clashes(const struct cli_opt *opts, size_t n,
 	return false;
 }
 
-/* A global option met after the command, into cli. */
-static void take_global(struct cli *cli, int opt, const char *arg)
+void cli_take_global(struct cli *cli, int opt, const char *arg)
 {
 	switch (opt) {
 	case 'i':
@@ -568,7 +567,7 @@ static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
 				  !global_clashes(opts, nopts, &globals[g]));
 		if (!global)
 			break;
-		take_global(cli, opt, optarg);
+		cli_take_global(cli, opt, optarg);
 	}
 	switch (opt) {
 	case 'h':

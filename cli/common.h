@@ -147,6 +147,10 @@ struct cli_opt {
  */
 typedef bool cli_option_fn(struct cli *cli, int opt, const char *arg,
 			   void *data);
+/* A global option (-i ARG, -j, -v, -q), before the command or after it,
+ * into cli. */
+void cli_take_global(struct cli *cli, int opt, const char *arg);
+
 /*
  * A command's options (getopt_long, with -h/--help added): opts, a table
  * ended by an entry without a name, says what each sets in data; own takes

@@ -46,16 +46,10 @@ static int parse_globals(struct cli *cli, int argc, char *argv[], bool *version)
 	while ((opt = getopt_long(argc, argv, "+:i:jvqhV", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
-			cli->index_arg = optarg;
-			break;
 		case 'j':
-			cli->json = true;
-			break;
 		case 'v':
-			cli->verbose++;
-			break;
 		case 'q':
-			cli->quiet = true;
+			cli_take_global(cli, opt, optarg);
 			break;
 		case 'h':
 			cli_usage(stdout);

@@ -29,6 +29,17 @@ image_install_deb() {
 	[ -n "$deb" ] || { echo "image: no build/deb/btpair_*.deb: make deb" >&2; return 1; }
 	dpkg -i "$deb"
 }
+# image_readme_pi [KEY=VALUE...]: the SD card as README's Raspberry Pi
+# section prepares it: the package, the HC-05's PIN file, serial.conf with
+# its line (dev=0, pin-file, and the KEY=VALUEs given), both units enabled.
+image_readme_pi() {
+	image_install_deb
+	printf '%s 1234\n' "$AIR_DEVICE" >/etc/btpair/pins
+	chmod 600 /etc/btpair/pins
+	echo "hc05 $AIR_DEVICE $* dev=0 pin-file=/etc/btpair/pins" \
+		>/etc/btpair/serial.conf
+	systemctl enable btpair-keys.service btpair-serial.service
+}
 if [ "${1-}" = image ]; then
 	declare -F image >/dev/null || exit 0
 	echo "image: preparing the Pi's root"

@@ -10,12 +10,7 @@
 # up /dev/rfcomm0 exists and a line crosses it, and afterwards bluetoothd
 # runs and says the HC-05 is paired.
 image() {
-	image_install_deb
-	printf '%s 1234\n' "$AIR_DEVICE" >/etc/btpair/pins
-	chmod 600 /etc/btpair/pins
-	printf 'hc05 %s dev=0 pin-file=/etc/btpair/pins\n' "$AIR_DEVICE" \
-		>/etc/btpair/serial.conf
-	systemctl enable btpair-keys.service btpair-serial.service
+	image_readme_pi
 }
 . tests/vm/lib.sh
 

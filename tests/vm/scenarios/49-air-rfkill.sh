@@ -9,12 +9,7 @@
 # both ends being up /dev/rfcomm0 exists and a line crosses it; afterwards
 # bluetoothd runs and says the HC-05 is paired.
 image() {
-	image_install_deb
-	printf '%s 1234\n' "$AIR_DEVICE" >/etc/btpair/pins
-	chmod 600 /etc/btpair/pins
-	printf 'hc05 %s channel=1 dev=0 pin-file=/etc/btpair/pins\n' "$AIR_DEVICE" \
-		>/etc/btpair/serial.conf
-	systemctl enable btpair-keys.service btpair-serial.service
+	image_readme_pi channel=1
 }
 . tests/vm/lib.sh
 

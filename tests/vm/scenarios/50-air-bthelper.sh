@@ -12,12 +12,7 @@
 # can catch btpair's SDP socket being closed, and that close oopses the
 # kernel in hci_chan_del: tests/vm/KERNELS.md.)
 image() {
-	image_install_deb
-	printf '%s 1234\n' "$AIR_DEVICE" >/etc/btpair/pins
-	chmod 600 /etc/btpair/pins
-	printf 'hc05 %s dev=0 pin-file=/etc/btpair/pins\n' "$AIR_DEVICE" \
-		>/etc/btpair/serial.conf
-	systemctl enable btpair-keys.service btpair-serial.service
+	image_readme_pi
 	# As the Pi's bthelper@.service, which its udev rule starts for each
 	# controller that appears.
 	cat >/etc/systemd/system/pi-bthelper.service <<'UNIT'
