@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lib/buf.h"
@@ -457,6 +458,24 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len)
  * file under it, before it gives up with -EAGAIN. */
 #define TRIES 256
 
+/*
+ * Before try i (from 0) of a save or remove that another writer keeps
+ * beating: nothing for the first few, then a pause of up to i * 100 us
+ * (at most 6.4 ms), varied, so that a writer that rewrites the file in a
+ * tight loop cannot win every one of the 256 tries.
+ */
+static void pause_before(int i)
+{
+	struct timespec ts = { 0, 0 };
+	int span = i < 64 ? i : 64;
+
+	if (i < 8)
+		return;
+	ts.tv_nsec = (long)(rand() % (span * 100 + 1)) * 1000;
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 /* Read a whole small file. -ENOENT if absent. */
 static int read_file(const char *path, char **text, size_t *len)
 {
@@ -881,6 +900,7 @@ int keystore_save(const char *dir, const bdaddr_t *ctrl,
 		if (err != -EAGAIN || i + 1 == TRIES)
 			break;
 		err = 0;
+		pause_before(i + 1);
 	}
 	/* Every directory that changed, whatever else failed. */
 	if (fsync(d.dfd) < 0 && err >= 0)
@@ -940,6 +960,7 @@ int keystore_remove(const char *dir, const bdaddr_t *ctrl, const bdaddr_t *dev)
 		if (err != -EAGAIN || i + 1 == TRIES)
 			break;
 		err = 0;
+		pause_before(i + 1);
 	}
 	/* The directory goes too if nothing is left in it: a file someone
 	 * else put there keeps it. Either way, what changed is fsynced. */
