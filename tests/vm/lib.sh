@@ -526,6 +526,14 @@ air_expect_bluetoothd_paired() {
 		sleep 0.5
 	done
 	check "bluetoothd is running" [ "$(systemctl is-active bluetooth.service)" = active ]
-	run timeout 20 bluetoothctl info "$1"
+	# Active is not ready: bluetoothd reads its store and registers the
+	# adapter just after it starts; ask again until it knows the device,
+	# up to 20 s.
+	end=$((SECONDS + 20))
+	while :; do
+		run timeout 10 bluetoothctl info "$1"
+		grep -q "Paired: yes" <<<"$OUT" || [ $SECONDS -ge $end ] && break
+		sleep 1
+	done
 	expect_out "Paired: yes" "bluetoothctl info $1 says Paired: yes"
 }
