@@ -358,7 +358,7 @@ static void kills(long n, struct kill_figures *f)
 #define SDEV 11 /* saver and remover only */
 
 struct foreign_figures {
-	long corrupt, undone, moment;
+	long corrupt, undone, moment, regone;
 };
 
 /* info's text, "" when there is none; *corrupt counted up if it does not
@@ -425,10 +425,18 @@ static int foreign_writer(long n, struct foreign_figures *ff)
 			out, "%s%s[Foreign]\nCount=%ld\n", text,
 			*text && text[strlen(text) - 1] != '\n' ? "\n" : "", c);
 		free(text);
-		/* bluetoothd makes the directory each time it writes. */
-		mkdir(ddir, 0700);
-		snprintf(tmp, sizeof(tmp), "%s/info.XXXXXX", ddir);
-		fd = mkstemp(tmp);
+		/* bluetoothd makes the directory each time it writes. A
+		 * remove that found it empty can take it away again before
+		 * the file is made in it (the device was unpaired meanwhile):
+		 * that is counted, and it is made once more. */
+		for (int tries = 0;; tries++) {
+			mkdir(ddir, 0700);
+			snprintf(tmp, sizeof(tmp), "%s/info.XXXXXX", ddir);
+			fd = mkstemp(tmp);
+			if (fd >= 0 || errno != ENOENT || tries == 100)
+				break;
+			ff->regone++;
+		}
 		/* fsync as GLib's g_file_set_contents does when it replaces
 		 * a file. */
 		if (fd < 0 || write(fd, out, out_len) != (ssize_t)out_len ||
@@ -442,7 +450,7 @@ static int foreign_writer(long n, struct foreign_figures *ff)
 }
 
 struct op_figures {
-	long ops, failed, undone, moment, corrupt, stray;
+	long ops, failed, undone, moment, corrupt, stray, regone;
 	bool final_lost;
 };
 
@@ -523,6 +531,7 @@ static void ops(long n, struct op_figures *f)
 		f->corrupt += ff.corrupt;
 		f->undone += ff.undone;
 		f->moment += ff.moment;
+		f->regone += ff.regone;
 	} else {
 		f->failed++;
 	}
@@ -569,10 +578,11 @@ int main(int argc, char **argv)
 	       kf.left, kf.strays);
 	printf("keystore_crash: %ld ops each of save, remove and a foreign "
 	       "writer: failed %ld, undone %ld%s (for a moment: %ld), "
-	       "corrupt %ld, stray %ld\n",
+	       "corrupt %ld, stray %ld (its directory removed under it: "
+	       "%ld)\n",
 	       of.ops, of.failed, of.undone,
 	       of.final_lost ? " (and its last change lost)" : "", of.moment,
-	       of.corrupt, of.stray);
+	       of.corrupt, of.stray, of.regone);
 	ok = kf.corrupt == 0 && kf.lost == 0 && kf.resurrected == 0 &&
 	     kf.stray_end == 0 && kf.strays == 0 && of.failed == 0 &&
 	     of.undone == 0 && !of.final_lost && of.corrupt == 0 &&
