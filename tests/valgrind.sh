@@ -23,6 +23,19 @@ vg=(valgrind -q --error-exitcode=99 --leak-check=full
 passed=0
 failed=0
 
+# btpair under valgrind for tests/cli.sh: each run's report in a file of its
+# own, any error making it exit 99, which cli.sh then reports as a failure;
+# and any report at all fails below, whatever cli.sh made of that run.
+wrapper=$logs/btpair
+cat >"$wrapper" <<WRAP
+#!/bin/sh
+exec ${vg[*]} --log-file=$PWD/$logs/btpair.%p.vg $PWD/$btpair "\$@"
+WRAP
+chmod +x "$wrapper"
+# It runs beside the Check binaries below: each is one process on one core.
+BTPAIR=$wrapper tests/cli.sh >"$logs/cli.log" 2>&1 &
+cli_pid=$!
+
 # A report in the log fails the test even when the code is 0: a child the
 # test forks (check_cli, check_keystore) writes its report there, and its
 # exit code 99 is the test's to judge, not valgrind's.
@@ -39,16 +52,7 @@ for t in "$@"; do
 	fi
 done
 
-# btpair under valgrind for tests/cli.sh: each run's report in a file of its
-# own, any error making it exit 99, which cli.sh then reports as a failure;
-# and any report at all fails below, whatever cli.sh made of that run.
-wrapper=$logs/btpair
-cat >"$wrapper" <<WRAP
-#!/bin/sh
-exec ${vg[*]} --log-file=$PWD/$logs/btpair.%p.vg $PWD/$btpair "\$@"
-WRAP
-chmod +x "$wrapper"
-if BTPAIR=$wrapper tests/cli.sh >"$logs/cli.log" 2>&1; then
+if wait "$cli_pid"; then
 	passed=$((passed + 1))
 else
 	failed=$((failed + 1))

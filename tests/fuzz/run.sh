@@ -2,18 +2,24 @@
 # Run each libFuzzer target for FUZZ_SECONDS (default 30) from its committed
 # seed corpus (tests/fuzz/corpus/NAME, never written to: new inputs go under
 # build-fuzz/runs/NAME). Any crash, sanitizer report, leak or timeout fails
-# the target; its log and the input that did it are kept there.
+# the target; its log and the input that did it are kept there. Targets run
+# side by side, one per core (FUZZ_JOBS overrides); each one's lines are
+# printed whole when it ends.
 #   tests/fuzz/run.sh BINDIR NAME...
 set -u
 cd "$(dirname "$0")/../.."
 bindir=$1
 shift
 secs=${FUZZ_SECONDS:-30}
+jobs=${FUZZ_JOBS:-$(nproc)}
 runs=build-fuzz/runs
 passed=0
 failed=0
 
-for t in "$@"; do
+# one NAME: fuzz one target; exit 0 if it passed. Its report goes to
+# $runs/NAME.report, printed by the caller.
+one() {
+	local t=$1 bin seeds work log opts dict rc execs stats seeds_n summary
 	bin=$bindir/fuzz_$t
 	seeds=tests/fuzz/corpus/$t
 	work=$runs/$t
@@ -21,9 +27,8 @@ for t in "$@"; do
 	rm -rf "$work"
 	mkdir -p "$work/corpus"
 	if [ ! -x "$bin" ] || [ ! -d "$seeds" ]; then
-		echo "fuzz_$t: FAIL: missing $bin or $seeds" >&2
-		failed=$((failed + 1))
-		continue
+		echo "fuzz_$t: FAIL: missing $bin or $seeds"
+		return 1
 	fi
 	opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048
 		-print_final_stats=1 -artifact_prefix="$work/")
@@ -43,13 +48,40 @@ for t in "$@"; do
 	summary="${execs:-0} execs in at most $secs s, ${stats:-no coverage line}, $seeds_n seeds"
 	if [ "$rc" -eq 0 ] && [ -n "$execs" ] && [ "$execs" -gt 0 ]; then
 		echo "fuzz_$t: ok ($summary)"
+		return 0
+	fi
+	echo "fuzz_$t: FAIL (exit $rc; $summary); log: $log"
+	grep -E -A25 'ERROR: |SUMMARY: |Test unit written' "$log" |
+		head -60 | sed 's/^/    /'
+	return 1
+}
+
+# report: wait for a target to end, print its report, count it.
+declare -A running=() # pid -> target
+report() {
+	local pid rc=0 t
+	wait -n -p pid "${!running[@]}" || rc=$?
+	t=${running[$pid]}
+	unset "running[$pid]"
+	if [ "$rc" -eq 0 ]; then
+		cat "$runs/$t.report"
 		passed=$((passed + 1))
 	else
-		echo "fuzz_$t: FAIL (exit $rc; $summary); log: $log" >&2
-		grep -E -A25 'ERROR: |SUMMARY: |Test unit written' "$log" |
-			head -60 | sed 's/^/    /' >&2
+		cat "$runs/$t.report" >&2
 		failed=$((failed + 1))
 	fi
+}
+
+mkdir -p "$runs"
+for t in "$@"; do
+	while [ ${#running[@]} -ge "$jobs" ]; do
+		report
+	done
+	one "$t" >"$runs/$t.report" 2>&1 &
+	running[$!]=$t
+done
+while [ ${#running[@]} -gt 0 ]; do
+	report
 done
 echo "fuzz: $passed passed, $failed failed"
 [ "$passed" -gt 0 ] && [ "$failed" -eq 0 ]
