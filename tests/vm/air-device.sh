@@ -16,7 +16,8 @@
 #                kernel started (a module powered on later); off=wait: when
 #                the scenario says so (AIR_DIR/switch-on.BOOT, lib.sh's
 #                air_switch_on); off@K=... the same for boot K only
-# Once the device can be paged it writes AIR_DIR/device-on.BOOT.
+# Once the device can be paged it writes AIR_DIR/device-on.BOOT; then each
+# change in its number of links, AIR_DIR/links.BOOT.
 set -uo pipefail
 
 checkout=$1 scenario=$2
@@ -118,8 +119,19 @@ ready line "listening on channel 1" || exit 1
 date +%s >"$air/device-on.$boot"
 say "on: pageable, legacy PIN, line server on channel 1$([ "$sdp" = 1 ] && echo ', SDP record')"
 
-# Keep what the agent stores, as the module's flash keeps it.
+# Keep what the agent stores, as the module's flash keeps it; and write down
+# each change in the number of links the module has (AIR_DIR/links.BOOT,
+# "SECONDS-SINCE-EPOCH COUNT"): a link the Pi lost in a reset of its
+# controller can stay up on this side for a while, as on an HC-05 until its
+# supervision timeout ends it, and the Pi's pages go unanswered meanwhile.
+links=0
 while :; do
+	n=$(find /sys/class/bluetooth -maxdepth 1 -name 'hci0:*' 2>/dev/null | wc -l)
+	if [ "$n" != "$links" ]; then
+		links=$n
+		echo "$(date +%s) $n" >>"$air/links.$boot"
+		say "links: $n"
+	fi
 	if [ -n "$(find /var/lib/bluetooth -name info -newer "$mark" 2>/dev/null | head -n1)" ]; then
 		touch "$mark"
 		rm -rf "$air/device-keys.new"
@@ -128,5 +140,5 @@ while :; do
 			mv "$air/device-keys.new" "$air/device-keys" &&
 			say "keys kept: $(find "$air/device-keys" -name info | sed 's,.*/\([^/]*\)/info,\1,' | tr '\n' ' ')"
 	fi
-	sleep 1
+	sleep 0.5
 done

@@ -493,6 +493,30 @@ air_ready_at() {
 	echo $((on > hci ? on : hci))
 }
 
+# air_free_after T [S]: the first time at or after T (seconds since the
+# epoch) when the device had no link (its AIR_DIR/links.BOOT), waiting up to
+# S seconds (default 180) for it; nothing if it did not come.
+air_free_after() {
+	local f=$AIR_DIR/links.$BOOT end=$((SECONDS + ${2:-180})) at
+
+	while :; do
+		# The count at T is the last one written at or before T (none
+		# written: no link yet); else the first 0 written after T.
+		at=$1
+		[ ! -e "$f" ] || at=$(awk -v t="$1" '
+			$1 <= t { n = $2; next }
+			n == 0 { print t; found = 1; exit }
+			$2 == 0 { print $1; found = 1; exit }
+			END { if (!found && n == 0) print t }
+		' "$f")
+		if [ -n "$at" ] || [ $SECONDS -ge "$end" ]; then
+			echo "$at"
+			return 0
+		fi
+		sleep 0.5
+	done
+}
+
 # air_expect_serial READY DEV TEXT: DEV appears, and TEXT crosses it and is
 # answered, within 30 s of READY (seconds since the epoch).
 air_expect_serial() {

@@ -7,7 +7,8 @@
 # through the management interface, while btpair's units may be busy with
 # it. This HC-05 publishes no SDP record and serial.conf names no channel
 # (auto: SDP, else channel 1). Nothing is typed on the Pi: within 30 s of
-# both ends being up /dev/rfcomm0 exists and a line crosses it; afterwards
+# both ends being up again after the reset (the device free of any link
+# the reset cut) /dev/rfcomm0 exists and a line crosses it; afterwards
 # bluetoothd runs and says the HC-05 is paired. (On 6.1 the power cycle
 # can catch btpair's SDP socket being closed, and that close oopses the
 # kernel in hci_chan_del: tests/vm/KERNELS.md.)
@@ -40,13 +41,34 @@ UNIT
 }
 . tests/vm/lib.sh
 
+# The Pi's HCI traffic, kept beside the run's logs (tests/vm/.out/KERNEL/
+# 50-air-bthelper.air/pi-btmon.txt): how the reset met what was under way.
+btmon -T >"$AIR_DIR/pi-btmon.txt" 2>&1 &
 check "systemd is PID 1" [ "$(cat /proc/1/comm)" = systemd ]
 ready=$(air_ready_at 300)
 check "the device came on and the Pi's hci0 appeared" [ -n "$ready" ]
 [ -n "$ready" ] || ready=$(date +%s)
-air_expect_serial "$ready" /dev/rfcomm0 reset
+# The 30 s begin when both ends can take part again: the Pi's hci0 back
+# from its power cycle, and the device free of any link the reset cut (it
+# keeps such a link for a while and answers no page meanwhile).
+end=$((SECONDS + 60))
+until [ "$(systemctl is-active pi-bthelper.service)" = active ] || [ $SECONDS -ge $end ]; do
+	sleep 0.5
+done
 run journalctl -b --no-pager -o cat -u pi-bthelper.service
 expect_out "bthelper: hci0 reset and power-cycled" "the bthelper unit did its work"
+reset_at=$(journalctl -b --no-pager -o short-unix -u pi-bthelper.service |
+	sed -n 's/^\([0-9]*\)\.[0-9]* .*bthelper: HCI Reset of hci0$/\1/p' | head -n1)
+back_at=$(unit_entered pi-bthelper.service)
+free_at=
+[ -z "$reset_at" ] || free_at=$(air_free_after "$reset_at" 240)
+when="reset at +$((${reset_at:-0} - ready)) s"
+[ -z "$free_at" ] || when="$when, free at +$((free_at - ready)) s"
+check "the device was free of links again after the reset ($when)" [ -n "$free_at" ]
+for t in ${back_at:-} ${free_at:-}; do
+	[ "$t" -le "$ready" ] || ready=$t
+done
+air_expect_serial "$ready" /dev/rfcomm0 reset
 air_expect_bluetoothd_paired "$AIR_DEVICE"
 journalctl -b --no-pager -o short-monotonic -u pi-bthelper.service | sed 's/^/       | /'
 air_journal
