@@ -1,8 +1,8 @@
 #!/bin/bash
 # Run every scenario in tests/vm/scenarios (or those given) on each kernel
 # KERNEL names (6.1, 6.12 or all, the default), up to one guest per core at a
-# time (VM_JOBS overrides; a two-guest run counts two, and runs alone when
-# VM_JOBS=1), and close with a tally per kernel and in all.
+# time (VM_JOBS overrides; a two-guest run counts two unless its header says
+# "# weight: 1", and runs alone when VM_JOBS=1), and close with a tally per kernel and in all.
 # Both kernels' runs share one pool, scenario by scenario, so the slow
 # scenarios of each start early. A known kernel oops (see run.sh and
 # tests/vm/KERNELS.md) is counted on its own: neither passed nor failed.
@@ -72,9 +72,14 @@ reap() {
 }
 
 # weight RUN: how many guests (cores) the run keeps busy: two for a scenario
-# with a device guest beside its own ("# air:", run.sh), else one.
+# with a device guest beside its own ("# air:", run.sh), else one; a
+# scenario whose guests wait most of their run says so ("# weight: 1").
 weight() {
-	if grep -q '^# air:' "${1#* }"; then
+	local w
+	w=$(sed -n 's/^# weight: *\([12]\)$/\1/p' "${1#* }" | head -n1)
+	if [ -n "$w" ]; then
+		echo "$w"
+	elif grep -q '^# air:' "${1#* }"; then
 		echo 2
 	else
 		echo 1
@@ -108,7 +113,8 @@ pool "${runs[@]}"
 # fail once where it passes on any other boot; a run that fails twice is a
 # failure. One that passes the second time is reported FLAKY, apart from the
 # passes: both its reports were printed, its first log is kept as
-# tests/vm/.out/KERNEL/NAME.first.log, and the tally names it.
+# tests/vm/.out/KERNEL/NAME.first.log (and NAME.first.air), and the tally
+# names it.
 rerun=()
 if [ "${VM_RERUN:-1}" != 0 ]; then
 	for r in "${runs[@]}"; do
@@ -126,6 +132,9 @@ if [ ${#rerun[@]} -gt 0 ]; then
 	for r in "${rerun[@]}"; do
 		n=$(basename "${r#* }" .sh)
 		cp "$here/.out/${r%% *}/$n.log" "$here/.out/${r%% *}/$n.first.log" 2>/dev/null || true
+		# A two-guest run's shared folder too (the device's log, traces).
+		rm -rf "$here/.out/${r%% *}/$n.first.air"
+		cp -a "$here/.out/${r%% *}/$n.air" "$here/.out/${r%% *}/$n.first.air" 2>/dev/null || true
 	done
 	pool "${rerun[@]}"
 	for r in "${rerun[@]}"; do

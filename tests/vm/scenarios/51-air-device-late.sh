@@ -2,13 +2,15 @@
 # air: hc05 sdp off=120
 # kernel-oops: 6.1
 # timeout: 420
+# weight: 1
 # The Pi of 48, first boot, but the HC-05 is switched on only 120 s after
 # the Pi starts (its module powered later): btpair-serial.service meets an
 # absent device and must not give up. Nothing is typed on the Pi: within
 # 30 s of the device's switch-on /dev/rfcomm0 exists and a line crosses it,
 # and bluetoothd, held back until then, knows the device as paired.
 # (On 6.1 a page to an absent device over RFCOMM may oops the kernel:
-# tests/vm/KERNELS.md.)
+# tests/vm/KERNELS.md.) Its two guests wait most of the run, the device's
+# until it is switched on: one core's share (tests/vm/run-all.sh).
 image() {
 	image_readme_pi channel=1
 }
