@@ -155,7 +155,14 @@ if [ "$only" != 1 ]; then
 		[ "$k" = all ] && k=6.1
 		KERNEL=$k tests/vm/setup.sh
 	else
-		tests/vm/setup.sh
-		tests/vm/sysroot.sh
+		# Both mostly wait on the network: side by side. (debootstrap
+		# keeps its own package lists; setup.sh's apt-get download
+		# takes no lock debootstrap needs.)
+		tests/vm/sysroot.sh &
+		sysroot=$!
+		setup_rc=0
+		tests/vm/setup.sh || setup_rc=$?
+		wait "$sysroot" || exit $?
+		[ "$setup_rc" = 0 ] || exit "$setup_rc"
 	fi
 fi
