@@ -72,6 +72,8 @@ wait)
 	;;
 esac
 
+# The module's HCI traffic, kept with the run's logs for a failure's report.
+btmon -T >"$air/device-btmon.$boot.txt" 2>&1 &
 prefixed btattach btattach -B /dev/hvc0 -P h4
 addr=
 for _ in $(seq 300); do
@@ -119,13 +121,27 @@ ready line "listening on channel 1" || exit 1
 date +%s >"$air/device-on.$boot"
 say "on: pageable, legacy PIN, line server on channel 1$([ "$sdp" = 1 ] && echo ', SDP record')"
 
-# Keep what the agent stores, as the module's flash keeps it; and write down
-# each change in the number of links the module has (AIR_DIR/links.BOOT,
-# "SECONDS-SINCE-EPOCH COUNT"): a link the Pi lost in a reset of its
-# controller can stay up on this side for a while, as on an HC-05 until its
-# supervision timeout ends it, and the Pi's pages go unanswered meanwhile.
-links=0
+# Keep what the agent stores, as the module's flash keeps it; write down each
+# change in the number of links the module has (AIR_DIR/links.BOOT,
+# "SECONDS-SINCE-EPOCH COUNT"); and end the link the Pi's controller lost in
+# a reset (AIR_DIR/pi-reset.BOOT, written just after it; done, this writes
+# AIR_DIR/pi-reset-seen.BOOT). An HC-05 ends it
+# by its supervision timeout, answering no page until then; btvirt never
+# tells this side at all (its HCI Reset drops both ends of each link with no
+# event to the other host), and this kernel would then take the Pi's next
+# page for the link it still has, leaving the Pi a link that carries
+# nothing (seen on 6.12: every L2CAP request unanswered for 50 s).
+links=0 reset_seen=
 while :; do
+	if [ -z "$reset_seen" ] && [ -e "$air/pi-reset.$boot" ]; then
+		reset_seen=1
+		for peer in $(script -qec "btmgmt --index 0 con" /dev/null </dev/null |
+			tr -d '\r' | sed -n 's/^\([0-9A-F:]\{17\}\) type BR\/EDR.*/\1/p'); do
+			say "the Pi's controller was reset: link to $peer dropped"
+			script -qec "btmgmt --index 0 disconnect $peer" /dev/null </dev/null >/dev/null
+		done
+		touch "$air/pi-reset-seen.$boot"
+	fi
 	n=$(find /sys/class/bluetooth -maxdepth 1 -name 'hci0:*' 2>/dev/null | wc -l)
 	if [ "$n" != "$links" ]; then
 		links=$n
