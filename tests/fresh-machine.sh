@@ -70,6 +70,12 @@ Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 SRC
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
+# The root as a machine's /: a mount point (the two-guest VM runs make a
+# mount namespace of their own and set / private in it, which fails on a
+# plain directory), and 0755 (mktemp made it 0700: the VM guests, which see
+# this tree as their /, would let no other user read anything in it).
+chmod 755 "$root"
+bind "$root" "$root"
 bind /proc "$root/proc"
 bind /sys "$root/sys"
 bind /dev "$root/dev"

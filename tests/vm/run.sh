@@ -126,6 +126,8 @@ if [ -n "$air" ]; then
 	# A run of its own: btvirt -s listens at fixed paths under /tmp, so
 	# each run gets its own /tmp in its own mount namespace.
 	if [ -z "${BTPAIR_VM_AIR_NS:-}" ]; then
+		err=$(unshare --mount --propagation private true 2>&1) ||
+			die "$name: cannot make the run a mount namespace of its own (is / a mount point?): $err"
 		exec unshare --mount --propagation private \
 			env BTPAIR_VM_AIR_NS=1 "$0" "${all_args[@]}"
 	fi
