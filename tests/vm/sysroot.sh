@@ -1,15 +1,16 @@
 #!/bin/bash
 # Build, once, the Debian 12 root that "# root: systemd" scenarios boot with
 # systemd as PID 1: debootstrap's minimal variant from Debian's archive, with
-# systemd, udev and the BlueZ tools the scenarios use (btvirt, btmgmt,
-# rctest, bluetoothd). Cached in tests/vm/.cache/sysroot; rebuilt when the
+# systemd, udev, the BlueZ tools the scenarios use (btvirt, btmgmt,
+# rctest, bluetoothd) and python3, which Raspberry Pi OS ships (the
+# programs users write, and the benchmarks' timing ones). Cached in tests/vm/.cache/sysroot; rebuilt when the
 # package list below changes. About 4 minutes and 200 MB.
 #   tests/vm/sysroot.sh
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd -P)
 dir=$here/.cache/sysroot
-packages=systemd,systemd-sysv,udev,dbus,procps,bluez,bluez-test-tools
+packages=systemd,systemd-sysv,udev,dbus,procps,bluez,bluez-test-tools,python3
 suite=bookworm
 want="$suite minbase $packages"
 
