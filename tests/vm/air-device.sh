@@ -118,6 +118,10 @@ ready line "listening on channel 1" || exit 1
 [ "$sdp" = 0 ] || ready sdp "sdp ready" || exit 1
 "$btpair" -i hci0 setup --ssp off --name HC-05 2>&1 | sed 's/^/device setup: /'
 [ "${PIPESTATUS[0]}" = 0 ] || { say "setup failed: not switched on"; exit 1; }
+# Discoverable, as an HC-05 is while no master holds it: a person's scan
+# (bluetoothctl) finds it.
+script -qec "btmgmt --index 0 discov yes" /dev/null </dev/null >/dev/null ||
+	say "could not make it discoverable"
 date +%s >"$air/device-on.$boot"
 say "on: pageable, legacy PIN, line server on channel 1$([ "$sdp" = 1 ] && echo ', SDP record')"
 
