@@ -9,6 +9,11 @@
   bench.py profile      one cold btpair pair and connect --pin under strace
   bench.py peer MODE CHANNEL [BYTES]
                         the device side of an RFCOMM test (used by the above)
+  bench.py tty-line DEV TEXT LIMIT [AFTER]
+                        a program's first line through /dev/rfcommN, timed
+                        from hci0 appearing (bench/scenarios/piboot.sh)
+  bench.py bluez-person ADDR DONE LIMIT
+                        a person pairing with bluetoothctl (the same)
 
 Every figure is printed as one line "BENCH {json}" on stdout; the host reads
 them from the guest's console and bench/report.py makes the table. Times are
@@ -28,6 +33,7 @@ import socket
 import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 
@@ -1268,6 +1274,128 @@ def peer(mode, channel, nbytes):
             print("event " + json.dumps(ev), flush=True)
 
 
+# A Pi's boot, from its controller appearing to a line through the node ------
+
+class Late(Exception):
+    pass
+
+
+def _late(signum, frame):
+    raise Late()
+
+
+def tty_line(dev, text, limit, after=None):
+    """The program a Pi user runs on /dev/rfcommN, timed from the moment
+    the kernel registers hci0 (polled every 5 ms; started before it
+    exists): open the node, send TEXT, read the device's answer
+    ("ok: TEXT"), again every 0.1 s while any step fails, as a program that
+    wants its line through does. With AFTER, the attempts begin only once
+    that file exists (a person has paired); the time still counts from
+    hci0. Each attempt has at most 10 s: an open can wait on a link for
+    good. Prints "line S ATTEMPTS" (S: seconds from hci0), or says how
+    the last attempt failed and exits 1 after LIMIT seconds."""
+    end = now() + limit
+    print("watching for hci0", flush=True)
+    while not os.path.exists("/sys/class/bluetooth/hci0"):
+        if now() >= end:
+            note("tty-line: hci0 never appeared")
+            return 1
+        time.sleep(0.005)
+    t0 = now()
+    print("hci0 %.6f" % t0, flush=True)
+    while after and not os.path.exists(after):
+        if now() >= end:
+            note("tty-line: %s never came" % after)
+            return 1
+        time.sleep(0.05)
+    signal.signal(signal.SIGALRM, _late)
+    attempts, last = 0, "no attempt"
+    want = ("ok: " + text).encode()
+    while now() < end:
+        attempts += 1
+        fd = None
+        try:
+            signal.alarm(10)
+            fd = os.open(dev, os.O_RDWR | os.O_NOCTTY)
+            signal.alarm(0)
+            attrs = termios.tcgetattr(fd)
+            attrs[3] &= ~(termios.ECHO | termios.ICANON | termios.ISIG)
+            attrs[0] &= ~(termios.ICRNL | termios.IXON)
+            attrs[1] &= ~termios.OPOST
+            termios.tcsetattr(fd, termios.TCSANOW, attrs)
+            os.write(fd, (text + "\n").encode())
+            got = b""
+            stop = min(end, now() + 10)
+            while b"\n" not in got and now() < stop:
+                r, _, _ = select.select([fd], [], [], stop - now())
+                if not r:
+                    break
+                chunk = os.read(fd, 256)
+                if not chunk:
+                    break
+                got += chunk
+            if got.startswith(want):
+                print("line %.6f %d" % (now() - t0, attempts), flush=True)
+                return 0
+            last = "answer %r" % got[:40]
+        except Late:
+            last = "open still waiting after 10 s"
+        except OSError as e:
+            last = e.strerror or str(e)
+        finally:
+            signal.alarm(0)
+            if fd is not None:
+                os.close(fd)
+        time.sleep(0.1)
+    note("tty-line: no line through %s in %d s, %d attempts; the last: %s"
+         % (dev, limit, attempts, last))
+    return 1
+
+
+def bluez_person(target, done, limit):
+    """What a person does on a Pi's first boot with BlueZ, at machine
+    speed: bluetoothctl (its agent registered), wait for the controller to
+    be powered, scan until the device shows, pair typing the PIN, trust
+    it. Writes the file DONE when paired; exits 1 if that did not come
+    within LIMIT seconds."""
+    end = now() + limit
+    p = Pty(["bluetoothctl"])
+    try:
+        if p.expect(r"Agent registered", 20) is None:
+            note("person: bluetoothctl registered no agent")
+            return 1
+        while True:
+            mark = len(p.text())
+            p.send("show")
+            if p.expect(r"Powered: yes", 1, since=mark) is not None:
+                break
+            if now() >= end:
+                note("person: the controller was never powered")
+                return 1
+            time.sleep(0.2)
+        if not scan_for(p, target, max(1, end - now())):
+            note("person: %s never showed in a scan" % target)
+            return 1
+        mark = len(p.text())
+        p.send("pair " + target)
+        t1 = p.expect(r"Pairing successful", max(1, end - now()),
+                      fail=r"Failed to pair|not available",
+                      prompt=r"Enter PIN code", answer=PIN, since=mark)
+        if t1 is None or not p.answered:
+            note("person: the pairing failed: %s"
+                 % p.text()[mark:][-300:].replace("\n", " | "))
+            return 1
+        mark = len(p.text())
+        p.send("trust " + target)
+        p.expect(r"trust succeeded", 10, since=mark)
+        with open(done, "w") as f:
+            f.write("%.6f\n" % t1)
+        note("person: paired and trusted")
+        return 0
+    finally:
+        p.close()
+
+
 # Where the time goes --------------------------------------------------------
 
 def profile():
@@ -1332,6 +1460,11 @@ def main():
     if len(sys.argv) >= 2 and sys.argv[1] == "peer":
         peer(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
         return 0
+    if len(sys.argv) in (5, 6) and sys.argv[1] == "tty-line":
+        return tty_line(sys.argv[2], sys.argv[3], float(sys.argv[4]),
+                        sys.argv[5] if len(sys.argv) == 6 else None)
+    if len(sys.argv) == 5 and sys.argv[1] == "bluez-person":
+        return bluez_person(sys.argv[2], sys.argv[3], float(sys.argv[4]))
     groups = {"pairing": pairing, "footprint": footprint,
               "throughput": throughput, "scale": scale, "profile": profile}
     for name in sys.argv[1:]:

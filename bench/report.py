@@ -527,6 +527,38 @@ def main():
     w("TCG-inflated, as above: one vCPU for the guest's systemd, udev, "
       "the emulator and the tool.")
     w("")
+    w("## 7. A Pi's boot to a line through /dev/rfcomm0")
+    w("")
+    w("The faithful Pi of the VM suite: two guests on one virtual air "
+      "(a `btvirt -s` on the host, each guest's controller attached by "
+      "`btattach` over a virtio console), the HC-05 (legacy PIN, an "
+      "RFCOMM line server that demands authentication, an SDP record) "
+      "in the other guest. The Pi boots systemd with bluetoothd enabled; "
+      "hci0 is its UART controller. Each round is a boot's Bluetooth "
+      "part: everything stopped and hci0 detached, the units started as "
+      "the boot starts them, then `hciuart.service` attaches hci0. A "
+      "program waiting from before hci0 exists opens /dev/rfcomm0 and "
+      "sends a line every 0.1 s until the HC-05's answer comes back; the "
+      "time is from the kernel registering hci0 to that answer. "
+      "btpair's route is README's Raspberry Pi section "
+      "(`btpair-keys.service`, `btpair-serial.service`, serial.conf with "
+      "a PIN file and no channel); BlueZ's is the one a Pi user writes "
+      "today: bluetoothd and a unit running `rfcomm bind 0 ADDR 1` after "
+      "it. \"paired\": the HC-05's key in the store. \"first boot\": the "
+      "pairing forgotten on the Pi (key, remembered channel, bluetoothd's "
+      "record); btpair pairs by itself, the BlueZ route needs a person, "
+      "here bluetoothctl driven at machine speed from the start (scan, "
+      "pair typing the PIN, trust), the program starting once it has "
+      "paired: a floor for what a person does. The routes take turns, "
+      "one round of each paired route first not counted.")
+    w("")
+    slower += timing_table(out, rows, "piboot", [
+        ("btpair units, paired", "bluetoothd + rfcomm bind, paired"),
+        ("btpair units, first boot",
+         "bluetoothd + rfcomm bind + a person, first boot")])
+    w("TCG-inflated, as above: one vCPU for the Pi guest's systemd, udev, "
+      "bluetoothd and the tools; the air's emulator runs on the host.")
+    w("")
     w("## Where btpair is slower, and why")
     w("")
     if slower:

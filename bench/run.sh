@@ -2,15 +2,17 @@
 # make bench: boot the VM suite's guest once per benchmark scenario in
 # bench/scenarios, collect the BENCH lines from each console, and write
 # bench/results.md. Not part of `make check`; needs root (like the VM suite)
-# and about half an hour on a 2-core machine.
+# and about 45 minutes on a 2-core machine.
 #
 # BENCH_REPS, BENCH_PAIRINGS, BENCH_BLUEZ_PAIRINGS, BENCH_MIB, BENCH_TPUT_REPS
 # in the environment override bench/bench.py's defaults (6 repetitions, 100
 # pairings with btpair and 25 with bluetoothd, 16 MiB,
-# 2 throughput repetitions) and bench/scenarios/units.sh's (BENCH_UNIT_REPS,
-# 5 rounds each); BENCH_OUT names another report file. BENCH_GROUPS runs
+# 2 throughput repetitions), bench/scenarios/units.sh's (BENCH_UNIT_REPS,
+# 5 rounds each) and bench/scenarios/piboot.sh's (BENCH_PIBOOT_REPS, 3
+# rounds each); BENCH_OUT names another report file. BENCH_GROUPS runs
 # only those groups (e.g. "throughput": the data path alone, in about a
-# quarter of the time; "units": the systemd boot alone).
+# quarter of the time; "units": the systemd boot alone; "piboot": the Pi's
+# boot to a line, two guests).
 #
 # A boot that fails (a check of its scenario, or the boot itself) leaves the
 # report file as it was and exits 1: the figures so far go, marked as from
@@ -33,7 +35,7 @@ tests/vm/sysroot.sh
 
 args=()
 for v in BENCH_REPS BENCH_PAIRINGS BENCH_BLUEZ_PAIRINGS BENCH_MIB BENCH_TPUT_REPS \
-	BENCH_UNIT_REPS; do
+	BENCH_UNIT_REPS BENCH_PIBOOT_REPS; do
 	[ -n "${!v:-}" ] && args+=("$v=${!v}")
 done
 # make passes its command line's variables (CI=1) on in the environment.
@@ -46,13 +48,14 @@ logs=()
 failed=()
 groups=${BENCH_GROUPS:-}
 [ -n "$groups" ] && command="BENCH_GROUPS=\"$groups\" $command"
-for s in pairing scale units; do
+for s in pairing scale units piboot; do
 	# scale.sh's boot runs the group scale, units.sh's (systemd as PID 1)
-	# the group units, pairing.sh's every other group.
+	# the group units, piboot.sh's (a Pi and an HC-05 on one virtual air)
+	# the group piboot, pairing.sh's every other group.
 	picked=()
 	for g in $groups; do
 		case $g in
-		scale | units) [ $s = "$g" ] && picked+=("$g") ;;
+		scale | units | piboot) [ $s = "$g" ] && picked+=("$g") ;;
 		*) [ $s = pairing ] && picked+=("$g") ;;
 		esac
 	done
