@@ -354,7 +354,7 @@ def main():
       "--pty PATH` with `dd if=FILE of=PATH bs=64k` writing to the "
       "pty); the peer times its first to its last byte. Down: the peer "
       "sends after the client's first byte (`--exec sh -c 'printf x; "
-      "cat >FILE'` for --exec, rctest -u, `head -c SIZE PATH >FILE` "
+      "head -c SIZE >FILE'` for --exec, rctest -u, `head -c SIZE PATH >FILE` "
       "reading the pty), timed from its first send to its close "
       "returning (it lingers until the data is out). CPU is the client "
       "process's own user + system time (for --exec including the "
