@@ -59,7 +59,7 @@ DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/n
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 	mgmt/monitor.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c serial/conf.c keystore/keystore.c \
-	lib/time.c lib/file.c lib/buf.c
+	pin/file.c lib/time.c lib/file.c lib/buf.c
 # The pairing policy: the one place a PIN, confirmation or passkey answer
 # is chosen and sent.
 MGMT_SRC += mgmt/policy.c
@@ -68,7 +68,7 @@ CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/p
 	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c \
 	cli/status.c cli/serial.c cli/progress.c
 TESTS := addr wire client pair cli cli_pair keystore sdp bridge eir doctor serial time file
-TESTS += policy
+TESTS += policy pin_file
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -113,9 +113,12 @@ $(BUILD)/tests/check_sdp: $(BUILD)/rfcomm/sdp.o $(BUILD)/lib/time.o \
 	$(BUILD)/lib/file.o
 $(BUILD)/tests/check_bridge: $(BUILD)/rfcomm/rfcomm.o $(BUILD)/lib/time.o \
 	$(BUILD)/lib/file.o
+$(BUILD)/tests/check_pin_file: $(BUILD)/pin/file.o $(BUILD)/mgmt/addr.o \
+	$(BUILD)/lib/file.o
 $(BUILD)/tests/check_time $(BUILD)/tests/check_file \
 		$(BUILD)/tests/check_keystore \
-		$(BUILD)/tests/check_sdp $(BUILD)/tests/check_bridge: \
+		$(BUILD)/tests/check_sdp $(BUILD)/tests/check_bridge \
+		$(BUILD)/tests/check_pin_file: \
 		$(BUILD)/tests/%: $(BUILD)/tests/%.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
 		-lpthread $(LDLIBS)
