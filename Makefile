@@ -12,7 +12,7 @@
 #   make format       clang-format every C file as .clang-format says
 #   make check-format list the C files make format would change, and fail
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
-#   make install      PREFIX, DESTDIR, BINDIR, MANDIR honoured
+#   make install      PREFIX, DESTDIR, BINDIR, MANDIR, DOCDIR honoured
 #   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
 #   make CROSS_COMPILE=aarch64-linux-gnu-   cross build in build-aarch64-linux-gnu
 #   make bench        btpair against BlueZ's tools in the VM guest
@@ -24,6 +24,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/btpair
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= $(PREFIX)/etc
@@ -253,9 +254,11 @@ UNITS := btpair-keys.service btpair-agent@.service btpair-serial.service \
 install: $(BUILD)/btpair
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/btpair
+		$(DESTDIR)$(SYSCONFDIR)/btpair $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/btpair $(DESTDIR)$(BINDIR)/btpair
 	install -m 0644 doc/btpair.1 $(DESTDIR)$(MANDIR)/man1/btpair.1
+	# The --json events' reference, which the man page names.
+	install -m 0644 doc/json.md $(DESTDIR)$(DOCDIR)/json.md
 	install -m 0644 dist/bash-completion/btpair \
 		$(DESTDIR)$(BASHCOMPDIR)/btpair
 	for u in $(UNITS); do \
@@ -269,7 +272,7 @@ install: $(BUILD)/btpair
 
 deb: $(DEB)
 
-$(DEB): $(MGMT_SRC) $(CLI_SRC) $(wildcard */*.h) Makefile doc/btpair.1 \
+$(DEB): $(MGMT_SRC) $(CLI_SRC) $(wildcard */*.h) Makefile doc/btpair.1 doc/json.md \
 		$(wildcard dist/* dist/*/* debian/* debian/*/*)
 	BUILD=$(BUILD) tests/deb.sh
 
