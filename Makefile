@@ -12,7 +12,7 @@
 #   make format       clang-format every C file as .clang-format says
 #   make check-format list the C files make format would change, and fail
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
-#   make install      PREFIX, DESTDIR, BINDIR, MANDIR honoured
+#   make install      PREFIX, DESTDIR, BINDIR, MANDIR, DOCDIR honoured
 #   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
 #   make CROSS_COMPILE=aarch64-linux-gnu-   cross build in build-aarch64-linux-gnu
 #   make bench        btpair against BlueZ's tools in the VM guest
@@ -24,6 +24,7 @@ PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
+DOCDIR ?= $(DATADIR)/doc/btpair
 BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 SYSCONFDIR ?= $(PREFIX)/etc
@@ -59,7 +60,7 @@ DEB := $(BUILD)/deb/btpair_$(VERSION)_$(shell dpkg --print-architecture 2>/dev/n
 MGMT_SRC := mgmt/addr.c mgmt/wire.c mgmt/client.c mgmt/pair.c mgmt/eir.c \
 	mgmt/monitor.c \
 	rfcomm/rfcomm.c rfcomm/sdp.c serial/conf.c keystore/keystore.c \
-	lib/time.c lib/file.c lib/buf.c
+	pin/file.c lib/time.c lib/file.c lib/buf.c
 # The pairing policy: the one place a PIN, confirmation or passkey answer
 # is chosen and sent.
 MGMT_SRC += mgmt/policy.c
@@ -68,7 +69,7 @@ CLI_SRC := cli/main.c cli/commands.c cli/output.c cli/common.c cli/trace.c cli/p
 	cli/keys.c cli/agent.c cli/rfcomm.c cli/scan.c cli/doctor.c cli/probe.c \
 	cli/status.c cli/serial.c cli/progress.c
 TESTS := addr wire client pair cli cli_pair keystore sdp bridge eir doctor serial time file
-TESTS += policy
+TESTS += policy pin_file
 
 LIB_OBJ := $(MGMT_SRC:%.c=$(BUILD)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
@@ -113,9 +114,12 @@ $(BUILD)/tests/check_sdp: $(BUILD)/rfcomm/sdp.o $(BUILD)/lib/time.o \
 	$(BUILD)/lib/file.o
 $(BUILD)/tests/check_bridge: $(BUILD)/rfcomm/rfcomm.o $(BUILD)/lib/time.o \
 	$(BUILD)/lib/file.o
+$(BUILD)/tests/check_pin_file: $(BUILD)/pin/file.o $(BUILD)/mgmt/addr.o \
+	$(BUILD)/lib/file.o
 $(BUILD)/tests/check_time $(BUILD)/tests/check_file \
 		$(BUILD)/tests/check_keystore \
-		$(BUILD)/tests/check_sdp $(BUILD)/tests/check_bridge: \
+		$(BUILD)/tests/check_sdp $(BUILD)/tests/check_bridge \
+		$(BUILD)/tests/check_pin_file: \
 		$(BUILD)/tests/%: $(BUILD)/tests/%.o
 	$(CC) $(CFLAGS) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $^ $(CHECK_LIBS) \
 		-lpthread $(LDLIBS)
@@ -250,9 +254,11 @@ UNITS := btpair-keys.service btpair-agent@.service btpair-serial.service \
 install: $(BUILD)/btpair
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(UNITDIR) \
-		$(DESTDIR)$(SYSCONFDIR)/btpair
+		$(DESTDIR)$(SYSCONFDIR)/btpair $(DESTDIR)$(DOCDIR)
 	install -m 0755 $(BUILD)/btpair $(DESTDIR)$(BINDIR)/btpair
 	install -m 0644 doc/btpair.1 $(DESTDIR)$(MANDIR)/man1/btpair.1
+	# The --json events' reference, which the man page names.
+	install -m 0644 doc/json.md $(DESTDIR)$(DOCDIR)/json.md
 	install -m 0644 dist/bash-completion/btpair \
 		$(DESTDIR)$(BASHCOMPDIR)/btpair
 	for u in $(UNITS); do \
@@ -266,7 +272,7 @@ install: $(BUILD)/btpair
 
 deb: $(DEB)
 
-$(DEB): $(MGMT_SRC) $(CLI_SRC) $(wildcard */*.h) Makefile doc/btpair.1 \
+$(DEB): $(MGMT_SRC) $(CLI_SRC) $(wildcard */*.h) Makefile doc/btpair.1 doc/json.md \
 		$(wildcard dist/* dist/*/* debian/* debian/*/*)
 	BUILD=$(BUILD) tests/deb.sh
 

@@ -28,6 +28,7 @@
 #include "cli/probe.h"
 #include "mgmt/addr.h"
 #include "mgmt/monitor.h"
+#include "pin/file.h"
 #include "rfcomm/sdp.h"
 
 #define DOCTOR_AGENT_CONF "/etc/btpair/agent.conf"
@@ -1096,8 +1097,10 @@ out:
 static void check_pin_file(struct doctor *d, const char *path)
 {
 	char next[PATH_MAX + 64], *text;
+	struct file_error perr;
+	struct pin_file pf;
 	struct stat st;
-	size_t len, line;
+	size_t len;
 	int err;
 
 	if (stat(path, &st) < 0) {
@@ -1136,7 +1139,7 @@ static void check_pin_file(struct doctor *d, const char *path)
 			       "%s was mode %04o: now 0600", path,
 			       (unsigned int)(st.st_mode & 07777));
 	}
-	err = probe_read_file(path, 65536, &text, &len);
+	err = probe_read_file(path, PIN_FILE_MAX_SIZE, &text, &len);
 	if (err < 0) {
 		report(d, -1, "pin-file", DOCTOR_FAIL,
 		       err == -EACCES ? CLI_EXIT_PERMISSION : CLI_EXIT_FAILURE,
@@ -1144,18 +1147,24 @@ static void check_pin_file(struct doctor *d, const char *path)
 		       "cannot read %s: %s", path, strerror(-err));
 		return;
 	}
-	err = probe_pin_file_check(text, len, &line);
+	err = pin_file_parse(text, len, &pf, &perr);
 	probe_free_text(text, len);
-	if (err == -EBADMSG)
+	pin_file_free(&pf);
+	if (err == -ENOMEM)
+		report(d, -1, "pin-file", DOCTOR_FAIL, CLI_EXIT_FAILURE, NULL,
+		       "cannot check %s: out of memory", path);
+	else if (err < 0 && perr.line)
 		report(d, -1, "pin-file", DOCTOR_FAIL, CLI_EXIT_FAILURE,
-		       "one PIN alone, or 'ADDR PIN' and '* PIN' lines (a PIN "
-		       "is 1 to 16 bytes)",
-		       "%s line %zu does not parse: the agent refuses to start",
-		       path, line);
-	else if (err == -ENOENT)
+		       "one PIN alone, or 'ADDR PIN', 'NAME PIN' and '* PIN' "
+		       "lines (a PIN is 1 to 16 bytes)",
+		       "%s line %u does not parse (%s): the agent refuses to "
+		       "start",
+		       path, perr.line, perr.msg);
+	else if (err < 0)
 		report(d, -1, "pin-file", DOCTOR_FAIL, CLI_EXIT_FAILURE,
-		       "one PIN alone, or 'ADDR PIN' and '* PIN' lines",
-		       "%s holds no PIN", path);
+		       "one PIN alone, or 'ADDR PIN', 'NAME PIN' and '* PIN' "
+		       "lines",
+		       "%s %s", path, perr.msg);
 	else
 		report(d, -1, "pin-file", DOCTOR_OK, 0, NULL,
 		       "%s reads as a PIN file", path);

@@ -1,8 +1,6 @@
 /* PINs: from the command line, a PIN file (or pipe), or BTPAIR_PIN. */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include "cli/pin.h"
 #include "lib/file.h"
 #include "mgmt/addr.h"
+#include "pin/file.h"
 
 bool cli_pins_add(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		  const char *pin)
@@ -100,7 +99,7 @@ int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 		cli_warn(cli,
 			 "PIN file %s can be read by others (chmod 600 it)",
 			 shown);
-	err = file_read_fd(fd, CLI_PIN_FILE_MAX, &t->data, &t->len);
+	err = file_read_fd(fd, PIN_FILE_MAX_SIZE, &t->data, &t->len);
 	if (err == -ENOMEM) {
 		ret = cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: out of memory",
 			       cmd);
@@ -110,7 +109,7 @@ int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
 			       "%s: PIN file %s is over %d bytes: not a PIN "
 			       "file",
-			       cmd, shown, CLI_PIN_FILE_MAX);
+			       cmd, shown, PIN_FILE_MAX_SIZE);
 		goto out;
 	}
 	if (err < 0) {
@@ -130,196 +129,39 @@ out:
 	return ret;
 }
 
-/* What the first field of a line names. */
-enum pin_key {
-	PIN_KEY_ADDR,
-	PIN_KEY_NAME,
-	PIN_KEY_ANY,
-};
-
-/*
- * Split one line (NUL-terminated, no newline) into KEY and PIN. KEY may be
- * "double quoted" to hold blanks (a name). Returns the number of fields: 1
- * (a PIN alone, in *pin), 2, or 0 for a blank line; -1 when it does not
- * parse.
- */
-static int split_line(char *line, char **key, bool *quoted, char **pin)
-{
-	char *p = line + strspn(line, " \t"), *end;
-
-	*key = *pin = NULL;
-	*quoted = false;
-	if (!*p)
-		return 0;
-	if (*p == '"') {
-		end = strchr(p + 1, '"');
-		if (!end || end == p + 1)
-			return -1;
-		*key = p + 1;
-		*end = '\0';
-		*quoted = true;
-		p = end + 1;
-		if (*p != ' ' && *p != '\t')
-			return -1;
-	} else {
-		*key = p;
-		p += strcspn(p, " \t");
-		if (!*p) {
-			*pin = *key; /* one field: a PIN alone */
-			*key = NULL;
-			return 1;
-		}
-		*p++ = '\0';
-	}
-	p += strspn(p, " \t");
-	if (!*p)
-		return -1;
-	*pin = p;
-	p += strcspn(p, " \t");
-	end = p + strspn(p, " \t");
-	if (*end)
-		return -1; /* a third field */
-	*p = '\0';
-	return 2;
-}
-
-/* An address-like key (hex digits and colons) must be a valid one. */
-static bool looks_like_addr(const char *s)
-{
-	if (!strchr(s, ':'))
-		return false;
-	for (; *s; s++)
-		if (!isxdigit((unsigned char)*s) && *s != ':')
-			return false;
-	return true;
-}
-
-/* Long because it is one pass over the file's lines: each line is checked
- * and its PIN kept by kind (address, name, '*') in the same loop, so that an
- * error names its line and no PIN is copied more often than it must be. */
 int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		       const char *path, const struct cli_pin_text *t,
 		       const bdaddr_t *addr, const char *name)
 {
 	const char *shown = strcmp(path, "-") == 0 ? "(standard input)" : path;
-	char *copy, *line, *next, *alone = NULL;
-	/* The PINs for the device in the order they are tried: its address's
-	 * lines, then those of its name, then '*'. */
-	char *by_kind[3][CLI_MAX_PINS];
-	size_t count[3] = { 0 }, lineno = 0, entries = 0, alone_line = 0;
-	int ret = CLI_EXIT_USAGE;
+	const char *found[CLI_MAX_PINS];
+	struct file_error err;
+	struct pin_file pf;
+	size_t n;
+	int ret;
 
-	copy = malloc(t->len + 1);
-	if (!copy)
+	ret = pin_file_parse(t->data, t->len, &pf, &err);
+	if (ret == -ENOMEM)
 		return cli_fail(cli, CLI_EXIT_FAILURE, -1, "%s: out of memory",
 				cmd);
-	memcpy(copy, t->data, t->len);
-	copy[t->len] = '\0';
-
-	/* Line by line, blank ones included, so that a message names the line
-	 * an editor shows. Every line is checked, whichever device is asked
-	 * for: a mistake is found the first time the file is read. */
-	for (line = copy; line; line = next) {
-		char *key, *pin;
-		bool quoted;
-		bdaddr_t entry;
-		enum pin_key kind;
-		size_t len;
-		int fields;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!next && !*line)
-			break; /* after the last newline */
-		lineno++;
-		line[strcspn(line, "\r")] = '\0';
-		if (line[strspn(line, " \t")] == '#')
-			continue;
-		fields = split_line(line, &key, &quoted, &pin);
-		if (fields == 0)
-			continue;
-		entries++;
-		if (fields == 1 && !alone) {
-			alone = pin;
-			alone_line = lineno;
-			continue;
-		}
-		if (fields != 2) {
-			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "%s: PIN file %s line %zu: expected "
-				 "'ADDR PIN', 'NAME PIN' or '* PIN'",
-				 cmd, shown, lineno);
-			goto out;
-		}
-		len = strlen(pin);
-		if (len > MGMT_PIN_MAX_LEN) {
-			cli_fail(cli, CLI_EXIT_USAGE, -1,
-				 "%s: PIN file %s line %zu: a PIN is 1 to 16 "
-				 "bytes (this one has %zu)",
-				 cmd, shown, lineno, len);
-			goto out;
-		}
-		if (!quoted && strcmp(key, "*") == 0) {
-			kind = PIN_KEY_ANY;
-		} else if (!quoted && looks_like_addr(key)) {
-			if (bt_addr_parse(key, &entry) < 0) {
-				cli_fail(cli, CLI_EXIT_USAGE, -1,
-					 "%s: PIN file %s line %zu: invalid "
-					 "address (expected "
-					 "XX:XX:XX:XX:XX:XX)",
-					 cmd, shown, lineno);
-				goto out;
-			}
-			kind = PIN_KEY_ADDR;
-			if (!addr || !bt_addr_equal(&entry, addr))
-				continue;
-		} else {
-			/* A device's Bluetooth name, a glob as in
-			 * name:PATTERN. */
-			kind = PIN_KEY_NAME;
-			if (!name || fnmatch(key, name, FNM_CASEFOLD) != 0)
-				continue;
-		}
-		if (count[kind] < CLI_MAX_PINS)
-			by_kind[kind][count[kind]++] = pin;
-	}
-	/* A stray word must never become every device's PIN: a PIN alone is
-	 * the whole file or an error. */
-	if (alone && entries > 1) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "%s: PIN file %s line %zu: a PIN alone must be the "
-			 "file's only line; expected 'ADDR PIN', 'NAME PIN' or "
-			 "'* PIN'",
-			 cmd, shown, alone_line);
-		goto out;
-	}
-	if (alone && strlen(alone) > MGMT_PIN_MAX_LEN) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1,
-			 "%s: PIN file %s line %zu: a PIN is 1 to 16 bytes "
-			 "(this one has %zu)",
-			 cmd, shown, alone_line, strlen(alone));
-		goto out;
-	}
-	if (!entries) {
-		cli_fail(cli, CLI_EXIT_USAGE, -1, "%s: PIN file %s has no PIN",
-			 cmd, shown);
-		goto out;
-	}
+	if (ret < 0 && err.line)
+		return cli_fail(cli, CLI_EXIT_USAGE, -1,
+				"%s: PIN file %s line %u: %s", cmd, shown,
+				err.line, err.msg);
+	if (ret < 0)
+		return cli_fail(cli, CLI_EXIT_USAGE, -1, "%s: PIN file %s %s",
+				cmd, shown, err.msg);
 	if (!addr) {
-		ret = CLI_EXIT_OK; /* only checked */
-		goto out;
+		pin_file_free(&pf); /* only checked */
+		return CLI_EXIT_OK;
 	}
-	if (alone) {
-		ret = cli_pins_add(cli, pins, cmd, alone) ? CLI_EXIT_OK :
-							    CLI_EXIT_USAGE;
-		goto out;
-	}
-	/* In the file's order within each kind. */
-	for (int kind = PIN_KEY_ADDR; kind <= PIN_KEY_ANY; kind++)
-		for (size_t i = 0; i < count[kind]; i++)
-			if (!cli_pins_add(cli, pins, cmd, by_kind[kind][i]))
-				goto out;
+	ret = CLI_EXIT_USAGE;
+	n = pin_file_lookup(&pf, addr, name, found, CLI_MAX_PINS);
+	if (n > CLI_MAX_PINS)
+		n = CLI_MAX_PINS; /* the first ones: more are never tried */
+	for (size_t i = 0; i < n; i++)
+		if (!cli_pins_add(cli, pins, cmd, found[i]))
+			goto out;
 	if (!pins->count) {
 		char a[BT_ADDR_STRLEN];
 
@@ -334,8 +176,7 @@ int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins, const char *cmd,
 out:
 	if (ret)
 		cli_pins_clear(pins);
-	explicit_bzero(copy, t->len + 1);
-	free(copy);
+	pin_file_free(&pf);
 	return ret;
 }
 

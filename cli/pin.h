@@ -34,9 +34,6 @@ const char *cli_pin_env(void);
 bool cli_pins_one_source(struct cli *cli, const char *cmd,
 			 const struct cli_pins *pins, const char *pin_file);
 
-/* A PIN file is small; anything bigger is not one. */
-#define CLI_PIN_FILE_MAX 65536
-
 /* A PIN file's bytes, read once; regular when it can be read again. */
 struct cli_pin_text {
 	char *data;
@@ -46,23 +43,19 @@ struct cli_pin_text {
 
 /*
  * Read a PIN file whole: path, or "-" for standard input; a regular file or
- * a pipe (so that --pin-file <(command) works), at most CLI_PIN_FILE_MAX
- * bytes. Warns when group or others can read it. Returns CLI_EXIT_OK, or
+ * a pipe (so that --pin-file <(command) works), at most PIN_FILE_MAX_SIZE
+ * bytes (pin/file.h). Warns when group or others can read it. Returns CLI_EXIT_OK, or
  * the exit code (2) after reporting. Free t with cli_pin_text_free.
  */
 int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 		      struct cli_pin_text *t);
 void cli_pin_text_free(struct cli_pin_text *t);
 /*
- * Parse a PIN file's text: either one PIN alone (the file's only line), or
- * lines "ADDR PIN", "NAME PIN" (a Bluetooth name, a case-insensitive glob;
- * "double quoted" if it has blanks) and "* PIN", with '#' comment lines and
- * blank lines. Every line is checked; one that does not parse is an error
- * naming path and line. With addr, the device's PINs are added to pins:
- * its address's lines, then those whose NAME matches name (when known),
- * then '*' lines; none is an error ("no PIN for ADDR in FILE"). Without
- * addr, the file is only checked. Returns CLI_EXIT_OK or 2 after
- * reporting.
+ * Parse a PIN file's text (the grammar of pin/file.h) and report what
+ * refuses it, naming path and line. With addr, the device's PINs are added
+ * to pins in the order pin_file_lookup gives; none is an error ("no PIN
+ * for ADDR in FILE"). Without addr, the file is only checked. Returns
+ * CLI_EXIT_OK or 2 after reporting.
  */
 int cli_pin_file_parse(struct cli *cli, struct cli_pins *pins, const char *cmd,
 		       const char *path, const struct cli_pin_text *t,

@@ -120,13 +120,4 @@ int probe_kernel_keys(const char *dir, uint16_t index, bdaddr_t *out,
 int probe_env_value(const char *text, size_t len, const char *key, char *out,
 		    size_t size);
 
-/*
- * Whether a PIN file's text reads as btpair reads it: one PIN alone, or
- * lines "ADDR PIN", "NAME PIN", "* PIN", with '#' comments and blank lines.
- * Returns 0, -ENOENT when it holds no PIN at all, or -EBADMSG with *line
- * set to the line (from 1) that does not parse: wrong field count, a PIN
- * of more than 16 bytes, a NUL byte.
- */
-int probe_pin_file_check(const char *text, size_t len, size_t *line);
-
 #endif

@@ -207,7 +207,7 @@ pid_t cli_serial_retrying(const struct serial_entry *e)
 }
 
 int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
-			 int err, const struct serial_conf_error *cerr)
+			 int err, const struct file_error *cerr)
 {
 	if (err == -EINVAL && cerr->line)
 		return cli_fail(cli, CLI_EXIT_USAGE, -1, "%s: %s:%u: %s", cmd,
@@ -1461,7 +1461,7 @@ int cmd_serial(struct cli *cli, int argc, char *argv[])
 	static struct serial_run r;
 	struct serial_opts o = { .pins = { .count = 0 } };
 	struct serial_conf conf = { NULL, 0 };
-	struct serial_conf_error cerr;
+	struct file_error cerr;
 	const char *path, *verb;
 	bool up, wait;
 	int ret = CLI_EXIT_USAGE, err;

@@ -11,7 +11,7 @@
 
 struct serial_entry;
 struct serial_state;
-struct serial_conf_error;
+struct file_error;
 struct rfcomm_dev_state;
 
 /*
@@ -41,6 +41,6 @@ void cli_serial_retry_line(char *buf, size_t size, const char *name,
 /* Report a serial.conf that could not be loaded (err from
  * serial_conf_load); returns the exit code. */
 int cli_serial_conf_fail(struct cli *cli, const char *cmd, const char *path,
-			 int err, const struct serial_conf_error *cerr);
+			 int err, const struct file_error *cerr);
 
 #endif

@@ -290,7 +290,7 @@ int cmd_status(struct cli *cli, int argc, char *argv[])
 	struct status_opts o = { NULL, NULL };
 	const char *path;
 	struct serial_conf conf = { NULL, 0 };
-	struct serial_conf_error cerr;
+	struct file_error cerr;
 	uint16_t indexes[CLI_INDEX_LIST_MAX], count = 0;
 	struct mgmt_addr filter;
 	const bdaddr_t *f = NULL;

@@ -1,5 +1,6 @@
 /* Small files read whole and written atomically (file.h). */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -273,4 +274,16 @@ int file_replace(const char *dir, const char *name, const char *text,
 	}
 	close(dfd);
 	return err;
+}
+
+int file_error_set(struct file_error *err, unsigned int line, const char *fmt,
+		   ...)
+{
+	va_list ap;
+
+	err->line = line;
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
 }

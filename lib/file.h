@@ -30,6 +30,18 @@ int file_read_fd(int fd, size_t max, char **text, size_t *len);
 int file_read_path(const char *path, int flags, size_t max, int not_regular,
 		   char **text, size_t *len);
 
+/* Why a text file (serial.conf, a PIN file) was refused: the line, from 1
+ * (0: the file as a whole), and what is wrong there; never a secret the
+ * line holds. */
+struct file_error {
+	unsigned int line;
+	char msg[160];
+};
+
+/* Set err to line and the formatted message; returns -EINVAL. */
+int file_error_set(struct file_error *err, unsigned int line, const char *fmt,
+		   ...) __attribute__((format(printf, 3, 4)));
+
 /* fsync(2) the directory dir. */
 int file_fsync_dir(const char *dir);
 

@@ -2,7 +2,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,21 +62,6 @@ bool serial_group_valid(const char *group)
 	return true;
 }
 
-static int fail(struct serial_conf_error *err, unsigned int line,
-		const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static int fail(struct serial_conf_error *err, unsigned int line,
-		const char *fmt, ...)
-{
-	va_list ap;
-
-	err->line = line;
-	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-	va_end(ap);
-	return -EINVAL;
-}
-
 /* A decimal number in [min, max], nothing else (no sign, no spaces). */
 static bool parse_num(const char *s, long min, long max, long *out)
 {
@@ -115,7 +99,7 @@ void serial_conf_free(struct serial_conf *conf)
 
 /* One KEY=VALUE of an entry; seen[] catches a key given twice. */
 static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
-		     bool seen[NKEYS], struct serial_conf_error *err)
+		     bool seen[NKEYS], struct file_error *err)
 {
 	static const char *const keys[NKEYS] = { "channel",    "pin-file",
 						 "dev",	       "pty",
@@ -126,25 +110,26 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 	long v;
 
 	if (!eq || eq == tok)
-		return fail(err, line,
-			    "malformed option '%.40s' (expected "
-			    "KEY=VALUE)",
-			    tok);
+		return file_error_set(err, line,
+				      "malformed option '%.40s' (expected "
+				      "KEY=VALUE)",
+				      tok);
 	*eq = '\0';
 	val = eq + 1;
 	for (k = 0; k < NKEYS; k++)
 		if (strcmp(tok, keys[k]) == 0)
 			break;
 	if (k == NKEYS)
-		return fail(err, line,
-			    "unknown key '%.40s' (channel, "
-			    "pin-file, dev, pty, controller or group)",
-			    tok);
+		return file_error_set(
+			err, line,
+			"unknown key '%.40s' (channel, "
+			"pin-file, dev, pty, controller or group)",
+			tok);
 	if (seen[k])
-		return fail(err, line, "%s given twice", keys[k]);
+		return file_error_set(err, line, "%s given twice", keys[k]);
 	seen[k] = true;
 	if (!*val)
-		return fail(err, line, "%s needs a value", keys[k]);
+		return file_error_set(err, line, "%s needs a value", keys[k]);
 	switch (k) {
 	case 0:
 		if (strcmp(val, "auto") == 0)
@@ -152,10 +137,10 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 		else if (parse_num(val, 1, 30, &v))
 			e->channel = (uint8_t)v;
 		else
-			return fail(err, line,
-				    "bad channel '%.40s' (1 to 30 "
-				    "or auto)",
-				    val);
+			return file_error_set(err, line,
+					      "bad channel '%.40s' (1 to 30 "
+					      "or auto)",
+					      val);
 		break;
 	case 1:
 		e->pin_file = strdup(val);
@@ -164,16 +149,17 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 		break;
 	case 2:
 		if (!parse_num(val, 0, 255, &v))
-			return fail(err, line, "bad dev '%.40s' (0 to 255)",
-				    val);
+			return file_error_set(err, line,
+					      "bad dev '%.40s' (0 to 255)",
+					      val);
 		e->dev = (int)v;
 		break;
 	case 3:
 		if (val[0] != '/')
-			return fail(err, line,
-				    "pty needs an absolute path, "
-				    "not '%.40s'",
-				    val);
+			return file_error_set(err, line,
+					      "pty needs an absolute path, "
+					      "not '%.40s'",
+					      val);
 		e->pty = strdup(val);
 		if (!e->pty)
 			return -ENOMEM;
@@ -182,18 +168,19 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 		if (strncmp(val, "hci", 3) == 0)
 			val += 3;
 		if (!parse_num(val, 0, 0xfffe, &v))
-			return fail(err, line,
-				    "bad controller '%.40s' (hciN "
-				    "or N)",
-				    eq + 1);
+			return file_error_set(err, line,
+					      "bad controller '%.40s' (hciN "
+					      "or N)",
+					      eq + 1);
 		e->controller = (int)v;
 		break;
 	case 5:
 		if (!serial_group_valid(val))
-			return fail(err, line,
-				    "bad group '%.40s' (a group name or "
-				    "number)",
-				    val);
+			return file_error_set(
+				err, line,
+				"bad group '%.40s' (a group name or "
+				"number)",
+				val);
 		e->group = strdup(val);
 		if (!e->group)
 			return -ENOMEM;
@@ -204,7 +191,7 @@ static int parse_key(struct serial_entry *e, char *tok, unsigned int line,
 
 /* One line's entry, tokens already split. */
 static int parse_entry(struct serial_entry *e, char **tok, size_t n,
-		       unsigned int line, struct serial_conf_error *err)
+		       unsigned int line, struct file_error *err)
 {
 	bool seen[NKEYS] = { false };
 	int ret;
@@ -214,27 +201,28 @@ static int parse_entry(struct serial_entry *e, char **tok, size_t n,
 	e->dev = -1;
 	e->controller = -1;
 	if (n < 2)
-		return fail(err, line,
-			    "malformed line (expected NAME TARGET "
-			    "[KEY=VALUE...])");
+		return file_error_set(err, line,
+				      "malformed line (expected NAME TARGET "
+				      "[KEY=VALUE...])");
 	if (!serial_name_valid(tok[0]))
-		return fail(err, line,
-			    "bad NAME '%.40s' (1 to %d of "
-			    "A-Z a-z 0-9 _ -)",
-			    tok[0], SERIAL_NAME_MAX);
+		return file_error_set(err, line,
+				      "bad NAME '%.40s' (1 to %d of "
+				      "A-Z a-z 0-9 _ -)",
+				      tok[0], SERIAL_NAME_MAX);
 	strcpy(e->name, tok[0]);
 	if (strncmp(tok[1], "name:", 5) == 0) {
 		if (!tok[1][5])
-			return fail(err, line, "name: needs a pattern");
+			return file_error_set(err, line,
+					      "name: needs a pattern");
 		e->by_name = true;
 		e->pattern = strdup(tok[1] + 5);
 		if (!e->pattern)
 			return -ENOMEM;
 	} else if (bt_addr_parse(tok[1], &e->addr) < 0) {
-		return fail(err, line,
-			    "bad target '%.40s' (an address "
-			    "XX:XX:XX:XX:XX:XX or name:PATTERN)",
-			    tok[1]);
+		return file_error_set(err, line,
+				      "bad target '%.40s' (an address "
+				      "XX:XX:XX:XX:XX:XX or name:PATTERN)",
+				      tok[1]);
 	}
 	for (size_t i = 2; i < n; i++) {
 		ret = parse_key(e, tok[i], line, seen, err);
@@ -242,43 +230,44 @@ static int parse_entry(struct serial_entry *e, char **tok, size_t n,
 			return ret;
 	}
 	if (e->pty && e->dev >= 0)
-		return fail(err, line, "dev and pty exclude each other");
+		return file_error_set(err, line,
+				      "dev and pty exclude each other");
 	if (e->group && !e->pty)
-		return fail(err, line,
-			    "group is the pty's: it needs pty= (a "
-			    "/dev/rfcommN is the udev rules' to set)");
+		return file_error_set(
+			err, line,
+			"group is the pty's: it needs pty= (a "
+			"/dev/rfcommN is the udev rules' to set)");
 	return 0;
 }
 
 /* Another entry's clash with e (same NAME, dev or pty). */
 static int check_unique(const struct serial_conf *conf,
-			const struct serial_entry *e,
-			struct serial_conf_error *err)
+			const struct serial_entry *e, struct file_error *err)
 {
 	for (size_t i = 0; i < conf->count; i++) {
 		const struct serial_entry *o = &conf->entries[i];
 
 		if (strcmp(o->name, e->name) == 0)
-			return fail(err, e->line,
-				    "duplicate NAME '%s' (first "
-				    "on line %u)",
-				    e->name, o->line);
+			return file_error_set(err, e->line,
+					      "duplicate NAME '%s' (first "
+					      "on line %u)",
+					      e->name, o->line);
 		if (e->dev >= 0 && o->dev == e->dev)
-			return fail(err, e->line,
-				    "dev=%d already taken by "
-				    "'%s' on line %u",
-				    e->dev, o->name, o->line);
+			return file_error_set(err, e->line,
+					      "dev=%d already taken by "
+					      "'%s' on line %u",
+					      e->dev, o->name, o->line);
 		if (e->pty && o->pty && strcmp(e->pty, o->pty) == 0)
-			return fail(err, e->line,
-				    "pty %.40s already taken by "
-				    "'%s' on line %u",
-				    e->pty, o->name, o->line);
+			return file_error_set(err, e->line,
+					      "pty %.40s already taken by "
+					      "'%s' on line %u",
+					      e->pty, o->name, o->line);
 	}
 	return 0;
 }
 
 int serial_conf_parse(const char *text, size_t len, struct serial_conf *conf,
-		      struct serial_conf_error *err)
+		      struct file_error *err)
 {
 	char *copy, *line, *next;
 	unsigned int lineno = 0;
@@ -295,7 +284,7 @@ int serial_conf_parse(const char *text, size_t len, struct serial_conf *conf,
 
 		for (const char *p = text; p < nul; p++)
 			at += *p == '\n';
-		return fail(err, at, "malformed line (a NUL byte)");
+		return file_error_set(err, at, "malformed line (a NUL byte)");
 	}
 	copy = malloc(len + 1);
 	if (!copy)
@@ -322,9 +311,9 @@ int serial_conf_parse(const char *text, size_t len, struct serial_conf *conf,
 		for (t = strtok_r(line, " \t\r", &save); t;
 		     t = strtok_r(NULL, " \t\r", &save)) {
 			if (n == MAX_TOKENS) {
-				ret = fail(err, lineno,
-					   "malformed line (too "
-					   "many words)");
+				ret = file_error_set(err, lineno,
+						     "malformed line (too "
+						     "many words)");
 				goto out;
 			}
 			tok[n++] = t;
@@ -360,7 +349,7 @@ out:
 }
 
 int serial_conf_load(const char *path, struct serial_conf *conf,
-		     struct serial_conf_error *err)
+		     struct file_error *err)
 {
 	char *data;
 	size_t len;

@@ -17,6 +17,8 @@
 
 #include <bluetooth/bluetooth.h>
 
+#include "lib/file.h"
+
 #define SERIAL_CONF_DEFAULT_PATH "/etc/btpair/serial.conf"
 /* A NAME ends up in file names under /run/btpair: keep it short. */
 #define SERIAL_NAME_MAX 32
@@ -46,12 +48,6 @@ struct serial_conf {
 	size_t count;
 };
 
-/* Why a file was refused: line 0 when the file as a whole failed. */
-struct serial_conf_error {
-	unsigned int line;
-	char msg[160];
-};
-
 /* The path to use: opt if given, else $BTPAIR_SERIAL_CONF, else the
  * default. */
 const char *serial_conf_path(const char *opt);
@@ -62,7 +58,7 @@ const char *serial_conf_path(const char *opt);
  * *conf empty, or -ENOMEM.
  */
 int serial_conf_parse(const char *text, size_t len, struct serial_conf *conf,
-		      struct serial_conf_error *err);
+		      struct file_error *err);
 
 /*
  * Read and parse the file at path. Returns 0, -EINVAL (err says where), or
@@ -70,7 +66,7 @@ int serial_conf_parse(const char *text, size_t len, struct serial_conf *conf,
  * is over SERIAL_CONF_MAX_SIZE or not a regular file.
  */
 int serial_conf_load(const char *path, struct serial_conf *conf,
-		     struct serial_conf_error *err);
+		     struct file_error *err);
 
 void serial_conf_free(struct serial_conf *conf);
 

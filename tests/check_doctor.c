@@ -478,44 +478,6 @@ START_TEST(test_env_value)
 }
 END_TEST
 
-static int pin_check(const char *text, size_t *line)
-{
-	return probe_pin_file_check(text, strlen(text), line);
-}
-
-START_TEST(test_pin_file_check)
-{
-	size_t line;
-
-	ck_assert_int_eq(pin_check("# factory\n1234\n", &line), 0);
-	/* One PIN alone: the rest is not read. */
-	ck_assert_int_eq(pin_check("1234\nanything at all here\n", &line), 0);
-	ck_assert_int_eq(pin_check("98:D3:31:F5:1A:2B 1234\r\n* 0000\n"
-				   "\n# comment\nHC-05 1234\n",
-				   &line),
-			 0);
-	ck_assert_int_eq(pin_check("98:D3:31:F5:1A:2B 1234\n"
-				   "three fields here\n",
-				   &line),
-			 -EBADMSG);
-	ck_assert_uint_eq(line, 2);
-	ck_assert_int_eq(pin_check("* 0000\n\n\nlonely\n", &line), -EBADMSG);
-	ck_assert_uint_eq(line, 4);
-	ck_assert_int_eq(pin_check("12345678901234567\n", &line), -EBADMSG);
-	ck_assert_uint_eq(line, 1);
-	ck_assert_int_eq(pin_check("* 12345678901234567\n", &line), -EBADMSG);
-	ck_assert_uint_eq(line, 1);
-	ck_assert_int_eq(pin_check("1234567890123456\n", &line), 0);
-	ck_assert_int_eq(pin_check("# nothing\n\n", &line), -ENOENT);
-	ck_assert_int_eq(pin_check("", &line), -ENOENT);
-	ck_assert_int_eq(probe_pin_file_check("* 0000\n12\0"
-					      "34\n",
-					      12, &line),
-			 -EBADMSG);
-	ck_assert_uint_eq(line, 2);
-}
-END_TEST
-
 START_TEST(test_find_process)
 {
 	char proc[128];
@@ -604,7 +566,6 @@ static Suite *doctor_suite(void)
 	tcase_add_test(files, test_kernel_keys);
 	tcase_add_test(files, test_kernel_keys_file);
 	tcase_add_test(files, test_env_value);
-	tcase_add_test(files, test_pin_file_check);
 	tcase_add_test(files, test_find_process);
 	tcase_add_test(files, test_read_file_bounds);
 	suite_add_tcase(s, files);

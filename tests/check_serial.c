@@ -14,7 +14,7 @@
 #include "serial/conf.h"
 
 static int parse(const char *text, struct serial_conf *conf,
-		 struct serial_conf_error *err)
+		 struct file_error *err)
 {
 	return serial_conf_parse(text, strlen(text), conf, err);
 }
@@ -30,7 +30,7 @@ START_TEST(test_parse_example)
 		"logger\tname:HC-05-LAB\tpty=/run/btpair/logger # trailing\r\n"
 		"x_y-Z9 aa:bb:cc:dd:ee:ff channel=auto controller=hci1\n";
 	struct serial_conf conf;
-	struct serial_conf_error err;
+	struct file_error err;
 	const struct serial_entry *e;
 	bdaddr_t want;
 
@@ -73,7 +73,7 @@ END_TEST
 START_TEST(test_parse_empty)
 {
 	struct serial_conf conf;
-	struct serial_conf_error err;
+	struct file_error err;
 
 	ck_assert_int_eq(parse("", &conf, &err), 0);
 	ck_assert_uint_eq(conf.count, 0);
@@ -156,7 +156,7 @@ static const struct {
 START_TEST(test_parse_rejects)
 {
 	struct serial_conf conf = { (void *)1, 7 };
-	struct serial_conf_error err;
+	struct file_error err;
 	const char *text = bad[_i].text;
 	size_t len = strlen(text);
 
@@ -201,7 +201,7 @@ START_TEST(test_load)
 {
 	char dir[] = "/tmp/check_serial.XXXXXX", path[64];
 	struct serial_conf conf;
-	struct serial_conf_error err;
+	struct file_error err;
 	FILE *f;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
@@ -264,7 +264,7 @@ START_TEST(test_parse_group)
 				   "b name:Y pty=/run/b group=20\n"
 				   "c name:Z pty=/run/c group=svc_1.x-y$\n";
 	struct serial_conf conf;
-	struct serial_conf_error err;
+	struct file_error err;
 
 	ck_assert_int_eq(parse(text, &conf, &err), 0);
 	ck_assert_str_eq(serial_conf_find(&conf, "a")->group, "pi");

@@ -136,10 +136,11 @@ expected="/opt/bp/bin/btpair
 /opt/bp/lib/systemd/system/btpair-serial-wait.service
 /opt/bp/lib/systemd/system/btpair-serial.service
 /opt/bp/share/bash-completion/completions/btpair
+/opt/bp/share/doc/btpair/json.md
 /opt/bp/share/man/man1/btpair.1"
 got=$(cd "$tmp/d1" && find . ! -type d | sed 's|^\.||' | sort)
 if [ "$got" = "$expected" ]; then
-	record ok "make install: the eight files, all under DESTDIR/PREFIX"
+	record ok "make install: the nine files, all under DESTDIR/PREFIX"
 else
 	record fail "make install wrote other files" "$got"
 fi
@@ -345,6 +346,7 @@ else
 	before=$failed
 	for f in ./usr/bin/btpair ./usr/share/man/man1/btpair.1.gz \
 		./usr/share/bash-completion/completions/btpair \
+		./usr/share/doc/btpair/json.md \
 		./lib/systemd/system/btpair-keys.service \
 		./lib/systemd/system/btpair-agent@.service \
 		./lib/systemd/system/btpair-serial.service \
@@ -353,7 +355,7 @@ else
 		grep -qx -- "$f" <<<"$contents" || record fail "the .deb lacks $f"
 	done
 	ok_unless_failed_since "$before" \
-		"the .deb has the binary, man page, completion, units, settings"
+		"the .deb has the binary, man page, completion, units, settings, json.md"
 	check "agent.conf is a conffile" \
 		bash -c "dpkg-deb -f '$DEB' Package >/dev/null &&
 			dpkg-deb --ctrl-tarfile '$DEB' | tar -xOf - ./conffiles |

@@ -28,9 +28,7 @@ command -v debootstrap >/dev/null || {
 		{ apt-get update -q || true; apt-get install -y -q --no-install-recommends debootstrap; }
 }
 
-mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)$/\1/p' \
-	/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$("$repo/tests/apt-mirror.sh") || exit 1
 
 mounted=()
 cleanup() {

@@ -12,6 +12,7 @@
 
 #include "cli/probe.h"
 #include "mgmt/monitor.h"
+#include "pin/file.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,7 +36,9 @@ static void fuzz_text(uint8_t kind, const char *text, size_t size)
 {
 	bdaddr_t addrs[8];
 	char value[32];
-	size_t count = 0, line = 0, lines = 1;
+	struct file_error perr;
+	struct pin_file pf;
+	size_t count = 0, lines = 1;
 	int r;
 
 	switch (kind % 3) {
@@ -55,11 +58,26 @@ static void fuzz_text(uint8_t kind, const char *text, size_t size)
 	default:
 		for (size_t i = 0; i < size; i++)
 			lines += text[i] == '\n';
-		r = probe_pin_file_check(text, size, &line);
-		if (r != 0 && r != -ENOENT && r != -EBADMSG)
+		r = pin_file_parse(text, size, &pf, &perr);
+		if (r != 0 && r != -EINVAL && r != -ENOMEM)
 			abort();
-		if (r == -EBADMSG && (line < 1 || line > lines))
+		if (r == -EINVAL &&
+		    (perr.line > lines ||
+		     strnlen(perr.msg, sizeof(perr.msg)) == sizeof(perr.msg)))
 			abort();
+		if (r == 0) {
+			const char *pins[4];
+			bdaddr_t any = { { 0 } };
+			size_t n = pin_file_lookup(&pf, &any, "HC-05", pins, 4);
+
+			if (!pf.count)
+				abort(); /* a file with no PIN is refused */
+			for (size_t i = 0; i < n && i < 4; i++)
+				if (!pins[i][0] || strlen(pins[i]) > 16 ||
+				    strcmp(pins[i], "*") == 0)
+					abort();
+			pin_file_free(&pf);
+		}
 		break;
 	}
 }

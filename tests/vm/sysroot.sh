@@ -27,9 +27,7 @@ if [ -f "$dir/root/.built" ] && [ "$(cat "$dir/root/.built")" = "$want" ]; then
 fi
 command -v debootstrap >/dev/null ||
 	die "debootstrap missing: run tests/deps.sh"
-mirror=$(sed -n 's/^URIs: *\(http[^ ]*\/debian\)$/\1/p' \
-	/etc/apt/sources.list.d/debian.sources 2>/dev/null | head -n1)
-mirror=${mirror:-http://deb.debian.org/debian}
+mirror=$("$here/../apt-mirror.sh") || exit 1
 echo "tests/vm: building the systemd root ($suite, $packages) from $mirror" >&2
 rm -rf "$dir/root" "$dir/root.new"
 if ! debootstrap --variant=minbase --include="$packages" "$suite" \
