@@ -13,7 +13,7 @@ targets=(
 	"aarch64-linux-gnu qemu-aarch64 ELF 64-bit LSB .*ARM aarch64.*interpreter /lib/ld-linux-aarch64\.so\.1"
 	"arm-linux-gnueabihf qemu-arm ELF 32-bit LSB .*ARM, EABI5.*interpreter /lib/ld-linux-armhf\.so\.3"
 )
-suites=$(sed -n 's/^TESTS := //p' Makefile)
+suites=$(sed -n 's/^TESTS [:+]= //p' Makefile | tr '\n' ' ')
 passed=0
 failed=0
 
