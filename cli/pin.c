@@ -112,15 +112,12 @@ int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 			       cmd, shown, PIN_FILE_MAX_SIZE);
 		goto out;
 	}
-	if (err < 0) {
+	if (err < 0)
 		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
 			       "%s: cannot read PIN file %s: %s", cmd, shown,
 			       strerror(-err));
-		goto out;
-	}
-	if (memchr(t->data, '\0', t->len))
-		ret = cli_fail(cli, CLI_EXIT_USAGE, -1,
-			       "%s: PIN file %s holds a NUL byte", cmd, shown);
+	/* What the bytes say, a NUL among them, is the parser's to judge
+	 * (cli_pin_file_parse), with the line. */
 out:
 	if (!is_stdin)
 		close(fd);

@@ -44,8 +44,9 @@ struct cli_pin_text {
 /*
  * Read a PIN file whole: path, or "-" for standard input; a regular file or
  * a pipe (so that --pin-file <(command) works), at most PIN_FILE_MAX_SIZE
- * bytes (pin/file.h). Warns when group or others can read it. Returns CLI_EXIT_OK, or
- * the exit code (2) after reporting. Free t with cli_pin_text_free.
+ * bytes (pin/file.h). Warns when group or others can read it. Returns
+ * CLI_EXIT_OK, or the exit code (2) after reporting. Free t with
+ * cli_pin_text_free.
  */
 int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 		      struct cli_pin_text *t);

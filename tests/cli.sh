@@ -172,6 +172,8 @@ expect 2 "connect: PIN file /dev/fd/[0-9]+ line 2: a PIN alone must be" \
 	connect $D --pin-file <(printf '* 1234\n0000\n')
 expect 2 "bind: PIN file /dev/fd/[0-9]+ line 3: invalid address" \
 	bind $D --pin-file <(printf '# pins\n\n98:D3 1234\n')
+expect 2 "pair: PIN file /dev/fd/[0-9]+ line 2: holds a NUL byte" \
+	pair $D --pin-file <(printf '* 1234\n12\00034\n')
 out=$("$BTPAIR" pair $D --pin-file - 2>&1 <<<'98:D3:31:F5:1A:2B 1234 5678')
 rc=$?
 if ran_ok "$rc" 2 "$out" && grep -q "pair: PIN file (standard input) line 1: expected" <<<"$out"; then
