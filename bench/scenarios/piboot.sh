@@ -61,18 +61,6 @@ FIRST_BLUEZ="bluetoothd + rfcomm bind + a person, first boot"
 
 emit() { echo "BENCH {$1}"; }
 
-# The HC-05's number of links is 0 (AIR_DIR/links.BOOT, written by the
-# device guest within half a second of each change), waiting up to $1 s.
-device_free() {
-	local f=$AIR_DIR/links.$BOOT end=$((SECONDS + $1))
-
-	while [ $SECONDS -lt $end ]; do
-		[ ! -s "$f" ] || [ "$(tail -n 1 "$f" | cut -d' ' -f2)" = 0 ] && return 0
-		sleep 0.2
-	done
-	return 1
-}
-
 # The Bluetooth part of a shutdown: the serial units and bluetoothd stopped,
 # the link ended from the Pi's side (with "forget": what the Pi knew of the
 # device forgotten too: its key, bluetoothd's record, the remembered
@@ -88,7 +76,8 @@ down() {
 	elif ls /sys/class/bluetooth | grep -q '^hci0:'; then
 		btmgmt --index 0 disconnect "$AIR_DEVICE" >/dev/null
 	fi
-	device_free 30 || echo "bench: the HC-05 still has a link after 30 s"
+	[ -n "$(air_free_after "$(date +%s)" 30)" ] ||
+		echo "bench: the HC-05 still has a link after 30 s"
 	systemctl stop hciuart.service
 	for _ in $(seq 100); do
 		[ -e /sys/class/bluetooth/hci0 ] || break
