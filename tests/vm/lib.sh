@@ -382,6 +382,17 @@ fresh_controllers() {
 	sleep 1
 }
 
+# hc05_paired SECONDS: hci1 an HC-05 (legacy PIN 1234, answered for
+# SECONDS), hci0 made ready with `setup` and paired with it, the pairing's
+# link gone.
+hc05_paired() {
+	hc05_like 1
+	"$BTPAIR" -q setup
+	responder 1 --pin 1234 --timeout "$1"
+	expect_exit 0 "pair" "$BTPAIR" pair "$B" --pin 1234
+	wait_disconnected 0 200
+}
+
 # hc05_device CHANNEL [hold]: make hci1 an HC-05 as btpair first meets it:
 # legacy PIN pairing answered with 1234, an RFCOMM serial port on CHANNEL
 # that refuses links that are not authenticated, never paired with hci0.

@@ -17,11 +17,7 @@
 # which one ran.
 . tests/vm/lib.sh
 
-hc05_like 1
-"$BTPAIR" -q setup
-responder 1 --pin 1234 --timeout 300
-expect_exit 0 "pair" "$BTPAIR" pair "$B" --pin 1234
-wait_disconnected 0 200
+hc05_paired 300
 # The device answers each line with "ok: LINE" while a link lasts, and takes
 # the next link when one ends.
 background "$WORK/listen.log" "$BTPAIR" -i hci1 listen --channel 1 \
