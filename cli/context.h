@@ -31,6 +31,10 @@ enum cli_exit {
 struct cli_capture {
 	char error[1100]; /* as cli_fail would have printed it */
 	char warning[512];
+	/* The failure's parts, for an event that reports it: the exit code,
+	 * the mgmt status or -1, the message without the status. */
+	int code, status;
+	char message[1024];
 };
 
 struct cli {

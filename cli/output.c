@@ -250,6 +250,10 @@ int cli_vfail(struct cli *cli, int code, int status, const char *fmt,
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 
 	if (cli->capture) {
+		cli->capture->code = code;
+		cli->capture->status = status;
+		snprintf(cli->capture->message, sizeof(cli->capture->message),
+			 "%s", msg);
 		if (status >= 0)
 			snprintf(cli->capture->error,
 				 sizeof(cli->capture->error),

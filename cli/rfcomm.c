@@ -557,9 +557,13 @@ uint32_t cli_jitter_random(void)
 	return (uint32_t)rand_r(&seed);
 }
 
+/* Say what became of the link: event is link-up, link-down, retry (failed,
+ * with why: the failure) or reconnected; in JSON too when json_ok (the
+ * link is not on stdout). */
 static void log_link(struct cli *cli, const char *event, uint16_t index,
 		     const char *a, uint8_t channel, int64_t retry_ms,
-		     uint64_t dropped, bool json_ok)
+		     uint64_t dropped, bool json_ok,
+		     const struct cli_capture *why)
 {
 	if (cli->json && json_ok) {
 		struct json j;
@@ -568,6 +572,12 @@ static void log_link(struct cli *cli, const char *event, uint16_t index,
 		json_int(&j, "channel", channel);
 		json_int_or_null(&j, "retry_ms", retry_ms >= 0, retry_ms);
 		json_int(&j, "dropped_bytes", (long long)dropped);
+		if (why) {
+			json_str(&j, "code", cli_exit_code_name(why->code));
+			json_int_or_null(&j, "status", why->status >= 0,
+					 why->status);
+			json_str(&j, "message", why->message);
+		}
 		json_end(cli, &j);
 		fflush(stdout);
 	}
@@ -805,7 +815,8 @@ static int serve_link(struct cli *cli, const struct connect_opts *o,
 		pty_drain(&l->pty);
 	if (o->reconnect)
 		log_link(cli, ever_up ? "reconnected" : "link-up", l->index,
-			 l->a, l->channel, -1, l->pty.dropped, data_on_stdout);
+			 l->a, l->channel, -1, l->pty.dropped, data_on_stdout,
+			 NULL);
 	l->pty.dropped = 0;
 	if (o->exec_argv) {
 		print_link(cli, l->index, l->a, l->channel);
@@ -869,14 +880,31 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 	int64_t backoff = CLI_RECONNECT_FIRST_MS, wait;
 	bool ever_up = false;
 	int ret, sock, err, why;
+	struct cli_capture cap;
 
 	for (;;) {
 		int64_t up_ms = -1;
 		bool lost = false;
 
+		/* With --reconnect a failed attempt is not the end: its
+		 * failure is kept, said on stderr and in the retry event, and
+		 * is an error only when it ends connect. */
+		memset(&cap, 0, sizeof(cap));
+		if (o->reconnect)
+			cli->capture = &cap;
 		sock = connect_device(cli, l->index, &l->local, &l->addr,
 				      l->channel, &o->dev.pins, &l->already,
 				      o->dev.timeout_s, &ret, &why);
+		if (o->reconnect)
+			cli->capture = NULL;
+		if (cap.warning[0])
+			cli_warn(cli, "%s", cap.warning);
+		if (sock < 0 && cap.error[0] &&
+		    !(o->reconnect && cli_reconnect_worth(ret)))
+			return cli_fail(cli, ret, cap.status, "%s",
+					cap.message);
+		if (sock < 0 && cap.error[0])
+			fprintf(stderr, "%s: %s\n", cli->prog, cap.error);
 		if (sock < 0 && why == -ECONNREFUSED && o->sdp_if_refused &&
 		    !l->sdp_asked && channel_moved(cli, l))
 			continue;
@@ -895,9 +923,17 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 		}
 		wait = cli_reconnect_wait(&backoff, up_ms, CLI_RECONNECT_CAP_MS,
 					  cli_jitter_random());
+		if (sock < 0 && !cap.error[0]) {
+			/* Every failure says why; should one not have: */
+			cap.code = ret;
+			cap.status = -1;
+			snprintf(cap.message, sizeof(cap.message),
+				 "connect %s: %s", l->a,
+				 why < 0 ? strerror(-why) : "failed");
+		}
 		log_link(cli, sock >= 0 ? "link-down" : "retry", l->index, l->a,
 			 l->channel, wait, l->pty.dropped,
-			 o->exec_argv || o->pty_path);
+			 o->exec_argv || o->pty_path, sock < 0 ? &cap : NULL);
 		err = wait_link_down(cli, wait, o->pty_path ? &l->pty : NULL);
 		if (err == -EINTR)
 			return CLI_EXIT_INTERRUPTED;

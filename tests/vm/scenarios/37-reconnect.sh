@@ -93,13 +93,14 @@ check "each wait doubles, with jitter" awk '
 	END { exit bad || n < 2 }' "$WORK/conn.err"
 wait_disconnected 0 200
 
-# 2. --exec: the command runs again on each link; JSON events on stdout.
+# 2. --exec: the command runs again on each link; JSON events on stdout,
+# a failed attempt a retry event that says why, never an error event.
 background "$WORK/exec.json" "$BTPAIR" --json connect "$B" --channel 1 \
 	--reconnect --exec sh -c "echo ping; while read -r l; do echo \"\$l\" >>'$WORK/exec.out'; done"
 execer=$!
 check "the command's line was answered" wait_for "$WORK/exec.out" "^ok: ping" 300
 device_gone
-sleep 2
+sleep 5
 device_back
 check "the command ran again on the new link" sh -c '
 	for _ in $(seq 600); do
@@ -110,12 +111,16 @@ check "the command ran again on the new link" sh -c '
 check "a reconnected event" wait_for "$WORK/exec.json" '"event":"reconnected"' 100
 signal_at TERM "$execer"
 check "SIGTERM ends it with 130" [ "$RC" -eq 130 ]
-check "JSON: link-up, link-down, reconnected events" python3 -c '
+check "JSON: link-up, link-down, retry (saying why), reconnected; no error" python3 -c '
 import json, sys
 evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
 names = [e["event"] for e in evs]
 assert names[0] == "link-up", names
 assert "link-down" in names and "reconnected" in names, names
+assert "retry" in names and "error" not in names, names
+for e in evs:
+    if e["event"] == "retry":
+        assert e["code"] != "ok" and e["message"].startswith("connect "), e
 d = evs[names.index("link-down")]
 assert d["address"] == sys.argv[2] and d["channel"] == 1 and 500 <= d["retry_ms"] <= 1000, d
 ' "$WORK/exec.json" "$B"
