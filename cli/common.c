@@ -147,11 +147,25 @@ int cli_errno_exit(int err)
 					   CLI_EXIT_FAILURE;
 }
 
+const char *cli_file_errno_str(int err)
+{
+	return cli_permission_error(err) ?
+		       "permission denied: run as root or its "
+		       "owner, or change its mode" :
+		       strerror(-err);
+}
+
 const char *cli_errno_str(int err)
 {
 	return cli_permission_error(err) ?
 		       "permission denied: needs root or CAP_NET_ADMIN" :
 		       strerror(-err);
+}
+
+int cli_file_errno_fail(struct cli *cli, int err, const char *what)
+{
+	return cli_fail(cli, cli_errno_exit(err), -1, "%s: %s", what,
+			cli_file_errno_str(err));
 }
 
 int cli_errno_fail(struct cli *cli, int err, const char *what)

@@ -64,14 +64,18 @@ bool cli_permission_error(int err);
  * permission, else 1. */
 int cli_errno_exit(int err);
 /* What to say of it: "permission denied: needs root or CAP_NET_ADMIN" for a
- * refused permission, else strerror. */
+ * refused permission, else strerror. For the kernel's sockets and ioctls. */
 const char *cli_errno_str(int err);
+/* The same for a file or directory, which CAP_NET_ADMIN does not open:
+ * "permission denied: run as root or its owner, or change its mode". */
+const char *cli_file_errno_str(int err);
 /*
- * Report a failed system call (-errno) on a socket, file or directory for
- * what: a refused permission is exit 4 with the message every permission
- * failure gives ("needs root or CAP_NET_ADMIN"), anything else exit 1.
+ * Report a failed system call (-errno) for what: a refused permission is
+ * exit 4 with cli_errno_str's message (cli_file_errno_fail: a file or
+ * directory, cli_file_errno_str's), anything else exit 1.
  */
 int cli_errno_fail(struct cli *cli, int err, const char *what);
+int cli_file_errno_fail(struct cli *cli, int err, const char *what);
 
 /* The name of a mgmt status, or "unknown status". */
 const char *cli_status_name(uint8_t status);

@@ -113,7 +113,7 @@ static int stored_keys(struct cli *cli, const char *cmd, const char *dir,
 		char what[PATH_MAX + 64];
 
 		snprintf(what, sizeof(what), "%s: cannot read %s", cmd, dir);
-		return cli_errno_fail(cli, err, what);
+		return cli_file_errno_fail(cli, err, what);
 	}
 	return CLI_EXIT_OK;
 }
@@ -341,7 +341,7 @@ static int keys_remove(struct cli *cli, const char *dir, const char *arg)
 
 			keystore_entries_free(list, n);
 			snprintf(what, sizeof(what), "keys remove %s", a);
-			return cli_errno_fail(cli, err, what);
+			return cli_file_errno_fail(cli, err, what);
 		}
 		removed++;
 		bt_addr_format(&list[i].controller, c);

@@ -183,7 +183,7 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 		return cli_fail(ctx->cli, cli_errno_exit(err), -1,
 				"pair %s: paired, but the key was not stored "
 				"in %s: %s",
-				a, dir, cli_errno_str(err));
+				a, dir, cli_file_errno_str(err));
 	*stored = true;
 	return CLI_EXIT_OK;
 }
@@ -556,7 +556,7 @@ static int run_pairing(struct cli *cli, struct pair_params *p,
 				 "pair %s: already paired; the key store %s "
 				 "cannot be read: %s",
 				 a, keystore_dir(ctx->keystore),
-				 cli_errno_str(err));
+				 cli_file_errno_str(err));
 		else if (unstored)
 			warn_unstored(ctx, p, a);
 		if (!ctx->data_on_stdout)
@@ -772,7 +772,7 @@ static int unpair_store(struct cli *cli, const char *dir, const bdaddr_t *ctrl,
 				"removed: %s",
 				a, in_kernel ? "unpaired, but" : "", dir,
 				err == -EBADMSG ? "its file is malformed" :
-						  cli_errno_str(err));
+						  cli_file_errno_str(err));
 	*in_store = err == 0;
 	return CLI_EXIT_OK;
 }

@@ -78,9 +78,8 @@ int cli_pin_file_read(struct cli *cli, const char *cmd, const char *path,
 	 * every other; one that is not there is a bad argument (2). */
 	if (fd < 0 && cli_permission_error(-errno))
 		return cli_fail(cli, CLI_EXIT_PERMISSION, -1,
-				"%s: cannot open PIN file %s: permission "
-				"denied: needs root or CAP_NET_ADMIN",
-				cmd, path);
+				"%s: cannot open PIN file %s: %s", cmd, path,
+				cli_file_errno_str(-errno));
 	if (fd < 0)
 		return cli_fail(cli, CLI_EXIT_USAGE, -1,
 				"%s: cannot open PIN file %s: %s", cmd, path,

@@ -2,7 +2,8 @@
 # Every command as an unprivileged user (uid 65534, no capabilities). What
 # needs privilege -- the kernel's Permission Denied, EPERM or EACCES from a
 # socket, an ioctl, a file or a directory -- exits 4 saying "needs root or
-# CAP_NET_ADMIN"; what only reads works as it does for root; a malformed
+# CAP_NET_ADMIN" (a file or directory: "run as root or its owner, or change
+# its mode"); what only reads works as it does for root; a malformed
 # argument is still 2.
 . tests/vm/lib.sh
 
@@ -15,6 +16,15 @@ denied() {
 	shift
 	expect_exit 4 "$desc" nobody "$BTPAIR" "$@"
 	expect_out "$PRIV" "$desc: says to run as root or with CAP_NET_ADMIN"
+}
+# denied_file DESCRIPTION ARGS...: the same for a file or directory the
+# user may not read, which CAP_NET_ADMIN would not open.
+FPRIV="permission denied: run as root or its owner, or change its mode$"
+denied_file() {
+	local desc=$1
+	shift
+	expect_exit 4 "$desc" nobody "$BTPAIR" "$@"
+	expect_out "$FPRIV" "$desc: says who may read it"
 }
 
 hc05_like 1
@@ -65,15 +75,15 @@ denied "power on (an unpowered controller)" power on
 denied "power off" power off
 denied "setup" setup
 denied "pair" pair "$B" --pin 1234
-denied "pair with a PIN file the user may not read" \
+denied_file "pair with a PIN file the user may not read" \
 	pair "$B" --pin-file "$WORK/pin"
 expect_out "PIN file $WORK/pin" "names the PIN file"
 denied "unpair" unpair "$B"
 denied "monitor" monitor --timeout 2
 denied "agent" agent --allow-any --pin 1234 --timeout 5
-denied "keys list of a root-only store" keys list --keystore "$KS"
+denied_file "keys list of a root-only store" keys list --keystore "$KS"
 denied "keys load" keys load --keystore "$USERKS"
-denied "keys remove from a root-only store" keys remove "$B" --keystore "$KS"
+denied_file "keys remove from a root-only store" keys remove "$B" --keystore "$KS"
 denied "scan" scan --duration 3
 denied "connect with a PIN (pairs)" connect "$B" --channel 1 --pin 1234
 denied "bind" bind "$B" --channel 1 --dev 5
