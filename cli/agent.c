@@ -98,10 +98,9 @@ static struct controller *find_ctrl(struct agent *ag, uint16_t index)
 	return NULL;
 }
 
-/* The device's name: from its Device Connected event, else the key
- * store's; NULL when neither has one. */
-static const char *device_name(struct agent *ag, uint16_t index,
-			       const bdaddr_t *dev, char *buf, size_t size)
+/* The name the device's Device Connected event carried, or NULL. */
+static const char *connected_name(struct agent *ag, uint16_t index,
+				  const bdaddr_t *dev)
 {
 	for (size_t i = 0; i < AGENT_MAX_DEVICES; i++) {
 		struct device_name *d = &ag->names[i];
@@ -109,6 +108,18 @@ static const char *device_name(struct agent *ag, uint16_t index,
 		if (d->used && d->index == index && bt_addr_equal(&d->dev, dev))
 			return d->name;
 	}
+	return NULL;
+}
+
+/* The device's name: from its Device Connected event, else the key
+ * store's; NULL when neither has one. */
+static const char *device_name(struct agent *ag, uint16_t index,
+			       const bdaddr_t *dev, char *buf, size_t size)
+{
+	const char *name = connected_name(ag, index, dev);
+
+	if (name)
+		return name;
 	if (cli_stored_name(keystore_dir(ag->keystore), dev, buf, size))
 		return buf;
 	return NULL;
@@ -370,6 +381,9 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 	if (!c)
 		return 0;
 	if (ev->new_link_key.store_hint) {
+		const char *name = connected_name(ag, ev->index,
+						  &key->addr.bdaddr);
+
 		err = keystore_save(keystore_dir(ag->keystore), &c->addr, key);
 		if (err < 0)
 			agent_log(ag, "hci%u %s: key not stored in %s: %s",
@@ -378,6 +392,10 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 					  "its info file is malformed" :
 					  strerror(-err));
 		stored = err == 0;
+		/* Its name too, for name:PATTERN later. */
+		if (stored && name)
+			keystore_save_name(keystore_dir(ag->keystore), &c->addr,
+					   &key->addr.bdaddr, name);
 	}
 	ag->paired++;
 	agent_log(ag, "hci%u %s: paired (%s key%s)", ev->index, a,

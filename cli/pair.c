@@ -37,6 +37,8 @@ struct pair_ctx {
 	char addr[BT_ADDR_STRLEN];
 	int64_t deadline;
 	bool have_pins;
+	/* The device's name, stored with its key (NULL: none known). */
+	const char *name;
 	/* The last key the kernel handed over, kept until the pairing ends. */
 	bool have_key;
 	uint8_t store_hint;
@@ -185,6 +187,19 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 				"in %s: %s",
 				a, dir, cli_file_errno_str(err));
 	*stored = true;
+	/* The name it was found by, so that name:PATTERN finds it later
+	 * without a scan (unpair, a PIN file's name lines). */
+	if (ctx->name && ctx->name[0]) {
+		err = keystore_save_name(dir, controller, &ctx->key.addr.bdaddr,
+					 ctx->name);
+		if (err < 0)
+			cli_warn(ctx->cli,
+				 "pair %s: its name was not stored in %s: %s",
+				 a, dir,
+				 err == -EBADMSG ? "its name cache file is "
+						   "malformed" :
+						   cli_file_errno_str(err));
+	}
 	return CLI_EXIT_OK;
 }
 
@@ -623,7 +638,6 @@ bool cli_device_target(struct cli *cli, const char *cmd, const char *arg,
 int cli_device_find(struct cli *cli, const char *cmd, struct cli_device_opts *o,
 		    uint16_t *index, bdaddr_t *local)
 {
-	char found[249];
 	int ret;
 
 	/* With an address, a bad PIN source is a usage error before
@@ -634,11 +648,11 @@ int cli_device_find(struct cli *cli, const char *cmd, struct cli_device_opts *o,
 	ret = cli_controller(cli, cmd, index, local);
 	if (!ret)
 		ret = cli_resolve_addr_name(cli, cmd, o->target, *index,
-					    o->first, &o->addr, found,
-					    sizeof(found));
+					    o->first, &o->addr, o->name,
+					    sizeof(o->name));
 	if (!ret && o->by_name)
 		ret = gather_pins(cli, &o->pins, cmd, o->pin_file, NULL,
-				  &o->addr, found);
+				  &o->addr, o->name);
 	return ret;
 }
 
@@ -696,7 +710,6 @@ static bool parse_pair(struct cli *cli, int argc, char *argv[],
 static int find_device(struct cli *cli, struct pair_opts *o)
 {
 	struct cli_device_opts *dev = &o->dev;
-	char found[249];
 	int ret;
 
 	/* With an address, a bad PIN source is a usage error before any
@@ -711,10 +724,10 @@ static int find_device(struct cli *cli, struct pair_opts *o)
 	if (!ret && dev->by_name)
 		ret = cli_resolve_addr_name(cli, "pair", dev->target,
 					    o->p.index, dev->first, &dev->addr,
-					    found, sizeof(found));
+					    dev->name, sizeof(dev->name));
 	if (!ret && dev->by_name)
 		ret = gather_pins(cli, &dev->pins, "pair", dev->pin_file,
-				  o->keystore, &dev->addr, found);
+				  o->keystore, &dev->addr, dev->name);
 	o->p.addr = dev->addr;
 	return ret;
 }
@@ -746,6 +759,7 @@ int cmd_pair(struct cli *cli, int argc, char *argv[])
 		goto out;
 	ctx.store = !o.no_store;
 	ctx.keystore = o.keystore;
+	ctx.name = o.dev.name;
 	o.p.pins = (const char *const *)o.dev.pins.pins;
 	o.p.pin_count = o.dev.pins.count;
 	if (cli_bluetoothd_running())

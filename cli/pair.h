@@ -29,6 +29,8 @@ struct cli_device_opts {
 	const char *pin_file;
 	struct cli_pins pins;
 	unsigned long timeout_s;
+	/* The device's name as the scan for name:PATTERN found it, else "". */
+	char name[249];
 };
 
 /* The longest --timeout of a command that waits on a device. */

@@ -423,6 +423,63 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len)
 	return finish(&b, out_len);
 }
 
+/* A name a file can hold on one line: printable, no control bytes. */
+static bool storable_name(const char *name)
+{
+	if (!name[0])
+		return false;
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		if (*c < 0x20 || *c == 0x7f)
+			return false;
+	return true;
+}
+
+char *keystore_name_text(const char *text, size_t len, const char *name,
+			 size_t *out_len)
+{
+	struct buf b = { 0 };
+	struct line *lines = NULL;
+	bool in = false, general = false, has_name = false;
+	int n, header = -1;
+
+	if (!storable_name(name)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	n = split_lines(text, len, &lines);
+	if (n < 0) {
+		errno = -n;
+		return NULL;
+	}
+	for (int i = 0; i < n; i++) {
+		if (lines[i].kind == LINE_GROUP &&
+		    named(&lines[i], "General") && header < 0)
+			header = i;
+		if (in_group(&lines[i], "General", &in)) {
+			general = true;
+			has_name = has_name || (lines[i].kind == LINE_KEY &&
+						named(&lines[i], "Name"));
+		}
+	}
+	if (!general) {
+		buf_put_str(&b, "[General]\nName=");
+		buf_put_str(&b, name);
+		buf_put_str(&b, len ? "\n\n" : "\n");
+	}
+	for (int i = 0; i < n; i++) {
+		buf_put(&b, lines[i].start, lines[i].len);
+		if (lines[i].full > lines[i].len || i == header)
+			buf_put(&b, "\n", 1);
+		if (i == header && !has_name) {
+			buf_put_str(&b, "Name=");
+			buf_put_str(&b, name);
+			buf_put(&b, "\n", 1);
+		}
+	}
+	free(lines);
+	return finish(&b, out_len);
+}
+
 /* ---- Files ----------------------------------------------------------- */
 
 /*
@@ -992,6 +1049,59 @@ static int cmp_entry(const void *a, const void *b)
 }
 
 /* Append the key of one device directory, if it has a usable one. */
+/* The name bluetoothd's name cache (CDIR/cache/DEV) holds for dev, into
+ * name; "" when it has none. */
+static void cached_name(const char *cdir, const char *dev, char *name,
+			size_t size)
+{
+	char path[PATH_MAX], *text;
+	size_t len;
+
+	name[0] = '\0';
+	if ((size_t)snprintf(path, sizeof(path), "%s/cache/%s", cdir, dev) >=
+		    sizeof(path) ||
+	    read_file(path, &text, &len) < 0)
+		return;
+	keystore_parse_name(text, len, name, size);
+	free(text);
+}
+
+int keystore_save_name(const char *dir, const bdaddr_t *ctrl,
+		       const bdaddr_t *dev, const char *name)
+{
+	char cache[PATH_MAX], path[PATH_MAX + 20], c[BT_ADDR_STRLEN],
+		d[BT_ADDR_STRLEN], *text = NULL, *named_text, old[2];
+	size_t len = 0, named_len;
+	int err;
+
+	if (!storable_name(name))
+		return -EINVAL;
+	bt_addr_format(ctrl, c);
+	bt_addr_format(dev, d);
+	if ((size_t)snprintf(cache, sizeof(cache), "%s/%s/cache", dir, c) >=
+	    sizeof(cache))
+		return -ENAMETOOLONG;
+	snprintf(path, sizeof(path), "%s/%s", cache, d);
+	err = read_file(path, &text, &len);
+	if (err < 0 && err != -ENOENT)
+		return err;
+	/* A name there, bluetoothd's or an earlier one, is kept. */
+	if (err == 0 && keystore_parse_name(text, len, old, sizeof(old)) == 0) {
+		free(text);
+		return 0;
+	}
+	named_text = keystore_name_text(err == 0 ? text : "",
+					err == 0 ? len : 0, name, &named_len);
+	free(text);
+	if (!named_text)
+		return -errno;
+	err = file_make_dirs(cache, 0700);
+	if (err >= 0)
+		err = file_replace(cache, d, named_text, named_len, 0600);
+	free(named_text);
+	return err < 0 ? err : 0;
+}
+
 static int list_device(const char *cdir, const bdaddr_t *ctrl, const char *name,
 		       struct keystore_entry **entries, size_t *count,
 		       size_t *cap, keystore_warn_fn warn, void *data)
@@ -1020,6 +1130,8 @@ static int list_device(const char *cdir, const bdaddr_t *ctrl, const char *name,
 		keystore_parse_name(text, len, e.name, sizeof(e.name));
 	explicit_bzero(text, len);
 	free(text);
+	if (err == 0 && !e.name[0])
+		cached_name(cdir, name, e.name, sizeof(e.name));
 	if (err == -ENOENT)
 		return 0; /* a device known without a link key (LE, say) */
 	if (err < 0) {

@@ -55,6 +55,26 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len);
  */
 int keystore_parse_name(const char *text, size_t len, char *name, size_t size);
 
+/*
+ * The text of a file with [General] Name=name when it has no Name yet (one
+ * there is kept): every other byte as it was. NULL with errno set: EBADMSG
+ * for a malformed original, EINVAL for a name that is empty or holds a
+ * control character.
+ */
+char *keystore_name_text(const char *text, size_t len, const char *name,
+			 size_t *out_len);
+
+/*
+ * Remember dev's name where bluetoothd keeps the names it learns, its name
+ * cache (DIR/<ctrl>/cache/<dev>, [General] Name=), unless a name is there
+ * already; the key files are not touched. Listing falls back to it for a
+ * key whose info holds no name. Returns 0, -EINVAL for a name that cannot
+ * be stored, -EBADMSG for a malformed cache file (left as it was), or
+ * -errno.
+ */
+int keystore_save_name(const char *dir, const bdaddr_t *ctrl,
+		       const bdaddr_t *dev, const char *name);
+
 /* Store key (its addr says which device) for the controller ctrl. -EAGAIN
  * as keystore_remove. */
 int keystore_save(const char *dir, const bdaddr_t *ctrl,
@@ -74,7 +94,7 @@ struct keystore_entry {
 	bdaddr_t controller;
 	struct mgmt_link_key key;
 	/* [General] Name=, the device's name as bluetoothd or btpair saw
-	 * it; "" when the file has none. */
+	 * it (info's, else the name cache's); "" when neither has one. */
 	char name[249];
 };
 

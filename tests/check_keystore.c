@@ -568,6 +568,123 @@ static bdaddr_t plant(const char *dev, const char *text, char path[static 256])
 	return ctrl;
 }
 
+/* keystore_name_text: a Name where the file has none, in [General] (made
+ * first when missing); one there is kept; every other byte as it was. */
+START_TEST(test_name_text)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "", "[General]\nName=HC-05\n" },
+		{ "[LinkKey]\nKey=1\n",
+		  "[General]\nName=HC-05\n\n[LinkKey]\nKey=1\n" },
+		{ "[General]\nTrusted=true\n\n[LinkKey]\nKey=1\n",
+		  "[General]\nName=HC-05\nTrusted=true\n\n[LinkKey]\nKey=1\n" },
+		{ "[General]", "[General]\nName=HC-05\n" },
+		{ "[General]\nName=Old\n", "[General]\nName=Old\n" },
+		{ "[LinkKey]\nKey=1\n[General]\nName=Old",
+		  "[LinkKey]\nKey=1\n[General]\nName=Old" },
+	};
+	size_t len;
+	char *t;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		t = keystore_name_text(cases[i].in, strlen(cases[i].in),
+				       "HC-05", &len);
+		ck_assert_ptr_nonnull(t);
+		ck_assert_uint_eq(len, strlen(cases[i].out));
+		ck_assert_str_eq(t, cases[i].out);
+		free(t);
+	}
+	errno = 0;
+	ck_assert_ptr_null(keystore_name_text("", 0, "a\nb", &len));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(keystore_name_text("", 0, "", &len));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_null(keystore_name_text("junk\n", 5, "HC-05", &len));
+	ck_assert_int_eq(errno, EBADMSG);
+}
+END_TEST
+
+/* The store holds one key for ctrl, listed with name. */
+static void assert_one_named(const bdaddr_t *ctrl, const char *name)
+{
+	struct keystore_entry *list;
+	size_t n;
+
+	ck_assert_int_eq(keystore_list(dir, ctrl, &list, &n, on_warn, NULL), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(list[0].name, name);
+	keystore_entries_free(list, n);
+}
+
+/* A name goes to bluetoothd's name cache, never into info; listing finds
+ * it there when info has none; the first one stays; the key goes without
+ * leaving its directory behind. */
+START_TEST(test_save_name_in_cache)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	char ddir[256], cpath[300], text[512];
+	bdaddr_t ctrl;
+
+	snprintf(cpath, sizeof(cpath),
+		 "%s/00:AA:01:00:00:00/cache/98:D3:31:F5:1A:2B", dir);
+	ck_assert_int_eq(bt_addr_parse("00:AA:01:00:00:00", &ctrl), 0);
+	ck_assert_int_eq(keystore_save(dir, &ctrl, &k), 0);
+	ck_assert_int_eq(keystore_save_name(dir, &ctrl, &k.addr.bdaddr,
+					    "HC-05"),
+			 0);
+	ck_assert_int_eq(keystore_save_name(dir, &ctrl, &k.addr.bdaddr,
+					    "Other"),
+			 0);
+	read_text(cpath, text, sizeof(text));
+	ck_assert_str_eq(text, "[General]\nName=HC-05\n");
+	ck_assert_uint_eq(mode_of(cpath), 0600);
+	assert_one_named(&ctrl, "HC-05");
+	ck_assert_int_eq(keystore_save_name(dir, &ctrl, &k.addr.bdaddr,
+					    "bad\x1b"),
+			 -EINVAL);
+	ck_assert_int_eq(keystore_remove(dir, &ctrl, &k.addr.bdaddr), 0);
+	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 dir);
+	ck_assert_int_eq(access(ddir, F_OK), -1);
+	ck_assert_int_eq(errno, ENOENT);
+}
+END_TEST
+
+/* info's own name comes first; a cache file bluetoothd wrote keeps its
+ * other groups; a malformed one is left as it was. */
+START_TEST(test_save_name_keeps_bluetoothd_cache)
+{
+	struct mgmt_link_key k = key("98:D3:31:F5:1A:2B", 0, 4);
+	char path[256], cpath[300], text[512];
+	bdaddr_t ctrl = plant(
+		"98:D3:31:F5:1A:2B",
+		"[General]\nName=FromInfo\n\n[LinkKey]\nKey=" KEYHEX
+		"\nType=0\nPINLength=4\n",
+		path);
+
+	snprintf(cpath, sizeof(cpath), "%s/00:AA:01:00:00:00/cache", dir);
+	ck_assert_int_eq(mkdir(cpath, 0700), 0);
+	snprintf(cpath, sizeof(cpath),
+		 "%s/00:AA:01:00:00:00/cache/98:D3:31:F5:1A:2B", dir);
+	write_text(cpath, "[ServiceRecords]\n0x00010000=3535\n");
+	ck_assert_int_eq(keystore_save_name(dir, &ctrl, &k.addr.bdaddr,
+					    "HC-05"),
+			 0);
+	read_text(cpath, text, sizeof(text));
+	ck_assert_str_eq(text, "[General]\nName=HC-05\n\n[ServiceRecords]\n"
+			       "0x00010000=3535\n");
+	assert_one_named(&ctrl, "FromInfo");
+	write_text(cpath, "not ini\n");
+	ck_assert_int_eq(keystore_save_name(dir, &ctrl, &k.addr.bdaddr,
+					    "HC-05"),
+			 -EBADMSG);
+	read_text(cpath, text, sizeof(text));
+	ck_assert_str_eq(text, "not ini\n");
+}
+END_TEST
+
 /* Every type the kernel has and a PIN length at each end: what is stored
  * is what comes back, byte for byte. */
 START_TEST(test_round_trip)
@@ -1336,6 +1453,8 @@ START_TEST(test_without_tmpfile_or_rename_flags)
 	ck_assert_int_eq(entries(ddir), 1);
 	write_text(path, "[LinkKey]\nKey=" KEYHEX "\nType=0\n");
 	ck_assert_int_eq(keystore_remove(dir, &ctrl, &k.addr.bdaddr), 0);
+	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
+		 dir);
 	ck_assert_int_eq(access(ddir, F_OK), -1);
 	ck_assert_int_ge(tmpfile_refused, 3);
 	ck_assert_int_ge(rename_refused, 3);
@@ -1379,6 +1498,7 @@ static Suite *keystore_suite(void)
 	tcase_add_loop_test(text, test_parse_name, 0,
 			    sizeof(names) / sizeof(names[0]));
 	tcase_add_test(text, test_parse_name_cut_to_size);
+	tcase_add_test(text, test_name_text);
 	suite_add_tcase(s, text);
 
 	tcase_add_checked_fixture(disk, make_dir, remove_dir);
@@ -1395,6 +1515,8 @@ static Suite *keystore_suite(void)
 	tcase_add_test(disk, test_empty_list_freed);
 	tcase_add_test(disk, test_no_temporary_files_left);
 	tcase_add_test(disk, test_round_trip);
+	tcase_add_test(disk, test_save_name_in_cache);
+	tcase_add_test(disk, test_save_name_keeps_bluetoothd_cache);
 	tcase_add_test(disk, test_list_names);
 	tcase_add_test(disk, test_save_replaces_atomically);
 	tcase_add_test(disk, test_symlinked_info_refused);

@@ -35,6 +35,13 @@ expect_out "no device named 'nothing\*' found" "says so"
 responder 2 --pin 1234
 expect_exit 0 "pair name:HC-05*" "$BTPAIR" pair "name:HC-05*" --pin 1234
 expect_out "^paired $C \(combination key" "paired the device found by name"
+# The name it was found by is kept (bluetoothd's name cache), so name:
+# finds it again without a scan.
+expect_exit 0 "keys list --json" "$BTPAIR" -j keys list
+expect_out "\"address\":\"$C\".*\"name\":\"HC-05 Legacy\"" \
+	"lists the key with the name it was found by"
+expect_exit 0 "unpair name:HC-05* right after" "$BTPAIR" unpair "name:HC-05*"
+expect_out "^unpaired $C" "unpaired the device by its stored name"
 expect_exit 7 "pair with an unknown name" "$BTPAIR" pair "name:Nobody*" --pin 1234
 expect_out "no device named 'Nobody\*' found" "names the pattern"
 expect_exit 2 "a name several devices match" "$BTPAIR" pair "name:*e*" --pin 1234
