@@ -545,18 +545,23 @@ void cli_take_global(struct cli *cli, int opt, const char *arg)
 static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
 		       const struct cli_opt *opts, int *ret)
 {
-	struct option all[CLI_OPTS_MAX + N_GLOBALS + 2];
+	size_t nopts = 0;
+
+	while (opts && opts[nopts].name)
+		nopts++;
+
+	/* As many as the table has: no table is too long. */
+	struct option all[nopts + N_GLOBALS + 2];
 	char shorts[3 + 2 * N_GLOBALS + 1] = ":h";
-	size_t n = 0, nopts, len = 2;
+	size_t n = 0, len = 2;
 	int opt;
 
-	for (; opts && opts[n].name && n < CLI_OPTS_MAX; n++)
+	for (; n < nopts; n++)
 		all[n] = (struct option){ opts[n].name,
 					  opts[n].kind == CLI_OPT_FLAG ?
 						  no_argument :
 						  required_argument,
 					  NULL, opts[n].val };
-	nopts = n;
 	for (size_t g = 0; g < N_GLOBALS; g++) {
 		if (global_clashes(opts, nopts, &globals[g]))
 			continue;

@@ -142,9 +142,6 @@ struct cli_opt {
 		name, val, CLI_OPT_##kind, offsetof(type, field), __VA_ARGS__  \
 	}
 
-/* The most options a command has. */
-#define CLI_OPTS_MAX 14
-
 /*
  * One option of a command's own (CLI_OPT_OWN), with its value: true when
  * taken, false after reporting a usage error.
