@@ -228,6 +228,8 @@ static const struct cli_command commands[] = {
 	  "                       with jitter; its log on stderr, the journal\n"
 	  "                       under systemd) and count as success\n"
 	  "                       (\"serial NAME retrying in the background\")\n"
+	  "  --retry-process MS   that retry process itself (serial up --retry\n"
+	  "                       starts it so), first waiting about MS ms\n"
 	  "wait: until no retry process is left, at most --timeout S (default\n"
 	  "180; exit 5 naming one still at it), as the unit that holds\n"
 	  "bluetoothd back at a first boot does" },

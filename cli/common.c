@@ -512,6 +512,7 @@ static const struct option globals[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "version", no_argument, NULL, 'V' },
 };
 #define N_GLOBALS (sizeof(globals) / sizeof(globals[0]))
 
@@ -522,6 +523,21 @@ static bool global_clashes(const struct cli_opt *opts, size_t n,
 		if (opts[k].val == g->val || strcmp(opts[k].name, g->name) == 0)
 			return true;
 	return false;
+}
+
+int cli_print_version(struct cli *cli)
+{
+	if (cli->json) {
+		struct json j;
+
+		json_begin(&j, "version");
+		json_str(&j, "version", BTPAIR_VERSION);
+		cli->quiet = false;
+		json_end(cli, &j);
+	} else {
+		printf("btpair %s\n", BTPAIR_VERSION);
+	}
+	return CLI_EXIT_OK;
 }
 
 void cli_take_global(struct cli *cli, int opt, const char *arg)
@@ -586,6 +602,10 @@ static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
 				  !global_clashes(opts, nopts, &globals[g]));
 		if (!global)
 			break;
+		if (opt == 'V') {
+			*ret = cli_print_version(cli);
+			return CLI_OPT_EXIT;
+		}
 		cli_take_global(cli, opt, optarg);
 	}
 	switch (opt) {

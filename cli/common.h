@@ -104,6 +104,9 @@ void cli_settings_str(uint32_t settings, char *buf, size_t size);
  * no such group (a number is taken as it is). */
 int cli_group_lookup(const char *group, gid_t *gid);
 
+/* btpair --version, as text or JSON; returns CLI_EXIT_OK. */
+int cli_print_version(struct cli *cli);
+
 /* Whether a process named bluetoothd runs (it may answer requests first). */
 bool cli_bluetoothd_running(void);
 

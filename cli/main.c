@@ -71,22 +71,6 @@ static int parse_globals(struct cli *cli, int argc, char *argv[], bool *version)
 	return -1;
 }
 
-/* btpair --version, as text or JSON. */
-static int print_version(struct cli *cli)
-{
-	if (cli->json) {
-		struct json j;
-
-		json_begin(&j, "version");
-		json_str(&j, "version", BTPAIR_VERSION);
-		cli->quiet = false;
-		json_end(cli, &j);
-	} else {
-		printf("btpair %s\n", BTPAIR_VERSION);
-	}
-	return CLI_EXIT_OK;
-}
-
 int main(int argc, char *argv[])
 {
 	struct cli cli = { .prog = "btpair", .signal_fd = -1 };
@@ -102,7 +86,7 @@ int main(int argc, char *argv[])
 		return ret;
 	/* After every option: -V -j prints JSON like everything else. */
 	if (version)
-		return print_version(&cli);
+		return cli_print_version(&cli);
 	if (optind >= argc) {
 		/* With --json a script still gets its error event. */
 		if (cli.json)

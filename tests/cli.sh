@@ -81,6 +81,9 @@ expect() {
 
 expect 0 '^usage: btpair' --help
 expect 0 '^btpair [0-9]' --version
+# A global option after the command too, as the contract has them.
+expect 0 '^btpair [0-9]' doctor --version
+expect 0 '^\{"event":"version"' pair -j -V
 expect 2 '^usage: btpair'
 expect 2 "unknown command 'frobnicate'" frobnicate
 expect 2 "unknown command 'pai'" pai 98:D3:31:F5:1A:2B

@@ -2,6 +2,8 @@
 # What ships besides the binary, checked against the binary itself:
 # - the man page renders without a warning (groff -ww, man --warnings) and
 #   names every command, option, exit code and variable btpair's --help does;
+# - each command takes every option its --help names and refuses as unknown
+#   every other option btpair has;
 # - the bash completion parses, offers exactly the options --help lists, and
 #   completes controllers, capabilities and stored addresses (its function
 #   is called as bash would call it);
@@ -109,6 +111,38 @@ for o in $global_opts; do
 done
 ok_unless_failed_since "$before" \
 	"man: a section for every command, every option of --help"
+# Both ways between --help and the parser: every option a command's --help
+# names is taken (not "unknown option"), and every option any command
+# takes -- its table in cli/, --exec, the globals -- is refused as unknown
+# by each command whose --help does not name it. Extra arguments make any
+# command that takes the option stop at a usage error before it opens
+# anything.
+all_opts=$({
+	grep -ohE '\{ *"[a-z][a-z-]*", *'"'"'.'"'"'|CLI_OPT\([^,]+, *"[a-z][a-z-]*"' \
+		cli/*.c cli/*.h | grep -oE '"[a-z][a-z-]*"' | tr -d '"' |
+		sed 's/^/--/'
+	echo --exec
+	for c in $commands; do cmd_opts "$c"; done
+	grep -oE -- '--[a-z][a-z-]*' <<<"$global_opts"
+} | sort -u)
+[ "$(wc -w <<<"$all_opts")" -ge 30 ] ||
+	record fail "fewer than 30 options found in cli/ and --help" "$all_opts"
+before=$failed
+for c in $commands; do
+	named=$( { cmd_opts "$c"; grep -oE -- '--[a-z][a-z-]*' <<<"$global_opts"; } | sort -u)
+	for o in $all_opts; do
+		out=$("$BTPAIR" "$c" "$o" x1 x2 x3 x4 x5 x6 </dev/null 2>&1)
+		if grep -qx -- "$o" <<<"$named"; then
+			grep -q "unknown option '$o'" <<<"$out" &&
+				record fail "$c --help names $o, which $c refuses" "$out"
+		else
+			grep -q "unknown option '$o'" <<<"$out" ||
+				record fail "$c takes $o, which its --help does not name" "$out"
+		fi
+	done
+done
+ok_unless_failed_since "$before" \
+	"--help and the parser agree both ways ($(wc -w <<<"$all_opts") options, $(wc -w <<<"$commands") commands)"
 codes=$("$BTPAIR" --help | sed -n '/^ADDR is/,$p' | grep -oE '\b[0-9]+ [a-z]' |
 	cut -d' ' -f1)
 [ "$(wc -w <<<"$codes")" -ge 10 ] || record fail "exit codes not found in --help"
