@@ -393,9 +393,13 @@ static int on_new_link_key(struct agent *ag, const struct mgmt_event *ev,
 					  strerror(-err));
 		stored = err == 0;
 		/* Its name too, for name:PATTERN later. */
-		if (stored && name)
-			keystore_save_name(keystore_dir(ag->keystore), &c->addr,
-					   &key->addr.bdaddr, name);
+		if (stored && name &&
+		    (err = keystore_save_name(keystore_dir(ag->keystore),
+					      &c->addr, &key->addr.bdaddr,
+					      name)) < 0)
+			agent_log(ag, "hci%u %s: its name not stored in %s: %s",
+				  ev->index, a, keystore_dir(ag->keystore),
+				  strerror(-err));
 	}
 	ag->paired++;
 	agent_log(ag, "hci%u %s: paired (%s key%s)", ev->index, a,

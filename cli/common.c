@@ -555,6 +555,10 @@ void cli_take_global(struct cli *cli, int opt, const char *arg)
 	case 'q':
 		cli->quiet = true;
 		break;
+	case 'V':
+		/* Printed once the options are read, as -j may follow. */
+		cli->version = true;
+		break;
 	}
 }
 
@@ -602,10 +606,6 @@ static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
 				  !global_clashes(opts, nopts, &globals[g]));
 		if (!global)
 			break;
-		if (opt == 'V') {
-			*ret = cli_print_version(cli);
-			return CLI_OPT_EXIT;
-		}
 		cli_take_global(cli, opt, optarg);
 	}
 	switch (opt) {
@@ -631,6 +631,10 @@ static int next_option(struct cli *cli, const char *cmd, int argc, char *argv[],
 					cmd, argv[optind - 1], cmd);
 		return CLI_OPT_EXIT;
 	case -1:
+		if (cli->version) {
+			*ret = cli_print_version(cli);
+			return CLI_OPT_EXIT;
+		}
 		/* The positional arguments, counted once for every command
 		 * against its entry in the command table. */
 		if (!check_args(cli, cli_find_command(cmd), argc - optind)) {

@@ -42,6 +42,7 @@ struct cli {
 	bool json;
 	int verbose;
 	bool quiet;
+	bool version;	       /* -V after the command: print it and stop */
 	const char *index_arg; /* -i as given, or NULL */
 	int signal_fd;	       /* signalfd for SIGINT/SIGTERM, or -1 */
 	struct mgmt_client *client;

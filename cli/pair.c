@@ -195,10 +195,7 @@ static int store_key(struct pair_ctx *ctx, const char *a,
 		if (err < 0)
 			cli_warn(ctx->cli,
 				 "pair %s: its name was not stored in %s: %s",
-				 a, dir,
-				 err == -EBADMSG ? "its name cache file is "
-						   "malformed" :
-						   cli_file_errno_str(err));
+				 a, dir, cli_file_errno_str(err));
 	}
 	return CLI_EXIT_OK;
 }

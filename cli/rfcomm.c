@@ -872,6 +872,26 @@ static bool channel_moved(struct cli *cli, struct connect_link *l)
 	return true;
 }
 
+/* channel_moved, whose failure is, with --reconnect, only said on stderr:
+ * the attempt is retried all the same. */
+static bool sdp_moved(struct cli *cli, const struct connect_opts *o,
+		      struct connect_link *l)
+{
+	struct cli_capture cap = { .code = 0 };
+	bool moved;
+
+	if (!o->reconnect)
+		return channel_moved(cli, l);
+	cli->capture = &cap;
+	moved = channel_moved(cli, l);
+	cli->capture = NULL;
+	if (cap.warning[0])
+		cli_warn(cli, "%s", cap.warning);
+	if (cap.error[0])
+		fprintf(stderr, "%s: %s\n", cli->prog, cap.error);
+	return moved;
+}
+
 /* Connect and serve the link; with --reconnect, again after each drop or
  * failed attempt, backing off. Returns the exit code. */
 static int keep_link(struct cli *cli, const struct connect_opts *o,
@@ -906,7 +926,7 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 		if (sock < 0 && cap.error[0])
 			fprintf(stderr, "%s: %s\n", cli->prog, cap.error);
 		if (sock < 0 && why == -ECONNREFUSED && o->sdp_if_refused &&
-		    !l->sdp_asked && channel_moved(cli, l))
+		    !l->sdp_asked && sdp_moved(cli, o, l))
 			continue;
 		if (sock >= 0) {
 			l->sdp_asked = false;

@@ -1070,9 +1070,9 @@ int keystore_save_name(const char *dir, const bdaddr_t *ctrl,
 		       const bdaddr_t *dev, const char *name)
 {
 	char cache[PATH_MAX], path[PATH_MAX + 20], c[BT_ADDR_STRLEN],
-		d[BT_ADDR_STRLEN], *text = NULL, *named_text, old[2];
-	size_t len = 0, named_len;
-	int err;
+		d[BT_ADDR_STRLEN], tmp[32], *text;
+	size_t len;
+	int err, cfd, fd;
 
 	if (!storable_name(name))
 		return -EINVAL;
@@ -1082,24 +1082,37 @@ int keystore_save_name(const char *dir, const bdaddr_t *ctrl,
 	    sizeof(cache))
 		return -ENAMETOOLONG;
 	snprintf(path, sizeof(path), "%s/%s", cache, d);
-	err = read_file(path, &text, &len);
-	if (err < 0 && err != -ENOENT)
-		return err;
-	/* A name there, bluetoothd's or an earlier one, is kept. */
-	if (err == 0 && keystore_parse_name(text, len, old, sizeof(old)) == 0) {
-		free(text);
+	/* A file there is bluetoothd's (or an earlier save's): it is never
+	 * replaced, so that nothing bluetoothd writes to it is undone. */
+	if (access(path, F_OK) == 0 || errno != ENOENT)
 		return 0;
-	}
-	named_text = keystore_name_text(err == 0 ? text : "",
-					err == 0 ? len : 0, name, &named_len);
-	free(text);
-	if (!named_text)
+	text = keystore_name_text("", 0, name, &len);
+	if (!text)
 		return -errno;
 	err = file_make_dirs(cache, 0700);
-	if (err >= 0)
-		err = file_replace(cache, d, named_text, named_len, 0600);
-	free(named_text);
-	return err < 0 ? err : 0;
+	cfd = err < 0 ? err :
+			open(cache,
+			     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cfd < 0) {
+		free(text);
+		return err < 0 ? err : -errno;
+	}
+	fd = file_write_temp(cfd, ".name.", text, len, 0600, true, tmp,
+			     sizeof(tmp));
+	free(text);
+	err = fd < 0 ? fd : 0;
+	if (fd >= 0) {
+		close(fd);
+		/* link(2), unlike rename(2), never replaces what came
+		 * meanwhile. */
+		if (linkat(cfd, tmp, cfd, d, 0) < 0 && errno != EEXIST)
+			err = -errno;
+		unlinkat(cfd, tmp, 0);
+		if (fsync(cfd) < 0 && !err)
+			err = -errno;
+	}
+	close(cfd);
+	return err;
 }
 
 static int list_device(const char *cdir, const bdaddr_t *ctrl, const char *name,

@@ -66,11 +66,11 @@ char *keystore_name_text(const char *text, size_t len, const char *name,
 
 /*
  * Remember dev's name where bluetoothd keeps the names it learns, its name
- * cache (DIR/<ctrl>/cache/<dev>, [General] Name=), unless a name is there
- * already; the key files are not touched. Listing falls back to it for a
- * key whose info holds no name. Returns 0, -EINVAL for a name that cannot
- * be stored, -EBADMSG for a malformed cache file (left as it was), or
- * -errno.
+ * cache (DIR/<ctrl>/cache/<dev>, [General] Name=), when it has no file for
+ * dev yet: one there, bluetoothd's, is never rewritten (so nothing it
+ * writes is undone), and the key files are not touched. Listing falls back
+ * to it for a key whose info holds no name. Returns 0 (also when a file was
+ * there), -EINVAL for a name that cannot be stored, or -errno.
  */
 int keystore_save_name(const char *dir, const bdaddr_t *ctrl,
 		       const bdaddr_t *dev, const char *name);

@@ -84,6 +84,8 @@ expect 0 '^btpair [0-9]' --version
 # A global option after the command too, as the contract has them.
 expect 0 '^btpair [0-9]' doctor --version
 expect 0 '^\{"event":"version"' pair -j -V
+expect 0 '^\{"event":"version"' doctor -V --json
+expect 2 "unknown option '--bogus'" doctor -V --bogus
 expect 2 '^usage: btpair'
 expect 2 "unknown command 'frobnicate'" frobnicate
 expect 2 "unknown command 'pai'" pai 98:D3:31:F5:1A:2B
