@@ -12,6 +12,7 @@
 #   make format       clang-format every C file as .clang-format says
 #   make check-format list the C files make format would change, and fail
 #   make fuzz         each libFuzzer target for FUZZ_SECONDS (clang)
+#   make fuzz-long    each target to 10 M executions or an hour, then coverage
 #   make install      PREFIX, DESTDIR, BINDIR, MANDIR, DOCDIR honoured
 #   make deb          ../btpair_VERSION_ARCH.deb (dpkg-buildpackage)
 #   make CROSS_COMPILE=aarch64-linux-gnu-   cross build in build-aarch64-linux-gnu
@@ -85,7 +86,8 @@ SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer \
 .PHONY: all clean check check-unit check-unit-plain check-unit-san check-vm \
 	check-keystore-crash \
 	check-valgrind check-vm-san check-cross check-dist check-deps deb \
-	demo install format check-format fuzz fuzz-build fuzz-bins bench
+	demo install format check-format fuzz fuzz-build fuzz-bins bench \
+	fuzz-cov-build fuzz-long
 
 all: $(BUILD)/btpair
 
@@ -230,6 +232,23 @@ fuzz: fuzz-build
 	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run.sh build-fuzz/tests/fuzz \
 		$(FUZZ_TARGETS)
 
+# The same targets built for coverage (clang's source-based coverage, no
+# sanitizer), to replay corpora and measure which lines they reach.
+fuzz-cov-build:
+	$(MAKE) BUILD=build-fuzzcov CC=clang \
+		LDFLAGS="-fprofile-instr-generate -fcoverage-mapping" \
+		CFLAGS="-O1 -g -std=gnu11 -MMD -MP -fprofile-instr-generate \
+		-fcoverage-mapping -fsanitize=fuzzer-no-link" fuzz-bins
+
+# Not in CI: every target to FUZZ_LONG_RUNS executions or FUZZ_LONG_SECONDS
+# each, whichever comes first, then the line coverage of the remote-facing
+# parsers over what the runs kept (tests/fuzz/README.md).
+FUZZ_LONG_RUNS ?= 10000000
+FUZZ_LONG_SECONDS ?= 3600
+fuzz-long: fuzz-build fuzz-cov-build
+	FUZZ_RUNS=$(FUZZ_LONG_RUNS) FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) \
+		tests/fuzz/long.sh $(FUZZ_TARGETS)
+
 # The pairing, agent, RFCOMM, SDP and key-store scenarios again, with the
 # ASan+UBSan btpair: a sanitizer report fails the scenario.
 VM_SAN_SCENARIOS := 01-legacy-pin 12-agent 15-rfcomm 16-rfcomm-sdp-bind \
@@ -296,7 +315,7 @@ check-format:
 	BUILD=$(BUILD) tests/format.sh --check
 
 clean:
-	rm -rf build build-san build-fuzz build-*-linux-gnu*
+	rm -rf build build-san build-fuzz build-fuzzcov build-*-linux-gnu*
 
 .SECONDARY:
 

@@ -1,6 +1,7 @@
 #!/bin/bash
-# Run each libFuzzer target for FUZZ_SECONDS (default 30) from its committed
-# seed corpus (tests/fuzz/corpus/NAME, never written to: new inputs go under
+# Run each libFuzzer target for FUZZ_SECONDS (default 30; with FUZZ_RUNS,
+# until that many executions or FUZZ_SECONDS, whichever comes first) from its
+# committed seed corpus (tests/fuzz/corpus/NAME, never written to: new inputs go under
 # build-fuzz/runs/NAME). Any crash, sanitizer report, leak or timeout fails
 # the target; its log and the input that did it are kept there. Targets run
 # side by side, one per core (FUZZ_JOBS overrides); each one's lines are
@@ -32,6 +33,7 @@ one() {
 	fi
 	opts=(-max_total_time="$secs" -timeout=10 -rss_limit_mb=2048
 		-print_final_stats=1 -artifact_prefix="$work/")
+	[ -n "${FUZZ_RUNS:-}" ] && opts+=(-runs="$FUZZ_RUNS")
 	# fuzz_session reads the same frames as fuzz_mgmt.
 	dict=tests/fuzz/${t/session/mgmt}.dict
 	# fuzz_sdp_client's answers hold the same elements as fuzz_sdp's.
