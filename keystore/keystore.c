@@ -434,52 +434,6 @@ static bool storable_name(const char *name)
 	return true;
 }
 
-char *keystore_name_text(const char *text, size_t len, const char *name,
-			 size_t *out_len)
-{
-	struct buf b = { 0 };
-	struct line *lines = NULL;
-	bool in = false, general = false, has_name = false;
-	int n, header = -1;
-
-	if (!storable_name(name)) {
-		errno = EINVAL;
-		return NULL;
-	}
-	n = split_lines(text, len, &lines);
-	if (n < 0) {
-		errno = -n;
-		return NULL;
-	}
-	for (int i = 0; i < n; i++) {
-		if (lines[i].kind == LINE_GROUP &&
-		    named(&lines[i], "General") && header < 0)
-			header = i;
-		if (in_group(&lines[i], "General", &in)) {
-			general = true;
-			has_name = has_name || (lines[i].kind == LINE_KEY &&
-						named(&lines[i], "Name"));
-		}
-	}
-	if (!general) {
-		buf_put_str(&b, "[General]\nName=");
-		buf_put_str(&b, name);
-		buf_put_str(&b, len ? "\n\n" : "\n");
-	}
-	for (int i = 0; i < n; i++) {
-		buf_put(&b, lines[i].start, lines[i].len);
-		if (lines[i].full > lines[i].len || i == header)
-			buf_put(&b, "\n", 1);
-		if (i == header && !has_name) {
-			buf_put_str(&b, "Name=");
-			buf_put_str(&b, name);
-			buf_put(&b, "\n", 1);
-		}
-	}
-	free(lines);
-	return finish(&b, out_len);
-}
-
 /* ---- Files ----------------------------------------------------------- */
 
 /*
@@ -1071,6 +1025,7 @@ int keystore_save_name(const char *dir, const bdaddr_t *ctrl,
 {
 	char cache[PATH_MAX], path[PATH_MAX + 20], c[BT_ADDR_STRLEN],
 		d[BT_ADDR_STRLEN], tmp[32], *text;
+	struct buf b = { 0 };
 	size_t len;
 	int err, cfd, fd;
 
@@ -1086,7 +1041,10 @@ int keystore_save_name(const char *dir, const bdaddr_t *ctrl,
 	 * replaced, so that nothing bluetoothd writes to it is undone. */
 	if (access(path, F_OK) == 0 || errno != ENOENT)
 		return 0;
-	text = keystore_name_text("", 0, name, &len);
+	buf_put_str(&b, "[General]\nName=");
+	buf_put_str(&b, name);
+	buf_put(&b, "\n", 1);
+	text = finish(&b, &len);
 	if (!text)
 		return -errno;
 	err = file_make_dirs(cache, 0700);

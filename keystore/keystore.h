@@ -56,15 +56,6 @@ char *keystore_remove_text(const char *text, size_t len, size_t *out_len);
 int keystore_parse_name(const char *text, size_t len, char *name, size_t size);
 
 /*
- * The text of a file with [General] Name=name when it has no Name yet (one
- * there is kept): every other byte as it was. NULL with errno set: EBADMSG
- * for a malformed original, EINVAL for a name that is empty or holds a
- * control character.
- */
-char *keystore_name_text(const char *text, size_t len, const char *name,
-			 size_t *out_len);
-
-/*
  * Remember dev's name where bluetoothd keeps the names it learns, its name
  * cache (DIR/<ctrl>/cache/<dev>, [General] Name=), when it has no file for
  * dev yet: one there, bluetoothd's, is never rewritten (so nothing it

@@ -568,44 +568,6 @@ static bdaddr_t plant(const char *dev, const char *text, char path[static 256])
 	return ctrl;
 }
 
-/* keystore_name_text: a Name where the file has none, in [General] (made
- * first when missing); one there is kept; every other byte as it was. */
-START_TEST(test_name_text)
-{
-	static const struct {
-		const char *in, *out;
-	} cases[] = {
-		{ "", "[General]\nName=HC-05\n" },
-		{ "[LinkKey]\nKey=1\n",
-		  "[General]\nName=HC-05\n\n[LinkKey]\nKey=1\n" },
-		{ "[General]\nTrusted=true\n\n[LinkKey]\nKey=1\n",
-		  "[General]\nName=HC-05\nTrusted=true\n\n[LinkKey]\nKey=1\n" },
-		{ "[General]", "[General]\nName=HC-05\n" },
-		{ "[General]\nName=Old\n", "[General]\nName=Old\n" },
-		{ "[LinkKey]\nKey=1\n[General]\nName=Old",
-		  "[LinkKey]\nKey=1\n[General]\nName=Old" },
-	};
-	size_t len;
-	char *t;
-
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		t = keystore_name_text(cases[i].in, strlen(cases[i].in),
-				       "HC-05", &len);
-		ck_assert_ptr_nonnull(t);
-		ck_assert_uint_eq(len, strlen(cases[i].out));
-		ck_assert_str_eq(t, cases[i].out);
-		free(t);
-	}
-	errno = 0;
-	ck_assert_ptr_null(keystore_name_text("", 0, "a\nb", &len));
-	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_ptr_null(keystore_name_text("", 0, "", &len));
-	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_ptr_null(keystore_name_text("junk\n", 5, "HC-05", &len));
-	ck_assert_int_eq(errno, EBADMSG);
-}
-END_TEST
-
 /* The store holds one key for ctrl, listed with name. */
 static void assert_one_named(const bdaddr_t *ctrl, const char *name)
 {
@@ -643,6 +605,10 @@ START_TEST(test_save_name_in_cache)
 	assert_one_named(&ctrl, "HC-05");
 	ck_assert_int_eq(keystore_save_name(dir, &ctrl, &k.addr.bdaddr,
 					    "bad\x1b"),
+			 -EINVAL);
+	ck_assert_int_eq(keystore_save_name(dir, &ctrl, &k.addr.bdaddr, "a\nb"),
+			 -EINVAL);
+	ck_assert_int_eq(keystore_save_name(dir, &ctrl, &k.addr.bdaddr, ""),
 			 -EINVAL);
 	ck_assert_int_eq(keystore_remove(dir, &ctrl, &k.addr.bdaddr), 0);
 	snprintf(ddir, sizeof(ddir), "%s/00:AA:01:00:00:00/98:D3:31:F5:1A:2B",
@@ -1497,7 +1463,6 @@ static Suite *keystore_suite(void)
 	tcase_add_loop_test(text, test_parse_name, 0,
 			    sizeof(names) / sizeof(names[0]));
 	tcase_add_test(text, test_parse_name_cut_to_size);
-	tcase_add_test(text, test_name_text);
 	suite_add_tcase(s, text);
 
 	tcase_add_checked_fixture(disk, make_dir, remove_dir);

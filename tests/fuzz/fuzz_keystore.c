@@ -108,21 +108,6 @@ static int check_text(const char *text, size_t len)
 		abort();
 	}
 
-	/* A name added where there is none, any there kept: the text still
-	 * parses, names a device, and holds the same key. */
-	upd = keystore_name_text(text, len, "HC-05", &upd_len);
-	if (upd) {
-		char name[8];
-		int p2 = keystore_parse(upd, upd_len, &k);
-
-		if (strlen(upd) != upd_len || p2 != parsed ||
-		    keystore_parse_name(upd, upd_len, name, sizeof(name)) != 0)
-			abort();
-		free(upd);
-	} else if (errno != EBADMSG || parsed != -EBADMSG) {
-		abort();
-	}
-
 	upd = keystore_update_text(text, len, &new_key, &upd_len);
 	if (!upd) {
 		if (errno != EBADMSG || parsed != -EBADMSG)
