@@ -872,6 +872,17 @@ static bool channel_moved(struct cli *cli, struct connect_link *l)
 	return true;
 }
 
+/* What an attempt said while captured, on stderr only: its warning, and
+ * its failure when failure (one that is retried, never an error event). */
+static void say_captured(struct cli *cli, const struct cli_capture *cap,
+			 bool failure)
+{
+	if (cap->warning[0])
+		cli_warn(cli, "%s", cap->warning);
+	if (failure && cap->error[0])
+		fprintf(stderr, "%s: %s\n", cli->prog, cap->error);
+}
+
 /* channel_moved, whose failure is, with --reconnect, only said on stderr:
  * the attempt is retried all the same. */
 static bool sdp_moved(struct cli *cli, const struct connect_opts *o,
@@ -885,10 +896,7 @@ static bool sdp_moved(struct cli *cli, const struct connect_opts *o,
 	cli->capture = &cap;
 	moved = channel_moved(cli, l);
 	cli->capture = NULL;
-	if (cap.warning[0])
-		cli_warn(cli, "%s", cap.warning);
-	if (cap.error[0])
-		fprintf(stderr, "%s: %s\n", cli->prog, cap.error);
+	say_captured(cli, &cap, true);
 	return moved;
 }
 
@@ -898,7 +906,7 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 		     struct connect_link *l)
 {
 	int64_t backoff = CLI_RECONNECT_FIRST_MS, wait;
-	bool ever_up = false;
+	bool ever_up = false, final;
 	int ret, sock, err, why;
 	struct cli_capture cap;
 
@@ -917,14 +925,12 @@ static int keep_link(struct cli *cli, const struct connect_opts *o,
 				      o->dev.timeout_s, &ret, &why);
 		if (o->reconnect)
 			cli->capture = NULL;
-		if (cap.warning[0])
-			cli_warn(cli, "%s", cap.warning);
-		if (sock < 0 && cap.error[0] &&
-		    !(o->reconnect && cli_reconnect_worth(ret)))
+		final = sock < 0 && cap.error[0] &&
+			!(o->reconnect && cli_reconnect_worth(ret));
+		say_captured(cli, &cap, sock < 0 && !final);
+		if (final)
 			return cli_fail(cli, ret, cap.status, "%s",
 					cap.message);
-		if (sock < 0 && cap.error[0])
-			fprintf(stderr, "%s: %s\n", cli->prog, cap.error);
 		if (sock < 0 && why == -ECONNREFUSED && o->sdp_if_refused &&
 		    !l->sdp_asked && sdp_moved(cli, o, l))
 			continue;
