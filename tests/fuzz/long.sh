@@ -10,6 +10,12 @@
 #   tests/fuzz/long.sh NAME...
 set -u
 cd "$(dirname "$0")/../.."
+for tool in llvm-profdata llvm-cov; do
+	command -v "$tool" >/dev/null || {
+		echo "fuzz-long: FAIL: $tool is missing (apt-get install llvm)"
+		exit 1
+	}
+done
 min=${FUZZ_MIN_COVER:-95}
 cov=build-fuzzcov/tests/fuzz
 prof=build-fuzz/runs/profiles
